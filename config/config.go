@@ -1,0 +1,263 @@
+// Package config holds docketd's configuration: the types of the TOML file, their defaults, loading with ${VAR}
+// expansion, and validation that reports every problem with its file, line and column.
+package config
+
+import (
+	"time"
+)
+
+// Defaults, each with the reason it was chosen.
+const (
+	// DefaultDatabaseURL keeps everything in one file beside the config: the right start for one office.
+	DefaultDatabaseURL = "sqlite:docketd.db"
+	// DefaultListen binds to loopback so a fresh install exposes nothing until the admin decides to.
+	DefaultListen = "127.0.0.1:8080"
+	// DefaultSMSRate is the throughput of a low-volume 10DLC campaign (about 1 message per second).
+	DefaultSMSRate = 1.0
+	// DefaultTwilioAPIURL is Twilio's REST endpoint; a proxy or a test server may stand in.
+	DefaultTwilioAPIURL = "https://api.twilio.com"
+	// DefaultProviderTimeout bounds one request to a provider so a hung connection cannot stall the dispatcher.
+	DefaultProviderTimeout = 15 * time.Second
+	// DefaultQuietHours follows the federal rule (8am–9pm in the recipient's local time).
+	DefaultQuietHours = "21:00-08:00"
+	// DefaultCatchUp lets a reminder missed while the daemon was down still go out if it is at most this late.
+	DefaultCatchUp = 6 * time.Hour
+	// DefaultGrace is how long a hearing may be missing from a complete source before it is cancelled: courts are
+	// slow to post new dates, and a premature "cancelled" text makes people skip court.
+	DefaultGrace = 72 * time.Hour
+	// DefaultMaxChange refuses a sync that would cancel or move more than this share of a source's hearings.
+	DefaultMaxChange = 0.20
+	// DefaultFeedRefresh is the refresh interval a feed asks calendar apps for.
+	DefaultFeedRefresh = time.Hour
+	// DefaultKeepCancelled keeps a cancelled hearing visible (struck through) long enough for counsel to notice.
+	DefaultKeepCancelled = 30 * 24 * time.Hour
+	// DefaultKeepPast keeps past hearings in feeds so counsel can look back at the last few months.
+	DefaultKeepPast = 90 * 24 * time.Hour
+	// DefaultLanguage is the language used when a person has none.
+	DefaultLanguage = "en"
+	// DefaultACISRate is one lookup every two seconds: the lookup service stands in front of a public portal.
+	DefaultACISRate = 0.5
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Organization Organization `toml:"organization"`
+	Database     Database     `toml:"database"`
+	HTTP         HTTP         `toml:"http"`
+	Log          Log          `toml:"log"`
+	SMS          SMS          `toml:"sms"`
+	Email        Email        `toml:"email"`
+	Reminders    Reminders    `toml:"reminders"`
+	Feeds        Feeds        `toml:"feeds"`
+	Sources      []Source     `toml:"sources"`
+	Courts       []Court      `toml:"courts"`
+	Attorneys    []Attorney   `toml:"attorneys"`
+	Clients      []Client     `toml:"clients"`
+	Hearings     []Hearing    `toml:"hearings"`
+
+	// File is the path the configuration was read from.
+	File string `toml:"-"`
+}
+
+// Organization describes the office that runs docketd; its name and phone appear in every message.
+type Organization struct {
+	Name     string `toml:"name"`
+	Phone    string `toml:"phone"`    // E.164; given in HELP answers and messages
+	Timezone string `toml:"timezone"` // IANA zone for people who have none of their own
+	Language string `toml:"language"` // default language for people who have none; default "en"
+	Email    string `toml:"email"`    // reply address for counsel; optional
+}
+
+// Database says where the store lives.
+type Database struct {
+	URL string `toml:"url"` // "sqlite:PATH" or "postgres://…"
+}
+
+// HTTP configures the daemon's web server (feeds, webhooks, health, metrics).
+type HTTP struct {
+	Listen    string `toml:"listen"`     // host:port
+	PublicURL string `toml:"public_url"` // the URL the world reaches the server at; feeds and webhook signatures use it
+}
+
+// Log configures the daemon's logs.
+type Log struct {
+	Level  string `toml:"level"`  // debug | info | warn | error
+	Format string `toml:"format"` // text | json
+}
+
+// SMS configures text messages.
+type SMS struct {
+	Provider string  `toml:"provider"` // twilio | log
+	Rate     float64 `toml:"rate"`     // messages per second, across the whole daemon
+	Twilio   Twilio  `toml:"twilio"`
+}
+
+// Twilio holds the Twilio account used for SMS.
+type Twilio struct {
+	AccountSID          string   `toml:"account_sid"`
+	AuthToken           string   `toml:"auth_token"`
+	From                string   `toml:"from"`                  // E.164 sender; or messaging_service_sid
+	MessagingServiceSID string   `toml:"messaging_service_sid"` // takes the place of from
+	APIURL              string   `toml:"api_url"`               // default https://api.twilio.com
+	Timeout             Duration `toml:"timeout"`               // per request; default 15s
+}
+
+// Email configures email.
+type Email struct {
+	Provider string `toml:"provider"` // smtp | log
+	From     string `toml:"from"`
+	SMTP     SMTP   `toml:"smtp"`
+}
+
+// SMTP holds the mail server used for email.
+type SMTP struct {
+	Host     string   `toml:"host"`
+	Port     int      `toml:"port"` // default 587 for starttls, 465 for tls, 25 for none
+	Username string   `toml:"username"`
+	Password string   `toml:"password"`
+	TLS      string   `toml:"tls"`     // starttls | tls | none
+	Timeout  Duration `toml:"timeout"` // default 15s
+}
+
+// Reminders holds the reminder rules.
+type Reminders struct {
+	QuietHours    string   `toml:"quiet_hours"`    // "21:00-08:00", recipient's local time
+	CatchUp       Duration `toml:"catch_up"`       // how late a missed reminder may still go out
+	NotifyChanges *bool    `toml:"notify_changes"` // send change and cancellation notices; default true
+	TemplatesDir  string   `toml:"templates_dir"`  // adds languages or overrides built-in templates
+	Policies      []Policy `toml:"policy"`
+}
+
+// Policy says who gets which reminder, through which channel, how long before a hearing.
+type Policy struct {
+	Name    string     `toml:"name"`
+	To      string     `toml:"to"`      // client | attorney
+	Channel string     `toml:"channel"` // sms | email
+	Before  []Duration `toml:"before"`  // day offsets land on At; hour offsets are exact
+	At      ClockTime  `toml:"at"`      // local time of day for day offsets
+	Types   []string   `toml:"types"`   // only these hearing types; empty means all
+}
+
+// Feeds configures the calendar feeds.
+type Feeds struct {
+	Refresh       Duration            `toml:"refresh"`
+	KeepCancelled Duration            `toml:"keep_cancelled"`
+	KeepPast      Duration            `toml:"keep_past"`
+	Detail        string              `toml:"detail"`    // full | initials | busy
+	Durations     map[string]Duration `toml:"durations"` // per hearing type
+}
+
+// Source is one place hearings come from.
+type Source struct {
+	Name      string   `toml:"name"`
+	Kind      string   `toml:"kind"`       // csv | eoir_bulk | acis | ics
+	Every     Duration `toml:"every"`      // or schedule
+	Schedule  string   `toml:"schedule"`   // cron expression, or every
+	Complete  bool     `toml:"complete"`   // lists every current hearing it knows
+	Grace     Duration `toml:"grace"`      // how long a hearing may be missing before it is cancelled
+	MaxChange Percent  `toml:"max_change"` // "20%"
+	Path      string   `toml:"path"`       // file (csv, eoir_bulk, ics) or folder of saved answers (acis)
+	URL       string   `toml:"url"`        // ics URL or ACIS lookup service
+	APIKey    string   `toml:"api_key"`    // acis
+	Rate      float64  `toml:"rate"`       // acis lookups per second
+	Timeout   Duration `toml:"timeout"`    // per request
+	Timezone  string   `toml:"timezone"`   // zone of times whose court is unknown
+
+	// csv
+	Columns    map[string]string `toml:"columns"`     // field -> header
+	DateFormat string            `toml:"date_format"` // e.g. "MM/DD/YYYY"
+	TimeFormat string            `toml:"time_format"` // e.g. "h:mm A"
+	// eoir_bulk
+	BaseCities []string `toml:"base_cities"`
+	CaseIDs    []string `toml:"case_ids"`
+	// ics
+	ANumberPattern string `toml:"a_number_pattern"`
+}
+
+// Court adds a court to the embedded EOIR table or overrides one of its fields.
+type Court struct {
+	Code     string `toml:"code"`
+	Name     string `toml:"name"`
+	Address  string `toml:"address"`
+	City     string `toml:"city"`
+	State    string `toml:"state"`
+	Timezone string `toml:"timezone"`
+	Phone    string `toml:"phone"`
+}
+
+// Attorney is one of the office's counsel.
+type Attorney struct {
+	ID           string `toml:"id"`
+	Name         string `toml:"name"`
+	Email        string `toml:"email"`
+	Phone        string `toml:"phone"`
+	Language     string `toml:"language"`
+	Timezone     string `toml:"timezone"`
+	Organization string `toml:"organization"`
+}
+
+// Client is a respondent the office represents or helps.
+type Client struct {
+	ID          string `toml:"id"`
+	Name        string `toml:"name"`
+	ANumber     string `toml:"a_number"`
+	Nationality string `toml:"nationality"` // EOIR nationality code, needed for ACIS lookups
+	Phone       string `toml:"phone"`
+	Email       string `toml:"email"`
+	Language    string `toml:"language"`
+	Timezone    string `toml:"timezone"` // where the client lives; reminders arrive in this zone
+	Attorney    string `toml:"attorney"` // an attorney id
+}
+
+// Hearing is a hearing entered by hand; the config file is itself a source named "config".
+type Hearing struct {
+	ID       string `toml:"id"` // optional stable id; keeps a hearing the same hearing when its start is edited
+	ANumber  string `toml:"a_number"`
+	Court    string `toml:"court"`
+	Location string `toml:"location"` // hearing-location code, when it differs from the court
+	Start    string `toml:"start"`    // court local time, "2027-02-09 08:30"
+	Type     string `toml:"type"`     // master | individual | bond | credible_fear | other
+	Medium   string `toml:"medium"`   // in_person | video | telephone | internet
+	Judge    string `toml:"judge"`
+	WebEx    string `toml:"webex"`
+
+	// StartTime is Start read in the court's zone; set by validation.
+	StartTime time.Time `toml:"-"`
+}
+
+// Default returns the configuration used for every key the file leaves out.
+func Default() *Config {
+	return &Config{
+		Organization: Organization{Timezone: "America/New_York", Language: DefaultLanguage},
+		Database:     Database{URL: DefaultDatabaseURL},
+		HTTP:         HTTP{Listen: DefaultListen},
+		Log:          Log{Level: "info", Format: "text"},
+		SMS: SMS{Provider: "log", Rate: DefaultSMSRate,
+			Twilio: Twilio{APIURL: DefaultTwilioAPIURL, Timeout: Duration{D: DefaultProviderTimeout}}},
+		Email: Email{Provider: "log", SMTP: SMTP{TLS: "starttls", Timeout: Duration{D: DefaultProviderTimeout}}},
+		Reminders: Reminders{
+			QuietHours: DefaultQuietHours,
+			CatchUp:    Duration{D: DefaultCatchUp},
+		},
+		Feeds: Feeds{
+			Refresh:       Duration{D: DefaultFeedRefresh},
+			KeepCancelled: Duration{D: DefaultKeepCancelled},
+			KeepPast:      Duration{D: DefaultKeepPast},
+			Detail:        "full",
+		},
+	}
+}
+
+// NotifyChangesEnabled reports whether change and cancellation notices are sent (the default).
+func (r Reminders) NotifyChangesEnabled() bool { return r.NotifyChanges == nil || *r.NotifyChanges }
+
+// ClientByANumber returns the clients whose A-number is a (normally one).
+func (c *Config) ClientByANumber(a string) []Client {
+	var out []Client
+	for _, cl := range c.Clients {
+		if cl.ANumber == a {
+			out = append(out, cl)
+		}
+	}
+	return out
+}

@@ -1,0 +1,162 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+var testCourts = map[string]bool{"DAL": true, "ELP": true}
+
+func TestExampleConfigIsValid(t *testing.T) {
+	cfg, err := Load("../config.example.toml", Options{Courts: testCourts})
+	if err != nil {
+		t.Fatalf("example config: %v", err)
+	}
+	if got, want := len(cfg.Clients), 5; got != want {
+		t.Errorf("clients: got %d, want %d", got, want)
+	}
+	if got, want := cfg.Clients[0].ANumber, "201555101"; got != want {
+		t.Errorf("a_number normalised: got %q, want %q", got, want)
+	}
+	loc, _ := time.LoadLocation("America/Denver")
+	start := cfg.Hearings[4].StartIn(loc)
+	if got, want := start.Format("2006-01-02 15:04 MST"), "2028-04-11 09:00 MDT"; got != want {
+		t.Errorf("El Paso start: got %q, want %q", got, want)
+	}
+	if got, want := cfg.Reminders.Policies[0].Before[0].D, 7*24*time.Hour; got != want {
+		t.Errorf("before[0]: got %v, want %v", got, want)
+	}
+}
+
+func TestErrorsNameLineKeyAndExpectation(t *testing.T) {
+	src := `[organization]
+name = "Office"
+timezone = "America/Chicago"
+phon = "+12145550100"
+
+[[attorneys]]
+id = "a1"
+name = "Counsel"
+
+[[clients]]
+id = "c1"
+name = "Client"
+phone = "12"
+attorney = "a2"
+
+[[clients]]
+id = "c1"
+name = "Other"
+timezone = "Mars/Olympus"
+
+[[reminders.policy]]
+name = "p"
+to = "client"
+channel = "sms"
+before = ["7d", "soon"]
+
+[[hearings]]
+a_number = "A201555101"
+court = "XXX"
+start = "2027-13-01 08:30"
+`
+	_, err := Parse("bad.toml", []byte(src), Options{Courts: testCourts})
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("got %v, want Errors", err)
+	}
+	want := []string{
+		`bad.toml:4:1: organization.phon: unknown key (did you mean "phone"?)`,
+		`bad.toml:13:1: clients[0].phone: expected a phone number in E.164 form like "+12145550123", got "12"`,
+		`bad.toml:14:1: clients[0].attorney: no [[attorneys]] entry has id "a2"`,
+		`bad.toml:17:1: clients[1].id: client id "c1" is used twice`,
+		`bad.toml:19:1: clients[1].timezone: unknown time zone "Mars/Olympus"`,
+		`bad.toml:21:3: reminders.policy[0].at: is required for day offsets`,
+		`bad.toml:25:17: reminders.policy[0].before[1]: expected a duration`,
+		`bad.toml:29:1: hearings[0].court: "XXX" is not an EOIR court code`,
+		`bad.toml:30:1: hearings[0].start: expected court local time`,
+	}
+	got := strings.Split(errs.Error(), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), errs.Error())
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s…", i, got[i], want[i])
+		}
+	}
+}
+
+func TestEnvExpansion(t *testing.T) {
+	src := `[organization]
+name = "Office"
+[sms]
+provider = "twilio"
+[sms.twilio]
+account_sid = "AC123"
+auth_token = "${TOKEN}"
+from = "${FROM}"
+`
+	env := map[string]string{"TOKEN": "s3cret"}
+	cfg, err := Parse("env.toml", []byte(src), Options{Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 2 {
+		t.Fatalf("got %v, want two problems (FROM unset, then from empty)", err)
+	}
+	if got, want := errs.Error(), "env.toml:8:1: sms.twilio.from: environment variable FROM is not set"; !strings.Contains(got, want) {
+		t.Errorf("got %q, want it to contain %q", got, want)
+	}
+	if got, want := cfg.SMS.Twilio.AuthToken, "s3cret"; got != want {
+		t.Errorf("auth_token: got %q, want %q", got, want)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		err  bool
+	}{
+		{"7d", 7 * 24 * time.Hour, false},
+		{"2h", 2 * time.Hour, false},
+		{"1d12h", 36 * time.Hour, false},
+		{"30m", 30 * time.Minute, false},
+		{"", 0, true},
+		{"d", 0, true},
+		{"-2h", 0, true},
+		{"7 days", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseDuration(tt.in)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v, err %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestQuietHours(t *testing.T) {
+	q, err := ParseQuietHours("21:00-08:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		hm   string
+		want bool
+	}{{"20:59", false}, {"21:00", true}, {"03:00", true}, {"07:59", true}, {"08:00", false}, {"12:00", false}} {
+		tm, _ := time.Parse("15:04", tt.hm)
+		if got := q.Contains(tm); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.hm, got, tt.want)
+		}
+	}
+}
+
+func TestNormalizeANumber(t *testing.T) {
+	for in, want := range map[string]string{"A201-555-123": "201555123", "20155512": "020155512", "a 201 555 123": "201555123", "12": "", "A2015551X": ""} {
+		got, ok := NormalizeANumber(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("NormalizeANumber(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}

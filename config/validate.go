@@ -1,0 +1,622 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/robfig/cron/v3"
+	"golang.org/x/text/language"
+)
+
+type validator struct {
+	file     string
+	pos      map[string]position
+	problems []Problem
+}
+
+// add records a problem at key, pointing at the nearest enclosing key the file wrote.
+func (v *validator) add(key, format string, args ...any) {
+	p := Problem{File: v.file, Key: key, Msg: fmt.Sprintf(format, args...)}
+	for k := key; k != ""; k = parentKey(k) {
+		if at, ok := v.pos[k]; ok {
+			p.Line, p.Col = at.line, at.col
+			break
+		}
+	}
+	v.problems = append(v.problems, p)
+}
+
+func parentKey(k string) string {
+	if strings.HasSuffix(k, "]") {
+		if i := strings.LastIndexByte(k, '['); i >= 0 {
+			return k[:i]
+		}
+	}
+	if i := strings.LastIndexByte(k, '.'); i >= 0 {
+		return k[:i]
+	}
+	return ""
+}
+
+// Hearing types and media the rest of docketd understands.
+var (
+	HearingTypes = []string{"master", "individual", "bond", "credible_fear", "other"}
+	Media        = []string{"in_person", "video", "telephone", "internet"}
+)
+
+// StartLayouts are the forms a hand-entered hearing's start may take, in court local time.
+var StartLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 3:04 PM", "2006-01-02 3:04PM"}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+func (v *validator) validate(c *Config, opts Options) {
+	v.organization(c)
+	v.database(c)
+	v.http(c)
+	v.log(c)
+	v.sms(c)
+	v.emailSection(c)
+	v.reminders(c)
+	v.feeds(c)
+	courts := v.courts(c, opts.Courts)
+	v.sources(c)
+	attorneys := v.attorneys(c)
+	v.clients(c, attorneys)
+	v.hearings(c, courts)
+}
+
+func (v *validator) organization(c *Config) {
+	o := &c.Organization
+	if strings.TrimSpace(o.Name) == "" {
+		v.add("organization.name", "is required: it is how clients recognise who is writing to them")
+	}
+	v.phone("organization.phone", &o.Phone, false)
+	v.zone("organization.timezone", o.Timezone, true)
+	o.Language = v.language("organization.language", o.Language, DefaultLanguage)
+	v.emailAddress("organization.email", o.Email, false)
+}
+
+func (v *validator) database(c *Config) {
+	u := c.Database.URL
+	switch {
+	case strings.HasPrefix(u, "sqlite:"):
+		if strings.TrimPrefix(u, "sqlite:") == "" {
+			v.add("database.url", "sqlite: needs a path, like \"sqlite:/var/lib/docketd/docketd.db\"")
+		}
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		if _, err := url.Parse(u); err != nil {
+			v.add("database.url", "is not a valid postgres:// URL")
+		}
+	default:
+		v.add("database.url", "expected \"sqlite:PATH\" or \"postgres://user:pass@host/db\", got %q", u)
+	}
+}
+
+func (v *validator) http(c *Config) {
+	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		v.add("http.listen", "expected host:port like \"127.0.0.1:8080\", got %q", c.HTTP.Listen)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		v.add("http.listen", "port %q is not a number from 0 to 65535", port)
+	}
+	if c.HTTP.PublicURL == "" {
+		host := c.HTTP.Listen
+		if h, p, err := net.SplitHostPort(host); err == nil && (h == "" || h == "0.0.0.0" || h == "::") {
+			host = net.JoinHostPort("localhost", p)
+		}
+		c.HTTP.PublicURL = "http://" + host
+		return
+	}
+	u, err := url.Parse(c.HTTP.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.add("http.public_url", "expected an absolute http(s) URL like \"https://docket.example.org\", got %q", c.HTTP.PublicURL)
+		return
+	}
+	c.HTTP.PublicURL = strings.TrimSuffix(c.HTTP.PublicURL, "/")
+}
+
+func (v *validator) log(c *Config) {
+	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	v.oneOf("log.format", c.Log.Format, "text", "json")
+}
+
+func (v *validator) sms(c *Config) {
+	s := &c.SMS
+	v.oneOf("sms.provider", s.Provider, "twilio", "log")
+	if s.Rate <= 0 {
+		v.add("sms.rate", "must be more than 0 messages per second, got %v", s.Rate)
+	}
+	v.duration("sms.twilio.timeout", s.Twilio.Timeout, true)
+	if u, err := url.Parse(s.Twilio.APIURL); err != nil || u.Scheme == "" || u.Host == "" {
+		v.add("sms.twilio.api_url", "expected an absolute URL like %q, got %q", DefaultTwilioAPIURL, s.Twilio.APIURL)
+	}
+	if s.Provider != "twilio" {
+		return
+	}
+	t := &s.Twilio
+	if !strings.HasPrefix(t.AccountSID, "AC") {
+		v.add("sms.twilio.account_sid", "expected a Twilio account SID starting with AC (set provider = \"log\" to send nothing)")
+	}
+	if t.AuthToken == "" {
+		v.add("sms.twilio.auth_token", "is required with provider = \"twilio\"; write \"${TWILIO_AUTH_TOKEN}\" to keep it out of the file")
+	}
+	switch {
+	case t.From == "" && t.MessagingServiceSID == "":
+		v.add("sms.twilio", "needs from (a phone number) or messaging_service_sid")
+	case t.From != "" && t.MessagingServiceSID != "":
+		v.add("sms.twilio.from", "set from or messaging_service_sid, not both")
+	case t.From != "":
+		v.phone("sms.twilio.from", &t.From, true)
+	case !strings.HasPrefix(t.MessagingServiceSID, "MG"):
+		v.add("sms.twilio.messaging_service_sid", "expected a SID starting with MG")
+	}
+}
+
+func (v *validator) emailSection(c *Config) {
+	e := &c.Email
+	v.oneOf("email.provider", e.Provider, "smtp", "log")
+	v.duration("email.smtp.timeout", e.SMTP.Timeout, true)
+	v.oneOf("email.smtp.tls", e.SMTP.TLS, "starttls", "tls", "none")
+	if e.SMTP.Port == 0 {
+		e.SMTP.Port = map[string]int{"starttls": 587, "tls": 465, "none": 25}[e.SMTP.TLS]
+	} else if e.SMTP.Port < 1 || e.SMTP.Port > 65535 {
+		v.add("email.smtp.port", "must be from 1 to 65535, got %d", e.SMTP.Port)
+	}
+	if e.Provider == "smtp" {
+		v.emailAddress("email.from", e.From, true)
+		if e.SMTP.Host == "" {
+			v.add("email.smtp.host", "is required with provider = \"smtp\"")
+		}
+		if e.SMTP.Username != "" && e.SMTP.Password == "" {
+			v.add("email.smtp.password", "is required when username is set; write \"${SMTP_PASSWORD}\" to keep it out of the file")
+		}
+	} else {
+		v.emailAddress("email.from", e.From, false)
+	}
+}
+
+func (v *validator) reminders(c *Config) {
+	r := &c.Reminders
+	if _, err := ParseQuietHours(r.QuietHours); err != nil {
+		v.add("reminders.quiet_hours", "%v", err)
+	}
+	v.duration("reminders.catch_up", r.CatchUp, false)
+	if r.TemplatesDir != "" {
+		if st, err := os.Stat(r.TemplatesDir); err != nil || !st.IsDir() {
+			v.add("reminders.templates_dir", "%q is not a directory", r.TemplatesDir)
+		}
+	}
+	names := map[string]bool{}
+	for i := range r.Policies {
+		p := &r.Policies[i]
+		key := fmt.Sprintf("reminders.policy[%d]", i)
+		switch {
+		case p.Name == "":
+			v.add(key+".name", "is required: outbox rows and logs name the policy")
+		case names[p.Name]:
+			v.add(key+".name", "policy %q is defined twice", p.Name)
+		}
+		names[p.Name] = true
+		v.oneOf(key+".to", p.To, "client", "attorney")
+		v.oneOf(key+".channel", p.Channel, "sms", "email")
+		if len(p.Before) == 0 {
+			v.add(key+".before", "needs at least one offset, like [\"7d\", \"1d\"]")
+		}
+		days := false
+		for j, b := range p.Before {
+			if b.err != nil {
+				v.add(fmt.Sprintf("%s.before[%d]", key, j), "expected a duration like \"7d\" or \"2h\": %v", b.err)
+			} else if b.D <= 0 {
+				v.add(fmt.Sprintf("%s.before[%d]", key, j), "must be more than zero")
+			}
+			if _, ok := b.Days(); ok {
+				days = true
+			}
+		}
+		if p.At.err != nil {
+			v.add(key+".at", "%v", p.At.err)
+		} else if days && p.At.IsZero() {
+			v.add(key+".at", "is required for day offsets (like \"7d\"): the local time of day they land on, e.g. \"10:00\"")
+		}
+		for j, t := range p.Types {
+			v.oneOf(fmt.Sprintf("%s.types[%d]", key, j), t, HearingTypes...)
+		}
+	}
+}
+
+func (v *validator) feeds(c *Config) {
+	f := &c.Feeds
+	v.duration("feeds.refresh", f.Refresh, true)
+	v.duration("feeds.keep_cancelled", f.KeepCancelled, false)
+	v.duration("feeds.keep_past", f.KeepPast, false)
+	v.oneOf("feeds.detail", f.Detail, "full", "initials", "busy")
+	for t, d := range f.Durations {
+		key := "feeds.durations." + t
+		v.oneOf(key, t, HearingTypes...)
+		v.duration(key, d, true)
+	}
+}
+
+// courts validates [[courts]] and returns every court code known: embedded plus the file's.
+func (v *validator) courts(c *Config, known map[string]bool) map[string]bool {
+	all := map[string]bool{}
+	for k := range known {
+		all[k] = true
+	}
+	seen := map[string]bool{}
+	for i := range c.Courts {
+		ct := &c.Courts[i]
+		key := fmt.Sprintf("courts[%d]", i)
+		ct.Code = strings.ToUpper(strings.TrimSpace(ct.Code))
+		switch {
+		case !regexp.MustCompile(`^[A-Z0-9]{2,4}$`).MatchString(ct.Code):
+			v.add(key+".code", "expected an EOIR court or hearing-location code of 2 to 4 letters or digits, got %q", ct.Code)
+		case seen[ct.Code]:
+			v.add(key+".code", "court %s is defined twice", ct.Code)
+		}
+		seen[ct.Code] = true
+		if !known[ct.Code] {
+			// A new court must be complete; an override may change a single field.
+			if ct.Name == "" {
+				v.add(key+".name", "is required for a court not in the EOIR table")
+			}
+			if ct.Timezone == "" {
+				v.add(key+".timezone", "is required for a court not in the EOIR table")
+			}
+		}
+		if ct.Timezone != "" {
+			v.zone(key+".timezone", ct.Timezone, true)
+		}
+		v.phone(key+".phone", &ct.Phone, false)
+		all[ct.Code] = true
+	}
+	if known == nil {
+		return nil
+	}
+	return all
+}
+
+var sourceKinds = []string{"csv", "eoir_bulk", "acis", "ics"}
+
+func (v *validator) sources(c *Config) {
+	names := map[string]bool{"config": true}
+	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		key := fmt.Sprintf("sources[%d]", i)
+		switch {
+		case s.Name == "":
+			v.add(key+".name", "is required")
+		case s.Name == "config":
+			v.add(key+".name", "\"config\" is the name of the file's own [[hearings]]; choose another")
+		case names[s.Name]:
+			v.add(key+".name", "source %q is defined twice", s.Name)
+		case !idPattern.MatchString(s.Name):
+			v.add(key+".name", "use letters, digits, '-', '_' or '.', got %q", s.Name)
+		}
+		names[s.Name] = true
+		v.oneOf(key+".kind", s.Kind, sourceKinds...)
+		switch {
+		case s.Every.Raw == "" && s.Schedule == "":
+			v.add(key, "needs every = \"30m\" or schedule = \"<cron>\"")
+		case s.Every.Raw != "" && s.Schedule != "":
+			v.add(key+".schedule", "set every or schedule, not both")
+		case s.Every.Raw != "":
+			v.duration(key+".every", s.Every, true)
+			if s.Every.err == nil && s.Every.D < time.Minute {
+				v.add(key+".every", "must be at least 1m, got %s", s.Every.Raw)
+			}
+		default:
+			if _, err := parser.Parse(s.Schedule); err != nil {
+				v.add(key+".schedule", "expected a cron expression like \"0 6 * * *\": %v", err)
+			}
+		}
+		if s.Grace.Raw == "" {
+			s.Grace.D = DefaultGrace
+		} else {
+			v.duration(key+".grace", s.Grace, false)
+		}
+		if s.MaxChange.Raw == "" {
+			s.MaxChange.F = DefaultMaxChange
+		} else if s.MaxChange.err != nil {
+			v.add(key+".max_change", "%v", s.MaxChange.err)
+		}
+		if s.Timeout.Raw == "" {
+			s.Timeout.D = DefaultProviderTimeout
+		} else {
+			v.duration(key+".timeout", s.Timeout, true)
+		}
+		if s.Timezone != "" {
+			v.zone(key+".timezone", s.Timezone, false)
+		}
+		switch s.Kind {
+		case "csv", "eoir_bulk":
+			if s.Path == "" {
+				v.add(key+".path", "is required for kind = %q", s.Kind)
+			}
+		case "ics":
+			if (s.Path == "") == (s.URL == "") {
+				v.add(key, "kind = \"ics\" needs path or url (one of them)")
+			}
+		case "acis":
+			if s.Path == "" && s.URL == "" {
+				v.add(key, "kind = \"acis\" needs url (a lookup service) or path (a folder of saved answers)")
+			}
+			if s.Rate == 0 {
+				s.Rate = DefaultACISRate
+			} else if s.Rate < 0 {
+				v.add(key+".rate", "must be more than 0 lookups per second")
+			}
+		}
+		if s.URL != "" {
+			if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+				v.add(key+".url", "expected an http(s) URL, got %q", s.URL)
+			}
+		}
+		if s.ANumberPattern != "" {
+			if _, err := regexp.Compile(s.ANumberPattern); err != nil {
+				v.add(key+".a_number_pattern", "is not a regular expression: %v", err)
+			}
+		}
+		for j, b := range s.BaseCities {
+			s.BaseCities[j] = strings.ToUpper(strings.TrimSpace(b))
+		}
+		if s.Kind != "csv" && (len(s.Columns) > 0 || s.DateFormat != "" || s.TimeFormat != "") {
+			v.add(key+".columns", "columns, date_format and time_format apply to kind = \"csv\" only")
+		}
+	}
+}
+
+func (v *validator) attorneys(c *Config) map[string]bool {
+	ids := map[string]bool{}
+	for i := range c.Attorneys {
+		a := &c.Attorneys[i]
+		key := fmt.Sprintf("attorneys[%d]", i)
+		v.id(key+".id", a.ID, ids, "attorney")
+		if strings.TrimSpace(a.Name) == "" {
+			v.add(key+".name", "is required")
+		}
+		v.emailAddress(key+".email", a.Email, false)
+		v.phone(key+".phone", &a.Phone, false)
+		a.Language = v.language(key+".language", a.Language, c.Organization.Language)
+		if a.Timezone == "" {
+			a.Timezone = c.Organization.Timezone
+		} else {
+			v.zone(key+".timezone", a.Timezone, false)
+		}
+	}
+	return ids
+}
+
+func (v *validator) clients(c *Config, attorneys map[string]bool) {
+	ids := map[string]bool{}
+	anumbers := map[string]string{}
+	for i := range c.Clients {
+		cl := &c.Clients[i]
+		key := fmt.Sprintf("clients[%d]", i)
+		v.id(key+".id", cl.ID, ids, "client")
+		if strings.TrimSpace(cl.Name) == "" {
+			v.add(key+".name", "is required")
+		}
+		if cl.ANumber != "" {
+			if a, ok := NormalizeANumber(cl.ANumber); !ok {
+				v.add(key+".a_number", "expected an A-number of 8 or 9 digits, like \"A201-555-123\", got %q", cl.ANumber)
+			} else {
+				cl.ANumber = a
+				if other, dup := anumbers[a]; dup {
+					v.add(key+".a_number", "A-number is also given to client %q", other)
+				}
+				anumbers[a] = cl.ID
+			}
+		}
+		if cl.Nationality != "" && !regexp.MustCompile(`^[A-Za-z]{1,3}$`).MatchString(cl.Nationality) {
+			v.add(key+".nationality", "expected an EOIR nationality code like \"MX\", got %q", cl.Nationality)
+		}
+		cl.Nationality = strings.ToUpper(cl.Nationality)
+		v.phone(key+".phone", &cl.Phone, false)
+		v.emailAddress(key+".email", cl.Email, false)
+		cl.Language = v.language(key+".language", cl.Language, c.Organization.Language)
+		if cl.Timezone == "" {
+			cl.Timezone = c.Organization.Timezone
+		} else {
+			v.zone(key+".timezone", cl.Timezone, false)
+		}
+		if cl.Attorney != "" && !attorneys[cl.Attorney] {
+			v.add(key+".attorney", "no [[attorneys]] entry has id %q", cl.Attorney)
+		}
+	}
+}
+
+func (v *validator) hearings(c *Config, courts map[string]bool) {
+	ids := map[string]bool{}
+	for i := range c.Hearings {
+		h := &c.Hearings[i]
+		key := fmt.Sprintf("hearings[%d]", i)
+		if h.ID != "" {
+			v.id(key+".id", h.ID, ids, "hearing")
+		}
+		if a, ok := NormalizeANumber(h.ANumber); !ok {
+			v.add(key+".a_number", "expected an A-number of 8 or 9 digits, got %q", h.ANumber)
+		} else {
+			h.ANumber = a
+		}
+		h.Court = strings.ToUpper(strings.TrimSpace(h.Court))
+		h.Location = strings.ToUpper(strings.TrimSpace(h.Location))
+		switch {
+		case h.Court == "":
+			v.add(key+".court", "is required: the court decides the time zone of start")
+		case courts != nil && !courts[h.Court]:
+			v.add(key+".court", "%q is not an EOIR court code (add it under [[courts]] if it is new)", h.Court)
+		}
+		if h.Type == "" {
+			h.Type = "master"
+		}
+		v.oneOf(key+".type", h.Type, HearingTypes...)
+		if h.Medium == "" {
+			h.Medium = "in_person"
+			if h.WebEx != "" {
+				h.Medium = "internet"
+			}
+		}
+		v.oneOf(key+".medium", h.Medium, Media...)
+		if h.WebEx != "" {
+			if u, err := url.Parse(h.WebEx); err != nil || u.Scheme != "https" {
+				v.add(key+".webex", "expected an https:// link, got %q", h.WebEx)
+			}
+		}
+		var start time.Time
+		var perr error = fmt.Errorf("empty")
+		for _, layout := range StartLayouts {
+			if start, perr = time.Parse(layout, strings.TrimSpace(h.Start)); perr == nil {
+				break
+			}
+		}
+		if perr != nil {
+			v.add(key+".start", "expected court local time like \"2027-02-09 08:30\", got %q", h.Start)
+			continue
+		}
+		h.StartTime = start // wall clock; the caller reads it in the court's zone (see StartIn)
+	}
+}
+
+// StartIn returns the hand-entered start read as wall-clock time in loc, the court's zone.
+func (h Hearing) StartIn(loc *time.Location) time.Time {
+	s := h.StartTime
+	return time.Date(s.Year(), s.Month(), s.Day(), s.Hour(), s.Minute(), 0, 0, loc)
+}
+
+func (v *validator) id(key, id string, seen map[string]bool, what string) {
+	switch {
+	case id == "":
+		v.add(key, "is required: other entries refer to the %s by it", what)
+	case !idPattern.MatchString(id):
+		v.add(key, "use letters, digits, '-', '_' or '.', got %q", id)
+	case seen[id]:
+		v.add(key, "%s id %q is used twice", what, id)
+	}
+	seen[id] = true
+}
+
+func (v *validator) oneOf(key, got string, allowed ...string) {
+	for _, a := range allowed {
+		if got == a {
+			return
+		}
+	}
+	v.add(key, "expected one of %s, got %q", quoteList(allowed), got)
+}
+
+func quoteList(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = strconv.Quote(x)
+	}
+	return strings.Join(q, ", ")
+}
+
+func (v *validator) duration(key string, d Duration, positive bool) {
+	switch {
+	case d.err != nil:
+		v.add(key, "expected a duration like \"30m\", \"2h\" or \"7d\": %v", d.err)
+	case positive && d.D <= 0:
+		v.add(key, "must be more than zero")
+	}
+}
+
+func (v *validator) zone(key, name string, required bool) {
+	if name == "" {
+		if required {
+			v.add(key, "is required: an IANA time zone like \"America/Chicago\"")
+		}
+		return
+	}
+	if name == "Local" || !strings.Contains(name, "/") && name != "UTC" {
+		v.add(key, "expected an IANA time zone like \"America/Chicago\", got %q", name)
+		return
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		v.add(key, "unknown time zone %q; expected an IANA name like \"America/Chicago\"", name)
+	}
+}
+
+// phone checks a phone number and rewrites it in E.164. National US numbers are accepted and rewritten.
+func (v *validator) phone(key string, p *string, required bool) {
+	if strings.TrimSpace(*p) == "" {
+		if required {
+			v.add(key, "is required")
+		}
+		return
+	}
+	e, err := NormalizePhone(*p)
+	if err != nil {
+		v.add(key, "%v", err)
+		return
+	}
+	*p = e
+}
+
+// NormalizePhone returns a phone number in E.164 form (+12145550123). Numbers without a country code are read as
+// North American.
+func NormalizePhone(s string) (string, error) {
+	num, err := phonenumbers.Parse(s, "US")
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return "", fmt.Errorf("expected a phone number in E.164 form like \"+12145550123\", got %q", s)
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+func (v *validator) emailAddress(key, addr string, required bool) {
+	if addr == "" {
+		if required {
+			v.add(key, "is required")
+		}
+		return
+	}
+	a, err := mail.ParseAddress(addr)
+	if err != nil || !strings.Contains(a.Address, ".") {
+		v.add(key, "expected an email address like \"name@example.org\", got %q", addr)
+	}
+}
+
+// language checks a language tag and returns its base language ("es" for "es-MX"), or def when empty.
+func (v *validator) language(key, tag, def string) string {
+	if tag == "" {
+		return def
+	}
+	t, err := language.Parse(tag)
+	if err != nil {
+		v.add(key, "expected a language code like \"es\" or \"pt\", got %q", tag)
+		return def
+	}
+	base, _ := t.Base()
+	return base.String()
+}
+
+// NormalizeANumber returns the 9-digit form of an A-number ("A201-555-123", "20155512" → "201555123").
+func NormalizeANumber(s string) (string, bool) {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == 'A' || r == 'a' || r == '-' || r == ' ' || r == '#':
+		default:
+			return "", false
+		}
+	}
+	d := b.String()
+	switch len(d) {
+	case 8:
+		return "0" + d, true
+	case 9:
+		return d, true
+	}
+	return "", false
+}
