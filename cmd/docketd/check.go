@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/docketd/docketd/config"
+)
+
+func cmdCheck(ctx context.Context, e *env, args []string) error {
+	f := e.newFlags("check", "[--print]", false, false)
+	print := f.Bool("print", false, "print the effective config, with defaults filled in and secrets hidden")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	if *print {
+		out, err := toml.Marshal(redacted(cfg))
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(out)
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s is valid: %d attorneys, %d clients, %d hearings, %d sources, %d reminder policies\n",
+		f.config, len(cfg.Attorneys), len(cfg.Clients), len(cfg.Hearings), len(cfg.Sources), len(cfg.Reminders.Policies))
+	return nil
+}
+
+// redacted returns a copy of cfg with every secret replaced.
+func redacted(cfg *config.Config) *config.Config {
+	c := *cfg
+	hide := func(s *string) {
+		if *s != "" {
+			*s = "(hidden)"
+		}
+	}
+	hide(&c.SMS.Twilio.AuthToken)
+	hide(&c.Email.SMTP.Password)
+	c.Database.URL = redactDatabaseURL(c.Database.URL)
+	c.Sources = append([]config.Source(nil), cfg.Sources...)
+	for i := range c.Sources {
+		hide(&c.Sources[i].APIKey)
+	}
+	return &c
+}

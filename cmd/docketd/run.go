@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/store"
+	"golang.org/x/sync/errgroup"
+)
+
+// shutdownGrace bounds how long in-flight requests may take once the daemon is told to stop.
+const shutdownGrace = 10 * time.Second
+
+// daemon is `docketd run`: the store, the HTTP server and the config it reloads.
+type daemon struct {
+	e       *env
+	path    string
+	log     *slog.Logger
+	now     func() time.Time
+	cfg     atomic.Pointer[config.Config]
+	db      *store.DB
+	ready   atomic.Bool
+	readyMu sync.Mutex
+	notYet  string // why the daemon is not ready, for /readyz
+}
+
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	f := e.newFlags("run", "[--watch-config]", true, false)
+	watch := f.Bool("watch-config", false, "reload when the config file changes, as on SIGHUP")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	d := &daemon{e: e, path: f.config, now: f.clock(e), log: newLogger(cfg.Log, e.stderr)}
+	d.cfg.Store(cfg)
+	d.setNotReady("starting")
+
+	// Listen before anything else so a busy port fails at once, and so /healthz answers during migrations.
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           d.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	if e.onListen != nil {
+		e.onListen(ln.Addr().String())
+	}
+	d.log.Info("listening", "component", "http", "addr", ln.Addr().String(), "public_url", cfg.HTTP.PublicURL)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	g.Go(func() error {
+		defer func() {
+			if d.db != nil {
+				d.db.Close()
+			}
+		}()
+		if err := d.start(gctx); err != nil {
+			return err
+		}
+		return d.loop(gctx, *watch)
+	})
+	err = g.Wait()
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	if err == nil {
+		d.log.Info("stopped", "component", "daemon")
+	}
+	return err
+}
+
+// start opens and migrates the store and applies the config; the daemon is ready when it returns nil.
+func (d *daemon) start(ctx context.Context) error {
+	cfg := d.cfg.Load()
+	d.setNotReady("migrating the database")
+	db, err := openStore(ctx, cfg, d.now)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	d.db = db
+	if _, err := applyConfig(ctx, db, cfg, d.now(), d.log); err != nil {
+		return fmt.Errorf("apply config: %w", err)
+	}
+	d.ready.Store(true)
+	d.log.Info("ready", "component", "daemon", "config", d.path, "database", db.Dialect(),
+		"schema", store.SchemaVersion())
+	d.greet(ctx)
+	if d.e.onReady != nil {
+		d.e.onReady()
+	}
+	return nil
+}
+
+// greet tells a newcomer what the daemon holds and where to look next.
+func (d *daemon) greet(ctx context.Context) {
+	now := d.now()
+	hs, err := d.db.Hearings(ctx, store.HearingFilter{From: now, Status: []string{store.StatusScheduled}})
+	if err != nil {
+		d.log.Warn("list hearings", "component", "daemon", "err", err)
+		return
+	}
+	if len(hs) == 0 {
+		d.log.Info("no upcoming hearings yet; add [[hearings]] or [[sources]] to the config", "component", "daemon")
+		return
+	}
+	next := hs[0]
+	d.log.Info("upcoming hearings", "component", "daemon", "count", len(hs),
+		"next", next.Local().Format("Mon Jan 2 2006 3:04 PM MST"), "next_court", next.CourtCode,
+		"list_with", "docketd hearings --config "+d.path)
+}
+
+// loop waits for reload requests (SIGHUP, or file changes with --watch-config) until ctx ends.
+func (d *daemon) loop(ctx context.Context, watch bool) error {
+	reload := d.e.reload
+	if reload == nil {
+		ch := make(chan struct{}, 1)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGHUP)
+		defer signal.Stop(sig)
+		go func() {
+			for {
+				select {
+				case <-sig:
+					select {
+					case ch <- struct{}{}:
+					default:
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		reload = ch
+	}
+	var changed <-chan struct{}
+	if watch {
+		changed = watchFile(ctx, d.path, 2*time.Second)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-reload:
+		case <-changed:
+		}
+		err := d.reload(ctx)
+		if d.e.onReload != nil {
+			d.e.onReload(err)
+		}
+	}
+}
+
+// reload re-reads the config. An invalid file keeps the running config and logs every problem.
+func (d *daemon) reload(ctx context.Context) error {
+	old := d.cfg.Load()
+	cfg, err := config.Load(d.path, config.Options{Courts: store.CourtCodes()})
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			for _, p := range errs {
+				d.log.Error("config not reloaded", "component", "config", "problem", p.String())
+			}
+		} else {
+			d.log.Error("config not reloaded", "component", "config", "err", err)
+		}
+		d.log.Warn("keeping the running config", "component", "config", "problems", len(errs))
+		return err
+	}
+	for key, pair := range map[string][2]string{
+		"database.url": {old.Database.URL, cfg.Database.URL},
+		"http.listen":  {old.HTTP.Listen, cfg.HTTP.Listen},
+	} {
+		if pair[0] != pair[1] {
+			d.log.Warn("a change needs a restart to take effect", "component", "config", "key", key)
+		}
+	}
+	if _, err := applyConfig(ctx, d.db, cfg, d.now(), d.log); err != nil {
+		d.log.Error("config not applied", "component", "config", "err", err)
+		return err
+	}
+	d.cfg.Store(cfg)
+	d.log = newLogger(cfg.Log, d.e.stderr)
+	d.log.Info("config reloaded", "component", "config", "file", d.path)
+	return nil
+}
+
+// watchFile signals when the file's size or modification time changes.
+func watchFile(ctx context.Context, path string, every time.Duration) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	stamp := func() string {
+		st, err := os.Stat(path)
+		if err != nil {
+			return ""
+		}
+		return fmt.Sprint(st.ModTime().UnixNano(), st.Size())
+	}
+	go func() {
+		last := stamp()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if s := stamp(); s != last && s != "" {
+					last = s
+					select {
+					case ch <- struct{}{}:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	return ch
+}
+
+func (d *daemon) setNotReady(why string) {
+	d.readyMu.Lock()
+	d.notYet = why
+	d.readyMu.Unlock()
+}
+
+func (d *daemon) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", d.readyz)
+	return mux
+}
+
+// readyz answers 200 once the store is migrated and answering, 503 otherwise, saying why.
+func (d *daemon) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !d.ready.Load() {
+		d.readyMu.Lock()
+		why := d.notYet
+		d.readyMu.Unlock()
+		http.Error(w, "not ready: "+why, http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := d.db.Ping(ctx); err != nil {
+		http.Error(w, "not ready: database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// newLogger builds the daemon's logger from [log].
+func newLogger(c config.Log, w interface{ Write([]byte) (int, error) }) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(c.Level)))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/store"
+)
+
+// loadConfig reads and validates the config. An invalid file is a usage error (exit 2) listing every problem.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path, config.Options{Courts: store.CourtCodes()})
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			return nil, &exitError{code: exitUsage, err: fmt.Errorf("%s has %d problem(s):\n%w", path, len(errs), err)}
+		}
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return cfg, nil
+}
+
+// openStore opens and migrates the database the config names.
+func openStore(ctx context.Context, cfg *config.Config, now func() time.Time) (*store.DB, error) {
+	db, err := store.Open(cfg.Database.URL)
+	if err != nil {
+		return nil, err
+	}
+	db.Now = now
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// applyConfig makes the store match the config's courts, people and hand-entered hearings (the source "config").
+func applyConfig(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, log *slog.Logger) (store.SyncResult, error) {
+	courts := make([]store.Court, len(cfg.Courts))
+	for i, c := range cfg.Courts {
+		courts[i] = store.Court{Code: c.Code, Name: c.Name, Address: c.Address, City: c.City, State: c.State,
+			Zone: c.Timezone, Phone: c.Phone}
+	}
+	if err := db.ApplyCourts(ctx, courts); err != nil {
+		return store.SyncResult{}, err
+	}
+	atts := make([]store.Attorney, len(cfg.Attorneys))
+	for i, a := range cfg.Attorneys {
+		atts[i] = store.Attorney{ID: a.ID, Name: a.Name, Email: a.Email, Phone: a.Phone, Language: a.Language,
+			Zone: a.Timezone, Organization: a.Organization}
+	}
+	clients := make([]store.Client, len(cfg.Clients))
+	for i, c := range cfg.Clients {
+		clients[i] = store.Client{ID: c.ID, Name: c.Name, ANumber: c.ANumber, Nationality: c.Nationality,
+			Phone: c.Phone, Email: c.Email, Language: c.Language, Zone: c.Timezone}
+		if c.Attorney != "" {
+			clients[i].AttorneyID = &c.Attorney
+		}
+	}
+	if err := db.ReplacePeople(ctx, atts, clients); err != nil {
+		return store.SyncResult{}, err
+	}
+	recs, err := configHearings(ctx, db, cfg)
+	if err != nil {
+		return store.SyncResult{}, err
+	}
+	// The file's hearings are edited on purpose: no max_change, and one removed from the file is cancelled at once.
+	s, err := db.BeginSync(ctx, store.SyncOptions{Source: "config", Complete: true, Force: true, Now: now})
+	if err != nil {
+		return store.SyncResult{}, err
+	}
+	if err := s.Apply(recs); err != nil {
+		s.Abort()
+		return store.SyncResult{}, err
+	}
+	res, err := s.Finish()
+	run := &store.SyncRun{Source: "config", StartedAt: now, EndedAt: now, Created: res.Created, Changed: res.Changed,
+		Cancelled: res.Cancelled, Unchanged: res.Unchanged}
+	if err != nil {
+		run.Error = err.Error()
+	}
+	if rerr := db.RecordSyncRun(ctx, run); rerr != nil && err == nil {
+		err = rerr
+	}
+	if err == nil && (res.Created+res.Changed+res.Cancelled) > 0 {
+		log.Info("config hearings applied", "component", "sync", "source", "config", "created", res.Created,
+			"changed", res.Changed, "cancelled", res.Cancelled, "unchanged", res.Unchanged)
+	}
+	return res, err
+}
+
+// configHearings turns [[hearings]] into records. A hearing without an id is known by its A-number and its place
+// among that A-number's hearings, so editing its start moves it rather than replacing it.
+func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) ([]store.HearingRecord, error) {
+	zones, err := db.Zones(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ordinal := map[string]int{}
+	recs := make([]store.HearingRecord, 0, len(cfg.Hearings))
+	for i, h := range cfg.Hearings {
+		loc, err := zones.Zone(h.Location, h.Court)
+		if err != nil {
+			return nil, fmt.Errorf("%s: hearings[%d]: %w", cfg.File, i, err)
+		}
+		key := h.ID
+		if key == "" {
+			ordinal[h.ANumber]++
+			key = h.ANumber + "#" + strconv.Itoa(ordinal[h.ANumber])
+		}
+		medium := h.Medium
+		recs = append(recs, store.HearingRecord{Key: key, ANumber: h.ANumber, Start: h.StartIn(loc), Zone: loc.String(),
+			CourtCode: h.Court, LocationCode: h.Location, Type: h.Type, Medium: medium, Judge: h.Judge, WebEx: h.WebEx})
+	}
+	return recs, nil
+}

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+//go:embed eoir_courts.csv
+var courtsCSV []byte
+
+var (
+	embeddedOnce   sync.Once
+	embeddedCourts []Court
+	embeddedErr    error
+)
+
+// EmbeddedCourts returns EOIR's court table as built into the binary.
+func EmbeddedCourts() ([]Court, error) {
+	embeddedOnce.Do(func() {
+		r := csv.NewReader(bytes.NewReader(courtsCSV))
+		r.Comment = '#'
+		rows, err := r.ReadAll()
+		if err != nil {
+			embeddedErr = fmt.Errorf("embedded court table: %w", err)
+			return
+		}
+		for _, row := range rows[1:] { // header: code,name,address,city,state,iana_tz,status,note
+			if _, err := time.LoadLocation(row[5]); err != nil {
+				embeddedErr = fmt.Errorf("embedded court table: %s: %w", row[0], err)
+				return
+			}
+			embeddedCourts = append(embeddedCourts, Court{Code: row[0], Name: row[1], Address: row[2], City: row[3],
+				State: row[4], Zone: row[5], Status: row[6]})
+		}
+	})
+	return embeddedCourts, embeddedErr
+}
+
+// CourtCodes returns the set of codes in the embedded court table.
+func CourtCodes() map[string]bool {
+	courts, _ := EmbeddedCourts()
+	codes := make(map[string]bool, len(courts))
+	for _, c := range courts {
+		codes[c.Code] = true
+	}
+	return codes
+}
+
+func seedCourts(g *gorm.DB) error {
+	courts, err := EmbeddedCourts()
+	if err != nil {
+		return err
+	}
+	// The embedded table wins for the fields it knows; a phone added by config is left alone.
+	err = g.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "code"}},
+		DoUpdates: clause.AssignmentColumns([]string{"name", "address", "city", "state", "zone", "status"}),
+	}).CreateInBatches(courts, 100).Error
+	if err != nil {
+		return fmt.Errorf("seed courts: %w", err)
+	}
+	return nil
+}
+
+// ApplyCourts adds the courts a config defines and overrides the fields it sets on known courts. Re-applying the
+// embedded table first means a field removed from the config returns to EOIR's value.
+func (db *DB) ApplyCourts(ctx context.Context, overrides []Court) error {
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if err := seedCourts(tx); err != nil {
+			return err
+		}
+		if err := tx.Model(&Court{}).Where("1 = 1").Update("phone", "").Error; err != nil {
+			return err
+		}
+		if err := tx.Where("status = ?", "config").Delete(&Court{}).Error; err != nil {
+			return err
+		}
+		for _, o := range overrides {
+			var c Court
+			err := tx.First(&c, "code = ?", o.Code).Error
+			switch {
+			case err == gorm.ErrRecordNotFound:
+				o.Status = "config"
+				if err := tx.Create(&o).Error; err != nil {
+					return fmt.Errorf("add court %s: %w", o.Code, err)
+				}
+				continue
+			case err != nil:
+				return err
+			}
+			for dst, src := range map[*string]string{&c.Name: o.Name, &c.Address: o.Address, &c.City: o.City,
+				&c.State: o.State, &c.Zone: o.Zone, &c.Phone: o.Phone} {
+				if src != "" {
+					*dst = src
+				}
+			}
+			if err := tx.Save(&c).Error; err != nil {
+				return fmt.Errorf("override court %s: %w", o.Code, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Courts returns every court, by code.
+func (db *DB) Courts(ctx context.Context) ([]Court, error) {
+	var courts []Court
+	err := db.gorm.WithContext(ctx).Order("code").Find(&courts).Error
+	return courts, err
+}
+
+// Court returns one court.
+func (db *DB) Court(ctx context.Context, code string) (Court, error) {
+	var c Court
+	err := db.gorm.WithContext(ctx).First(&c, "code = ?", code).Error
+	return c, notFound(err)
+}
+
+// CourtZones resolves time zones by hearing-location code first and court code second.
+type CourtZones struct {
+	zones map[string]*time.Location
+}
+
+// Zones loads every court's zone for fast lookups during a sync.
+func (db *DB) Zones(ctx context.Context) (*CourtZones, error) {
+	courts, err := db.Courts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	z := &CourtZones{zones: map[string]*time.Location{}}
+	for _, c := range courts {
+		loc, err := time.LoadLocation(c.Zone)
+		if err != nil {
+			return nil, fmt.Errorf("court %s: %w", c.Code, err)
+		}
+		z.zones[c.Code] = loc
+	}
+	return z, nil
+}
+
+// Zone returns the zone of a hearing at location, falling back to court.
+func (z *CourtZones) Zone(location, court string) (*time.Location, error) {
+	if loc, ok := z.zones[location]; ok && location != "" {
+		return loc, nil
+	}
+	if loc, ok := z.zones[court]; ok {
+		return loc, nil
+	}
+	return nil, fmt.Errorf("unknown court %q (location %q): add it under [[courts]] with its timezone", court, location)
+}
+
+// Codes returns the known codes, sorted.
+func (z *CourtZones) Codes() []string {
+	codes := make([]string, 0, len(z.zones))
+	for c := range z.zones {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	return codes
+}

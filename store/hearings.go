@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// HearingView is a hearing with what people need to read it: its case, clients, counsel and court.
+type HearingView struct {
+	Hearing
+	ANumber   string
+	Clients   []Client
+	Attorneys []Attorney
+	Court     Court
+}
+
+// Local returns the start in the court's zone.
+func (v HearingView) Local() time.Time {
+	loc, err := time.LoadLocation(v.Zone)
+	if err != nil {
+		return v.Start.UTC()
+	}
+	return v.Start.In(loc)
+}
+
+// HearingFilter selects hearings.
+type HearingFilter struct {
+	From, To time.Time // start in [From, To); zero means unbounded
+	Court    string
+	Status   []string // empty means every status
+	ClientID string
+	Attorney string
+	Limit    int
+}
+
+// Hearings returns hearings by start, with their clients, counsel and court.
+func (db *DB) Hearings(ctx context.Context, f HearingFilter) ([]HearingView, error) {
+	q := db.gorm.WithContext(ctx).Model(&Hearing{}).Preload("Case")
+	if !f.From.IsZero() {
+		q = q.Where("start >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("start < ?", f.To.UTC())
+	}
+	if f.Court != "" {
+		q = q.Where("court_code = ? OR location_code = ?", f.Court, f.Court)
+	}
+	if len(f.Status) > 0 {
+		q = q.Where("status IN ?", f.Status)
+	}
+	if f.ClientID != "" || f.Attorney != "" {
+		sub := db.gorm.Model(&Client{}).Select("a_number").Where("active = ?", true)
+		if f.ClientID != "" {
+			sub = sub.Where("id = ?", f.ClientID)
+		}
+		if f.Attorney != "" {
+			sub = sub.Where("attorney_id = ?", f.Attorney)
+		}
+		q = q.Where("case_id IN (?)", db.gorm.Model(&Case{}).Select("id").Where("a_number IN (?)", sub))
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	var hs []Hearing
+	if err := q.Order("start, id").Find(&hs).Error; err != nil {
+		return nil, fmt.Errorf("hearings: %w", err)
+	}
+	return db.views(ctx, hs)
+}
+
+// Hearing returns one hearing with its people and court.
+func (db *DB) Hearing(ctx context.Context, id uint) (HearingView, error) {
+	var h Hearing
+	if err := db.gorm.WithContext(ctx).Preload("Case").First(&h, id).Error; err != nil {
+		return HearingView{}, notFound(err)
+	}
+	vs, err := db.views(ctx, []Hearing{h})
+	if err != nil {
+		return HearingView{}, err
+	}
+	return vs[0], nil
+}
+
+// views attaches clients, attorneys and courts to hearings with three queries, whatever the number of hearings.
+func (db *DB) views(ctx context.Context, hs []Hearing) ([]HearingView, error) {
+	anums := map[string]bool{}
+	codes := map[string]bool{}
+	for _, h := range hs {
+		if h.Case != nil && h.Case.ANumber != nil {
+			anums[*h.Case.ANumber] = true
+		}
+		codes[h.CourtCode] = true
+	}
+	g := db.gorm.WithContext(ctx)
+	var clients []Client
+	if len(anums) > 0 {
+		if err := g.Where("active = ? AND a_number IN ?", true, keys(anums)).Order("id").Find(&clients).Error; err != nil {
+			return nil, err
+		}
+	}
+	attIDs := map[string]bool{}
+	byANum := map[string][]Client{}
+	for _, c := range clients {
+		byANum[c.ANumber] = append(byANum[c.ANumber], c)
+		if c.AttorneyID != nil {
+			attIDs[*c.AttorneyID] = true
+		}
+	}
+	atts := map[string]Attorney{}
+	if len(attIDs) > 0 {
+		var as []Attorney
+		if err := g.Where("id IN ?", keys(attIDs)).Find(&as).Error; err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			atts[a.ID] = a
+		}
+	}
+	courts := map[string]Court{}
+	if len(codes) > 0 {
+		var cs []Court
+		if err := g.Where("code IN ?", keys(codes)).Find(&cs).Error; err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			courts[c.Code] = c
+		}
+	}
+	out := make([]HearingView, len(hs))
+	for i, h := range hs {
+		v := HearingView{Hearing: h, Court: courts[h.CourtCode]}
+		if h.Case != nil && h.Case.ANumber != nil {
+			v.ANumber = *h.Case.ANumber
+			v.Clients = byANum[v.ANumber]
+			seen := map[string]bool{}
+			for _, c := range v.Clients {
+				if c.AttorneyID != nil && !seen[*c.AttorneyID] {
+					seen[*c.AttorneyID] = true
+					if a, ok := atts[*c.AttorneyID]; ok {
+						v.Attorneys = append(v.Attorneys, a)
+					}
+				}
+			}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// HearingChanges returns the change log of a hearing, oldest first.
+func (db *DB) HearingChanges(ctx context.Context, hearingID uint) ([]HearingChange, error) {
+	var cs []HearingChange
+	err := db.gorm.WithContext(ctx).Where("hearing_id = ?", hearingID).Order("id").Find(&cs).Error
+	return cs, err
+}
+
+// Counts summarises the store for `docketd status`.
+type Counts struct {
+	Hearings map[string]int64 // by status, upcoming only
+	Outbox   map[string]int64 // by state
+	OptOuts  int64
+	Clients  int64
+}
+
+// Counts returns the summary at now.
+func (db *DB) Counts(ctx context.Context, now time.Time) (Counts, error) {
+	c := Counts{Hearings: map[string]int64{}, Outbox: map[string]int64{}}
+	g := db.gorm.WithContext(ctx)
+	type row struct {
+		Key string
+		N   int64
+	}
+	var rows []row
+	if err := g.Model(&Hearing{}).Select("status AS key, COUNT(*) AS n").Where("start >= ?", now.UTC()).
+		Group("status").Scan(&rows).Error; err != nil {
+		return c, err
+	}
+	for _, r := range rows {
+		c.Hearings[r.Key] = r.N
+	}
+	rows = nil
+	if err := g.Model(&Outbox{}).Select("state AS key, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+		return c, err
+	}
+	for _, r := range rows {
+		c.Outbox[r.Key] = r.N
+	}
+	if err := g.Model(&OptOut{}).Count(&c.OptOuts).Error; err != nil {
+		return c, err
+	}
+	err := g.Model(&Client{}).Where("active = ?", true).Count(&c.Clients).Error
+	return c, err
+}

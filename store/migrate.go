@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// ErrNewerDatabase is returned when the database was migrated by a newer docketd than this one.
+var ErrNewerDatabase = errors.New("database is newer than this docketd")
+
+// migrationLockKey is the PostgreSQL advisory lock held while migrating, so replicas starting together take turns.
+const migrationLockKey = 0x646f636b6574 // "docket"
+
+const migrationsTable = "schema_migrations"
+
+// migrations is the schema history. Never edit a migration that has shipped: add a new one. The first migration
+// creates the tables from the models as they stood then; when a model changes, add a migration with the explicit
+// change (AutoMigrate never drops columns and rebuilds SQLite tables).
+var migrations = []*gormigrate.Migration{
+	{
+		ID: "0001_initial",
+		Migrate: func(tx *gorm.DB) error {
+			return tx.AutoMigrate(models()...)
+		},
+		Rollback: func(tx *gorm.DB) error {
+			ms := models()
+			for i := len(ms) - 1; i >= 0; i-- {
+				if err := tx.Migrator().DropTable(ms[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	},
+}
+
+// SchemaVersion returns the id of the newest migration this binary knows.
+func SchemaVersion() string { return migrations[len(migrations)-1].ID }
+
+// MigrationStatus tells which migrations a database has and lacks.
+type MigrationStatus struct {
+	Applied []string
+	Pending []string
+	Unknown []string // applied by a newer docketd
+}
+
+// Migrations reports the migration state without changing anything.
+func (db *DB) Migrations(ctx context.Context) (MigrationStatus, error) {
+	var st MigrationStatus
+	applied := map[string]bool{}
+	g := db.gorm.WithContext(ctx)
+	if g.Migrator().HasTable(migrationsTable) {
+		var ids []string
+		if err := g.Table(migrationsTable).Order("id").Pluck("id", &ids).Error; err != nil {
+			return st, fmt.Errorf("read migrations: %w", err)
+		}
+		for _, id := range ids {
+			applied[id] = true
+		}
+	}
+	known := map[string]bool{}
+	for _, m := range migrations {
+		known[m.ID] = true
+		if applied[m.ID] {
+			st.Applied = append(st.Applied, m.ID)
+		} else {
+			st.Pending = append(st.Pending, m.ID)
+		}
+	}
+	for id := range applied {
+		if !known[id] {
+			st.Unknown = append(st.Unknown, id)
+		}
+	}
+	return st, nil
+}
+
+// Migrate brings the schema up to date and seeds the embedded court table. It refuses a database that a newer
+// docketd has migrated. On PostgreSQL it holds an advisory lock, so replicas starting together migrate once.
+func (db *DB) Migrate(ctx context.Context) error {
+	run := func(g *gorm.DB) error {
+		st, err := (&DB{gorm: g, dialect: db.dialect, Now: db.Now}).Migrations(ctx)
+		if err != nil {
+			return err
+		}
+		if len(st.Unknown) > 0 {
+			return fmt.Errorf("%w: it has migration %v, this binary knows up to %s; upgrade docketd", ErrNewerDatabase,
+				st.Unknown, SchemaVersion())
+		}
+		opts := *gormigrate.DefaultOptions
+		opts.TableName = migrationsTable
+		opts.UseTransaction = db.dialect == "postgres" // SQLite DDL in one transaction works, but AutoMigrate manages its own
+		if err := gormigrate.New(g, &opts, migrations).Migrate(); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return seedCourts(g)
+	}
+	g := db.gorm.WithContext(ctx)
+	if db.dialect != "postgres" {
+		return run(g)
+	}
+	return g.Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLockKey).Error; err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer conn.Exec("SELECT pg_advisory_unlock(?)", migrationLockKey)
+		return run(conn)
+	})
+}

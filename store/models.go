@@ -1,0 +1,189 @@
+package store
+
+import "time"
+
+// Court is an immigration court or hearing location. The EOIR table is embedded and seeded; config may add to it.
+type Court struct {
+	Code    string `gorm:"primaryKey;size:8"`
+	Name    string `gorm:"not null"`
+	Address string
+	City    string
+	State   string
+	Zone    string `gorm:"not null"` // IANA zone
+	Phone   string
+	Status  string // listed_2026, foia_only_unverified, legacy_alias, not_listed, config
+}
+
+// Attorney is counsel.
+type Attorney struct {
+	ID           string `gorm:"primaryKey;size:64"`
+	Name         string `gorm:"not null"`
+	Email        string
+	Phone        string
+	Language     string
+	Zone         string
+	Organization string
+	Active       bool `gorm:"not null;default:true"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Client is a respondent.
+type Client struct {
+	ID          string `gorm:"primaryKey;size:64"`
+	Name        string `gorm:"not null"`
+	ANumber     string `gorm:"index;size:9"`
+	Nationality string
+	Phone       string `gorm:"index"`
+	Email       string `gorm:"index"`
+	Language    string
+	Zone        string // where the client lives: reminders arrive at a decent hour of this zone
+	AttorneyID  *string
+	Attorney    *Attorney `gorm:"constraint:OnDelete:SET NULL"`
+	Active      bool      `gorm:"not null;default:true"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Case is one proceeding, known by A-number (office data, ACIS) or by EOIR's case id (the public dump).
+type Case struct {
+	ID         uint    `gorm:"primaryKey"`
+	ANumber    *string `gorm:"uniqueIndex;size:9"`
+	EOIRCaseID *string `gorm:"uniqueIndex;size:32"`
+	CourtCode  string
+	CreatedAt  time.Time
+}
+
+// Hearing statuses.
+const (
+	StatusScheduled = "scheduled"
+	StatusCancelled = "cancelled"
+	StatusCompleted = "completed"
+)
+
+// Hearing is one court date. A hearing that moves stays the same row with a new start and Sequence + 1.
+type Hearing struct {
+	ID           uint      `gorm:"primaryKey"`
+	CaseID       uint      `gorm:"not null;index"`
+	Case         *Case     `gorm:"constraint:OnDelete:CASCADE"`
+	Source       string    `gorm:"not null;size:64;uniqueIndex:idx_hearing_source_key,priority:1"`
+	SourceKey    string    `gorm:"not null;size:128;uniqueIndex:idx_hearing_source_key,priority:2"`
+	Start        time.Time `gorm:"not null;index"` // UTC instant
+	Zone         string    `gorm:"not null"`       // IANA zone of the court where it takes place
+	CourtCode    string    `gorm:"index;size:8"`
+	LocationCode string    `gorm:"size:8"`
+	Type         string    // master | individual | bond | credible_fear | other
+	TypeCode     string    // raw EOIR code(s)
+	Medium       string    // in_person | video | telephone | internet
+	MediumCode   string    // raw EOIR code
+	Judge        string
+	WebEx        string
+	Address      string // as the source gave it, when it differs from the court's
+	Status       string `gorm:"not null;index"`
+	Sequence     int    `gorm:"not null;default:0"`
+	FirstSeen    time.Time
+	LastSeen     time.Time
+	MissingSince *time.Time // set while a complete source no longer lists it
+	ChangedAt    time.Time  // last change of anything shown to people; feeds use it as DTSTAMP
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// HearingChange records one field of a hearing that changed, and where the change came from.
+type HearingChange struct {
+	ID        uint   `gorm:"primaryKey"`
+	HearingID uint   `gorm:"not null;index"`
+	Source    string `gorm:"not null"`
+	Field     string `gorm:"not null"`
+	From      string
+	To        string
+	At        time.Time `gorm:"not null;index"`
+}
+
+// Outbox states.
+const (
+	OutboxPending   = "pending"
+	OutboxSending   = "sending"
+	OutboxSent      = "sent"
+	OutboxDelivered = "delivered"
+	OutboxFailed    = "failed"
+	OutboxSkipped   = "skipped"
+	OutboxCancelled = "cancelled"
+)
+
+// Outbox kinds.
+const (
+	KindReminder    = "reminder"
+	KindRescheduled = "rescheduled"
+	KindCancelled   = "cancelled"
+)
+
+// Outbox is one message to send: planned from a hearing, a policy and a recipient, claimed before sending and
+// recorded after, so that a restart neither loses nor repeats it.
+type Outbox struct {
+	ID            uint   `gorm:"primaryKey"`
+	HearingID     uint   `gorm:"not null;index"`
+	Recipient     string `gorm:"not null"` // client | attorney
+	RecipientID   string `gorm:"not null"`
+	Channel       string `gorm:"not null"`
+	Address       string `gorm:"not null;index"` // phone or email at planning time
+	Kind          string `gorm:"not null"`
+	Policy        string
+	Offset        string
+	DedupeKey     string    `gorm:"not null;uniqueIndex;size:255"` // planning the same thing twice creates nothing
+	GroupKey      string    `gorm:"index;size:255"`                // household: one message per address, court and start
+	Due           time.Time `gorm:"not null;index:idx_outbox_state_due,priority:2"`
+	State         string    `gorm:"not null;index:idx_outbox_state_due,priority:1"`
+	Attempts      int       `gorm:"not null;default:0"`
+	NextAttempt   *time.Time
+	ClaimedAt     *time.Time
+	SentAt        *time.Time
+	ProviderID    string `gorm:"index"`
+	ProviderState string // furthest delivery state the provider reported
+	ErrorCode     string
+	LastError     string
+	Body          string
+	ConfirmedAt   *time.Time // the client replied YES / SI
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// OptOut records that an address asked not to be contacted on a channel.
+type OptOut struct {
+	ID      uint      `gorm:"primaryKey"`
+	Channel string    `gorm:"not null;uniqueIndex:idx_optout_address,priority:1;size:16"`
+	Address string    `gorm:"not null;uniqueIndex:idx_optout_address,priority:2;size:255"`
+	Keyword string    // what they wrote
+	At      time.Time `gorm:"not null"`
+}
+
+// FeedToken grants read access to one calendar feed. Only the SHA-256 of the secret is stored.
+type FeedToken struct {
+	ID         uint   `gorm:"primaryKey"`
+	Hash       []byte `gorm:"not null;uniqueIndex;size:32"`
+	Scope      string `gorm:"not null;index"` // attorney:<id> | client:<id> | court:<code> | org
+	Label      string
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+}
+
+// SyncRun records one pass over one source.
+type SyncRun struct {
+	ID        uint      `gorm:"primaryKey"`
+	Source    string    `gorm:"not null;index"`
+	StartedAt time.Time `gorm:"not null"`
+	EndedAt   time.Time
+	Created   int
+	Changed   int
+	Cancelled int
+	Unchanged int
+	Rejected  int
+	Error     string
+}
+
+// models lists every table, in creation order.
+func models() []any {
+	return []any{&Court{}, &Attorney{}, &Client{}, &Case{}, &Hearing{}, &HearingChange{}, &Outbox{}, &OptOut{},
+		&FeedToken{}, &SyncRun{}}
+}

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// ReplacePeople makes the attorneys and clients in the store those of the config: new ones are added, changed ones
+// updated, and ones no longer listed marked inactive (kept, because outbox rows and history refer to them).
+func (db *DB) ReplacePeople(ctx context.Context, attorneys []Attorney, clients []Client) error {
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		attIDs := make([]string, 0, len(attorneys))
+		for i := range attorneys {
+			attorneys[i].Active = true
+			attIDs = append(attIDs, attorneys[i].ID)
+		}
+		if len(attorneys) > 0 {
+			if err := tx.Clauses(clause.OnConflict{
+				Columns: []clause.Column{{Name: "id"}},
+				DoUpdates: clause.AssignmentColumns([]string{"name", "email", "phone", "language", "zone",
+					"organization", "active", "updated_at"}),
+			}).Create(&attorneys).Error; err != nil {
+				return fmt.Errorf("save attorneys: %w", err)
+			}
+		}
+		if err := deactivate(tx, &Attorney{}, attIDs); err != nil {
+			return err
+		}
+		cliIDs := make([]string, 0, len(clients))
+		for i := range clients {
+			clients[i].Active = true
+			cliIDs = append(cliIDs, clients[i].ID)
+			if clients[i].ANumber != "" {
+				if _, err := ensureCase(tx, clients[i].ANumber, "", ""); err != nil {
+					return err
+				}
+			}
+		}
+		if len(clients) > 0 {
+			if err := tx.Omit(clause.Associations).Clauses(clause.OnConflict{
+				Columns: []clause.Column{{Name: "id"}},
+				DoUpdates: clause.AssignmentColumns([]string{"name", "a_number", "nationality", "phone", "email",
+					"language", "zone", "attorney_id", "active", "updated_at"}),
+			}).Create(&clients).Error; err != nil {
+				return fmt.Errorf("save clients: %w", err)
+			}
+		}
+		return deactivate(tx, &Client{}, cliIDs)
+	})
+}
+
+func deactivate(tx *gorm.DB, model any, keep []string) error {
+	q := tx.Model(model).Where("active = ?", true)
+	if len(keep) > 0 {
+		q = q.Where("id NOT IN ?", keep)
+	}
+	if err := q.Update("active", false).Error; err != nil {
+		return fmt.Errorf("deactivate: %w", err)
+	}
+	return nil
+}
+
+// ensureCase returns the id of the case with this A-number or EOIR case id, creating it if needed.
+func ensureCase(tx *gorm.DB, aNumber, eoirCaseID, court string) (uint, error) {
+	var c Case
+	q := tx.Model(&Case{})
+	switch {
+	case aNumber != "":
+		q = q.Where("a_number = ?", aNumber)
+	case eoirCaseID != "":
+		q = q.Where("eoir_case_id = ?", eoirCaseID)
+	default:
+		return 0, fmt.Errorf("a hearing needs an A-number or an EOIR case id")
+	}
+	err := q.Take(&c).Error
+	if err == nil {
+		if court != "" && c.CourtCode != court {
+			if err := tx.Model(&c).Update("court_code", court).Error; err != nil {
+				return 0, err
+			}
+		}
+		return c.ID, nil
+	}
+	if err != gorm.ErrRecordNotFound {
+		return 0, err
+	}
+	c = Case{CourtCode: court}
+	if aNumber != "" {
+		c.ANumber = &aNumber
+	}
+	if eoirCaseID != "" {
+		c.EOIRCaseID = &eoirCaseID
+	}
+	if err := tx.Create(&c).Error; err != nil {
+		return 0, fmt.Errorf("create case: %w", err)
+	}
+	return c.ID, nil
+}
+
+// Clients returns the active clients.
+func (db *DB) Clients(ctx context.Context) ([]Client, error) {
+	var cs []Client
+	err := db.gorm.WithContext(ctx).Where("active = ?", true).Order("id").Find(&cs).Error
+	return cs, err
+}
+
+// Attorneys returns the active attorneys.
+func (db *DB) Attorneys(ctx context.Context) ([]Attorney, error) {
+	var as []Attorney
+	err := db.gorm.WithContext(ctx).Where("active = ?", true).Order("id").Find(&as).Error
+	return as, err
+}

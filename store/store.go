@@ -1,0 +1,140 @@
+// Package store keeps docketd's data with gorm, in SQLite (one machine) or PostgreSQL (several replicas): the
+// models, opening and migrating the database, the embedded EOIR court table, and every query.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ncruces/go-sqlite3/gormlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a requested row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is the store.
+type DB struct {
+	gorm    *gorm.DB
+	dialect string // "sqlite" or "postgres"
+	// Now is the clock used for timestamps the store sets itself.
+	Now func() time.Time
+}
+
+// Open connects to url: "sqlite:PATH" or "postgres://…". It does not migrate; call Migrate.
+func Open(rawURL string) (*DB, error) {
+	var dialector gorm.Dialector
+	var dialect string
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		path := strings.TrimPrefix(rawURL, "sqlite:")
+		if path == "" {
+			return nil, fmt.Errorf("open store: sqlite: needs a path")
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("open store: %w", err)
+			}
+		}
+		dialector = gormlite.Open(sqliteDSN(path))
+		dialect = "sqlite"
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		dialector = postgres.Open(rawURL)
+		dialect = "postgres"
+	default:
+		return nil, fmt.Errorf("open store: unsupported database url %q (want sqlite:PATH or postgres://…)", redactURL(rawURL))
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", redactURL(rawURL), err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if dialect == "sqlite" {
+		// One writer at a time is SQLite's rule; a small pool keeps readers concurrent under WAL.
+		sqlDB.SetMaxOpenConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(16)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	db := &DB{gorm: g, dialect: dialect, Now: time.Now}
+	if err := db.Ping(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", redactURL(rawURL), err)
+	}
+	return db, nil
+}
+
+// sqliteDSN sets the pragmas on every pooled connection (a PRAGMA statement would reach only one): WAL so readers
+// never block the writer, a busy timeout instead of instant SQLITE_BUSY, foreign keys on, immediate write
+// transactions so two writers queue instead of deadlocking on upgrade, and times stored as integer microseconds so
+// they compare correctly whatever their zone.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_timefmt", "unixepoch_micro")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// redactURL hides a password in a database URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+func (db *DB) now() time.Time { return db.Now().UTC() }
+
+// tx runs fn in one transaction.
+func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.gorm.WithContext(ctx).Transaction(fn)
+}
+
+// notFound maps gorm's not-found error to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,337 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var schemaSeq atomic.Int64
+
+// forEachDB runs fn against a fresh SQLite file and, when DOCKETD_TEST_POSTGRES is set, a fresh PostgreSQL schema.
+func forEachDB(t *testing.T, fn func(t *testing.T, db *DB)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, MustOpenSQLite(t)) })
+	if url := os.Getenv("DOCKETD_TEST_POSTGRES"); url != "" {
+		t.Run("postgres", func(t *testing.T) { fn(t, MustOpenPostgres(t, url)) })
+	}
+}
+
+// MustOpenSQLite opens and migrates a new SQLite database in a temporary directory.
+func MustOpenSQLite(tb testing.TB) *DB {
+	tb.Helper()
+	db, err := Open("sqlite:" + filepath.Join(tb.TempDir(), "test.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+// MustOpenPostgres opens and migrates a new schema of the PostgreSQL database at url, dropped after the test.
+func MustOpenPostgres(tb testing.TB, url string) *DB {
+	tb.Helper()
+	admin, err := Open(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	schema := fmt.Sprintf("t_%d_%d", os.Getpid(), schemaSeq.Add(1))
+	if err := admin.gorm.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		tb.Fatal(err)
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	db, err := Open(url + sep + "search_path=" + schema)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		db.Close()
+		admin.gorm.Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	})
+	if err := db.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+func TestMigrateSeedsCourtsAndIsIdempotent(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		for code, zone := range map[string]string{"DAL": "America/Chicago", "ELP": "America/Denver", "SNA": "America/Chicago",
+			"SNC": "America/Los_Angeles", "PHO": "America/Phoenix"} {
+			c, err := db.Court(ctx, code)
+			if err != nil {
+				t.Fatalf("court %s: %v", code, err)
+			}
+			if got, want := c.Zone, zone; got != want {
+				t.Errorf("court %s zone: got %s, want %s", code, got, want)
+			}
+		}
+		if _, err := db.Court(ctx, "ZZZ"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown court: got %v, want ErrNotFound", err)
+		}
+		st, err := db.Migrations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(st.Pending), 0; got != want {
+			t.Errorf("pending migrations: got %d, want %d", got, want)
+		}
+	})
+}
+
+func TestMigrateRefusesNewerDatabase(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		if err := db.gorm.Exec("INSERT INTO "+migrationsTable+" (id) VALUES (?)", "9999_future").Error; err != nil {
+			t.Fatal(err)
+		}
+		err := db.Migrate(ctx)
+		if !errors.Is(err, ErrNewerDatabase) {
+			t.Fatalf("got %v, want ErrNewerDatabase", err)
+		}
+	})
+}
+
+func TestCourtOverrides(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		err := db.ApplyCourts(ctx, []Court{{Code: "DAL", Phone: "+12147675000"},
+			{Code: "XYZ", Name: "Pop-up Court", Zone: "America/Phoenix"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dal, _ := db.Court(ctx, "DAL")
+		if got, want := dal.Phone, "+12147675000"; got != want {
+			t.Errorf("DAL phone: got %q, want %q", got, want)
+		}
+		if got, want := dal.Name, "Dallas"; got != want {
+			t.Errorf("DAL name kept: got %q, want %q", got, want)
+		}
+		z, err := db.Zones(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc, err := z.Zone("XYZ", "DAL")
+		if err != nil || loc.String() != "America/Phoenix" {
+			t.Errorf("location zone first: got %v, %v", loc, err)
+		}
+		// Removing the override from the config removes the court and the phone.
+		if err := db.ApplyCourts(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Court(ctx, "XYZ"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("removed court: got %v, want ErrNotFound", err)
+		}
+	})
+}
+
+var (
+	chicago, _ = time.LoadLocation("America/Chicago")
+	denver, _  = time.LoadLocation("America/Denver")
+	t0         = time.Date(2027, 1, 10, 12, 0, 0, 0, time.UTC)
+)
+
+func record(key, anum string, start time.Time) HearingRecord {
+	return HearingRecord{Key: key, ANumber: anum, Start: start, Zone: start.Location().String(), CourtCode: "DAL",
+		Type: "master", Medium: "in_person"}
+}
+
+func runSync(t *testing.T, db *DB, opts SyncOptions, recs ...HearingRecord) (SyncResult, error) {
+	t.Helper()
+	s, err := db.BeginSync(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(recs); err != nil {
+		s.Abort()
+		return SyncResult{}, err
+	}
+	return s.Finish()
+}
+
+func TestSyncCreatesMovesAndKeepsIdentity(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		opts := SyncOptions{Source: "office", Now: t0}
+		start := time.Date(2027, 3, 2, 8, 30, 0, 0, chicago)
+		res, err := runSync(t, db, opts, record("k1", "201555101", start), record("k2", "201555102", start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res.Created, 2; got != want {
+			t.Fatalf("created: got %d, want %d", got, want)
+		}
+		before, _ := db.Hearings(ctx, HearingFilter{})
+
+		opts.Now = t0.Add(time.Hour)
+		res, err = runSync(t, db, opts, record("k1", "201555101", start), record("k2", "201555102", start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res, (SyncResult{Unchanged: 2}); got != want {
+			t.Errorf("re-sync: got %+v, want %+v", got, want)
+		}
+		after, _ := db.Hearings(ctx, HearingFilter{})
+		for i := range before {
+			if !after[i].UpdatedAt.Equal(before[i].UpdatedAt) {
+				t.Errorf("unchanged hearing %d was written", after[i].ID)
+			}
+		}
+
+		moved := time.Date(2027, 4, 20, 13, 0, 0, 0, chicago)
+		res, err = runSync(t, db, opts, record("k1", "201555101", moved), record("k2", "201555102", start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res, (SyncResult{Changed: 1, Moved: 1, Unchanged: 1}); got != want {
+			t.Errorf("move: got %+v, want %+v", got, want)
+		}
+		hs, _ := db.Hearings(ctx, HearingFilter{})
+		var h HearingView
+		for _, x := range hs {
+			if x.SourceKey == "k1" {
+				h = x
+			}
+		}
+		if h.ID != before[0].ID || h.Sequence != 1 || !h.Start.Equal(moved) {
+			t.Errorf("moved hearing: got id %d seq %d start %v, want id %d seq 1 start %v", h.ID, h.Sequence, h.Start,
+				before[0].ID, moved)
+		}
+		changes, _ := db.HearingChanges(ctx, h.ID)
+		if len(changes) != 1 || changes[0].Field != "start" || changes[0].Source != "office" {
+			t.Errorf("change log: got %+v", changes)
+		}
+	})
+}
+
+func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		var recs []HearingRecord
+		for i := range 10 {
+			recs = append(recs, record(fmt.Sprintf("k%d", i), fmt.Sprintf("2015551%02d", i),
+				time.Date(2027, 3, 2+i, 9, 0, 0, 0, chicago)))
+		}
+		opts := SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
+		if _, err := runSync(t, db, opts, recs...); err != nil {
+			t.Fatal(err)
+		}
+
+		// An empty file is refused and changes nothing.
+		_, err := runSync(t, db, opts)
+		if !errors.Is(err, ErrRefused) {
+			t.Fatalf("empty: got %v, want ErrRefused", err)
+		}
+		// Half a file is refused too.
+		_, err = runSync(t, db, opts, recs[:5]...)
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "5 of its 10") {
+			t.Fatalf("half: got %v, want ErrRefused naming 5 of 10", err)
+		}
+		hs, _ := db.Hearings(ctx, HearingFilter{Status: []string{StatusScheduled}})
+		if got, want := len(hs), 10; got != want {
+			t.Fatalf("after refusals: got %d scheduled, want %d", got, want)
+		}
+		for _, h := range hs {
+			if h.MissingSince != nil {
+				t.Fatalf("refused pass marked hearing %d missing", h.ID)
+			}
+		}
+
+		// One hearing goes missing, comes back within the grace period, and is never cancelled.
+		opts.Now = t0.Add(time.Hour)
+		res, err := runSync(t, db, opts, recs[1:]...)
+		if err != nil || res.Missing != 1 {
+			t.Fatalf("missing: got %+v, %v; want Missing 1", res, err)
+		}
+		opts.Now = t0.Add(48 * time.Hour)
+		if res, err = runSync(t, db, opts, recs[1:]...); err != nil || res.Cancelled != 0 {
+			t.Fatalf("within grace: got %+v, %v", res, err)
+		}
+		opts.Now = t0.Add(60 * time.Hour)
+		if res, err = runSync(t, db, opts, recs...); err != nil || res.Restored != 1 {
+			t.Fatalf("back: got %+v, %v; want Restored 1", res, err)
+		}
+		h, _ := db.Hearings(ctx, HearingFilter{Status: []string{StatusCancelled}})
+		if len(h) != 0 {
+			t.Fatalf("a hearing back within grace was cancelled")
+		}
+
+		// Missing past the grace period: cancelled, with sequence raised.
+		opts.Now = t0.Add(70 * time.Hour)
+		runSync(t, db, opts, recs[1:]...)
+		opts.Now = t0.Add(70*time.Hour + 72*time.Hour)
+		res, err = runSync(t, db, opts, recs[1:]...)
+		if err != nil || res.Cancelled != 1 {
+			t.Fatalf("after grace: got %+v, %v; want Cancelled 1", res, err)
+		}
+		cancelled, _ := db.Hearings(ctx, HearingFilter{Status: []string{StatusCancelled}})
+		if len(cancelled) != 1 || cancelled[0].SourceKey != "k0" || cancelled[0].Sequence != 1 {
+			t.Fatalf("cancelled: got %+v", cancelled)
+		}
+	})
+}
+
+func TestHearingViewsAndNotFound(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		att := "lf"
+		err := db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}},
+			[]Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", AttorneyID: &att},
+				{ID: "sam", Name: "Samuel", ANumber: "208555310"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		elp := HearingRecord{Key: "x", ANumber: "208555310", Start: time.Date(2028, 4, 11, 9, 0, 0, 0, denver),
+			Zone: "America/Denver", CourtCode: "ELP", Type: "individual"}
+		if _, err := runSync(t, db, SyncOptions{Source: "config", Now: t0},
+			record("r", "201555101", time.Date(2028, 2, 8, 8, 30, 0, 0, chicago)), elp); err != nil {
+			t.Fatal(err)
+		}
+		hs, err := db.Hearings(ctx, HearingFilter{From: t0, Court: "ELP"})
+		if err != nil || len(hs) != 1 {
+			t.Fatalf("ELP hearings: got %d, %v", len(hs), err)
+		}
+		if got, want := hs[0].Local().Format("Jan 2 3:04 PM MST"), "Apr 11 9:00 AM MDT"; got != want {
+			t.Errorf("local: got %q, want %q", got, want)
+		}
+		if got, want := hs[0].Court.Name, "El Paso"; got != want {
+			t.Errorf("court: got %q, want %q", got, want)
+		}
+		mine, _ := db.Hearings(ctx, HearingFilter{Attorney: att})
+		if len(mine) != 1 || len(mine[0].Attorneys) != 1 || mine[0].Clients[0].ID != "rosa" {
+			t.Errorf("attorney filter: got %+v", mine)
+		}
+		if _, err := db.Hearing(ctx, 9999); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Hearing(9999): got %v, want ErrNotFound", err)
+		}
+		// Dropping a client from the config keeps the row, inactive.
+		if err := db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		cs, _ := db.Clients(ctx)
+		if len(cs) != 0 {
+			t.Errorf("active clients: got %d, want 0", len(cs))
+		}
+		var n int64
+		db.gorm.Model(&Client{}).Count(&n)
+		if n != 2 {
+			t.Errorf("client rows kept: got %d, want 2", n)
+		}
+	})
+}

@@ -1,0 +1,337 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// HearingRecord is a hearing as one source reports it, normalised.
+type HearingRecord struct {
+	Key          string // identity within the source
+	ANumber      string // 9 digits, or empty when only the EOIR case id is known
+	EOIRCaseID   string
+	Start        time.Time // instant; stored as UTC
+	Zone         string    // IANA zone of the court
+	CourtCode    string
+	LocationCode string
+	Type         string
+	TypeCode     string
+	Medium       string
+	MediumCode   string
+	Judge        string
+	WebEx        string
+	Address      string
+}
+
+// SyncOptions are the rules one sync pass follows.
+type SyncOptions struct {
+	Source   string
+	Complete bool // the source lists every current hearing it knows
+	// Grace is how long a hearing may be missing from a complete source before it is cancelled.
+	Grace time.Duration
+	// MaxChange refuses a pass that would cancel or move more than this share of the source's hearings.
+	// Zero disables the check (the config file's own hearings are edited on purpose).
+	MaxChange float64
+	Force     bool
+	Now       time.Time
+}
+
+// SyncResult counts what a pass did.
+type SyncResult struct {
+	Created, Changed, Moved, Cancelled, Unchanged, Missing, Restored int
+}
+
+// ErrRefused is returned when a pass would change more than MaxChange allows; nothing was written.
+var ErrRefused = errors.New("sync refused")
+
+// minRefusable is the number of changes below which the MaxChange share is not applied: in a source of five
+// hearings one real reschedule is 20%, and refusing it would teach admins to always pass --force.
+const minRefusable = 3
+
+// Sync is one pass over one source, in one transaction: Apply batches of records, then Finish. Nothing is visible
+// to readers until Finish commits, and a refused pass writes nothing.
+type Sync struct {
+	db     *DB
+	tx     *gorm.DB
+	opts   SyncOptions
+	result SyncResult
+	seen   map[uint]struct{}
+	base   int64 // scheduled future hearings of the source at the start
+	done   bool
+}
+
+// BeginSync starts a pass.
+func (db *DB) BeginSync(ctx context.Context, opts SyncOptions) (*Sync, error) {
+	if opts.Now.IsZero() {
+		opts.Now = db.Now()
+	}
+	opts.Now = opts.Now.UTC()
+	tx := db.gorm.WithContext(ctx).Begin()
+	if tx.Error != nil {
+		return nil, fmt.Errorf("begin sync: %w", tx.Error)
+	}
+	s := &Sync{db: db, tx: tx, opts: opts, seen: map[uint]struct{}{}}
+	if err := tx.Model(&Hearing{}).Where("source = ? AND status = ? AND start > ?", opts.Source, StatusScheduled,
+		opts.Now).Count(&s.base).Error; err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("begin sync: %w", err)
+	}
+	return s, nil
+}
+
+// Apply writes a batch of records: new hearings are created, changed ones updated with Sequence + 1 and a
+// change-log entry, unchanged ones not written at all.
+func (s *Sync) Apply(recs []HearingRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	keys := make([]string, len(recs))
+	for i, r := range recs {
+		keys[i] = r.Key
+	}
+	var existing []Hearing
+	if err := s.tx.Where("source = ? AND source_key IN ?", s.opts.Source, keys).Find(&existing).Error; err != nil {
+		return fmt.Errorf("sync %s: %w", s.opts.Source, err)
+	}
+	byKey := make(map[string]*Hearing, len(existing))
+	for i := range existing {
+		byKey[existing[i].SourceKey] = &existing[i]
+	}
+	var creates []Hearing
+	for _, r := range recs {
+		h, ok := byKey[r.Key]
+		if !ok {
+			caseID, err := ensureCase(s.tx, r.ANumber, r.EOIRCaseID, r.CourtCode)
+			if err != nil {
+				return fmt.Errorf("sync %s: record %s: %w", s.opts.Source, r.Key, err)
+			}
+			nh := newHearing(caseID, s.opts, r)
+			creates = append(creates, nh)
+			byKey[r.Key] = &creates[len(creates)-1] // a key repeated within a batch updates the pending create
+			continue
+		}
+		if h.ID == 0 {
+			*h = newHearing(h.CaseID, s.opts, r)
+			continue
+		}
+		s.seen[h.ID] = struct{}{}
+		if err := s.update(h, r); err != nil {
+			return err
+		}
+	}
+	if len(creates) > 0 {
+		if err := s.tx.CreateInBatches(creates, 500).Error; err != nil {
+			return fmt.Errorf("sync %s: create: %w", s.opts.Source, err)
+		}
+		for _, h := range creates {
+			s.seen[h.ID] = struct{}{}
+		}
+		s.result.Created += len(creates)
+	}
+	return s.checkShare()
+}
+
+func newHearing(caseID uint, opts SyncOptions, r HearingRecord) Hearing {
+	return Hearing{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
+		CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
+		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: StatusScheduled,
+		FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
+}
+
+// diff lists the fields people see that differ between h and r.
+func diff(h *Hearing, r HearingRecord) [][3]string {
+	var d [][3]string
+	add := func(field, from, to string) {
+		if from != to {
+			d = append(d, [3]string{field, from, to})
+		}
+	}
+	if !h.Start.Equal(r.Start) {
+		d = append(d, [3]string{"start", h.Start.UTC().Format(time.RFC3339), r.Start.UTC().Format(time.RFC3339)})
+	}
+	add("zone", h.Zone, r.Zone)
+	add("court", h.CourtCode, r.CourtCode)
+	add("location", h.LocationCode, r.LocationCode)
+	add("type", h.Type, r.Type)
+	add("medium", h.Medium, r.Medium)
+	add("judge", h.Judge, r.Judge)
+	add("webex", h.WebEx, r.WebEx)
+	add("address", h.Address, r.Address)
+	return d
+}
+
+func (s *Sync) update(h *Hearing, r HearingRecord) error {
+	changes := diff(h, r)
+	restored := h.MissingSince != nil
+	reopened := h.Status == StatusCancelled
+	if len(changes) == 0 && !restored && !reopened {
+		s.result.Unchanged++
+		return nil
+	}
+	now := s.opts.Now
+	updates := map[string]any{"missing_since": nil, "last_seen": now}
+	if restored {
+		s.result.Restored++
+	}
+	if len(changes) > 0 || reopened {
+		if reopened {
+			changes = append(changes, [3]string{"status", h.Status, StatusScheduled})
+		}
+		updates["start"] = r.Start.UTC()
+		updates["zone"] = r.Zone
+		updates["court_code"] = r.CourtCode
+		updates["location_code"] = r.LocationCode
+		updates["type"] = r.Type
+		updates["type_code"] = r.TypeCode
+		updates["medium"] = r.Medium
+		updates["medium_code"] = r.MediumCode
+		updates["judge"] = r.Judge
+		updates["web_ex"] = r.WebEx
+		updates["address"] = r.Address
+		updates["status"] = StatusScheduled
+		updates["sequence"] = h.Sequence + 1
+		updates["changed_at"] = now
+		if !h.Start.Equal(r.Start) {
+			s.result.Moved++
+		}
+		s.result.Changed++
+		if err := s.log(h.ID, changes); err != nil {
+			return err
+		}
+	} else {
+		s.result.Unchanged++
+	}
+	if err := s.tx.Model(&Hearing{}).Where("id = ?", h.ID).Updates(updates).Error; err != nil {
+		return fmt.Errorf("sync %s: update hearing %d: %w", s.opts.Source, h.ID, err)
+	}
+	return nil
+}
+
+func (s *Sync) log(hearingID uint, changes [][3]string) error {
+	entries := make([]HearingChange, len(changes))
+	for i, c := range changes {
+		entries[i] = HearingChange{HearingID: hearingID, Source: s.opts.Source, Field: c[0], From: c[1], To: c[2],
+			At: s.opts.Now}
+	}
+	if err := s.tx.Create(&entries).Error; err != nil {
+		return fmt.Errorf("sync %s: change log: %w", s.opts.Source, err)
+	}
+	return nil
+}
+
+// checkShare refuses the pass as soon as the moves (and, at Finish, the cancellations) exceed MaxChange.
+func (s *Sync) checkShare(extra ...int) error {
+	if s.opts.Force || s.opts.MaxChange <= 0 {
+		return nil
+	}
+	n := s.result.Moved
+	for _, e := range extra {
+		n += e
+	}
+	limit := s.opts.MaxChange * float64(s.base)
+	if n >= minRefusable && float64(n) > limit {
+		return fmt.Errorf("%w: %s would cancel or move %d of its %d upcoming hearings (more than %s); "+
+			"nothing was changed — check the source, or run again with --force if this is real",
+			ErrRefused, s.opts.Source, n, s.base, strconv.FormatFloat(s.opts.MaxChange*100, 'f', -1, 64)+"%")
+	}
+	return nil
+}
+
+// Finish handles hearings a complete source no longer lists, then commits. A hearing missing for less than the
+// grace period is only marked; one missing longer is cancelled. A complete source that lists nothing while hearings
+// exist is refused: an empty file never wipes a calendar.
+func (s *Sync) Finish() (SyncResult, error) {
+	if s.done {
+		return s.result, errors.New("sync already finished")
+	}
+	s.done = true
+	if s.opts.Complete {
+		if err := s.missing(); err != nil {
+			s.tx.Rollback()
+			return s.result, err
+		}
+	}
+	if err := s.tx.Commit().Error; err != nil {
+		return s.result, fmt.Errorf("sync %s: commit: %w", s.opts.Source, err)
+	}
+	return s.result, nil
+}
+
+// Abort rolls the pass back.
+func (s *Sync) Abort() {
+	if !s.done {
+		s.done = true
+		s.tx.Rollback()
+	}
+}
+
+func (s *Sync) missing() error {
+	now := s.opts.Now
+	var batch, notSeen []Hearing
+	err := s.tx.Select("id", "missing_since", "sequence", "status").
+		Where("source = ? AND status = ? AND start > ?", s.opts.Source, StatusScheduled, now).
+		FindInBatches(&batch, 1000, func(*gorm.DB, int) error {
+			for _, h := range batch {
+				if _, ok := s.seen[h.ID]; !ok {
+					notSeen = append(notSeen, h)
+				}
+			}
+			return nil
+		}).Error
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", s.opts.Source, err)
+	}
+	if len(notSeen) == 0 {
+		return nil
+	}
+	if len(s.seen) == 0 && !s.opts.Force {
+		return fmt.Errorf("%w: %s listed no hearings but %d are upcoming; an empty source never wipes a calendar "+
+			"(run with --force if they really are all gone)", ErrRefused, s.opts.Source, len(notSeen))
+	}
+	if err := s.checkShare(len(notSeen)); err != nil {
+		return err
+	}
+	for _, h := range notSeen {
+		switch {
+		case h.MissingSince == nil:
+			if err := s.tx.Model(&Hearing{}).Where("id = ?", h.ID).Update("missing_since", now).Error; err != nil {
+				return err
+			}
+			s.result.Missing++
+		case now.Sub(*h.MissingSince) >= s.opts.Grace:
+			if err := s.tx.Model(&Hearing{}).Where("id = ?", h.ID).Updates(map[string]any{
+				"status": StatusCancelled, "sequence": h.Sequence + 1, "changed_at": now}).Error; err != nil {
+				return err
+			}
+			if err := s.log(h.ID, [][3]string{{"status", StatusScheduled, StatusCancelled}}); err != nil {
+				return err
+			}
+			s.result.Cancelled++
+		default:
+			s.result.Missing++
+		}
+	}
+	return nil
+}
+
+// RecordSyncRun stores the outcome of a pass.
+func (db *DB) RecordSyncRun(ctx context.Context, run *SyncRun) error {
+	if err := db.gorm.WithContext(ctx).Create(run).Error; err != nil {
+		return fmt.Errorf("record sync run: %w", err)
+	}
+	return nil
+}
+
+// LastSyncRuns returns the latest run of each source.
+func (db *DB) LastSyncRuns(ctx context.Context) ([]SyncRun, error) {
+	var runs []SyncRun
+	err := db.gorm.WithContext(ctx).
+		Where("id IN (?)", db.gorm.Model(&SyncRun{}).Select("MAX(id)").Group("source")).
+		Order("source").Find(&runs).Error
+	return runs, err
+}
