@@ -130,6 +130,7 @@ type Outbox struct {
 	Kind          string `gorm:"not null"`
 	Policy        string
 	Offset        string
+	Sequence      int       // the hearing's sequence when planned; a later change makes the row stale
 	DedupeKey     string    `gorm:"not null;uniqueIndex;size:255"` // planning the same thing twice creates nothing
 	GroupKey      string    `gorm:"index;size:255"`                // household: one message per address, court and start
 	Due           time.Time `gorm:"not null;index:idx_outbox_state_due,priority:2"`

@@ -1,0 +1,183 @@
+package notify
+
+import (
+	"log/slog"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The product rule is that logs at info level never show a client's name, phone, email or A-number in full. These
+// helpers live here rather than in a package of their own because notify imports nothing of ours, so every other
+// package (store, scheduler, cmd) may use them.
+
+// MaskPhone keeps the country code's first digit and the last four digits, which is enough for staff to tell two
+// numbers apart: "+12145550123" becomes "+1******0123".
+func MaskPhone(phone string) string {
+	digits := 0
+	for _, r := range phone {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return stars(utf8.RuneCountInString(phone))
+	}
+	keepHead := 0
+	if strings.HasPrefix(phone, "+") && digits > 8 {
+		keepHead = 1
+	}
+	keepTail := 4
+	if digits < 8 {
+		keepTail = 2
+	}
+	var b strings.Builder
+	seen := 0
+	for _, r := range phone {
+		if r < '0' || r > '9' {
+			if r == '+' || r == ' ' || r == '-' || r == '(' || r == ')' || r == '.' {
+				b.WriteRune(r)
+			} else {
+				b.WriteByte('*')
+			}
+			continue
+		}
+		seen++
+		if seen <= keepHead || seen > digits-keepTail {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('*')
+		}
+	}
+	return b.String()
+}
+
+// MaskEmail keeps the first letter of the mailbox and the whole domain, since the domain (an organisation's, or a
+// public provider's) says little about the person: "maria@example.org" becomes "m***@example.org".
+func MaskEmail(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return MaskName(email)
+	}
+	local, domain := email[:at], email[at+1:]
+	if local == "" {
+		return "***@" + domain
+	}
+	r, _ := utf8.DecodeRuneInString(local)
+	return string(r) + "***@" + domain
+}
+
+// MaskANumber keeps the last four digits of an alien registration number, as EOIR's own letters do:
+// "201555123" becomes "*****5123" and "A201555123" becomes "A*****5123".
+func MaskANumber(a string) string {
+	prefix := ""
+	if strings.HasPrefix(a, "A") || strings.HasPrefix(a, "a") {
+		prefix, a = a[:1], a[1:]
+	}
+	var digits []byte
+	for i := 0; i < len(a); i++ {
+		if a[i] >= '0' && a[i] <= '9' {
+			digits = append(digits, a[i])
+		}
+	}
+	if len(digits) <= 4 {
+		return prefix + stars(len(digits))
+	}
+	return prefix + stars(len(digits)-4) + string(digits[len(digits)-4:])
+}
+
+// MaskName reduces a name to initials: "María Ramírez" becomes "M. R.".
+func MaskName(name string) string {
+	var parts []string
+	for _, w := range strings.Fields(name) {
+		r, _ := utf8.DecodeRuneInString(w)
+		if unicode.IsLetter(r) {
+			parts = append(parts, string(unicode.ToUpper(r))+".")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// MaskContact masks a channel address: an email address if it has an "@", else a phone number.
+func MaskContact(address string) string {
+	if strings.Contains(address, "@") {
+		return MaskEmail(address)
+	}
+	return MaskPhone(address)
+}
+
+// eoirHotline is public and appears in every reminder; masking it would only make the logs harder to read.
+const eoirHotline = "1-800-898-7180"
+
+var (
+	emailPattern = regexp.MustCompile(`[^\s@<>()"',;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	// A run of digits with the separators phones and A-numbers are written with; the digit count decides below.
+	numberPattern = regexp.MustCompile(`\+?\(?\d[\d\-. ()]*\d`)
+)
+
+// MaskText masks what looks like an email address, a phone number or an A-number (seven digits or more, with the
+// usual separators) inside free text, such as an inbound SMS or a rendered reminder. Names cannot be recognised in
+// free text, so text that may hold one must still be kept out of info-level logs.
+func MaskText(text string) string {
+	text = emailPattern.ReplaceAllStringFunc(text, MaskEmail)
+	return numberPattern.ReplaceAllStringFunc(text, func(s string) string {
+		if strings.TrimSpace(s) == eoirHotline {
+			return s
+		}
+		n := 0
+		for _, r := range s {
+			if r >= '0' && r <= '9' {
+				n++
+			}
+		}
+		if n < 7 {
+			return s
+		}
+		var b strings.Builder
+		seen := 0
+		for _, r := range s {
+			if r >= '0' && r <= '9' {
+				seen++
+				if seen <= n-4 {
+					r = '*'
+				}
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	})
+}
+
+func stars(n int) string { return strings.Repeat("*", n) }
+
+// Phone is a phone number that masks itself when logged: slog.String("to", ...) leaks, slog.Any("to", Phone(p))
+// does not.
+type Phone string
+
+// LogValue masks the number.
+func (p Phone) LogValue() slog.Value { return slog.StringValue(MaskPhone(string(p))) }
+
+// EmailAddress is an email address that masks itself when logged.
+type EmailAddress string
+
+// LogValue masks the address.
+func (e EmailAddress) LogValue() slog.Value { return slog.StringValue(MaskEmail(string(e))) }
+
+// Contact is a phone number or email address that masks itself when logged, for values that may be either.
+type Contact string
+
+// LogValue masks the address.
+func (c Contact) LogValue() slog.Value { return slog.StringValue(MaskContact(string(c))) }
+
+// ANumber is an A-number that masks itself when logged.
+type ANumber string
+
+// LogValue masks the number.
+func (a ANumber) LogValue() slog.Value { return slog.StringValue(MaskANumber(string(a))) }
+
+// Name is a person's name that logs as initials.
+type Name string
+
+// LogValue reduces the name to initials.
+func (n Name) LogValue() slog.Value { return slog.StringValue(MaskName(string(n))) }

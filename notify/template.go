@@ -1,0 +1,733 @@
+package notify
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+	_ "time/tzdata" // the samples and the tests need zones on minimal images too
+	"unicode"
+)
+
+// Kind says why a message is sent.
+type Kind string
+
+// The kinds of message a hearing can cause.
+const (
+	Reminder    Kind = "reminder"    // the hearing is coming
+	Rescheduled Kind = "rescheduled" // the hearing moved; OldStart says from when
+	Cancelled   Kind = "cancelled"   // the hearing was taken off the calendar
+)
+
+// Kinds lists every kind, in the order check reports them.
+var Kinds = []Kind{Reminder, Rescheduled, Cancelled}
+
+// Channels lists every channel a template can be written for.
+var Channels = []Channel{SMS, Email}
+
+// FallbackLanguage is used when a notice's language has no template: a message in English is better than none.
+const FallbackLanguage = "en"
+
+// Person is one respondent a notice concerns.
+type Person struct {
+	Name    string // as the court writes it, e.g. "Rosa Elena Castillo"
+	ANumber string // shown only in messages to counsel
+}
+
+// Notice is everything a message is rendered from. Templates see it as their data (see templates/README.md).
+type Notice struct {
+	Kind     Kind
+	Channel  Channel
+	Language string // BCP 47, e.g. "es" or "es-MX"; only the base language chooses the template
+	Key      string // copied to Message.Key
+	To       string // copied to Message.To
+
+	Recipient string   // whom the message addresses: a client, a family member, or counsel
+	ToCounsel bool     // counsel get a professional message that names clients and A-numbers
+	People    []Person // everyone the hearing concerns: a household gets one message naming all
+
+	// Start is the hearing's instant. It is shown in Location, the court's zone, with the abbreviation in force on
+	// the hearing day ("9:00 AM MDT" for an El Paso hearing after the March change, whenever the message is sent).
+	Start    time.Time
+	OldStart time.Time      // the former start, for Rescheduled
+	Location *time.Location // the court's zone; nil shows Start in its own location
+
+	CourtName    string // e.g. "Dallas" or "El Paso"; templates add "immigration court"
+	CourtAddress string // street and suite, e.g. "1100 Commerce Street, Suite 1060"; texts show only this
+	CourtCity    string // e.g. "Dallas, TX 75242"; emails add it to the address
+	CourtPhone   string
+	Judge        string
+	HearingType  string // master, individual, bond, credible_fear or other
+	Medium       string // in_person, video, telephone or internet
+	WebEx        string // the judge's WebEx link; shown only when Medium is internet
+
+	CounselName, CounselPhone string // empty when the client has no counsel; templates then name the organisation
+	OrgName, OrgPhone         string
+	Confirm                   bool // ask the recipient to reply YES / SI
+}
+
+// Household reports whether the notice concerns more than one person.
+func (n Notice) Household() bool { return len(n.People) > 1 }
+
+// Online reports whether the hearing is joined over the internet, which is when the WebEx link matters: EOIR fills
+// in the link for in-person hearings too.
+func (n Notice) Online() bool { return n.Medium == "internet" }
+
+// HasCounsel reports whether the notice names counsel to call.
+func (n Notice) HasCounsel() bool { return n.CounselName != "" }
+
+// templateName is a template's name within a language: "reminder.sms".
+func templateName(k Kind, c Channel) string { return string(k) + "." + string(c) }
+
+// commonFile holds the definitions every template of its language may call.
+const commonFile = "common.tmpl"
+
+//go:embed templates
+var builtin embed.FS
+
+// Templates holds the parsed templates of every language, built-in and from templates_dir.
+type Templates struct {
+	langs map[string]map[string]*compiled // language → template name → templates
+}
+
+// compiled is one kind × channel × language: text/template for SMS, subject and text; html/template for HTML.
+type compiled struct {
+	source string // where it was read from, for messages
+	text   *template.Template
+	html   *htmltemplate.Template // email only; nil when the file defines no "html"
+}
+
+type file struct{ source, text string }
+
+// LoadTemplates parses the built-in English and Spanish templates, then those under dir, if dir is not empty.
+// dir holds one folder per language ("ht/", "es/") with files named "<kind>.<channel>.tmpl" and an optional
+// "common.tmpl"; a file replaces the built-in one of the same name, and a common.tmpl is layered over the built-in
+// one, so it need only redefine what it changes. An unknown file name is an error: it is almost always a typo.
+func LoadTemplates(dir string) (*Templates, error) {
+	files := map[string]map[string]file{}
+	commons := map[string][]file{}
+	add := func(fsys fs.FS, root, label string) error {
+		entries, err := fs.ReadDir(fsys, root)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				continue
+			}
+			lang := e.Name()
+			if lang != strings.ToLower(lang) || strings.ContainsAny(lang, "-_.") {
+				return fmt.Errorf("%s: language folder must be a lowercase base language such as \"es\"", path.Join(label, lang))
+			}
+			names, err := fs.ReadDir(fsys, path.Join(root, lang))
+			if err != nil {
+				return err
+			}
+			for _, n := range names {
+				if n.IsDir() || strings.HasPrefix(n.Name(), ".") || strings.EqualFold(n.Name(), "README.md") {
+					continue
+				}
+				b, err := fs.ReadFile(fsys, path.Join(root, lang, n.Name()))
+				if err != nil {
+					return err
+				}
+				f := file{source: path.Join(label, lang, n.Name()), text: string(b)}
+				if n.Name() == commonFile {
+					commons[lang] = append(commons[lang], f)
+					continue
+				}
+				name, ok := strings.CutSuffix(n.Name(), ".tmpl")
+				if !ok || !knownName(name) {
+					return fmt.Errorf("%s: unknown template; want <kind>.<channel>.tmpl with kind %s and channel %s, or %s",
+						f.source, list(Kinds), list(Channels), commonFile)
+				}
+				if files[lang] == nil {
+					files[lang] = map[string]file{}
+				}
+				files[lang][name] = f
+			}
+		}
+		return nil
+	}
+	if err := add(builtin, "templates", "built-in"); err != nil {
+		return nil, fmt.Errorf("load templates: %w", err)
+	}
+	if dir != "" {
+		if err := add(os.DirFS(dir), ".", dir); err != nil {
+			return nil, fmt.Errorf("load templates: %w", err)
+		}
+	}
+	t := &Templates{langs: map[string]map[string]*compiled{}}
+	// Sorted, so that of several broken files the same one is reported every time.
+	for _, lang := range slices.Sorted(maps.Keys(files)) {
+		t.langs[lang] = map[string]*compiled{}
+		for _, name := range slices.Sorted(maps.Keys(files[lang])) {
+			c, err := compile(lang, name, files[lang][name], commons[lang])
+			if err != nil {
+				return nil, err
+			}
+			t.langs[lang][name] = c
+		}
+	}
+	if t.langs[FallbackLanguage] == nil || len(t.langs[FallbackLanguage]) != len(Kinds)*len(Channels) {
+		return nil, errors.New("load templates: the English templates are incomplete")
+	}
+	return t, nil
+}
+
+func knownName(name string) bool {
+	for _, k := range Kinds {
+		for _, c := range Channels {
+			if name == templateName(k, c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func list[T ~string](xs []T) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = string(x)
+	}
+	return strings.Join(s, "|")
+}
+
+func compile(lang, name string, f file, commons []file) (*compiled, error) {
+	fm := funcs(lang)
+	c := &compiled{source: f.source}
+	c.text = template.New(name).Funcs(fm).Option("missingkey=error")
+	for _, cf := range commons {
+		if _, err := c.text.New(cf.source).Parse(cf.text); err != nil {
+			return nil, fmt.Errorf("template %s: %w", cf.source, err)
+		}
+	}
+	if _, err := c.text.Parse(f.text); err != nil {
+		return nil, fmt.Errorf("template %s: %w", f.source, err)
+	}
+	if !strings.HasSuffix(name, "."+string(Email)) {
+		return c, nil
+	}
+	for _, part := range []string{"subject", "text"} {
+		if c.text.Lookup(part) == nil {
+			return nil, fmt.Errorf("template %s: an email template must define %q", f.source, part)
+		}
+	}
+	h := htmltemplate.New(name).Funcs(htmltemplate.FuncMap(fm)).Option("missingkey=error")
+	for _, cf := range commons {
+		if _, err := h.New(cf.source).Parse(cf.text); err != nil {
+			return nil, fmt.Errorf("template %s: %w", cf.source, err)
+		}
+	}
+	if _, err := h.Parse(f.text); err != nil {
+		return nil, fmt.Errorf("template %s: %w", f.source, err)
+	}
+	if h.Lookup("html") != nil {
+		c.html = h
+	}
+	return c, nil
+}
+
+// Languages lists the languages that have at least one template, sorted.
+func (t *Templates) Languages() []string {
+	var out []string
+	for lang := range t.langs {
+		out = append(out, lang)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Missing lists the templates ("reminder.sms", ...) that lang lacks and that will be rendered in English instead;
+// all of them for a language with no templates at all.
+func (t *Templates) Missing(lang string) []string {
+	lang = BaseLanguage(lang)
+	var out []string
+	for _, k := range Kinds {
+		for _, c := range Channels {
+			if t.langs[lang][templateName(k, c)] == nil {
+				out = append(out, templateName(k, c))
+			}
+		}
+	}
+	return out
+}
+
+// BaseLanguage reduces a BCP 47 tag to its lowercase base language: "es-MX" and "ES_mx" become "es".
+func BaseLanguage(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	return tag
+}
+
+// Render writes the message for n. When n's language lacks the template, it renders the English one and sets
+// Message.Language to "en", so a caller can tell (and Missing says so in advance).
+func (t *Templates) Render(n Notice) (Message, error) {
+	name := templateName(n.Kind, n.Channel)
+	if !knownName(name) {
+		return Message{}, fmt.Errorf("render: no such template %q", name)
+	}
+	if n.Start.IsZero() {
+		return Message{}, fmt.Errorf("render %s: the notice has no start time", name)
+	}
+	if n.Kind == Rescheduled && n.OldStart.IsZero() {
+		return Message{}, fmt.Errorf("render %s: a rescheduled notice needs the old start time", name)
+	}
+	lang := BaseLanguage(n.Language)
+	c := t.langs[lang][name]
+	if c == nil {
+		lang = FallbackLanguage
+		c = t.langs[lang][name]
+	}
+	if n.Location != nil {
+		n.Start = n.Start.In(n.Location)
+		if !n.OldStart.IsZero() {
+			n.OldStart = n.OldStart.In(n.Location)
+		}
+	}
+	m := Message{Key: n.Key, Channel: n.Channel, To: n.To, Language: lang}
+	exec := func(part string) (string, error) {
+		var b bytes.Buffer
+		var err error
+		if part == "" {
+			err = c.text.Execute(&b, n)
+		} else {
+			err = c.text.ExecuteTemplate(&b, part, n)
+		}
+		if err != nil {
+			return "", fmt.Errorf("render %s: %w", c.source, err)
+		}
+		return b.String(), nil
+	}
+	if n.Channel == SMS {
+		text, err := exec("")
+		if err != nil {
+			return Message{}, err
+		}
+		m.Text = tidySMS(text)
+		return m, nil
+	}
+	subject, err := exec("subject")
+	if err != nil {
+		return Message{}, err
+	}
+	m.Subject = strings.Join(strings.Fields(subject), " ")
+	text, err := exec("text")
+	if err != nil {
+		return Message{}, err
+	}
+	m.Text = tidyText(text)
+	if c.html != nil {
+		var b bytes.Buffer
+		if err := c.html.ExecuteTemplate(&b, "html", n); err != nil {
+			return Message{}, fmt.Errorf("render %s: %w", c.source, err)
+		}
+		m.HTML = strings.TrimSpace(b.String()) + "\n"
+	}
+	return m, nil
+}
+
+var spaces = regexp.MustCompile(`[ \t]+`)
+
+// tidySMS lets a template be written one sentence per line with actions on lines of their own: every line is
+// trimmed, runs of spaces collapse, and lines left empty disappear. Each remaining line is one line of the SMS.
+func tidySMS(s string) string {
+	var out []string
+	for line := range strings.Lines(s) {
+		line = strings.TrimSpace(spaces.ReplaceAllString(line, " "))
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+var blankRuns = regexp.MustCompile(`\n{3,}`)
+
+// tidyText trims trailing spaces and keeps at most one blank line between paragraphs, so conditionals in a
+// template do not leave holes in the mail.
+func tidyText(s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		b.WriteString(strings.TrimRight(line, " \t\r\n"))
+		b.WriteByte('\n')
+	}
+	return strings.TrimSpace(blankRuns.ReplaceAllString(b.String(), "\n\n")) + "\n"
+}
+
+// words is what the template functions need to know of a language. English and Spanish are written by hand; a
+// language added in templates_dir gets the English words and can spell its own with the pick function.
+type words struct {
+	weekdays [7]string
+	months   [12]string
+	date     func(w words, t time.Time) string
+	at       func(clock string, t time.Time) string
+	and      func(next string) string
+	types    map[string]string
+	media    map[string]string
+}
+
+var locales = map[string]words{
+	"en": {
+		weekdays: [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+		months: [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September",
+			"October", "November", "December"},
+		date: func(w words, t time.Time) string {
+			return fmt.Sprintf("%s, %s %d, %d", w.weekdays[t.Weekday()], w.months[t.Month()-1], t.Day(), t.Year())
+		},
+		at:  func(clock string, _ time.Time) string { return "at " + clock },
+		and: func(string) string { return "and" },
+		types: map[string]string{
+			"master":        "master calendar hearing",
+			"individual":    "individual hearing",
+			"bond":          "bond hearing",
+			"credible_fear": "credible fear review",
+			"other":         "hearing",
+		},
+		media: map[string]string{
+			"in_person": "in person",
+			"video":     "by video",
+			"telephone": "by telephone",
+			"internet":  "online (WebEx)",
+		},
+	},
+	"es": {
+		weekdays: [7]string{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"},
+		months: [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+			"octubre", "noviembre", "diciembre"},
+		date: func(w words, t time.Time) string {
+			return fmt.Sprintf("%s %d de %s de %d", w.weekdays[t.Weekday()], t.Day(), w.months[t.Month()-1], t.Year())
+		},
+		// "a la 1:00", "a las 9:00": the article agrees with the hour.
+		at: func(clock string, t time.Time) string {
+			if h := t.Hour() % 12; h == 1 {
+				return "a la " + clock
+			}
+			return "a las " + clock
+		},
+		// "y" becomes "e" before a word that starts with the sound i: "José e Isabel", but "Ana y Hierro".
+		and: func(next string) string {
+			l := strings.ToLower(next)
+			if (strings.HasPrefix(l, "i") || strings.HasPrefix(l, "hi") || strings.HasPrefix(l, "í") ||
+				strings.HasPrefix(l, "hí")) && !strings.HasPrefix(l, "hie") && !strings.HasPrefix(l, "hia") {
+				return "e"
+			}
+			return "y"
+		},
+		types: map[string]string{
+			"master":        "audiencia preliminar",
+			"individual":    "audiencia individual",
+			"bond":          "audiencia de fianza",
+			"credible_fear": "revisión de temor creíble",
+			"other":         "audiencia",
+		},
+		media: map[string]string{
+			"in_person": "en persona",
+			"video":     "por video",
+			"telephone": "por teléfono",
+			"internet":  "por internet (WebEx)",
+		},
+	},
+}
+
+// streetWords shorten an address for SMS, where every character costs.
+var streetWords = strings.NewReplacer(
+	"Street", "St", "Avenue", "Ave", "Boulevard", "Blvd", "Road", "Rd", "Drive", "Dr", "Suite", "Ste",
+	"Parkway", "Pkwy", "Highway", "Hwy", "North ", "N. ", "South ", "S. ", "East ", "E. ", "West ", "W. ",
+)
+
+// funcs are the functions templates of lang may call; templates/README.md documents them for translators.
+func funcs(lang string) template.FuncMap {
+	w, ok := locales[lang]
+	if !ok {
+		w = locales[FallbackLanguage]
+	}
+	clock := func(t time.Time) string { return t.Format("3:04 PM MST") }
+	join := func(names []string) string {
+		switch len(names) {
+		case 0:
+			return ""
+		case 1:
+			return names[0]
+		}
+		last := names[len(names)-1]
+		return strings.Join(names[:len(names)-1], ", ") + " " + w.and(last) + " " + last
+	}
+	return template.FuncMap{
+		// date: "Tuesday, February 9, 2027" / "martes 9 de febrero de 2027".
+		"date": func(t time.Time) string { return w.date(w, t) },
+		// clock: "1:00 PM CST", with the abbreviation in force at t.
+		"clock": clock,
+		// day: "January 26" / "26 de enero", and hour: "8:30 AM", for a date the text has already set in context.
+		"day": func(t time.Time) string {
+			if lang == "es" {
+				return fmt.Sprintf("%d de %s", t.Day(), w.months[t.Month()-1])
+			}
+			return fmt.Sprintf("%s %d", w.months[t.Month()-1], t.Day())
+		},
+		"hour": func(t time.Time) string { return t.Format("3:04 PM") },
+		// at: "at 1:00 PM CST" / "a la 1:00 PM CST".
+		"at": func(t time.Time) string { return w.at(clock(t), t) },
+		// hearingType and medium translate the codes; an unknown code is shown as it is.
+		"hearingType": func(code string) string { return lookup(w.types, code) },
+		"medium":      func(code string) string { return lookup(w.media, code) },
+		// names: "Rosa, José y Daniela Castillo" from the people's full names.
+		"names": func(people []Person) string {
+			s := make([]string, len(people))
+			for i, p := range people {
+				s[i] = p.Name
+			}
+			return join(s)
+		},
+		// firstNames: "Rosa, José y Daniela", for texts, where a family shares a surname.
+		"firstNames": func(people []Person) string {
+			s := make([]string, len(people))
+			for i, p := range people {
+				s[i] = firstName(p.Name)
+			}
+			return join(s)
+		},
+		"first": firstName,
+		// phone: "(214) 555-0100" for a US number in E.164; other numbers are shown as given.
+		"phone": formatPhone,
+		// short: "1100 Commerce St, Ste 1060" for texts.
+		"short": streetWords.Replace,
+		// pick: the n-th (from 0) of the choices, for a language that spells its own weekdays:
+		// {{pick .Start.Weekday "dimanch" "lendi" ...}}; months count from 1, so start with an empty choice.
+		"pick": func(n any, choices ...string) (string, error) {
+			var i int
+			switch v := n.(type) {
+			case int:
+				i = v
+			case time.Weekday:
+				i = int(v)
+			case time.Month:
+				i = int(v)
+			default:
+				return "", fmt.Errorf("pick: want a number, got %T", n)
+			}
+			if i < 0 || i >= len(choices) {
+				return "", fmt.Errorf("pick: %d is out of range of %d choices", i, len(choices))
+			}
+			return choices[i], nil
+		},
+	}
+}
+
+func lookup(m map[string]string, code string) string {
+	if s, ok := m[code]; ok {
+		return s
+	}
+	return code
+}
+
+func firstName(name string) string {
+	f := strings.Fields(name)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
+func formatPhone(p string) string {
+	if len(p) == 12 && strings.HasPrefix(p, "+1") && strings.Trim(p[1:], "0123456789") == "" {
+		return fmt.Sprintf("(%s) %s-%s", p[2:5], p[5:8], p[8:])
+	}
+	return p
+}
+
+// MaxSMSSegments is where check starts to warn: beyond three segments a text costs more and some older phones
+// show it in pieces.
+const MaxSMSSegments = 3
+
+// Problem is something check reports about the templates; none of them stops the daemon.
+type Problem struct {
+	Language string
+	Template string // e.g. "reminder.sms"; empty when the problem is the whole language
+	Message  string
+}
+
+// String formats the problem as check prints it: "templates: es/reminder.sms: ...".
+func (p Problem) String() string {
+	if p.Template == "" {
+		return "templates: language " + p.Language + ": " + p.Message
+	}
+	return "templates: " + p.Language + "/" + p.Template + ": " + p.Message
+}
+
+// CheckTemplates renders every template of every language with SampleNotices and reports what a person should
+// look at: render errors, texts over MaxSMSSegments, and languages (those of t and those in wanted, typically the
+// languages of the configured clients) that lack templates and will get English.
+func CheckTemplates(t *Templates, wanted ...string) []Problem {
+	var out []Problem
+	langs := t.Languages()
+	for _, w := range wanted {
+		if w = BaseLanguage(w); w != "" && !slices.Contains(langs, w) {
+			langs = append(langs, w)
+		}
+	}
+	slices.Sort(langs)
+	for _, lang := range langs {
+		missing := t.Missing(lang)
+		switch {
+		case len(missing) == len(Kinds)*len(Channels):
+			out = append(out, Problem{Language: lang, Message: "no templates, English will be used"})
+			continue
+		case len(missing) > 0:
+			for _, m := range missing {
+				out = append(out, Problem{Language: lang, Template: m, Message: "missing, English will be used"})
+			}
+		}
+		seen := map[string]bool{}
+		for _, n := range SampleNotices(lang) {
+			name := templateName(n.Kind, n.Channel)
+			if slices.Contains(missing, name) {
+				continue
+			}
+			m, err := t.Render(n)
+			if err != nil {
+				if !seen[name] {
+					out = append(out, Problem{Language: lang, Template: name, Message: err.Error()})
+					seen[name] = true
+				}
+				continue
+			}
+			if n.Channel != SMS {
+				continue
+			}
+			if !seen[name+"/optout"] && !namesOptOut(m.Text) {
+				out = append(out, Problem{Language: lang, Template: name,
+					Message: "the text tells no way to stop the texts (e.g. \"Reply STOP to opt out\")"})
+				seen[name+"/optout"] = true
+			}
+			enc, count := Segments(m.Text)
+			if count > MaxSMSSegments && !seen[name] {
+				msg := fmt.Sprintf("a sample text takes %d segments in %s; aim for %d or fewer", count, enc, MaxSMSSegments)
+				if r, ok := FirstNonGSM(m.Text); ok {
+					msg += fmt.Sprintf(" (%q forces UCS-2)", r)
+				}
+				out = append(out, Problem{Language: lang, Template: name, Message: msg})
+				seen[name] = true
+			}
+		}
+	}
+	return out
+}
+
+// optOutWords are the keywords a text may offer for stopping; Twilio acts on the English ones, the webhook on the
+// Spanish ones.
+var optOutWords = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "ALTO",
+	"PARAR", "CANCELAR", "BAJA"}
+
+// namesOptOut reports whether text offers an opt-out keyword, written in capitals as a word of its own.
+func namesOptOut(text string) bool {
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if slices.Contains(optOutWords, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// SampleNotices returns realistic notices in lang for every kind and channel, the longest cases a template must
+// handle among them: a household of four at the Dallas court with counsel and a confirmation request, a Dallas
+// client whose El Paso hearing falls after the March change to daylight time, a WebEx hearing without counsel, and
+// email to a client and to counsel. The names avoid letters outside GSM-7, so check measures the template, not the
+// name.
+func SampleNotices(lang string) []Notice {
+	central, denver := mustZone("America/Chicago"), mustZone("America/Denver")
+	base := Notice{
+		Language:     lang,
+		OrgName:      "North Texas Immigrant Legal Aid",
+		OrgPhone:     "+12145550100",
+		CounselName:  "Laura Medina",
+		CounselPhone: "+12145550142",
+		HearingType:  "master",
+		Medium:       "in_person",
+		CourtName:    "Dallas",
+		CourtAddress: "1100 Commerce Street, Suite 1060",
+		CourtCity:    "Dallas, TX 75242",
+		CourtPhone:   "+12147675000",
+		Judge:        "Example, Judge",
+		WebEx:        "https://eoir.webex.com/meet/IJ.Example",
+		Location:     central,
+		Start:        time.Date(2027, 2, 9, 13, 0, 0, 0, central),
+		OldStart:     time.Date(2027, 1, 26, 8, 30, 0, 0, central),
+	}
+	household := base
+	household.Recipient = "Rosa Elena Castillo"
+	household.To = "+12145550123"
+	household.Confirm = true
+	household.People = []Person{
+		{Name: "Rosa Elena Castillo", ANumber: "201555123"},
+		{Name: "José Castillo Vega", ANumber: "201555124"},
+		{Name: "Daniela Castillo", ANumber: "201555125"},
+		{Name: "Mateo Castillo", ANumber: "201555126"},
+	}
+	elPaso := base
+	elPaso.Recipient = "Mario Ramirez Soto"
+	elPaso.To = "+12145550177"
+	elPaso.People = []Person{{Name: "Mario Ramirez Soto", ANumber: "201555777"}}
+	elPaso.HearingType = "individual"
+	elPaso.CourtName = "El Paso"
+	elPaso.CourtAddress = "700 E. San Antonio Avenue, Suite 750"
+	elPaso.CourtCity = "El Paso, TX 79901"
+	elPaso.CourtPhone = "+19155346020"
+	elPaso.Location = denver
+	elPaso.Start = time.Date(2027, 3, 16, 9, 0, 0, 0, denver)
+	elPaso.OldStart = time.Date(2027, 3, 2, 9, 0, 0, 0, denver)
+	online := base
+	online.Recipient = "Carmen Lopez"
+	online.To = "+12145550188"
+	online.People = []Person{{Name: "Carmen Lopez", ANumber: "201555888"}}
+	online.Medium = "internet"
+	online.CounselName, online.CounselPhone = "", ""
+	counsel := household
+	counsel.Recipient = "Laura Medina"
+	counsel.To = "laura.medina@example.org"
+	counsel.ToCounsel = true
+	counsel.Confirm = false
+	familyMail := household
+	familyMail.To = "rosa.castillo@example.com"
+	familyMail.Confirm = false
+
+	var out []Notice
+	for _, k := range Kinds {
+		for _, n := range []Notice{household, elPaso, online} {
+			n.Kind, n.Channel = k, SMS
+			n.Key = fmt.Sprintf("sample-%s-sms-%d", k, len(out))
+			out = append(out, n)
+		}
+		for _, n := range []Notice{familyMail, counsel, online} {
+			n.Kind, n.Channel = k, Email
+			if n.To == online.To {
+				n.To = "carmen.lopez@example.com"
+			}
+			n.Key = fmt.Sprintf("sample-%s-email-%d", k, len(out))
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// mustZone loads a zone the samples need; the package imports time/tzdata, so it cannot fail.
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}

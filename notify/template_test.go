@@ -1,0 +1,406 @@
+package notify
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func mustLoad(t *testing.T, dir string) *Templates {
+	t.Helper()
+	ts, err := LoadTemplates(dir)
+	if err != nil {
+		t.Fatalf("LoadTemplates(%q): %v", dir, err)
+	}
+	return ts
+}
+
+// variant names a sample for its golden file.
+func variant(n Notice) string {
+	switch {
+	case n.ToCounsel:
+		return "counsel"
+	case n.Household():
+		return "household"
+	case n.Online():
+		return "webex"
+	case n.CourtName == "El Paso":
+		return "elpaso"
+	}
+	return "client"
+}
+
+// goldenCases are the samples plus the cases that the samples, kept GSM-safe for check, leave out.
+func goldenCases() map[string]Notice {
+	cases := map[string]Notice{}
+	for _, lang := range []string{"en", "es"} {
+		for _, n := range SampleNotices(lang) {
+			cases[fmt.Sprintf("%s/%s.%s.%s", lang, n.Kind, n.Channel, variant(n))] = n
+		}
+		samples := SampleNotices(lang)
+		// A family whose names carry accents: the names must stay as they are, even though they cost UCS-2.
+		accented := samples[0]
+		accented.Recipient = "María Ramírez"
+		accented.People = []Person{{Name: "María Ramírez"}, {Name: "Raúl Ramírez"}, {Name: "Inés Ramírez"}, {Name: "Isabel Ramírez"}}
+		cases[lang+"/reminder.sms.accented"] = accented
+		video, phone := samples[1], samples[1]
+		video.Medium, phone.Medium = "video", "telephone"
+		cases[lang+"/reminder.sms.video"] = video
+		cases[lang+"/reminder.sms.telephone"] = phone
+	}
+	return cases
+}
+
+func describe(m Message) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "key: %s\nchannel: %s\nto: %s\nlanguage: %s\n", m.Key, m.Channel, m.To, m.Language)
+	if m.Channel == SMS {
+		enc, n := Segments(m.Text)
+		fmt.Fprintf(&b, "encoding: %s\nsegments: %d\n", enc, n)
+	} else {
+		fmt.Fprintf(&b, "subject: %s\n", m.Subject)
+	}
+	fmt.Fprintf(&b, "----- text -----\n%s\n", strings.TrimSuffix(m.Text, "\n"))
+	if m.HTML != "" {
+		fmt.Fprintf(&b, "----- html -----\n%s", m.HTML)
+	}
+	return b.String()
+}
+
+func TestRenderGolden(t *testing.T) {
+	ts := mustLoad(t, "")
+	for name, n := range goldenCases() {
+		t.Run(name, func(t *testing.T) {
+			m, err := ts.Render(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := describe(m)
+			path := filepath.Join("testdata", "golden", filepath.FromSlash(name)+".txt")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./notify -run TestRenderGolden -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("render %s differs from %s:\n--- got ---\n%s\n--- want ---\n%s", name, path, got, want)
+			}
+		})
+	}
+}
+
+// The built-in texts must stay within MaxSMSSegments for the samples, and the Spanish ones must stay in GSM-7:
+// a single "ó" in the fixed wording would more than double the cost of every Spanish text.
+func TestBuiltinSMSFits(t *testing.T) {
+	ts := mustLoad(t, "")
+	for _, lang := range []string{"en", "es"} {
+		for _, n := range SampleNotices(lang) {
+			if n.Channel != SMS {
+				continue
+			}
+			m, err := ts.Render(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc, count := Segments(m.Text)
+			if enc != GSM7 || count > MaxSMSSegments {
+				r, _ := FirstNonGSM(m.Text)
+				t.Errorf("%s %s %s: got %s in %d segments (first non-GSM %q), want GSM-7 in at most %d:\n%s",
+					lang, n.Kind, variant(n), enc, count, r, MaxSMSSegments, m.Text)
+			}
+		}
+	}
+}
+
+func TestRenderZoneOfHearingDay(t *testing.T) {
+	ts := mustLoad(t, "")
+	denver, err := time.LoadLocation("America/Denver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A Dallas client's El Paso hearing on the Tuesday after the change to daylight time, given as a UTC instant
+	// (as the store keeps it): the text must say Mountain time with MDT, not CST and not MST.
+	base := SampleNotices("en")[1]
+	base.Start = time.Date(2027, 3, 16, 15, 0, 0, 0, time.UTC)
+	base.OldStart = time.Date(2027, 3, 2, 16, 0, 0, 0, time.UTC)
+	base.Location = denver
+	tests := []struct {
+		lang    string
+		kind    Kind
+		channel Channel
+		want    []string
+	}{
+		{"en", Reminder, SMS, []string{"Tuesday, March 16, 2027, at 9:00 AM MDT"}},
+		{"es", Reminder, SMS, []string{"martes 16 de marzo de 2027 a las 9:00 AM MDT"}},
+		{"en", Rescheduled, SMS, []string{"Tuesday, March 16, 2027, at 9:00 AM MDT (was March 2, 9:00 AM)"}},
+		{"es", Rescheduled, SMS, []string{"martes 16 de marzo de 2027 a las 9:00 AM MDT (antes: 2 de marzo, 9:00 AM)"}},
+		{"en", Rescheduled, Email, []string{"Tuesday, March 2, 2027, at 9:00 AM MST", "Tuesday, March 16, 2027, at 9:00 AM MDT"}},
+		{"es", Rescheduled, Email, []string{"martes 2 de marzo de 2027, a las 9:00 AM MST", "martes 16 de marzo de 2027, a las 9:00 AM MDT"}},
+	}
+	for _, tt := range tests {
+		n := base
+		n.Language, n.Kind, n.Channel = tt.lang, tt.kind, tt.channel
+		m, err := ts.Render(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(m.Text, w) {
+				t.Errorf("%s %s %s: text lacks %q:\n%s", tt.lang, tt.kind, tt.channel, w, m.Text)
+			}
+		}
+	}
+}
+
+func TestLocalFormats(t *testing.T) {
+	central, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := time.Date(2027, 2, 9, 13, 0, 0, 0, central)
+	nine := time.Date(2027, 11, 3, 9, 30, 0, 0, central)
+	people := func(names ...string) []Person {
+		var ps []Person
+		for _, n := range names {
+			ps = append(ps, Person{Name: n})
+		}
+		return ps
+	}
+	tests := []struct {
+		lang, fn string
+		arg      any
+		want     string
+	}{
+		{"en", "date", one, "Tuesday, February 9, 2027"},
+		{"es", "date", one, "martes 9 de febrero de 2027"},
+		{"es", "date", nine, "miércoles 3 de noviembre de 2027"},
+		{"en", "at", one, "at 1:00 PM CST"},
+		{"es", "at", one, "a la 1:00 PM CST"},
+		{"es", "at", nine, "a las 9:30 AM CDT"},
+		{"ht", "date", one, "Tuesday, February 9, 2027"},
+		{"en", "hearingType", "bond", "bond hearing"},
+		{"es", "hearingType", "master", "audiencia preliminar"},
+		{"es", "hearingType", "XYZ", "XYZ"},
+		{"es", "medium", "telephone", "por teléfono"},
+		{"en", "names", people("Rosa Castillo"), "Rosa Castillo"},
+		{"en", "names", people("Rosa", "José", "Ana"), "Rosa, José and Ana"},
+		{"es", "firstNames", people("Rosa Castillo", "José Castillo", "Ana Castillo"), "Rosa, José y Ana"},
+		{"es", "firstNames", people("José Castillo", "Isabel Castillo"), "José e Isabel"},
+		{"es", "firstNames", people("José Castillo", "Hilda Castillo"), "José e Hilda"},
+		{"es", "firstNames", people("José Castillo", "Hierro Castillo"), "José y Hierro"},
+		{"en", "phone", "+12145550142", "(214) 555-0142"},
+		{"en", "phone", "+525512345678", "+525512345678"},
+		{"en", "short", "700 E. San Antonio Avenue, Suite 750", "700 E. San Antonio Ave, Ste 750"},
+	}
+	for _, tt := range tests {
+		fn := funcs(tt.lang)[tt.fn]
+		var got string
+		switch f := fn.(type) {
+		case func(time.Time) string:
+			got = f(tt.arg.(time.Time))
+		case func(string) string:
+			got = f(tt.arg.(string))
+		case func([]Person) string:
+			got = f(tt.arg.([]Person))
+		default:
+			t.Fatalf("%s: unexpected func type %T", tt.fn, fn)
+		}
+		if got != tt.want {
+			t.Errorf("%s %s(%v) = %q, want %q", tt.lang, tt.fn, tt.arg, got, tt.want)
+		}
+	}
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestFallbackAndAddedLanguage(t *testing.T) {
+	builtin := mustLoad(t, "")
+	n := SampleNotices("ht")[0]
+	m, err := builtin.Render(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Language, "en"; got != want {
+		t.Errorf("language of a ht notice without ht templates: got %q, want %q", got, want)
+	}
+	if got, want := len(builtin.Missing("ht")), 6; got != want {
+		t.Errorf("Missing(ht): got %d, want %d", got, want)
+	}
+	if got := builtin.Missing("es-MX"); len(got) != 0 {
+		t.Errorf("Missing(es-MX): got %v, want none", got)
+	}
+
+	dir := writeFiles(t, map[string]string{
+		"ht/reminder.sms.tmpl": `Bonjou {{first .Recipient}}: ou gen odyans {{pick .Start.Weekday "dimanch" "lendi" "madi" "mekredi" "jedi" "vandredi" "samdi"}} {{.Start.Day}} {{pick .Start.Month "" "janvye" "fevriye" "mas" "avril" "me" "jen" "jiye" "out" "septanm" "oktob" "novanm" "desanm"}}.`,
+		"ht/common.tmpl":       `{{define "unused"}}x{{end}}`,
+	})
+	ts := mustLoad(t, dir)
+	if got, want := ts.Languages(), []string{"en", "es", "ht"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Languages: got %v, want %v", got, want)
+	}
+	if got, want := len(ts.Missing("ht")), 5; got != want {
+		t.Errorf("Missing(ht): got %d, want %d", got, want)
+	}
+	m, err = ts.Render(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Text, "Bonjou Rosa: ou gen odyans madi 9 fevriye."; got != want {
+		t.Errorf("ht text: got %q, want %q", got, want)
+	}
+	if got, want := m.Language, "ht"; got != want {
+		t.Errorf("ht language: got %q, want %q", got, want)
+	}
+	n.Kind = Cancelled
+	m, err = ts.Render(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Language, "en"; got != want {
+		t.Errorf("ht cancelled falls back: got %q, want %q", got, want)
+	}
+}
+
+func TestOverrideCommonLayersOverBuiltin(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"es/common.tmpl": `{{define "sms-footer"}}Responda ALTO para no recibir mensajes.{{end}}`,
+	})
+	ts := mustLoad(t, dir)
+	n := SampleNotices("es")[0]
+	m, err := ts.Render(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(m.Text, "\nResponda ALTO para no recibir mensajes.") {
+		t.Errorf("override of sms-footer not used:\n%s", m.Text)
+	}
+	if !strings.Contains(m.Text, "Si faltan, el juez") {
+		t.Errorf("built-in definitions lost by the override:\n%s", m.Text)
+	}
+}
+
+func TestLoadTemplatesErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"typo in name", map[string]string{"es/remider.sms.tmpl": "x"}, "unknown template"},
+		{"wrong extension", map[string]string{"es/reminder.sms.txt": "x"}, "unknown template"},
+		{"region folder", map[string]string{"es-MX/reminder.sms.tmpl": "x"}, "lowercase base language"},
+		{"parse error", map[string]string{"ht/reminder.sms.tmpl": "{{if .Household}}x"}, "reminder.sms.tmpl"},
+		{"unknown function", map[string]string{"ht/reminder.sms.tmpl": "{{fecha .Start}}"}, `function "fecha" not defined`},
+		{"email without subject", map[string]string{"ht/reminder.email.tmpl": `{{define "text"}}x{{end}}`}, `must define "subject"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadTemplates(writeFiles(t, tt.files))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	ts := mustLoad(t, "")
+	good := SampleNotices("en")[0]
+	noStart := good
+	noStart.Start = time.Time{}
+	noOld := good
+	noOld.Kind, noOld.OldStart = Rescheduled, time.Time{}
+	badKind := good
+	badKind.Kind = "reminded"
+	badChannel := good
+	badChannel.Channel = "fax"
+	for name, n := range map[string]Notice{"no start": noStart, "no old start": noOld, "bad kind": badKind, "bad channel": badChannel} {
+		if _, err := ts.Render(n); err == nil {
+			t.Errorf("%s: got no error", name)
+		}
+	}
+}
+
+func TestHTMLIsEscaped(t *testing.T) {
+	ts := mustLoad(t, "")
+	n := SampleNotices("en")[4] // email to counsel
+	n.Medium = "internet"
+	n.People = []Person{{Name: `<b>Rosa</b> & "family"`, ANumber: "201555123"}}
+	n.WebEx = "javascript:alert(1)"
+	m, err := ts.Render(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(m.HTML, "<b>Rosa") || strings.Contains(m.HTML, `href="javascript:`) {
+		t.Errorf("HTML not escaped:\n%s", m.HTML)
+	}
+	if !strings.Contains(m.HTML, "&lt;b&gt;Rosa&lt;/b&gt; &amp; &#34;family&#34;") {
+		t.Errorf("escaped name missing:\n%s", m.HTML)
+	}
+	if !strings.Contains(m.Text, `<b>Rosa</b> & "family"`) {
+		t.Errorf("the text part must stay unescaped:\n%s", m.Text)
+	}
+}
+
+func TestCheckTemplates(t *testing.T) {
+	if got := CheckTemplates(mustLoad(t, ""), "es", "en-US"); len(got) != 0 {
+		t.Errorf("built-in templates: got problems %v, want none", got)
+	}
+	got := CheckTemplates(mustLoad(t, ""), "ht")
+	if len(got) != 1 || got[0].String() != "templates: language ht: no templates, English will be used" {
+		t.Errorf("language without templates: got %v", got)
+	}
+
+	dir := writeFiles(t, map[string]string{
+		"pt/reminder.sms.tmpl":    "Olá {{.Recipient}}, sua audiência é em {{date .Start}}. " + strings.Repeat("Não falte à audiência. ", 10),
+		"pt/cancelled.sms.tmpl":   "{{.Nope}}",
+		"pt/rescheduled.sms.tmpl": "Nova data: {{date .Start}}. Responda STOP para sair.",
+		"pt/cancelled.email.tmpl": `{{define "subject"}}x{{end}}{{define "text"}}y{{end}}`,
+	})
+	problems := CheckTemplates(mustLoad(t, dir))
+	var lines []string
+	for _, p := range problems {
+		lines = append(lines, p.String())
+	}
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{
+		"templates: pt/reminder.email: missing, English will be used",
+		"templates: pt/reminder.sms: a sample text takes 5 segments in UCS-2; aim for 3 or fewer ('á' forces UCS-2)",
+		"templates: pt/cancelled.sms: render " + filepath.Join(dir, "pt", "cancelled.sms.tmpl"),
+		"can't evaluate field Nope",
+		"templates: pt/reminder.sms: the text tells no way to stop the texts",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems lack %q; got:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "rescheduled.sms") {
+		t.Errorf("a short template was reported:\n%s", all)
+	}
+}

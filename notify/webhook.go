@@ -1,0 +1,459 @@
+package notify
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/twilio/twilio-go/client"
+)
+
+// maxWebhookBody bounds a Twilio webhook request. Twilio's form posts are a few kilobytes (an SMS body is at most
+// 1,600 characters); anything bigger is not Twilio.
+const maxWebhookBody = 64 << 10
+
+// The paths Twilio is configured to call, relative to the public URL.
+const (
+	StatusPath  = "/twilio/status"
+	InboundPath = "/twilio/sms"
+)
+
+// InboundStore is what the webhooks need from the store. Every method that changes something takes the time of the
+// event, from the handler's injected clock.
+type InboundStore interface {
+	// RecordDelivery records a delivery report for the message Twilio knows as providerID. Reports arrive out of
+	// order: keep the stored status unless StatusRank(status) is greater, and keep errorCode ("30003"…, may be
+	// empty) with the status it came with. An unknown providerID is not an error (another app may share the number).
+	RecordDelivery(ctx context.Context, providerID, status, errorCode string, at time.Time) error
+	// OptOut records that address asked for no more messages on ch, with the keyword it used.
+	OptOut(ctx context.Context, ch Channel, address, keyword string, at time.Time) error
+	// OptIn removes an opt-out; removing one that does not exist is not an error.
+	OptIn(ctx context.Context, ch Channel, address string, at time.Time) error
+	// IsOptedOut reports whether address is opted out on ch.
+	IsOptedOut(ctx context.Context, ch Channel, address string) (bool, error)
+	// Confirm marks the latest reminder sent to phone (for a hearing not yet started) as confirmed by the client.
+	// ok is false when there is no such reminder; language is its recipient's language, for the thank-you.
+	Confirm(ctx context.Context, phone string, at time.Time) (language string, ok bool, err error)
+	// NextHearing finds the earliest scheduled hearing after now of a client whose phone this is. ok is false when
+	// there is none.
+	NextHearing(ctx context.Context, phone string, now time.Time) (h NextHearing, ok bool, err error)
+}
+
+// NextHearing is what a client who texts FECHA or NEXT is told.
+type NextHearing struct {
+	Start    time.Time // in the court's location, so the reply shows court time with its abbreviation
+	Court    string    // the court's name
+	Address  string    // street address; empty for a hearing held only online
+	VideoURL string    // the WebEx link of an online hearing
+	Language string    // the client's language, for words that are the same in English and Spanish
+}
+
+// WebhookConfig is what the Twilio webhooks need.
+type WebhookConfig struct {
+	// AuthToken signs Twilio's requests (X-Twilio-Signature).
+	AuthToken string
+	// PublicURL is the daemon's URL as Twilio calls it, e.g. "https://docket.example.org". The request path is
+	// appended to it, so behind a proxy that strips a prefix, include the prefix here.
+	PublicURL string
+	// OrgName and OrgPhone are given in the HELP answer.
+	OrgName  string
+	OrgPhone string
+	// DefaultLanguage answers words that are the same in both languages when the store knows no better; "en" if empty.
+	DefaultLanguage string
+	// ProviderAnswersEnglish is set when Twilio's own opt-out handling is on (the default for long codes): Twilio
+	// then answers STOP, START, HELP and their English synonyms itself, and a second answer from us would be
+	// blocked (after STOP) or a duplicate. The keyword is still acted on.
+	ProviderAnswersEnglish bool
+	Store                  InboundStore
+	Logger                 *slog.Logger
+	Now                    func() time.Time
+}
+
+// Webhooks serves Twilio's delivery reports and inbound texts.
+type Webhooks struct {
+	cfg       WebhookConfig
+	base      string
+	validator client.RequestValidator
+	log       *slog.Logger
+}
+
+// NewWebhooks checks cfg and returns the handlers.
+func NewWebhooks(cfg WebhookConfig) (*Webhooks, error) {
+	if cfg.AuthToken == "" {
+		return nil, errors.New("twilio webhooks: auth token is required")
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("twilio webhooks: store is required")
+	}
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("twilio webhooks: public url %q: want http(s)://host", cfg.PublicURL)
+	}
+	if cfg.DefaultLanguage == "" {
+		cfg.DefaultLanguage = "en"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Webhooks{
+		cfg:       cfg,
+		base:      strings.TrimRight(cfg.PublicURL, "/"),
+		validator: client.NewRequestValidator(cfg.AuthToken),
+		log:       log.With("component", "twilio_webhook"),
+	}, nil
+}
+
+// Register mounts the handlers on mux at StatusPath and InboundPath.
+func (h *Webhooks) Register(mux *http.ServeMux) {
+	mux.Handle(StatusPath, h.Status())
+	mux.Handle(InboundPath, h.Inbound())
+}
+
+// Status handles Twilio's message status callbacks.
+func (h *Webhooks) Status() http.Handler {
+	return h.verified(func(w http.ResponseWriter, r *http.Request) {
+		sid := formFirst(r, "MessageSid", "SmsSid")
+		status := strings.ToLower(formFirst(r, "MessageStatus", "SmsStatus"))
+		if sid == "" || status == "" {
+			http.Error(w, "MessageSid and MessageStatus are required", http.StatusBadRequest)
+			return
+		}
+		code := r.PostForm.Get("ErrorCode")
+		if err := h.cfg.Store.RecordDelivery(r.Context(), sid, status, code, h.cfg.Now()); err != nil {
+			h.log.Error("record delivery", "message_sid", sid, "status", status, "err", err)
+			http.Error(w, "could not record the status", http.StatusInternalServerError)
+			return
+		}
+		h.log.Debug("delivery report", "message_sid", sid, "status", status, "error_code", code)
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// Inbound handles texts clients send to our number and answers them in TwiML.
+func (h *Webhooks) Inbound() http.Handler {
+	return h.verified(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		from := r.PostForm.Get("From")
+		body := r.PostForm.Get("Body")
+		sid := formFirst(r, "MessageSid", "SmsSid")
+		if from == "" {
+			http.Error(w, "From is required", http.StatusBadRequest)
+			return
+		}
+		now := h.cfg.Now()
+		optedOut, err := h.cfg.Store.IsOptedOut(ctx, SMS, from)
+		if err != nil {
+			h.fail(w, "check opt-out", from, err)
+			return
+		}
+		in := ClassifyInbound(body, optedOut)
+		lang := in.Language
+		var reply string
+		switch in.Keyword {
+		case KeywordOptOut:
+			if err := h.cfg.Store.OptOut(ctx, SMS, from, in.Word, now); err != nil {
+				h.fail(w, "record opt-out", from, err)
+				return
+			}
+			h.log.Info("sms opt-out", "from", Phone(from), "keyword", in.Word)
+			reply = h.text(lang, replyOptOut)
+		case KeywordOptIn:
+			if err := h.cfg.Store.OptIn(ctx, SMS, from, now); err != nil {
+				h.fail(w, "record opt-in", from, err)
+				return
+			}
+			h.log.Info("sms opt-in", "from", Phone(from), "keyword", in.Word)
+			reply = h.text(lang, replyOptIn)
+		case KeywordHelp:
+			reply = h.text(h.lang(lang, ""), replyHelp)
+		case KeywordNext:
+			next, ok, err := h.cfg.Store.NextHearing(ctx, from, now)
+			if err != nil {
+				h.fail(w, "find next hearing", from, err)
+				return
+			}
+			if !ok {
+				reply = h.text(h.lang(lang, ""), replyNoHearing)
+			} else {
+				reply = formatNextHearing(h.lang(lang, next.Language), next)
+			}
+		case KeywordConfirm:
+			stored, ok, err := h.cfg.Store.Confirm(ctx, from, now)
+			if err != nil {
+				h.fail(w, "record confirmation", from, err)
+				return
+			}
+			if !ok {
+				// Nothing to confirm: a "yes" out of the blue is a message for staff, not a keyword.
+				h.forStaff(from, sid, body)
+				break
+			}
+			h.log.Info("sms confirmation", "from", Phone(from))
+			reply = h.text(h.lang(lang, stored), replyConfirm)
+		default:
+			h.forStaff(from, sid, body)
+		}
+		if h.cfg.ProviderAnswersEnglish && twilioAnswers(in) {
+			reply = ""
+		}
+		writeTwiML(w, reply)
+	})
+}
+
+// twilioAnswers reports whether Twilio's default opt-out handling answers this word itself. Twilio answers YES
+// with its re-subscribed text even when it confirms a reminder, so a thank-you from us would be a second message.
+func twilioAnswers(in Inbound) bool {
+	switch in.Word {
+	case "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
+		"START", "UNSTOP", "YES", "HELP", "INFO":
+		return true
+	}
+	return false
+}
+
+// forStaff logs a text that needs a person. The body may hold a name, which no pattern can mask, so it is logged
+// only at debug level; staff find it in Twilio's console by its SID.
+func (h *Webhooks) forStaff(from, sid, body string) {
+	h.log.Info("inbound sms for staff", "from", Phone(from), "message_sid", sid, "chars", len([]rune(body)))
+	h.log.Debug("inbound sms body", "message_sid", sid, "body", MaskText(body))
+}
+
+func (h *Webhooks) fail(w http.ResponseWriter, what, from string, err error) {
+	h.log.Error("inbound sms: "+what, "from", Phone(from), "err", err)
+	// A 5xx makes Twilio report the failure in its debugger; the client gets no answer rather than a wrong one.
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// lang picks the reply language: the keyword's own, else what the store knows, else the configured default.
+func (h *Webhooks) lang(keyword, stored string) string {
+	switch {
+	case keyword != "":
+		return keyword
+	case stored != "":
+		return stored
+	}
+	return h.cfg.DefaultLanguage
+}
+
+// verified wraps next with the checks every Twilio request must pass: POST, a bounded form body, and a valid
+// X-Twilio-Signature for the public URL. A request that fails them changes nothing.
+func (h *Webhooks) verified(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxWebhookBody)
+		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		sig := r.Header.Get("X-Twilio-Signature")
+		if sig == "" || !h.validSignature(r, sig) {
+			h.log.Warn("twilio webhook: bad signature", "path", r.URL.Path, "remote", r.RemoteAddr)
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		next(w, r)
+	})
+}
+
+// validSignature checks sig against the public URL of r. twilio-go's validator tries the URL both with and
+// without the default port (:443, :80), since Twilio signs whichever form it was configured with, and compares in
+// constant time.
+func (h *Webhooks) validSignature(r *http.Request, sig string) bool {
+	params := make(map[string]string, len(r.PostForm))
+	for k, v := range r.PostForm {
+		if len(v) != 1 {
+			// Twilio never repeats a parameter; the validator could only check one of the values.
+			return false
+		}
+		params[k] = v[0]
+	}
+	return h.validator.Validate(h.base+r.URL.RequestURI(), params, sig)
+}
+
+func formFirst(r *http.Request, names ...string) string {
+	for _, n := range names {
+		if v := r.PostForm.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// writeTwiML answers with one message, or with an empty <Response/> (no reply) when text is empty.
+func writeTwiML(w http.ResponseWriter, text string) {
+	var b strings.Builder
+	b.WriteString(xml.Header)
+	if text == "" {
+		b.WriteString("<Response/>")
+	} else {
+		b.WriteString("<Response><Message>")
+		_ = xml.EscapeText(&b, []byte(text))
+		b.WriteString("</Message></Response>")
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// StatusRank orders Twilio's message statuses so the furthest one wins when callbacks arrive out of order:
+// queued < sending < sent < delivered | undelivered | failed (< read, for channels that report it). An unknown
+// status ranks 0 and never replaces a known one. The final states share a rank: the first one recorded stays.
+func StatusRank(status string) int {
+	switch strings.ToLower(status) {
+	case "accepted", "scheduled", "queued":
+		return 1
+	case "sending":
+		return 2
+	case "sent":
+		return 3
+	case "delivered", "undelivered", "failed", "canceled":
+		return 4
+	case "read":
+		return 5
+	}
+	return 0
+}
+
+type replyKind int
+
+const (
+	replyOptOut replyKind = iota
+	replyOptIn
+	replyHelp
+	replyConfirm
+	replyNoHearing
+)
+
+// text renders one of the fixed answers. Only English and Spanish ship; any other language gets English, which is
+// also what Twilio's own keyword answers use.
+func (h *Webhooks) text(lang string, k replyKind) string {
+	org, phone := h.cfg.OrgName, h.cfg.OrgPhone
+	if org == "" {
+		org = "docketd"
+	}
+	es := lang == "es"
+	switch k {
+	case replyOptOut:
+		if es {
+			return org + ": no le enviaremos más mensajes. Para volver a recibir recordatorios de sus audiencias, responda COMENZAR."
+		}
+		return org + ": you will get no more texts from us. Reply START to get hearing reminders again."
+	case replyOptIn:
+		if es {
+			return org + ": volverá a recibir recordatorios de sus audiencias. Responda ALTO para no recibir más mensajes y AYUDA para pedir ayuda."
+		}
+		return org + ": you will get hearing reminders again. Reply STOP to stop them, HELP for help."
+	case replyHelp:
+		if es {
+			return replyWithPhone(org+" le envía recordatorios de sus audiencias en la corte de inmigración.",
+				" Si tiene preguntas, llame al %s.", phone) +
+				" Responda FECHA para saber cuándo es su próxima audiencia o ALTO para no recibir más mensajes."
+		}
+		return replyWithPhone(org+" sends you reminders of your immigration court hearings.",
+			" Questions? Call %s.", phone) + " Reply DATE for your next hearing, STOP to stop texts."
+	case replyConfirm:
+		if es {
+			return "Gracias. Anotamos que irá a su audiencia."
+		}
+		return "Thank you. We have noted that you will be at your hearing."
+	case replyNoHearing:
+		if es {
+			if phone == "" {
+				return "No tenemos ninguna audiencia próxima para este número. Llame a la línea de información de EOIR, 1-800-898-7180."
+			}
+			return "No tenemos ninguna audiencia próxima para este número. Llame a " + org + " al " + phone +
+				" o a la línea de información de EOIR, 1-800-898-7180."
+		}
+		if phone == "" {
+			return "We have no upcoming hearing on file for this number. Call the EOIR hotline, 1-800-898-7180."
+		}
+		return "We have no upcoming hearing on file for this number. Call " + org + " at " + phone +
+			" or the EOIR hotline, 1-800-898-7180."
+	}
+	return ""
+}
+
+func replyWithPhone(s, format, phone string) string {
+	if phone == "" {
+		return s
+	}
+	return s + fmt.Sprintf(format, phone)
+}
+
+var (
+	replyWeekdaysES = [...]string{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"}
+	replyMonthsES   = [...]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+		"septiembre", "octubre", "noviembre", "diciembre"}
+)
+
+// formatNextHearing answers FECHA / NEXT with the hearing's date and time at the court, and where to go.
+func formatNextHearing(lang string, n NextHearing) string {
+	t := n.Start
+	zone, _ := t.Zone()
+	var b strings.Builder
+	if lang == "es" {
+		ampm := "a. m."
+		if t.Hour() >= 12 {
+			ampm = "p. m."
+		}
+		at := "a las"
+		if replyHour12(t) == 1 {
+			at = "a la" // la una
+		}
+		fmt.Fprintf(&b, "Su próxima audiencia es el %s %d de %s de %d %s %d:%02d %s %s (hora de la corte)",
+			replyWeekdaysES[t.Weekday()], t.Day(), replyMonthsES[t.Month()-1], t.Year(),
+			at, replyHour12(t), t.Minute(), ampm, zone)
+	} else {
+		fmt.Fprintf(&b, "Your next hearing is on %s at %s %s (court time)",
+			t.Format("Monday, January 2, 2006"), t.Format("3:04 PM"), zone)
+	}
+	where := strings.TrimSpace(strings.Join(replyNonEmpty(n.Court, n.Address), ", "))
+	if where != "" {
+		b.WriteString(": " + where)
+	}
+	b.WriteString(".")
+	if n.VideoURL != "" {
+		if lang == "es" {
+			b.WriteString(" Por internet (WebEx): " + n.VideoURL)
+		} else {
+			b.WriteString(" Online (WebEx): " + n.VideoURL)
+		}
+	}
+	return b.String()
+}
+
+func replyHour12(t time.Time) int {
+	h := t.Hour() % 12
+	if h == 0 {
+		h = 12
+	}
+	return h
+}
+
+func replyNonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,319 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/store"
+)
+
+// Sender delivers a message through one channel and returns the provider's id for it.
+type Sender interface {
+	Send(ctx context.Context, m notify.Message) (providerID string, err error)
+}
+
+// SentLister is a Sender that can say what it actually sent to an address since a time. The dispatcher uses it after
+// a crash between claiming a row and recording the outcome, so the message is neither lost nor sent twice.
+type SentLister interface {
+	Sent(ctx context.Context, to string, since time.Time) ([]notify.SentMessage, error)
+}
+
+// Backoff bounds for temporary failures.
+const (
+	retryFirst = 30 * time.Second
+	retryMax   = 30 * time.Minute
+	// idleCheck is the longest the dispatcher sleeps without looking at the outbox: rows planned by another
+	// replica do not wake this one.
+	idleCheck = time.Minute
+	claimBatch = 50
+)
+
+// Dispatcher sends due outbox rows: it sleeps until the next due time (or until woken by new plans), claims rows
+// atomically, sends each household group as one message, and records the outcome.
+type Dispatcher struct {
+	DB       *store.DB
+	Senders  map[string]Sender  // by channel: "sms", "email"
+	Rates    map[string]float64 // messages per second by channel; 0 or absent means no limit
+	Renderer *Renderer
+	Clock    clockwork.Clock
+	Log      *slog.Logger
+	DryRun   bool // render and log, send nothing, leave rows pending
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+	mu       sync.Mutex
+	slots    map[string]time.Time // next free send slot per channel
+}
+
+func (d *Dispatcher) init() {
+	d.wakeOnce.Do(func() {
+		d.wake = make(chan struct{}, 1)
+		d.slots = map[string]time.Time{}
+	})
+}
+
+// Wake makes a sleeping dispatcher look at the outbox now (new rows were planned).
+func (d *Dispatcher) Wake() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run reconciles rows left in "sending" by a crash, then dispatches until ctx ends.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	d.init()
+	if err := d.Reconcile(ctx); err != nil {
+		d.Log.Error("reconcile", "component", "dispatcher", "err", err)
+	}
+	for {
+		n, err := d.DispatchDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Error("dispatch", "component", "dispatcher", "err", err)
+		}
+		wait := idleCheck
+		if next, ok, err := d.DB.NextDue(ctx); err == nil && ok {
+			wait = min(next.Sub(d.Clock.Now()), idleCheck)
+		}
+		if wait <= 0 {
+			if n > 0 {
+				continue
+			}
+			wait = time.Second // due rows we could not claim: another replica holds them
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.wake:
+		case <-d.Clock.After(wait):
+		}
+	}
+}
+
+// DispatchDue sends everything due now and returns how many rows it settled.
+func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
+	d.init()
+	total := 0
+	for ctx.Err() == nil {
+		rows, err := d.DB.ClaimDue(ctx, d.Clock.Now(), claimBatch)
+		if err != nil {
+			return total, err
+		}
+		if len(rows) == 0 {
+			return total, nil
+		}
+		for _, group := range groups(rows) {
+			if err := d.send(ctx, group); err != nil {
+				return total, err
+			}
+			total += len(group)
+		}
+	}
+	return total, ctx.Err()
+}
+
+// groups splits claimed rows into household groups, each sent as one message.
+func groups(rows []store.Outbox) [][]store.Outbox {
+	byKey := map[string][]store.Outbox{}
+	var order []string
+	for _, r := range rows {
+		k := r.GroupKey
+		if k == "" {
+			k = fmt.Sprintf("id/%d", r.ID)
+		}
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], r)
+	}
+	out := make([][]store.Outbox, len(order))
+	for i, k := range order {
+		out[i] = byKey[k]
+	}
+	return out
+}
+
+func ids(rows []store.Outbox) []uint {
+	out := make([]uint, len(rows))
+	for i, r := range rows {
+		out[i] = r.ID
+	}
+	return out
+}
+
+// send delivers one claimed group and records what happened. Only store errors are returned.
+func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
+	now := d.Clock.Now()
+	first := group[0]
+	log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "kind", first.Kind, "channel", first.Channel,
+		"to", notify.Contact(first.Address))
+	live, settled, err := d.Renderer.live(ctx, group, now)
+	if err != nil {
+		return err
+	}
+	for _, s := range settled {
+		if err := d.DB.FinishOutbox(ctx, []uint{s.row.ID}, s.result); err != nil {
+			return err
+		}
+		log.Info("not sent", "outbox_id", s.row.ID, "state", s.result.State, "reason", s.result.Error)
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	if out, err := d.DB.IsOptedOut(ctx, first.Channel, first.Address); err != nil {
+		return err
+	} else if out {
+		log.Info("skipped: recipient opted out")
+		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxSkipped, Error: "opted out"})
+	}
+	msg, start, err := d.Renderer.Render(ctx, live)
+	if err != nil {
+		log.Error("render", "err", err)
+		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed, Error: "render: " + err.Error()})
+	}
+	sender := d.Senders[first.Channel]
+	if sender == nil {
+		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed,
+			Error: "no sender for channel " + first.Channel})
+	}
+	if d.DryRun {
+		log.Info("would send", "segments_or_bytes", len(msg.Text))
+		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxPending, Error: "dry run"})
+	}
+	if err := d.waitSlot(ctx, first.Channel); err != nil {
+		return d.DB.FinishOutbox(context.WithoutCancel(ctx), ids(live), store.OutboxResult{State: store.OutboxPending})
+	}
+	id, sendErr := sender.Send(ctx, msg)
+	if sendErr == nil {
+		log.Info("sent", "provider_id", id, "late_ms", d.Clock.Now().Sub(first.Due).Milliseconds())
+		return d.DB.FinishOutbox(context.WithoutCancel(ctx), ids(live),
+			store.OutboxResult{State: store.OutboxSent, ProviderID: id, Body: msg.Text})
+	}
+	return d.failed(ctx, log, live, start, sendErr)
+}
+
+// failed records a send error: an opt-out, a retry before the hearing, or a permanent failure with the code.
+func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []store.Outbox, start time.Time, sendErr error) error {
+	ctx = context.WithoutCancel(ctx)
+	first := rows[0]
+	var ne *notify.Error
+	code := ""
+	if errors.As(sendErr, &ne) {
+		code = ne.Code
+	}
+	switch {
+	case ne != nil && ne.OptedOut:
+		log.Info("recipient opted out with the provider", "code", code)
+		if err := d.DB.OptOut(ctx, first.Channel, first.Address, "provider "+code, d.Clock.Now()); err != nil {
+			return err
+		}
+		return d.DB.FinishOutbox(ctx, ids(rows), store.OutboxResult{State: store.OutboxSkipped, ErrorCode: code,
+			Error: "opted out with the provider"})
+	case notify.IsTemporary(sendErr):
+		next := d.Clock.Now().Add(backoff(first.Attempts))
+		if !next.Before(start) {
+			log.Error("giving up: the hearing starts before the next try", "code", code, "err", sendErr)
+			return d.DB.FinishOutbox(ctx, ids(rows), store.OutboxResult{State: store.OutboxFailed, ErrorCode: code,
+				Error: "temporary failures until the hearing: " + sendErr.Error()})
+		}
+		log.Warn("temporary failure, will retry", "code", code, "err", sendErr, "next_attempt", next)
+		return d.DB.FinishOutbox(ctx, ids(rows), store.OutboxResult{State: store.OutboxPending, NextTry: &next,
+			ErrorCode: code, Error: sendErr.Error()})
+	default:
+		log.Error("failed", "code", code, "err", sendErr)
+		return d.DB.FinishOutbox(ctx, ids(rows), store.OutboxResult{State: store.OutboxFailed, ErrorCode: code,
+			Error: sendErr.Error()})
+	}
+}
+
+// backoff doubles from retryFirst to retryMax with ±20% jitter, so many failed rows do not retry in step.
+func backoff(attempts int) time.Duration {
+	d := retryFirst
+	for i := 1; i < attempts && d < retryMax; i++ {
+		d *= 2
+	}
+	d = min(d, retryMax)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// waitSlot keeps a channel within its rate.
+func (d *Dispatcher) waitSlot(ctx context.Context, channel string) error {
+	rate := d.Rates[channel]
+	if rate <= 0 {
+		return nil
+	}
+	d.mu.Lock()
+	now := d.Clock.Now()
+	slot := d.slots[channel]
+	if slot.Before(now) {
+		slot = now
+	}
+	d.slots[channel] = slot.Add(time.Duration(float64(time.Second) / rate))
+	d.mu.Unlock()
+	if wait := slot.Sub(now); wait > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-d.Clock.After(wait):
+		}
+	}
+	return nil
+}
+
+// Reconcile settles rows left in "sending" by a process that stopped between claiming and recording. Where the
+// channel can list what it sent, a message with the same text to the same address since the claim means it went
+// out; otherwise the rows are released to be sent again.
+func (d *Dispatcher) Reconcile(ctx context.Context) error {
+	rows, err := d.DB.Sending(ctx)
+	if err != nil {
+		return err
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	for _, group := range groups(rows) {
+		first := group[0]
+		log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "to", notify.Contact(first.Address))
+		lister, _ := d.Senders[first.Channel].(SentLister)
+		if lister != nil && first.ClaimedAt != nil {
+			msg, _, rerr := d.Renderer.Render(ctx, group)
+			sent, lerr := lister.Sent(ctx, first.Address, first.ClaimedAt.Add(-time.Minute))
+			if lerr != nil {
+				log.Warn("cannot ask the provider what was sent; leaving for the next start", "err", lerr)
+				continue
+			}
+			if rerr == nil {
+				if m, ok := matchSent(sent, msg.Text); ok {
+					log.Info("reconciled: the provider sent it before the stop", "provider_id", m.SID)
+					if err := d.DB.FinishOutbox(ctx, ids(group), store.OutboxResult{State: store.OutboxSent,
+						ProviderID: m.SID, Body: msg.Text}); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+		}
+		log.Info("reconciled: not sent before the stop; sending again")
+		if err := d.DB.FinishOutbox(ctx, ids(group), store.OutboxResult{State: store.OutboxPending}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func matchSent(sent []notify.SentMessage, body string) (notify.SentMessage, bool) {
+	for _, m := range sent {
+		if m.Body == body {
+			return m, true
+		}
+	}
+	return notify.SentMessage{}, false
+}

@@ -1,0 +1,200 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/docketd/docketd/store"
+)
+
+// Planner turns hearings × policies × recipients into outbox rows. Planning is idempotent: every row has a key
+// naming what it is for, and planning the same thing twice creates nothing.
+type Planner struct {
+	DB    *store.DB
+	Rules func() Rules // read at every run, so a reload takes effect at the next plan
+	Now   func() time.Time
+	Log   *slog.Logger
+}
+
+// PlanResult counts what a planning run did.
+type PlanResult struct {
+	Planned   int // new rows
+	Cancelled int // pending rows made stale by a change
+}
+
+// Plan plans every reminder and change notice due from now on.
+func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
+	var res PlanResult
+	now := p.Now()
+	rules := p.Rules()
+	hs, err := p.DB.Hearings(ctx, store.HearingFilter{From: now,
+		Status: []string{store.StatusScheduled, store.StatusCancelled}})
+	if err != nil {
+		return res, fmt.Errorf("plan: %w", err)
+	}
+	var rows []store.Outbox
+	for _, h := range hs {
+		scheduled := h.Status == store.StatusScheduled
+		if h.Sequence > 0 || !scheduled {
+			n, err := p.DB.CancelStale(ctx, h.ID, h.Sequence, scheduled)
+			if err != nil {
+				return res, fmt.Errorf("plan: %w", err)
+			}
+			res.Cancelled += n
+		}
+		if scheduled {
+			rows = append(rows, p.reminders(h, rules, now)...)
+		}
+		if rules.NotifyChanges && h.Sequence > 0 && h.ChangedAt.After(h.FirstSeen) {
+			notices, err := p.notices(ctx, h, rules, now)
+			if err != nil {
+				return res, err
+			}
+			rows = append(rows, notices...)
+		}
+	}
+	res.Planned, err = p.DB.PlanOutbox(ctx, rows)
+	if err != nil {
+		return res, err
+	}
+	if res.Planned > 0 || res.Cancelled > 0 {
+		p.Log.Info("planned", "component", "planner", "new", res.Planned, "cancelled", res.Cancelled)
+	}
+	return res, nil
+}
+
+// recipient is someone a hearing concerns, on one channel.
+type recipient struct {
+	kind, id, address string
+	zone              *time.Location
+}
+
+func recipients(h store.HearingView, to, channel string, def *time.Location) []recipient {
+	var out []recipient
+	zone := func(name string) *time.Location {
+		if loc, err := time.LoadLocation(name); err == nil && name != "" {
+			return loc
+		}
+		return def
+	}
+	pick := func(phone, email string) string {
+		if channel == "sms" {
+			return phone
+		}
+		return email
+	}
+	if to == "client" {
+		for _, c := range h.Clients {
+			if a := pick(c.Phone, c.Email); a != "" {
+				out = append(out, recipient{"client", c.ID, a, zone(c.Zone)})
+			}
+		}
+	} else {
+		for _, a := range h.Attorneys {
+			if addr := pick(a.Phone, a.Email); addr != "" {
+				out = append(out, recipient{"attorney", a.ID, addr, zone(a.Zone)})
+			}
+		}
+	}
+	return out
+}
+
+func (p *Planner) reminders(h store.HearingView, rules Rules, now time.Time) []store.Outbox {
+	var rows []store.Outbox
+	for _, pol := range rules.Policies {
+		if !pol.covers(h.Type) {
+			continue
+		}
+		for _, r := range recipients(h, pol.To, pol.Channel, rules.DefaultZone) {
+			for _, o := range pol.Offsets {
+				due, ok := dueTime(h.Start, o, r.zone, rules.Quiet)
+				if !ok {
+					continue
+				}
+				if due.Before(now) {
+					// Missed while the daemon was down: still worth sending if only a little late.
+					if now.Sub(due) > rules.CatchUp {
+						continue
+					}
+					if due, ok = forward(now.In(r.zone), h.Start, rules.Quiet); !ok {
+						continue
+					}
+				}
+				rows = append(rows, store.Outbox{
+					HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: pol.Channel, Address: r.address,
+					Kind: store.KindReminder, Policy: pol.Name, Offset: o.String(), Sequence: h.Sequence,
+					Due: due.UTC(), State: store.OutboxPending,
+					DedupeKey: fmt.Sprintf("reminder/%d/%d/%s/%s/%s/%s/%s", h.ID, h.Sequence, r.kind, r.id,
+						pol.Channel, pol.Name, o),
+					GroupKey: groupKey(store.KindReminder, pol.Channel, r.address, h, pol.Name+"/"+o.String()),
+				})
+			}
+		}
+	}
+	return rows
+}
+
+// forward moves t out of quiet hours, later only; false if that reaches the hearing.
+func forward(t, start time.Time, q Quiet) (time.Time, bool) {
+	t = q.end(t)
+	return t, t.Before(start)
+}
+
+// groupKey puts the messages one address would get about hearings at the same court and start into one group,
+// which the dispatcher sends as one message naming everyone.
+func groupKey(kind, channel, address string, h store.HearingView, what string) string {
+	return fmt.Sprintf("%s/%s/%s/%s/%s/%s", kind, channel, address, h.CourtCode, h.Start.UTC().Format(time.RFC3339), what)
+}
+
+// noticeFields are the changes that make a hearing worth telling people about at once.
+var noticeFields = map[string]bool{"start": true, "court": true, "location": true, "medium": true, "status": true}
+
+// notices plans the change or cancellation notice for a hearing's latest change, to every recipient on every
+// channel a policy reaches them through.
+func (p *Planner) notices(ctx context.Context, h store.HearingView, rules Rules, now time.Time) ([]store.Outbox, error) {
+	kind := store.KindRescheduled
+	if h.Status == store.StatusCancelled {
+		kind = store.KindCancelled
+	} else {
+		changes, err := p.DB.LastChange(ctx, h.Hearing)
+		if err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+		worth := false
+		for _, c := range changes {
+			worth = worth || noticeFields[c.Field]
+		}
+		if !worth {
+			return nil, nil
+		}
+	}
+	var rows []store.Outbox
+	seen := map[string]bool{}
+	for _, pol := range rules.Policies {
+		for _, r := range recipients(h, pol.To, pol.Channel, rules.DefaultZone) {
+			key := fmt.Sprintf("%s/%d/%d/%s/%s/%s", kind, h.ID, h.Sequence, r.kind, r.id, pol.Channel)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			at := h.ChangedAt
+			if at.Before(now) {
+				at = now
+			}
+			due, ok := forward(at.In(r.zone), h.Start, rules.Quiet)
+			if !ok {
+				p.Log.Warn("change notice has no decent time before the hearing; counsel's feed shows the change",
+					"component", "planner", "hearing_id", h.ID, "kind", kind)
+				continue
+			}
+			rows = append(rows, store.Outbox{
+				HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: pol.Channel, Address: r.address,
+				Kind: kind, Sequence: h.Sequence, Due: due.UTC(), State: store.OutboxPending, DedupeKey: key,
+				GroupKey: groupKey(kind, pol.Channel, r.address, h, fmt.Sprint(h.Sequence)),
+			})
+		}
+	}
+	return rows, nil
+}

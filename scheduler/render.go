@@ -1,0 +1,152 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/store"
+)
+
+// Renderer turns a group of outbox rows into one message, from the hearings as they stand at sending time.
+type Renderer struct {
+	DB        *store.DB
+	Templates *notify.Templates
+	Rules     func() Rules
+	// Invite, when set, builds the calendar invitation mailed to counsel (METHOD:REQUEST, or CANCEL for a
+	// cancelled hearing) with the same UID and SEQUENCE as the feed event.
+	Invite func(h store.HearingView, method string) (*notify.Invite, error)
+}
+
+type settled struct {
+	row    store.Outbox
+	result store.OutboxResult
+}
+
+// live separates the rows still worth sending from those a change has made moot: a reminder for a hearing that
+// moved since it was planned, or for one no longer scheduled, or any message once the hearing has started.
+func (r *Renderer) live(ctx context.Context, rows []store.Outbox, now time.Time) ([]store.Outbox, []settled, error) {
+	var live []store.Outbox
+	var dead []settled
+	for _, row := range rows {
+		h, err := r.DB.Hearing(ctx, row.HearingID)
+		if errors.Is(err, store.ErrNotFound) {
+			dead = append(dead, settled{row, store.OutboxResult{State: store.OutboxCancelled, Error: "hearing deleted"}})
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case !now.Before(h.Start):
+			dead = append(dead, settled{row, store.OutboxResult{State: store.OutboxFailed,
+				Error: "the hearing started before this could be sent"}})
+		case row.Kind == store.KindReminder && (h.Status != store.StatusScheduled || row.Sequence != h.Sequence):
+			dead = append(dead, settled{row, store.OutboxResult{State: store.OutboxCancelled,
+				Error: "hearing changed since planned"}})
+		case row.Kind != store.KindReminder && row.Sequence != h.Sequence:
+			dead = append(dead, settled{row, store.OutboxResult{State: store.OutboxCancelled,
+				Error: "superseded by a later change"}})
+		default:
+			live = append(live, row)
+		}
+	}
+	return live, dead, nil
+}
+
+// Render builds the message for a group of rows to one address, and returns the earliest hearing start among them.
+func (r *Renderer) Render(ctx context.Context, rows []store.Outbox) (notify.Message, time.Time, error) {
+	if len(rows) == 0 {
+		return notify.Message{}, time.Time{}, errors.New("nothing to render")
+	}
+	first := rows[0]
+	rules := r.Rules()
+	n := notify.Notice{
+		Kind: notify.Kind(first.Kind), Channel: notify.Channel(first.Channel), Key: fmt.Sprintf("outbox-%d", first.ID),
+		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone,
+	}
+	var views []store.HearingView
+	seenPerson := map[string]bool{}
+	for _, row := range rows {
+		h, err := r.DB.Hearing(ctx, row.HearingID)
+		if err != nil {
+			return notify.Message{}, time.Time{}, err
+		}
+		views = append(views, h)
+		for _, c := range h.Clients {
+			// A client's own message names the clients it was planned for; counsel's names every client.
+			if (row.Recipient == "client" && c.ID != row.RecipientID) || seenPerson[c.ID] {
+				continue
+			}
+			seenPerson[c.ID] = true
+			n.People = append(n.People, notify.Person{Name: c.Name, ANumber: c.ANumber})
+		}
+	}
+	h := views[0]
+	loc, err := time.LoadLocation(h.Zone)
+	if err != nil {
+		return notify.Message{}, time.Time{}, fmt.Errorf("hearing %d zone: %w", h.ID, err)
+	}
+	n.Start, n.Location = h.Start, loc
+	n.CourtName, n.CourtAddress, n.CourtPhone = h.Court.Name, h.Court.Address, h.Court.Phone
+	n.CourtCity = strings.Trim(h.Court.City+", "+h.Court.State, ", ")
+	if h.Address != "" {
+		n.CourtAddress, n.CourtCity = h.Address, ""
+	}
+	n.HearingType, n.Medium, n.WebEx, n.Judge = h.Type, h.Medium, h.WebEx, h.Judge
+	if len(h.Attorneys) > 0 {
+		n.CounselName, n.CounselPhone = h.Attorneys[0].Name, h.Attorneys[0].Phone
+	}
+	switch first.Recipient {
+	case "client":
+		for _, c := range h.Clients {
+			if c.ID == first.RecipientID {
+				n.Recipient, n.Language = c.Name, c.Language
+			}
+		}
+		n.Confirm = first.Kind == store.KindReminder && first.Channel == "sms"
+	case "attorney":
+		n.ToCounsel = true
+		for _, a := range h.Attorneys {
+			if a.ID == first.RecipientID {
+				n.Recipient, n.Language = a.Name, a.Language
+			}
+		}
+	}
+	if first.Kind == store.KindRescheduled {
+		changes, err := r.DB.LastChange(ctx, h.Hearing)
+		if err != nil {
+			return notify.Message{}, time.Time{}, err
+		}
+		for _, c := range changes {
+			if c.Field == "start" {
+				if t, err := time.Parse(time.RFC3339, c.From); err == nil {
+					n.OldStart = t
+				}
+			}
+		}
+	}
+	msg, err := r.Templates.Render(n)
+	if err != nil {
+		return notify.Message{}, time.Time{}, err
+	}
+	if n.ToCounsel && first.Channel == "email" && r.Invite != nil {
+		method := "REQUEST"
+		if h.Status == store.StatusCancelled {
+			method = "CANCEL"
+		}
+		if msg.Invite, err = r.Invite(h, method); err != nil {
+			return notify.Message{}, time.Time{}, fmt.Errorf("invitation: %w", err)
+		}
+	}
+	start := h.Start
+	for _, v := range views[1:] {
+		if v.Start.Before(start) {
+			start = v.Start
+		}
+	}
+	return msg, start, nil
+}

@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// PlanOutbox inserts rows whose DedupeKey is new and ignores the rest, so planning twice creates nothing. It returns
+// the number of rows created.
+func (db *DB) PlanOutbox(ctx context.Context, rows []Outbox) (int, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	created := 0
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		for i := 0; i < len(rows); i += 200 {
+			batch := rows[i:min(i+200, len(rows))]
+			res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).
+				Create(&batch)
+			if res.Error != nil {
+				return fmt.Errorf("plan outbox: %w", res.Error)
+			}
+			created += int(res.RowsAffected)
+		}
+		return nil
+	})
+	return created, err
+}
+
+// CancelStale cancels the pending rows of a hearing planned for an earlier sequence (it has moved or been
+// cancelled since), and every pending reminder of a hearing that is no longer scheduled. It returns how many.
+func (db *DB) CancelStale(ctx context.Context, hearingID uint, sequence int, scheduled bool) (int, error) {
+	q := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("hearing_id = ? AND state = ?", hearingID, OutboxPending)
+	if scheduled {
+		q = q.Where("sequence < ?", sequence)
+	} else {
+		q = q.Where("sequence < ? OR kind = ?", sequence, KindReminder)
+	}
+	res := q.Updates(map[string]any{"state": OutboxCancelled, "last_error": "hearing changed since planned",
+		"updated_at": db.now()})
+	return int(res.RowsAffected), res.Error
+}
+
+// NextDue returns when the next pending row becomes due, or false when none is pending.
+func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var row Outbox
+	err := db.gorm.WithContext(ctx).Select("due", "next_attempt").Where("state = ?", OutboxPending).
+		Order(clause.Expr{SQL: "COALESCE(next_attempt, due)"}).Limit(1).Take(&row).Error
+	if err == gorm.ErrRecordNotFound {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if row.NextAttempt != nil {
+		return *row.NextAttempt, true, nil
+	}
+	return row.Due, true, nil
+}
+
+// ClaimDue moves up to limit pending rows due at now to "sending" and returns them, together with every other
+// pending row of the same household group, so a merged message is claimed whole. On PostgreSQL rows locked by
+// another replica are skipped, so two dispatchers never claim the same row.
+func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]Outbox, error) {
+	now = now.UTC()
+	var claimed []Outbox
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		q := tx.Model(&Outbox{}).Select("id", "group_key").
+			Where("state = ? AND due <= ? AND (next_attempt IS NULL OR next_attempt <= ?)", OutboxPending, now, now).
+			Order("due, id").Limit(limit)
+		if db.dialect == "postgres" {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		var due []Outbox
+		if err := q.Find(&due).Error; err != nil {
+			return err
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		ids := make([]uint, 0, len(due))
+		var groups []string
+		for _, r := range due {
+			ids = append(ids, r.ID)
+			if r.GroupKey != "" {
+				groups = append(groups, r.GroupKey)
+			}
+		}
+		if len(groups) > 0 {
+			var more []uint
+			g := tx.Model(&Outbox{}).Where("state = ? AND group_key IN ? AND due <= ?", OutboxPending, groups, now)
+			if db.dialect == "postgres" {
+				g = g.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+			}
+			if err := g.Pluck("id", &more).Error; err != nil {
+				return err
+			}
+			ids = append(ids, more...)
+		}
+		if err := tx.Model(&Outbox{}).Where("id IN ? AND state = ?", ids, OutboxPending).
+			Updates(map[string]any{"state": OutboxSending, "claimed_at": now, "attempts": gorm.Expr("attempts + 1"),
+				"updated_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.Where("id IN ? AND state = ? AND claimed_at = ?", ids, OutboxSending, now).Order("id").
+			Find(&claimed).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	return claimed, nil
+}
+
+// Sending returns rows left in "sending" (claimed by a process that then stopped), for reconciliation.
+func (db *DB) Sending(ctx context.Context) ([]Outbox, error) {
+	var rows []Outbox
+	err := db.gorm.WithContext(ctx).Where("state = ?", OutboxSending).Order("id").Find(&rows).Error
+	return rows, err
+}
+
+// OutboxResult is what became of an attempt to send some rows.
+type OutboxResult struct {
+	State      string     // sent, pending (retry), failed, skipped, cancelled
+	ProviderID string     // sent
+	Body       string     // sent: what went out
+	NextTry    *time.Time // pending
+	ErrorCode  string
+	Error      string
+}
+
+// FinishOutbox records the outcome of a claimed batch. Only rows still in "sending" change, so a late duplicate
+// outcome cannot undo another.
+func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r OutboxResult) error {
+	now := db.now()
+	u := map[string]any{"state": r.State, "updated_at": now, "error_code": r.ErrorCode, "last_error": r.Error}
+	switch r.State {
+	case OutboxSent:
+		u["provider_id"] = r.ProviderID
+		u["body"] = r.Body
+		u["sent_at"] = now
+	case OutboxPending:
+		u["next_attempt"] = r.NextTry
+		u["claimed_at"] = nil
+	}
+	err := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("id IN ? AND state = ?", ids, OutboxSending).Updates(u).Error
+	if err != nil {
+		return fmt.Errorf("record outbox: %w", err)
+	}
+	return nil
+}
+
+// OutboxFilter selects outbox rows.
+type OutboxFilter struct {
+	State     string
+	HearingID uint
+	Limit     int
+}
+
+// OutboxRows returns rows by due time.
+func (db *DB) OutboxRows(ctx context.Context, f OutboxFilter) ([]Outbox, error) {
+	q := db.gorm.WithContext(ctx).Model(&Outbox{})
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
+	}
+	if f.HearingID != 0 {
+		q = q.Where("hearing_id = ?", f.HearingID)
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	var rows []Outbox
+	err := q.Order("due, id").Find(&rows).Error
+	return rows, err
+}
+
+// IsOptedOut reports whether address opted out of channel.
+func (db *DB) IsOptedOut(ctx context.Context, channel, address string) (bool, error) {
+	var n int64
+	err := db.gorm.WithContext(ctx).Model(&OptOut{}).Where("channel = ? AND address = ?", channel, address).Count(&n).Error
+	return n > 0, err
+}
+
+// OptOut records that address asked not to be contacted on channel.
+func (db *DB) OptOut(ctx context.Context, channel, address, keyword string, at time.Time) error {
+	return db.gorm.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "channel"}, {Name: "address"}},
+		DoUpdates: clause.AssignmentColumns([]string{"keyword", "at"}),
+	}).Create(&OptOut{Channel: channel, Address: address, Keyword: keyword, At: at.UTC()}).Error
+}
+
+// OptIn removes an opt-out.
+func (db *DB) OptIn(ctx context.Context, channel, address string) error {
+	return db.gorm.WithContext(ctx).Where("channel = ? AND address = ?", channel, address).Delete(&OptOut{}).Error
+}
+
+// LastChange returns the latest change-log entries of a hearing (those made at its last change).
+func (db *DB) LastChange(ctx context.Context, h Hearing) ([]HearingChange, error) {
+	var cs []HearingChange
+	err := db.gorm.WithContext(ctx).Where("hearing_id = ? AND at = ?", h.ID, h.ChangedAt).Order("id").Find(&cs).Error
+	return cs, err
+}
