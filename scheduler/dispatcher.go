@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jonboulle/clockwork"
-
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/store"
 )
@@ -37,6 +35,12 @@ const (
 	claimBatch = 50
 )
 
+// Clock is the time source of the dispatcher; clockwork's clocks satisfy it, fake ones in tests.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
 // Dispatcher sends due outbox rows: it sleeps until the next due time (or until woken by new plans), claims rows
 // atomically, sends each household group as one message, and records the outcome.
 type Dispatcher struct {
@@ -44,9 +48,8 @@ type Dispatcher struct {
 	Senders  map[string]Sender  // by channel: "sms", "email"
 	Rates    map[string]float64 // messages per second by channel; 0 or absent means no limit
 	Renderer *Renderer
-	Clock    clockwork.Clock
+	Clock    Clock
 	Log      *slog.Logger
-	DryRun   bool // render and log, send nothing, leave rows pending
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -186,10 +189,6 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed,
 			Error: "no sender for channel " + first.Channel})
 	}
-	if d.DryRun {
-		log.Info("would send", "segments_or_bytes", len(msg.Text))
-		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxPending, Error: "dry run"})
-	}
 	if err := d.waitSlot(ctx, first.Channel); err != nil {
 		return d.DB.FinishOutbox(context.WithoutCancel(ctx), ids(live), store.OutboxResult{State: store.OutboxPending})
 	}
@@ -316,4 +315,34 @@ func matchSent(sent []notify.SentMessage, body string) (notify.SentMessage, bool
 		}
 	}
 	return notify.SentMessage{}, false
+}
+
+// Preview renders the messages due at now without claiming or sending anything (remind --dry-run).
+func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]notify.Message, error) {
+	rows, err := d.DB.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxPending})
+	if err != nil {
+		return nil, err
+	}
+	var due []store.Outbox
+	for _, r := range rows {
+		if !r.Due.After(now) && (r.NextAttempt == nil || !r.NextAttempt.After(now)) {
+			due = append(due, r)
+		}
+	}
+	var out []notify.Message
+	for _, group := range groups(due) {
+		live, _, err := d.Renderer.live(ctx, group, now)
+		if err != nil {
+			return nil, err
+		}
+		if len(live) == 0 {
+			continue
+		}
+		msg, _, err := d.Renderer.Render(ctx, live)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, msg)
+	}
+	return out, nil
 }

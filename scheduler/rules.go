@@ -101,16 +101,11 @@ func dueTime(start time.Time, o Offset, loc *time.Location, q Quiet) (time.Time,
 	return decent(due, start, q)
 }
 
-// decent moves t out of quiet hours: forward if that is still before the hearing starts, else back to the
-// evening before. A time at or after the start is never decent.
+// decent moves t out of quiet hours to the evening before them: a reminder that comes early is still useful, one
+// moved to the morning of the hearing may come too late to get to court. A time at or after the start is never
+// decent.
 func decent(t, start time.Time, q Quiet) (time.Time, bool) {
-	if q.contains(t) {
-		if later := q.end(t); later.Before(start) {
-			t = later
-		} else {
-			t = q.start(t)
-		}
-	}
+	t = q.start(t)
 	if !t.Before(start) {
 		return time.Time{}, false
 	}

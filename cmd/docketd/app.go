@@ -74,6 +74,8 @@ func commands() []command {
 		{"run", "[--watch-config]", "run the daemon: sync, reminders, feeds and webhooks", cmdRun},
 		{"check", "[--print]", "validate the config and templates; exit 2 if invalid", cmdCheck},
 		{"hearings", "[--days N] [--court CODE] [--all] [--format table|json]", "list upcoming hearings", cmdHearings},
+		{"remind", "[--dry-run] [--now T]", "plan reminders, send everything due now, exit (cron-friendly)", cmdRemind},
+		{"outbox", "[--state STATE] [--format table|json]", "reminders and their delivery state", cmdOutbox},
 		{"status", "[--format table|json]", "last sync per source, outbox counts, opt-outs", cmdStatus},
 		{"migrate", "[--status]", "bring the database schema up to date", cmdMigrate},
 		{"version", "", "print the version", cmdVersion},

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/notify"
+)
+
+func cmdRemind(ctx context.Context, e *env, args []string) error {
+	f := e.newFlags("remind", "[--dry-run] [--now T]", true, false)
+	dry := f.Bool("dry-run", false, "plan, then show what is due without sending it")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	clock := shiftedClock{offset: f.clock(e)().Sub(time.Now())}
+	log := newLogger(cfg.Log, e.stderr)
+	db, err := openStore(ctx, cfg, clock.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := applyConfig(ctx, db, cfg, clock.Now(), log); err != nil {
+		return err
+	}
+	planner, disp, err := reminderParts(func() *config.Config { return cfg }, db, clock, log)
+	if err != nil {
+		return err
+	}
+	if !*dry {
+		if err := disp.Reconcile(ctx); err != nil {
+			return err
+		}
+	}
+	res, err := planner.Plan(ctx)
+	if err != nil {
+		return err
+	}
+	at := clock.Now().Format("2006-01-02 15:04 MST")
+	if *dry {
+		msgs, err := disp.Preview(ctx, clock.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "planned %d new, cancelled %d stale; %d message(s) due at %s (dry run, nothing sent)\n",
+			res.Planned, res.Cancelled, len(msgs), at)
+		for _, m := range msgs {
+			enc, segs := notify.Segments(m.Text)
+			fmt.Fprintf(e.stdout, "\n--- %s to %s (%s", m.Channel, notify.MaskContact(m.To), m.Language)
+			if m.Channel == notify.SMS {
+				fmt.Fprintf(e.stdout, ", %d %s segment(s)", segs, enc)
+			}
+			fmt.Fprintln(e.stdout, ")")
+			if m.Subject != "" {
+				fmt.Fprintln(e.stdout, "Subject:", m.Subject)
+			}
+			fmt.Fprintln(e.stdout, m.Text)
+		}
+		return nil
+	}
+	n, err := disp.DispatchDue(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "planned %d new, cancelled %d stale; handled %d due at %s\n", res.Planned, res.Cancelled, n, at)
+	return nil
+}
+
+// shiftedClock is the real clock moved by offset, so --now runs the dispatcher "as if" at another time while its
+// waits (rate limits) still pass in real time.
+type shiftedClock struct{ offset time.Duration }
+
+func (c shiftedClock) Now() time.Time                         { return time.Now().Add(c.offset) }
+func (c shiftedClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+
+	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/store"
+)
+
+// reminderRules converts the config's [reminders] to the scheduler's rules.
+func reminderRules(cfg *config.Config) scheduler.Rules {
+	q, _ := config.ParseQuietHours(cfg.Reminders.QuietHours) // validated when loaded
+	def, err := time.LoadLocation(cfg.Organization.Timezone)
+	if err != nil {
+		def = time.UTC
+	}
+	r := scheduler.Rules{Quiet: scheduler.Quiet{Start: q.Start, End: q.End}, CatchUp: cfg.Reminders.CatchUp.D,
+		NotifyChanges: cfg.Reminders.NotifyChangesEnabled(), DefaultZone: def, OrgName: cfg.Organization.Name,
+		OrgPhone: cfg.Organization.Phone}
+	for _, p := range cfg.Reminders.Policies {
+		pol := scheduler.Policy{Name: p.Name, To: p.To, Channel: p.Channel, Types: p.Types}
+		for _, b := range p.Before {
+			o := scheduler.Offset{Label: b.Raw, Before: b.D}
+			if days, ok := b.Days(); ok {
+				o.Days, o.At = days, p.At.Minutes()
+			}
+			pol.Offsets = append(pol.Offsets, o)
+		}
+		r.Policies = append(r.Policies, pol)
+	}
+	return r
+}
+
+// senders builds the channels the config names: Twilio and SMTP, or the log channel that only prints.
+func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[string]scheduler.Sender, error) {
+	out := map[string]scheduler.Sender{}
+	show := cfg.Log.Level == "debug"
+	switch cfg.SMS.Provider {
+	case "twilio":
+		t := cfg.SMS.Twilio
+		tw, err := notify.NewTwilio(notify.TwilioConfig{AccountSID: t.AccountSID, AuthToken: t.AuthToken, From: t.From,
+			MessagingServiceSID: t.MessagingServiceSID, APIURL: t.APIURL, Timeout: t.Timeout.D,
+			StatusCallback: cfg.HTTP.PublicURL + notify.StatusPath})
+		if err != nil {
+			return nil, fmt.Errorf("sms: %w", err)
+		}
+		out["sms"] = tw
+	default:
+		out["sms"] = &notify.Log{Logger: log.With("component", "sms"), ShowBody: show}
+	}
+	switch cfg.Email.Provider {
+	case "smtp":
+		s := cfg.Email.SMTP
+		m, err := notify.NewSMTP(notify.SMTPConfig{Host: s.Host, Port: s.Port, Username: s.Username,
+			Password: s.Password, TLS: s.TLS, From: cfg.Email.From, Timeout: s.Timeout.D,
+			UnsubscribeMailto: cfg.Organization.Email, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("email: %w", err)
+		}
+		out["email"] = m
+	default:
+		out["email"] = &notify.Log{Logger: log.With("component", "email"), ShowBody: show}
+	}
+	return out, nil
+}
+
+// reminderParts builds the planner and the dispatcher for a config.
+func reminderParts(cfg func() *config.Config, db *store.DB, clock scheduler.Clock, log *slog.Logger) (*scheduler.Planner, *scheduler.Dispatcher, error) {
+	c := cfg()
+	tpl, err := notify.LoadTemplates(c.Reminders.TemplatesDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("templates: %w", err)
+	}
+	snd, err := senders(c, log, clock.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	rules := func() scheduler.Rules { return reminderRules(cfg()) }
+	planner := &scheduler.Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
+	disp := &scheduler.Dispatcher{DB: db, Senders: snd, Rates: map[string]float64{"sms": c.SMS.Rate},
+		Renderer: &scheduler.Renderer{DB: db, Templates: tpl, Rules: rules}, Clock: clock, Log: log}
+	return planner, disp, nil
+}

@@ -1,0 +1,668 @@
+package feed
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emersion/go-ical"
+)
+
+// ProdID is the PRODID of every calendar this package writes.
+const ProdID = "-//docketd//docketd feed//EN"
+
+// DefaultRefresh is how often a feed asks clients to poll (REFRESH-INTERVAL
+// and X-PUBLISHED-TTL). Google and Outlook.com poll on their own schedule
+// anyway; Apple Calendar and Thunderbird honour it, and a conditional GET of
+// an unchanged feed costs us next to nothing.
+const DefaultRefresh = time.Hour
+
+// EOIRHotline is the number a cancelled hearing points to, because a
+// cancellation seen in a feed may be a data glitch and missing court is worse.
+const EOIRHotline = "1-800-898-7180"
+
+// Detail is how much of a hearing a feed reveals.
+type Detail string
+
+const (
+	// DetailFull shows everything counsel needs: names, A-numbers, phones.
+	DetailFull Detail = "full"
+	// DetailInitials shows client initials and the court, never an A-number or
+	// phone: for a shared office calendar.
+	DetailInitials Detail = "initials"
+	// DetailBusy shows only that time is taken: for a calendar others can see.
+	DetailBusy Detail = "busy"
+)
+
+// HearingType is the kind of hearing; it picks the default duration.
+type HearingType string
+
+// Hearing types, as the store names them.
+const (
+	TypeMaster       HearingType = "master"
+	TypeIndividual   HearingType = "individual"
+	TypeBond         HearingType = "bond"
+	TypeCredibleFear HearingType = "credible_fear"
+	TypeOther        HearingType = "other"
+)
+
+// DefaultDurations are the blocks of time a hearing takes in a calendar when
+// its source gives no end (EOIR's ADJ_TIME_STOP is rarely meaningful).
+//
+// A master calendar hearing itself is minutes long, but it is one of dozens
+// called in a morning or afternoon block and counsel waits for their turn: 2h.
+// An individual (merits) hearing with testimony and interpretation routinely
+// takes a half day: 4h. Bond hearings and credible-fear reviews are short
+// (often by video from detention): 1h, as is anything unknown.
+var DefaultDurations = map[HearingType]time.Duration{
+	TypeMaster:       2 * time.Hour,
+	TypeIndividual:   4 * time.Hour,
+	TypeBond:         time.Hour,
+	TypeCredibleFear: time.Hour,
+	TypeOther:        time.Hour,
+}
+
+// Medium is how a hearing is held.
+type Medium string
+
+// Hearing media, as the store names them.
+const (
+	MediumInPerson  Medium = "in_person"
+	MediumVideo     Medium = "video"
+	MediumTelephone Medium = "telephone"
+	MediumInternet  Medium = "internet" // WebEx
+)
+
+// Status is a hearing's state.
+type Status string
+
+// Hearing states, as the store names them.
+const (
+	StatusScheduled Status = "scheduled"
+	StatusCancelled Status = "cancelled"
+	StatusCompleted Status = "completed"
+)
+
+// Court is where a hearing takes place.
+type Court struct {
+	Code    string // EOIR court code, e.g. "DAL"
+	Name    string // e.g. "Dallas Immigration Court"
+	Address string // full street address; EOIR's "|" separators are allowed
+	Phone   string
+}
+
+// Client is a respondent in a hearing.
+type Client struct {
+	Name     string
+	ANumber  string // 8 or 9 digits, any punctuation
+	Phone    string
+	Language string // a display name, e.g. "Spanish"
+}
+
+// Reminder is one planned or sent reminder, shown to counsel so they can see
+// whether the client was told.
+type Reminder struct {
+	Channel string    // "sms" or "email"
+	To      string    // "client" or "attorney"; never an address
+	Due     time.Time // when it is or was due
+	State   string    // outbox state: pending, sent, delivered, failed, ...
+}
+
+// Hearing is one hearing as a feed shows it. The store adapter fills it; the
+// renderer decides what each Detail level reveals.
+type Hearing struct {
+	ID       string    // stable store id; the UID is "hearing-<ID>@<host>"
+	Sequence int       // raised by the store when start, end or status change
+	Updated  time.Time // last change; DTSTAMP, so unchanged feeds are byte-identical
+	// Start is the start in the court's *time.Location, a named IANA zone.
+	Start        time.Time
+	Duration     time.Duration // zero means the default for Type
+	Type         HearingType
+	TypeCode     string // raw EOIR code (CAL_TYPE / SCHEDULE_TYPE), shown to counsel
+	Medium       Medium
+	MediumCode   string // raw EOIR ADJ_MEDIUM
+	Status       Status
+	Judge        string
+	WebEx        string // the judge's WebEx room; LOCATION for internet hearings
+	Court        Court
+	Clients      []Client
+	Counsel      string // attorney's name
+	CounselPhone string
+	Reminders    []Reminder
+	Confirmation string // e.g. "confirmed by client by text on 3 Mar"; free text
+}
+
+// Options are the rendering choices shared by feeds and invitations.
+type Options struct {
+	Host      string                        // UID domain, e.g. the public host name
+	Detail    Detail                        // zero means DetailFull
+	Durations map[HearingType]time.Duration // nil or missing types fall back to DefaultDurations
+}
+
+// Calendar is one feed to render.
+type Calendar struct {
+	Options
+	Name     string        // NAME and X-WR-CALNAME
+	Refresh  time.Duration // zero means DefaultRefresh
+	Hearings []Hearing
+
+	// Modified is when the content last changed, including hearings that aged
+	// out of the feed; the handler uses it for Last-Modified. Not rendered.
+	Modified time.Time
+	// Expires is when the content will change with no change to the data
+	// (the next hearing to age out); the handler renders again from then.
+	// Zero means never. Not rendered.
+	Expires time.Time
+}
+
+// Person is an organizer or attendee of an invitation.
+type Person struct {
+	Name  string
+	Email string
+}
+
+// Render writes cal as an iCalendar feed (no METHOD, as subscription feeds
+// must not have one), folded at 75 octets with CRLF line ends. The output
+// depends only on cal: events are sorted by start, then UID.
+func Render(w io.Writer, cal Calendar) error {
+	c := ical.NewCalendar()
+	setCalendarProps(c.Component)
+	setText(c.Component, ical.PropName, cal.Name)
+	setText(c.Component, "X-WR-CALNAME", cal.Name)
+	refresh := cmp.Or(cal.Refresh, DefaultRefresh)
+	p := ical.NewProp(ical.PropRefreshInterval)
+	p.Params.Set(ical.ParamValue, string(ical.ValueDuration)) // RFC 7986 requires it explicit
+	p.Value = formatDuration(refresh)
+	c.Props.Set(p)
+	setText(c.Component, "X-PUBLISHED-TTL", formatDuration(refresh))
+
+	hs := slices.Clone(cal.Hearings)
+	slices.SortFunc(hs, func(a, b Hearing) int {
+		return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID))
+	})
+	events := make([]*ical.Component, 0, len(hs))
+	zones := zoneSpans{}
+	for i := range hs {
+		ev, err := buildEvent(&hs[i], cal.Options, zones)
+		if err != nil {
+			return err
+		}
+		events = append(events, ev)
+	}
+	if len(hs) == 0 {
+		// A VCALENDAR must hold a component and an empty feed is legitimate:
+		// Etc/UTC's VTIMEZONE is the smallest valid one, and the same every year.
+		if err := zones.add(mustLoad("Etc/UTC"), 2000, 2000); err != nil {
+			return err
+		}
+	}
+	tzs, err := zones.components()
+	if err != nil {
+		return err
+	}
+	c.Children = append(tzs, events...)
+	return encode(w, c)
+}
+
+// RenderInvite writes an iTIP invitation (RFC 5546) for one hearing, to attach
+// to counsel's email: method "REQUEST" or "CANCEL", with ORGANIZER and
+// ATTENDEE, and the same UID and SEQUENCE as the event in the feed, so that a
+// calendar holding both merges them. A CANCEL always says STATUS:CANCELLED.
+func RenderInvite(w io.Writer, method string, opts Options, h Hearing, organizer, attendee Person) error {
+	method = strings.ToUpper(method)
+	if method != "REQUEST" && method != "CANCEL" {
+		return fmt.Errorf("render invite: method %q is not REQUEST or CANCEL", method)
+	}
+	if organizer.Email == "" || attendee.Email == "" {
+		return fmt.Errorf("render invite: organizer and attendee need an email address")
+	}
+	if method == "CANCEL" {
+		h.Status = StatusCancelled
+	}
+	c := ical.NewCalendar()
+	setCalendarProps(c.Component)
+	setText(c.Component, ical.PropMethod, method)
+
+	zones := zoneSpans{}
+	ev, err := buildEvent(&h, opts, zones)
+	if err != nil {
+		return err
+	}
+	org := calAddress(ical.PropOrganizer, organizer)
+	ev.Props.Set(org)
+	att := calAddress(ical.PropAttendee, attendee)
+	att.Params.Set(ical.ParamRole, "REQ-PARTICIPANT")
+	att.Params.Set(ical.ParamParticipationStatus, "NEEDS-ACTION")
+	att.Params.Set(ical.ParamRSVP, "FALSE") // nobody answers a court date
+	ev.Props.Set(att)
+
+	tzs, err := zones.components()
+	if err != nil {
+		return err
+	}
+	c.Children = append(tzs, ev)
+	return encode(w, c)
+}
+
+func calAddress(name string, p Person) *ical.Prop {
+	prop := ical.NewProp(name)
+	if n := cleanParam(p.Name); n != "" {
+		prop.Params.Set(ical.ParamCommonName, n)
+	}
+	prop.Value = "mailto:" + strings.Map(dropControl, p.Email)
+	return prop
+}
+
+// cleanParam makes a name safe as a parameter value: go-ical refuses a double
+// quote there, and a control character would break the line.
+func cleanParam(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r == '"' {
+			return '\''
+		}
+		return dropControl(r)
+	}, s))
+}
+
+func dropControl(r rune) rune {
+	if r < 0x20 || r == 0x7f {
+		return -1
+	}
+	return r
+}
+
+func setCalendarProps(c *ical.Component) {
+	setText(c, ical.PropProductID, ProdID)
+	setText(c, ical.PropVersion, "2.0")
+	setText(c, ical.PropCalendarScale, "GREGORIAN")
+}
+
+// setText sets a TEXT property without the VALUE=TEXT parameter go-ical adds to
+// properties it does not know, with CR removed (go-ical refuses it) and
+// invalid UTF-8 replaced (a feed is UTF-8 and ical.js would choke).
+func setText(c *ical.Component, name, text string) {
+	text = normalizeNewlines(text)
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "\uFFFD")
+	}
+	c.Props[name] = []ical.Prop{{Name: name, Params: ical.Params{}, Value: escapeText(text)}}
+}
+
+// escapeText escapes a TEXT value as RFC 5545 §3.3.11 says, as go-ical's
+// SetText does but a byte at a time: the characters to escape are ASCII, and
+// a 5,000-event feed spent a third of its rendering in SetText's WriteRune.
+func escapeText(s string) string {
+	if !strings.ContainsAny(s, "\\;,\n") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', ';', ',':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString("\\n")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func normalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
+}
+
+func encode(w io.Writer, c *ical.Calendar) error {
+	fw := NewFoldWriter(w)
+	if err := ical.NewEncoder(fw).Encode(c); err != nil {
+		return fmt.Errorf("encode calendar: %w", err)
+	}
+	if err := fw.Flush(); err != nil {
+		return fmt.Errorf("encode calendar: %w", err)
+	}
+	return nil
+}
+
+// zoneSpans collects the zones events use and the years they span, so that
+// each VTIMEZONE covers exactly what the file needs.
+type zoneSpans map[string]*zoneSpan
+
+type zoneSpan struct {
+	loc         *time.Location
+	first, last int
+}
+
+func (z zoneSpans) add(loc *time.Location, first, last int) error {
+	if s, ok := z[loc.String()]; ok {
+		s.first, s.last = min(s.first, first), max(s.last, last)
+		return nil
+	}
+	if err := checkNamedZone(loc); err != nil {
+		return err
+	}
+	z[loc.String()] = &zoneSpan{loc: loc, first: first, last: last}
+	return nil
+}
+
+func (z zoneSpans) components() ([]*ical.Component, error) {
+	names := make([]string, 0, len(z))
+	for n := range z {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	out := make([]*ical.Component, 0, len(names))
+	for _, n := range names {
+		s := z[n]
+		tz, err := VTimezone(s.loc, s.first, s.last)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tz)
+	}
+	return out, nil
+}
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err) // only called with names in every zone database
+	}
+	return loc
+}
+
+// UID is the stable UID of a hearing's event: the same in every feed and
+// invitation, so calendars update the event instead of duplicating it.
+func UID(hearingID, host string) string {
+	return "hearing-" + hearingID + "@" + cmp.Or(host, "docketd")
+}
+
+func buildEvent(h *Hearing, opts Options, zones zoneSpans) (*ical.Component, error) {
+	if h.ID == "" {
+		return nil, fmt.Errorf("render hearing: empty id")
+	}
+	if h.Start.IsZero() {
+		return nil, fmt.Errorf("render hearing %s: no start", h.ID)
+	}
+	detail := cmp.Or(opts.Detail, DetailFull)
+	start := h.Start.Truncate(time.Second)
+	end := start.Add(h.duration(opts.Durations))
+	if loc := start.Location(); loc != time.UTC {
+		if err := zones.add(loc, start.Year(), end.Year()); err != nil {
+			return nil, fmt.Errorf("render hearing %s: %w", h.ID, err)
+		}
+	}
+	// A hearing with no recorded change falls back to its start, which is as
+	// stable; time.Now would change the bytes on every render.
+	stamp := cmp.Or(h.Updated, h.Start).UTC().Truncate(time.Second)
+
+	ev := ical.NewEvent().Component
+	setText(ev, ical.PropUID, UID(h.ID, opts.Host))
+	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
+	ev.Props.SetDateTime(ical.PropLastModified, stamp)
+	ev.Props.SetDateTime(ical.PropDateTimeStart, start)
+	ev.Props.SetDateTime(ical.PropDateTimeEnd, end)
+	seq := ical.NewProp(ical.PropSequence)
+	seq.Value = strconv.Itoa(max(h.Sequence, 0))
+	ev.Props.Set(seq)
+	status := ical.EventConfirmed
+	if h.Status == StatusCancelled {
+		status = ical.EventCancelled
+		// A vacated hearing no longer blocks the day in free/busy lookups.
+		setText(ev, ical.PropTransparency, "TRANSPARENT")
+	}
+	setText(ev, ical.PropStatus, string(status))
+	setText(ev, ical.PropSummary, h.summary(detail))
+	if loc := h.location(detail); loc != "" {
+		setText(ev, ical.PropLocation, loc)
+	}
+	if d := h.description(detail); d != "" {
+		setText(ev, ical.PropDescription, d)
+	}
+	if detail == DetailBusy {
+		setText(ev, ical.PropClass, "PRIVATE")
+	}
+	return ev, nil
+}
+
+func (h *Hearing) duration(durations map[HearingType]time.Duration) time.Duration {
+	if h.Duration > 0 {
+		return h.Duration
+	}
+	if d, ok := durations[h.Type]; ok && d > 0 {
+		return d
+	}
+	if d, ok := DefaultDurations[h.Type]; ok {
+		return d
+	}
+	return DefaultDurations[TypeOther]
+}
+
+func typeLabel(t HearingType) string {
+	switch t {
+	case TypeMaster:
+		return "Master calendar hearing"
+	case TypeIndividual:
+		return "Individual hearing"
+	case TypeBond:
+		return "Bond hearing"
+	case TypeCredibleFear:
+		return "Credible fear review"
+	default:
+		return "Immigration court hearing"
+	}
+}
+
+func mediumLabel(m Medium) string {
+	switch m {
+	case MediumInPerson:
+		return "In person"
+	case MediumVideo:
+		return "Video (VTC)"
+	case MediumTelephone:
+		return "Telephone"
+	case MediumInternet:
+		return "Internet (WebEx)"
+	default:
+		return ""
+	}
+}
+
+func (h *Hearing) summary(detail Detail) string {
+	var b strings.Builder
+	if h.Status == StatusCancelled {
+		// Clients that ignore STATUS (or hide it) still show the word.
+		b.WriteString("Cancelled: ")
+	}
+	if detail == DetailBusy {
+		b.WriteString("Court hearing")
+		return b.String()
+	}
+	b.WriteString(typeLabel(h.Type))
+	switch h.Medium {
+	case MediumInternet:
+		b.WriteString(" (WebEx)")
+	case MediumVideo:
+		b.WriteString(" (video)")
+	case MediumTelephone:
+		b.WriteString(" (phone)")
+	}
+	var names []string
+	for _, c := range h.Clients {
+		if detail == DetailInitials {
+			names = append(names, initials(c.Name))
+		} else {
+			names = append(names, c.Name)
+		}
+	}
+	switch {
+	case len(names) == 0:
+	case detail == DetailFull && len(names) > 2:
+		// Whole families make summaries unreadable; the description lists all.
+		fmt.Fprintf(&b, ": %s +%d", names[0], len(names)-1)
+	default:
+		b.WriteString(": " + strings.Join(names, ", "))
+	}
+	if h.Court.Code != "" {
+		b.WriteString(" – " + h.Court.Code)
+	}
+	return b.String()
+}
+
+// initials turns "María José Núñez Ramírez" into "M.J.N.R.".
+func initials(name string) string {
+	var b strings.Builder
+	for _, w := range strings.Fields(name) {
+		for _, part := range strings.Split(w, "-") {
+			for _, r := range part {
+				b.WriteRune(r)
+				b.WriteByte('.')
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+func (h *Hearing) address() string {
+	parts := strings.Split(h.Court.Address, "|")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ", ")
+}
+
+func (h *Hearing) location(detail Detail) string {
+	if detail == DetailBusy {
+		return ""
+	}
+	// The WebEx link is filled in even for in-person hearings, so the medium
+	// decides, not the link.
+	if h.Medium == MediumInternet && h.WebEx != "" {
+		return h.WebEx
+	}
+	addr := h.address()
+	switch {
+	case h.Court.Name != "" && addr != "":
+		return h.Court.Name + ", " + addr
+	case addr != "":
+		return addr
+	default:
+		return h.Court.Name
+	}
+}
+
+// formatANumber writes 9 digits as A-123-456-789, padding 8-digit numbers as
+// EOIR does; anything else is shown as given.
+func formatANumber(a string) string {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, a)
+	if len(digits) == 8 {
+		digits = "0" + digits
+	}
+	if len(digits) != 9 {
+		return a
+	}
+	return "A-" + digits[:3] + "-" + digits[3:6] + "-" + digits[6:]
+}
+
+func (h *Hearing) description(detail Detail) string {
+	if detail == DetailBusy {
+		return ""
+	}
+	var b strings.Builder
+	line := func(label, value string) {
+		if value != "" {
+			b.WriteString(label + value + "\n")
+		}
+	}
+	head := typeLabel(h.Type)
+	if h.TypeCode != "" {
+		head += " (EOIR " + h.TypeCode + ")"
+	}
+	b.WriteString(head + "\n")
+	if h.Status == StatusCancelled {
+		b.WriteString("CANCELLED. Confirm with counsel or the EOIR hotline " + EOIRHotline + " before assuming there is no hearing.\n")
+	}
+	zoneAbbr, _ := h.Start.Zone()
+	line("When: ", h.Start.Format("Mon 2 Jan 2006, 3:04 PM ")+zoneAbbr+" (court time)")
+	court := h.Court.Name
+	if h.Court.Code != "" {
+		court += " (" + h.Court.Code + ")"
+	}
+	line("Court: ", strings.TrimSpace(court))
+	line("Address: ", h.address())
+	line("Court phone: ", h.Court.Phone)
+	line("Judge: ", h.Judge)
+	medium := mediumLabel(h.Medium)
+	if h.MediumCode != "" {
+		medium = strings.TrimSpace(medium + " (EOIR " + h.MediumCode + ")")
+	}
+	line("Medium: ", medium)
+	line("WebEx: ", h.WebEx)
+	counsel := h.Counsel
+	if h.CounselPhone != "" {
+		counsel = strings.TrimSpace(counsel + ", " + h.CounselPhone)
+	}
+	line("Counsel: ", counsel)
+	if len(h.Clients) > 0 {
+		b.WriteString("Clients:\n")
+		for _, c := range h.Clients {
+			var fields []string
+			if detail == DetailFull {
+				fields = append(fields, c.Name, formatANumber(c.ANumber), c.Phone, c.Language)
+			} else {
+				fields = append(fields, initials(c.Name), c.Language)
+			}
+			fields = slices.DeleteFunc(fields, func(s string) bool { return s == "" })
+			b.WriteString("- " + strings.Join(fields, " · ") + "\n")
+		}
+	}
+	if len(h.Reminders) > 0 {
+		b.WriteString("Reminders:\n")
+		for _, r := range h.Reminders {
+			due := r.Due.In(h.Start.Location())
+			abbr, _ := due.Zone()
+			fields := []string{strings.ToUpper(r.Channel), r.To, due.Format("Mon 2 Jan 3:04 PM ") + abbr, r.State}
+			fields = slices.DeleteFunc(fields, func(s string) bool { return s == "" })
+			b.WriteString("- " + strings.Join(fields, " · ") + "\n")
+		}
+	}
+	line("Confirmation: ", h.Confirmation)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// formatDuration writes a DURATION value in the largest whole unit, as
+// calendar apps expect ("PT1H", not go-ical's "PT3600S").
+func formatDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "PT1H"
+	case d%(24*time.Hour) == 0:
+		return "P" + strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "D"
+	case d%time.Hour == 0:
+		return "PT" + strconv.FormatInt(int64(d/time.Hour), 10) + "H"
+	case d%time.Minute == 0:
+		return "PT" + strconv.FormatInt(int64(d/time.Minute), 10) + "M"
+	default:
+		return "PT" + strconv.FormatInt(int64(d/time.Second), 10) + "S"
+	}
+}
