@@ -31,7 +31,7 @@ const (
 	retryMax   = 30 * time.Minute
 	// idleCheck is the longest the dispatcher sleeps without looking at the outbox: rows planned by another
 	// replica do not wake this one.
-	idleCheck = time.Minute
+	idleCheck  = time.Minute
 	claimBatch = 50
 )
 

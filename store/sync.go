@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -44,6 +45,9 @@ type SyncOptions struct {
 // SyncResult counts what a pass did.
 type SyncResult struct {
 	Created, Changed, Moved, Cancelled, Unchanged, Missing, Restored int
+	// Held counts hearings missing past the grace period that were not cancelled because a rejected record of the
+	// pass, which named no hearing, could have been them.
+	Held int
 }
 
 // ErrRefused is returned when a pass would change more than MaxChange allows; nothing was written.
@@ -63,6 +67,9 @@ type Sync struct {
 	seen   map[uint]struct{}
 	base   int64 // scheduled future hearings of the source at the start
 	done   bool
+	// Rejected records: the keys and A-numbers they named, and how many named neither.
+	protectKeys, protectANumbers map[string]struct{}
+	unmatched                    int
 }
 
 // BeginSync starts a pass.
@@ -242,6 +249,76 @@ func (s *Sync) checkShare(extra ...int) error {
 	return nil
 }
 
+// Protect tells the pass that the source listed a record it could not read (a bad row, a failed lookup), so the
+// hearings it may stand for are not taken as missing: the hearing with source key key, and every hearing of the
+// source whose case has the A-number aNumber. A reject that names neither could be any hearing: it holds every
+// cancellation of the pass (hearings are still marked missing, and a later pass that reads clean cancels them
+// once their grace period is over). Only complete sources look at what Protect recorded.
+func (s *Sync) Protect(key, aNumber string) {
+	if key == "" && aNumber == "" {
+		s.unmatched++
+		return
+	}
+	if key != "" {
+		if s.protectKeys == nil {
+			s.protectKeys = map[string]struct{}{}
+		}
+		s.protectKeys[key] = struct{}{}
+	}
+	if aNumber != "" {
+		if s.protectANumbers == nil {
+			s.protectANumbers = map[string]struct{}{}
+		}
+		s.protectANumbers[aNumber] = struct{}{}
+	}
+}
+
+// protected returns the ids of the source's hearings that Protect named.
+func (s *Sync) protected() (map[uint]struct{}, error) {
+	ids := map[uint]struct{}{}
+	add := func(q *gorm.DB) error {
+		var batch []uint
+		if err := q.Pluck("id", &batch).Error; err != nil {
+			return fmt.Errorf("sync %s: protected hearings: %w", s.opts.Source, err)
+		}
+		for _, id := range batch {
+			ids[id] = struct{}{}
+		}
+		return nil
+	}
+	for chunk := range chunks(s.protectKeys, 500) {
+		if err := add(s.tx.Model(&Hearing{}).Where("source = ? AND source_key IN ?", s.opts.Source, chunk)); err != nil {
+			return nil, err
+		}
+	}
+	for chunk := range chunks(s.protectANumbers, 500) {
+		cases := s.tx.Model(&Case{}).Select("id").Where("a_number IN ?", chunk)
+		if err := add(s.tx.Model(&Hearing{}).Where("source = ? AND case_id IN (?)", s.opts.Source, cases)); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// chunks yields the members of set in slices of at most n, to keep IN lists within every database's limits.
+func chunks(set map[string]struct{}, n int) func(yield func([]string) bool) {
+	return func(yield func([]string) bool) {
+		chunk := make([]string, 0, min(n, len(set)))
+		for k := range set {
+			chunk = append(chunk, k)
+			if len(chunk) == n {
+				if !yield(chunk) {
+					return
+				}
+				chunk = chunk[:0]
+			}
+		}
+		if len(chunk) > 0 {
+			yield(chunk)
+		}
+	}
+}
+
 // Finish handles hearings a complete source no longer lists, then commits. A hearing missing for less than the
 // grace period is only marked; one missing longer is cancelled. A complete source that lists nothing while hearings
 // exist is refused: an empty file never wipes a calendar.
@@ -286,6 +363,16 @@ func (s *Sync) missing() error {
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", s.opts.Source, err)
 	}
+	if len(notSeen) > 0 && (len(s.protectKeys) > 0 || len(s.protectANumbers) > 0) {
+		protected, err := s.protected()
+		if err != nil {
+			return err
+		}
+		notSeen = slices.DeleteFunc(notSeen, func(h Hearing) bool {
+			_, ok := protected[h.ID]
+			return ok
+		})
+	}
 	if len(notSeen) == 0 {
 		return nil
 	}
@@ -303,6 +390,9 @@ func (s *Sync) missing() error {
 				return err
 			}
 			s.result.Missing++
+		case now.Sub(*h.MissingSince) >= s.opts.Grace && s.unmatched > 0:
+			s.result.Missing++
+			s.result.Held++
 		case now.Sub(*h.MissingSince) >= s.opts.Grace:
 			if err := s.tx.Model(&Hearing{}).Where("id = ?", h.ID).Updates(map[string]any{
 				"status": StatusCancelled, "sequence": h.Sequence + 1, "changed_at": now}).Error; err != nil {

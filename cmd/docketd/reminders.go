@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
