@@ -1,0 +1,426 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// CSV fields an admin can map to a header in [sources.columns].
+const (
+	FieldKey        = "key" // the exporting system's own id for the hearing, when it has one
+	FieldANumber    = "a_number"
+	FieldDate       = "date"
+	FieldTime       = "time"
+	FieldStart      = "start" // date and time in one column
+	FieldCourt      = "court"
+	FieldLocation   = "location"
+	FieldType       = "type"
+	FieldMedium     = "medium"
+	FieldJudge      = "judge"
+	FieldWebEx      = "webex"
+	FieldClientName = "client_name"
+	FieldPhone      = "phone"
+	FieldEmail      = "email"
+	FieldLanguage   = "language"
+	FieldAttorney   = "attorney"
+)
+
+// CSVFields lists every field a CSV column can be mapped to, for config
+// validation.
+var CSVFields = []string{FieldKey, FieldANumber, FieldDate, FieldTime, FieldStart, FieldCourt, FieldLocation,
+	FieldType, FieldMedium, FieldJudge, FieldWebEx, FieldClientName, FieldPhone, FieldEmail, FieldLanguage,
+	FieldAttorney}
+
+// Default formats: ISO dates as most exports write them and US dates as US
+// case-management systems do; 24-hour and 12-hour times alike.
+var (
+	defaultDateLayouts = []string{"2006-01-02", "1/2/2006"}
+	defaultTimeLayouts = []string{"15:04", "3:04 PM", "3:04PM", "15:04:05", "3:04:05 PM"}
+)
+
+// CSV reads a docket export from a case-management system: one hearing per
+// row, headers mapped to fields by Columns.
+type CSV struct {
+	// Path is the file to read; it also names the file in errors.
+	Path string
+	// Columns maps a field (see CSVFields) to the header that holds it. A
+	// field not mapped is looked for under its own name.
+	Columns map[string]string
+	// DateFormat and TimeFormat are token formats (see ParseFormat); empty
+	// means the defaults (YYYY-MM-DD or M/D/YYYY; 24-hour or h:mm A).
+	DateFormat, TimeFormat string
+	// Court is the court of every row when the file has no court column.
+	Court string
+	// Comma is the field separator; 0 means ','.
+	Comma rune
+	// Zoner gives each row's time zone from its location and court.
+	Zoner Zoner
+}
+
+var _ Reader = (*CSV)(nil)
+
+// Read implements Reader for the file at Path.
+func (c *CSV) Read(ctx context.Context, emit func(Record) error, reject func(RecordError)) error {
+	f, err := os.Open(c.Path)
+	if err != nil {
+		return fmt.Errorf("csv: %w", err)
+	}
+	defer f.Close()
+	return c.Scan(ctx, f, emit, reject)
+}
+
+// Scan reads CSV text from r as if it were the file at Path.
+func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(Record) error, reject func(RecordError)) error {
+	reject = rejectFunc(reject)
+	dates, times, err := c.layouts()
+	if err != nil {
+		return fmt.Errorf("csv %s: %w", c.Path, err)
+	}
+	cr := csv.NewReader(&bomSkipper{r: r})
+	if c.Comma != 0 {
+		cr.Comma = c.Comma
+	}
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("csv %s: empty file, want a header line", c.Path)
+	}
+	if err != nil {
+		return fmt.Errorf("csv %s: header: %w", c.Path, err)
+	}
+	cols, err := c.mapColumns(header)
+	if err != nil {
+		return fmt.Errorf("csv %s: %w", c.Path, err)
+	}
+	zones := newZoneCache(c.Zoner)
+	seen := map[string]int{}
+	lastLine := 0
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
+			if pe.StartLine <= lastLine {
+				// The reader cannot move past this point; stop rather than loop.
+				return fmt.Errorf("csv %s: %w", c.Path, err)
+			}
+			lastLine = pe.StartLine
+			reject(RecordError{File: c.Path, Line: pe.StartLine, Reason: pe.Err.Error()})
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("csv %s: %w", c.Path, err)
+		}
+		line, _ := cr.FieldPos(0)
+		lastLine = line
+		rec, err := c.row(row, cols, dates, times, zones)
+		if err != nil {
+			reject(RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber, Reason: err.Error()})
+			continue
+		}
+		rec.Line = line
+		if first, dup := seen[rec.Key]; dup {
+			reject(RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber,
+				Reason: fmt.Sprintf("same hearing as line %d", first)})
+			continue
+		}
+		seen[rec.Key] = line
+		if err := emit(rec); err != nil {
+			return err
+		}
+	}
+}
+
+// layouts turns the admin's formats into Go layouts, or the defaults.
+func (c *CSV) layouts() (dates, times []string, err error) {
+	dates, times = defaultDateLayouts, defaultTimeLayouts
+	if c.DateFormat != "" {
+		l, err := ParseFormat(c.DateFormat)
+		if err != nil {
+			return nil, nil, fmt.Errorf("date format: %w", err)
+		}
+		dates = []string{l}
+	}
+	if c.TimeFormat != "" {
+		l, err := ParseFormat(c.TimeFormat)
+		if err != nil {
+			return nil, nil, fmt.Errorf("time format: %w", err)
+		}
+		times = []string{l}
+	}
+	return dates, times, nil
+}
+
+// mapColumns finds each field's column index (-1 when absent) and names the
+// first required header that is missing.
+func (c *CSV) mapColumns(header []string) (map[string]int, error) {
+	idx := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if _, dup := idx[h]; !dup {
+			idx[h] = i
+		}
+	}
+	cols := map[string]int{}
+	for _, f := range CSVFields {
+		h := f
+		if m, ok := c.Columns[f]; ok && strings.TrimSpace(m) != "" {
+			h = m
+		}
+		i, ok := idx[strings.ToLower(strings.TrimSpace(h))]
+		if !ok {
+			i = -1
+		}
+		cols[f] = i
+	}
+	for f := range c.Columns {
+		if !slices.Contains(CSVFields, f) {
+			return nil, fmt.Errorf("unknown field %q in columns", f)
+		}
+	}
+	missing := func(f string) error {
+		h := f
+		if m := c.Columns[f]; m != "" {
+			h = m
+		}
+		return fmt.Errorf("missing column %q (%s)", h, f)
+	}
+	if cols[FieldANumber] < 0 {
+		return nil, missing(FieldANumber)
+	}
+	if cols[FieldStart] < 0 {
+		if cols[FieldDate] < 0 {
+			return nil, missing(FieldDate)
+		}
+		if cols[FieldTime] < 0 {
+			return nil, missing(FieldTime)
+		}
+	}
+	if cols[FieldCourt] < 0 && c.Court == "" {
+		return nil, missing(FieldCourt)
+	}
+	return cols, nil
+}
+
+// row turns one CSV row into a Record. The returned Record carries its Key
+// when the error comes after the key is known.
+func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zones *zoneCache) (Record, error) {
+	get := func(f string) string {
+		i := cols[f]
+		if i < 0 || i >= len(row) {
+			return ""
+		}
+		return strings.TrimSpace(row[i])
+	}
+	var rec Record
+	a := get(FieldANumber)
+	if a == "" {
+		return rec, errors.New("no a-number")
+	}
+	an, err := NormalizeANumber(a)
+	if err != nil {
+		return rec, err
+	}
+	rec.ANumber = an
+	rec.Court = strings.ToUpper(get(FieldCourt))
+	if rec.Court == "" {
+		rec.Court = strings.ToUpper(c.Court)
+	}
+	if rec.Court == "" {
+		return rec, errors.New("no court")
+	}
+	rec.Location = strings.ToUpper(get(FieldLocation))
+	loc, err := zones.zone(rec.Location, rec.Court)
+	if err != nil {
+		return rec, err
+	}
+	if s := get(FieldStart); s != "" {
+		rec.Start, err = parseStart(s, dates, times, loc)
+	} else {
+		rec.Start, err = parseDateTime(get(FieldDate), get(FieldTime), dates, times, loc)
+	}
+	if err != nil {
+		return rec, err
+	}
+	rec.Key = get(FieldKey)
+	if rec.Key == "" {
+		// Without an id from the exporting system, a hearing is its case on a
+		// day: a time change the same day stays the same hearing.
+		rec.Key = an + "@" + rec.Start.Format("2006-01-02")
+	}
+	rec.Type, rec.TypeCode = TypeFromText(get(FieldType))
+	rec.MediumCode = get(FieldMedium)
+	rec.Medium = MediumFromText(rec.MediumCode)
+	rec.Judge = get(FieldJudge)
+	rec.WebEx = get(FieldWebEx)
+	rec.ClientName = get(FieldClientName)
+	rec.Phone = get(FieldPhone)
+	rec.Email = get(FieldEmail)
+	rec.Language = get(FieldLanguage)
+	rec.Attorney = get(FieldAttorney)
+	return rec, nil
+}
+
+// parseDateTime reads a date cell and a time cell in loc.
+func parseDateTime(date, clock string, dates, times []string, loc *time.Location) (time.Time, error) {
+	if date == "" {
+		return time.Time{}, errors.New("no date")
+	}
+	if clock == "" {
+		return time.Time{}, errors.New("no time")
+	}
+	d, err := parseFirst(date, dates)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("date %q does not match the date format", clip(date))
+	}
+	t, err := parseFirst(normalizeClock(clock), times)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("time %q does not match the time format", clip(clock))
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc), nil
+}
+
+// parseStart reads a combined date-time cell: RFC 3339 (an instant, shown in
+// the court's zone), or the date format and time format separated by a space
+// or a "T".
+func parseStart(s string, dates, times []string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.In(loc), nil
+	}
+	for _, sep := range []string{" ", "T"} {
+		for i := 0; i < len(s); {
+			j := strings.Index(s[i:], sep)
+			if j < 0 {
+				break
+			}
+			j += i
+			if t, err := parseDateTime(s[:j], strings.TrimSpace(s[j+1:]), dates, times, loc); err == nil {
+				return t, nil
+			}
+			i = j + 1
+		}
+	}
+	return time.Time{}, fmt.Errorf("start %q does not match the date and time formats", clip(s))
+}
+
+// normalizeClock upper-cases am/pm and collapses spaces, so "1:00 pm" and
+// "1:00  PM" read as "1:00 PM".
+func normalizeClock(s string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(s), " "))
+}
+
+// formatTokens are the tokens admins write, longest first where one is a
+// prefix of another.
+var formatTokens = []struct {
+	tok, layout, kind string
+	variable          bool // one or two digits
+}{
+	{"YYYY", "2006", "year", false}, {"YY", "06", "year", false},
+	{"MM", "01", "month", false}, {"M", "1", "month", true},
+	{"DD", "02", "day", false}, {"D", "2", "day", true},
+	{"HH", "15", "hour", false}, {"H", "15", "hour", true}, // Go reads one or two digits for "15"
+	{"hh", "03", "hour", false}, {"h", "3", "hour", true},
+	{"mm", "04", "minute", false}, {"ss", "05", "second", false},
+	{"A", "PM", "ampm", false}, {"a", "PM", "ampm", false}, // values are upper-cased before parsing
+}
+
+// ParseFormat turns a date or time format written with tokens (YYYY, YY, MM,
+// M, DD, D, HH, H, hh, h, mm, ss, A) into a Go layout. Separators (space,
+// "/", "-", ".", ":", ",", "T") are kept; other letters and digits are errors
+// because they are almost always typos.
+func ParseFormat(tokens string) (string, error) {
+	if strings.TrimSpace(tokens) == "" {
+		return "", errors.New("empty format")
+	}
+	var b strings.Builder
+	var hour12, ampm, hasToken, afterVariable bool
+	used := map[string]bool{}
+	for i := 0; i < len(tokens); {
+		matched := false
+		for _, t := range formatTokens {
+			if strings.HasPrefix(tokens[i:], t.tok) {
+				if used[t.kind] {
+					return "", fmt.Errorf("format %q has the %s twice", clip(tokens), t.kind)
+				}
+				if afterVariable && t.kind != "ampm" {
+					// "Hmm" cannot tell 1:05 from 10:5: a one-or-two-digit
+					// token needs a separator after it.
+					return "", fmt.Errorf("format %q needs a separator before %s", clip(tokens), t.tok)
+				}
+				used[t.kind], afterVariable = true, t.variable
+				b.WriteString(t.layout)
+				i += len(t.tok)
+				matched, hasToken = true, true
+				hour12 = hour12 || t.tok == "hh" || t.tok == "h"
+				ampm = ampm || t.tok == "A" || t.tok == "a"
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		ch := tokens[i]
+		switch {
+		case ch == 'T' || strings.IndexByte(" /-.:,", ch) >= 0:
+			afterVariable = false
+			b.WriteByte(ch)
+			i++
+		default:
+			return "", fmt.Errorf("unexpected %q at position %d in format %q; use YYYY MM DD HH hh mm A", ch, i+1,
+				clip(tokens))
+		}
+	}
+	if !hasToken {
+		return "", fmt.Errorf("format %q has no tokens", clip(tokens))
+	}
+	if hour12 != ampm {
+		return "", fmt.Errorf("format %q: 12-hour hours (h, hh) go with A and only with them", clip(tokens))
+	}
+	return b.String(), nil
+}
+
+// bomSkipper drops a UTF-8 byte-order mark at the start of the stream, which
+// spreadsheet programs write and which would otherwise stick to the first
+// header.
+type bomSkipper struct {
+	r    io.Reader
+	done bool
+	buf  []byte
+}
+
+func (s *bomSkipper) Read(p []byte) (int, error) {
+	if !s.done {
+		s.done = true
+		head := make([]byte, 3)
+		n, err := io.ReadFull(s.r, head)
+		head = head[:n]
+		if !bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
+			s.buf = head
+		}
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+	}
+	if len(s.buf) > 0 {
+		n := copy(p, s.buf)
+		s.buf = s.buf[n:]
+		return n, nil
+	}
+	return s.r.Read(p)
+}

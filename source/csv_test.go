@@ -1,0 +1,301 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFormat(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"YYYY-MM-DD", "2006-01-02", true},
+		{"M/D/YYYY", "1/2/2006", true},
+		{"DD.MM.YY", "02.01.06", true},
+		{"HH:mm", "15:04", true},
+		{"H:mm", "15:04", true},
+		{"h:mm A", "3:04 PM", true},
+		{"hh:mm:ss a", "03:04:05 PM", true},
+		{"YYYY-MM-DDTHH:mm", "2006-01-02T15:04", true},
+		{"h:mm", "", false},    // 12-hour without AM/PM
+		{"HH:mm A", "", false}, // AM/PM with 24-hour
+		{"YYYY-MM-DD Z", "", false},
+		{"YYYY1", "", false},
+		{"", "", false},
+		{" / ", "", false},
+	}
+	for _, tt := range tests {
+		got, err := ParseFormat(tt.in)
+		if (err == nil) != tt.ok {
+			t.Errorf("ParseFormat(%q) error = %v, want ok %v", tt.in, err, tt.ok)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("ParseFormat(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCSVRead(t *testing.T) {
+	const file = "\xef\xbb\xbf Client , A-Number,Hearing Date,Hearing Time,Court,Type,Medium,Judge,Phone\n" +
+		"Mario Ramirez,A201-555-123,2027-02-09,1:00 PM,DAL,Individual,in person,Example,+12145550100\n" +
+		"Ana Soto,20155512,2027-03-01,08:30,elp,MM,V,,\n" +
+		"Bad Date,201555124,2027-02-30,9:00,DAL,Master,,,\n" +
+		"No Number,,2027-02-09,9:00,DAL,Master,,,\n" +
+		"Unknown Court,201555125,2027-02-09,9:00,XYZ,Master,,,\n" +
+		"\"Multi\nLine\",201555126,2027-04-01,9:00 am,HOU,bond,WebEx,,\n" +
+		"Mario Again,201555123,2027-02-09,2:00 PM,DAL,Individual,,,\n"
+	path := writeFile(t, "docket.csv", file)
+	c := &CSV{
+		Path: path,
+		Columns: map[string]string{
+			FieldClientName: "client", FieldANumber: "a-number", FieldDate: "HEARING DATE", FieldTime: "hearing time",
+		},
+		Zoner: testZones,
+	}
+	res, err := Collect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chicago, denver := mustLoad(t, "America/Chicago"), mustLoad(t, "America/Denver")
+	want := []Record{
+		{Key: "201555123@2027-02-09", ANumber: "201555123", Court: "DAL",
+			Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago), Type: TypeIndividual, TypeCode: "Individual",
+			Medium: MediumInPerson, MediumCode: "in person", Judge: "Example", ClientName: "Mario Ramirez",
+			Phone: "+12145550100", Line: 2},
+		{Key: "020155512@2027-03-01", ANumber: "020155512", Court: "ELP",
+			Start: time.Date(2027, 3, 1, 8, 30, 0, 0, denver), Type: TypeMaster, TypeCode: "MM",
+			Medium: MediumVideo, MediumCode: "V", ClientName: "Ana Soto", Line: 3},
+		{Key: "201555126@2027-04-01", ANumber: "201555126", Court: "HOU",
+			Start: time.Date(2027, 4, 1, 9, 0, 0, 0, chicago), Type: TypeBond, TypeCode: "bond",
+			Medium: MediumInternet, MediumCode: "WebEx", ClientName: "Multi\nLine", Line: 7},
+	}
+	if len(res.Records) != len(want) {
+		t.Fatalf("got %d records, want %d: %+v", len(res.Records), len(want), res.Records)
+	}
+	for i := range want {
+		got := res.Records[i]
+		if !got.Start.Equal(want[i].Start) || got.Start.Location().String() != want[i].Start.Location().String() {
+			t.Errorf("record %d start = %v, want %v", i, got.Start, want[i].Start)
+		}
+		got.Start, want[i].Start = time.Time{}, time.Time{}
+		if got != want[i] {
+			t.Errorf("record %d\n got %+v\nwant %+v", i, got, want[i])
+		}
+	}
+	wantRejects := []struct {
+		line   int
+		reason string
+	}{
+		{4, "does not match the date format"},
+		{5, "no a-number"},
+		{6, "unknown court"},
+		{9, "same hearing as line 2"},
+	}
+	if len(res.Rejects) != len(wantRejects) {
+		t.Fatalf("got rejects %v, want %d", res.Rejects, len(wantRejects))
+	}
+	if got, want := res.Rejects[0].ANumber, "201555124"; got != want {
+		t.Errorf("reject a-number = %q, want %q so the sync can leave the case alone", got, want)
+	}
+	for i, w := range wantRejects {
+		got := res.Rejects[i]
+		if got.File != path || got.Line != w.line || !strings.Contains(got.Reason, w.reason) {
+			t.Errorf("reject %d = %v, want %s:%d: …%s…", i, got, path, w.line, w.reason)
+		}
+		if strings.Contains(got.Error(), "20155512") {
+			t.Errorf("reject %q shows an A-number", got.Error())
+		}
+	}
+}
+
+func TestCSVFormatsAndStart(t *testing.T) {
+	chicago := mustLoad(t, "America/Chicago")
+	tests := []struct {
+		name       string
+		c          CSV
+		content    string
+		want       time.Time
+		wantReject string
+	}{
+		{
+			name:    "custom date and time",
+			c:       CSV{DateFormat: "DD.MM.YYYY", TimeFormat: "h:mm A", Court: "DAL"},
+			content: "a_number,date,time\n201555123,09.02.2027,1:05 pm\n",
+			want:    time.Date(2027, 2, 9, 13, 5, 0, 0, chicago),
+		},
+		{
+			name:    "default US date",
+			c:       CSV{Court: "DAL"},
+			content: "a_number,date,time\n201555123,2/9/2027,13:05\n",
+			want:    time.Date(2027, 2, 9, 13, 5, 0, 0, chicago),
+		},
+		{
+			name:    "combined start column",
+			c:       CSV{Columns: map[string]string{FieldStart: "When"}, Court: "DAL"},
+			content: "a_number,when\n201555123,2027-02-09 1:05 PM\n",
+			want:    time.Date(2027, 2, 9, 13, 5, 0, 0, chicago),
+		},
+		{
+			name:    "RFC 3339 start is an instant",
+			c:       CSV{Columns: map[string]string{FieldStart: "When"}, Court: "DAL"},
+			content: "a_number,when\n201555123,2027-02-09T19:05:00Z\n",
+			want:    time.Date(2027, 2, 9, 13, 5, 0, 0, chicago),
+		},
+		{
+			name:    "semicolons",
+			c:       CSV{Comma: ';', Court: "DAL"},
+			content: "a_number;date;time\n201555123;2027-02-09;13:05\n",
+			want:    time.Date(2027, 2, 9, 13, 5, 0, 0, chicago),
+		},
+		{
+			name:       "time does not match format",
+			c:          CSV{TimeFormat: "HH:mm", Court: "DAL"},
+			content:    "a_number,date,time\n201555123,2027-02-09,1:05 PM\n",
+			wantReject: "does not match the time format",
+		},
+		{
+			name:       "no time",
+			c:          CSV{Court: "DAL"},
+			content:    "a_number,date,time\n201555123,2027-02-09,\n",
+			wantReject: "no time",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.c
+			c.Path = writeFile(t, "d.csv", tt.content)
+			c.Zoner = testZones
+			res, err := Collect(context.Background(), &c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantReject != "" {
+				if len(res.Rejects) != 1 || !strings.Contains(res.Rejects[0].Reason, tt.wantReject) ||
+					res.Rejects[0].Line != 2 {
+					t.Fatalf("rejects = %v, want one on line 2 with %q", res.Rejects, tt.wantReject)
+				}
+				return
+			}
+			if len(res.Records) != 1 {
+				t.Fatalf("records = %v, rejects = %v, want 1 record", res.Records, res.Rejects)
+			}
+			got := res.Records[0].Start
+			if !got.Equal(tt.want) || got.Location().String() != "America/Chicago" {
+				t.Errorf("start = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCSVWholeFileErrors(t *testing.T) {
+	tests := []struct {
+		name, content string
+		c             CSV
+		want          string
+	}{
+		{"missing mapped header", "Client,Date,Time,Court\nx,2027-01-01,9:00,DAL\n",
+			CSV{Columns: map[string]string{FieldANumber: "A-Number"}}, `missing column "A-Number" (a_number)`},
+		{"missing court", "a_number,date,time\n", CSV{}, `missing column "court"`},
+		{"missing time", "a_number,date,court\n", CSV{}, `missing column "time"`},
+		{"empty file", "", CSV{}, "empty file"},
+		{"bad format", "a_number,date,time,court\n", CSV{DateFormat: "YYYY-QQ"}, "date format"},
+		{"unknown field", "a_number,date,time,court\n", CSV{Columns: map[string]string{"room": "Room"}},
+			`unknown field "room"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.c
+			c.Path = writeFile(t, "d.csv", tt.content)
+			c.Zoner = testZones
+			_, err := Collect(context.Background(), &c)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+	_, err := Collect(context.Background(), &CSV{Path: filepath.Join(t.TempDir(), "none.csv")})
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file error = %v, want ErrNotExist", err)
+	}
+}
+
+func TestCSVBareQuoteRowIsRejectedAlone(t *testing.T) {
+	content := "a_number,date,time,court\n201555123,2027-02-09,9:00,DAL\n2015\"55124,2027-02-09,9:00,DAL\n" +
+		"201555125,2027-02-10,9:00,DAL\n"
+	c := &CSV{Path: writeFile(t, "d.csv", content), Zoner: testZones}
+	res, err := Collect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(res.Records), 2; got != want {
+		t.Errorf("records = %d, want %d", got, want)
+	}
+	if len(res.Rejects) != 1 || res.Rejects[0].Line != 3 {
+		t.Errorf("rejects = %v, want one on line 3", res.Rejects)
+	}
+}
+
+func FuzzParseFormat(f *testing.F) {
+	for _, s := range []string{"YYYY-MM-DD", "h:mm A", "HH:mm", "DD.MM.YY", "T", "MMMM", "A", "hh"} {
+		f.Add(s)
+	}
+	ref := time.Date(2027, 11, 23, 14, 5, 6, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		layout, err := ParseFormat(s)
+		if err != nil {
+			return
+		}
+		// A layout that formats must parse its own output back.
+		out := ref.Format(layout)
+		if _, err := time.Parse(layout, out); err != nil {
+			t.Fatalf("ParseFormat(%q) = %q: cannot parse its own output %q: %v", s, layout, out, err)
+		}
+	})
+}
+
+func FuzzCSVRow(f *testing.F) {
+	f.Add("201555123,2027-02-09,1:00 PM,DAL,Master,P")
+	f.Add("A-201-555-123,02/09/2027,13:00,elp,II,webex")
+	f.Add("\"x\"\"y\",,,,,")
+	f.Add(",,,,\n,,")
+	f.Fuzz(func(t *testing.T, row string) {
+		c := &CSV{Path: "fuzz.csv", Zoner: testZones}
+		var n int
+		err := c.Scan(context.Background(), strings.NewReader("a_number,date,time,court,type,medium\n"+row),
+			func(r Record) error {
+				n++
+				if len(r.ANumber) != 9 || r.Start.IsZero() || r.Key == "" || r.Line < 2 {
+					t.Fatalf("bad record %+v", r)
+				}
+				switch r.Type {
+				case TypeMaster, TypeIndividual, TypeBond, TypeCredibleFear, TypeOther:
+				default:
+					t.Fatalf("type %q", r.Type)
+				}
+				return nil
+			}, func(e RecordError) {
+				if e.Line < 2 || e.Reason == "" {
+					t.Fatalf("bad reject %+v", e)
+				}
+			})
+		if err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+	})
+}

@@ -1,0 +1,489 @@
+// Package source reads hearing data from the places it lives (docket exports,
+// EOIR's case-data dump, the ACIS lookup service, office calendars) and turns
+// every hearing into one normalised Record. It knows nothing about the store:
+// deciding what changed is the sync's job.
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Hearing types. EOIR has dozens of calendar and schedule codes; reminders and
+// feeds only need to tell these apart, and the raw code is kept beside them.
+const (
+	TypeMaster       = "master"
+	TypeIndividual   = "individual"
+	TypeBond         = "bond"
+	TypeCredibleFear = "credible_fear"
+	TypeOther        = "other"
+)
+
+// Hearing media. An empty medium means the source did not say or used a code
+// EOIR does not document; the raw code is kept in Record.MediumCode.
+const (
+	MediumInPerson  = "in_person"
+	MediumVideo     = "video"
+	MediumTelephone = "telephone"
+	MediumInternet  = "internet"
+)
+
+// Record is one hearing as a source reports it, normalised so that every kind
+// of source can be compared with every other.
+type Record struct {
+	// Key identifies the hearing within its source across runs (IDNSCHEDULE,
+	// an A-number, an event UID), so a moved hearing keeps its key.
+	Key string
+	// ANumber is 9 digits, or "" when the source does not carry one (EOIR's
+	// dump has none).
+	ANumber string
+	// CaseID is EOIR's IDNCASE when known.
+	CaseID string
+	// Court is the EOIR base-city code (e.g. "DAL").
+	Court string
+	// Location is the EOIR hearing-location code, a separate namespace from
+	// courts; it decides the zone first.
+	Location string
+	// Start is the hearing's instant, expressed in the court's zone.
+	Start time.Time
+	// Type is one of the Type constants.
+	Type string
+	// TypeCode keeps the source's raw type code(s), e.g. "I/II".
+	TypeCode string
+	// Medium is one of the Medium constants or "".
+	Medium string
+	// MediumCode keeps the source's raw medium code, e.g. "P".
+	MediumCode string
+	// Judge, WebEx and Address are shown to people as they are.
+	Judge, WebEx, Address string
+	// Contact data some dockets carry; personal, never log it unmasked.
+	ClientName, Phone, Email, Language, Attorney string
+	// Line is the line or record number the hearing came from, for messages.
+	Line int
+}
+
+// RecordError is one input the source could not turn into a Record. It is
+// reported and skipped so that the good records of the same run still apply.
+type RecordError struct {
+	// File is the file, URL or lookup the record came from.
+	File string
+	// Line is the 1-based line (or record) number, 0 when not applicable.
+	Line int
+	// Key is the hearing or case key when it could be read, so the sync can
+	// leave that hearing alone instead of taking it for missing.
+	Key string
+	// ANumber is the case's 9-digit A-number when it could be read, for the
+	// same reason; Error never prints it.
+	ANumber string
+	// Reason says what is wrong, without personal data.
+	Reason string
+}
+
+// Error prints "file:line: reason", the form editors and terminals link.
+func (e RecordError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Reason)
+}
+
+// Reader is what every source kind offers: it calls emit for each hearing and
+// reject for each input it had to skip. An error from emit stops the read and
+// is returned as is. A non-nil error means the source as a whole failed (file
+// missing, service down) and its records must not be taken as complete.
+type Reader interface {
+	Read(ctx context.Context, emit func(Record) error, reject func(RecordError)) error
+}
+
+// Result holds what a whole read produced, for sources small enough to keep
+// in memory (everything but the EOIR dump).
+type Result struct {
+	Records []Record
+	Rejects []RecordError
+}
+
+// Collect reads r to the end into a Result. On error the partial Result is
+// returned too, so the caller can report the rejects it holds.
+func Collect(ctx context.Context, r Reader) (Result, error) {
+	var res Result
+	err := r.Read(ctx, func(rec Record) error {
+		res.Records = append(res.Records, rec)
+		return nil
+	}, func(e RecordError) {
+		res.Rejects = append(res.Rejects, e)
+	})
+	return res, err
+}
+
+// Zoner gives the time zone of a hearing location (first) or court (second).
+// The court table lives elsewhere; sources only need this much of it.
+type Zoner interface {
+	Zone(location, court string) (*time.Location, error)
+}
+
+// rejectFunc never returns nil, so readers need not test for it.
+func rejectFunc(f func(RecordError)) func(RecordError) {
+	if f == nil {
+		return func(RecordError) {}
+	}
+	return f
+}
+
+// errInvalidANumber is wrapped by NormalizeANumber's errors.
+var errInvalidANumber = errors.New("invalid a-number")
+
+// NormalizeANumber returns the 9-digit form of an alien registration number
+// written as "A201-555-123", "a 20155 5123" or "20155512" (8 digits get the
+// leading zero EOIR expects). The error never repeats the number.
+func NormalizeANumber(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > 0 && (s[0] == 'A' || s[0] == 'a') {
+		s = s[1:]
+	}
+	var b strings.Builder
+	b.Grow(9)
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			if b.Len() == 9 {
+				return "", fmt.Errorf("%w: more than 9 digits", errInvalidANumber)
+			}
+			b.WriteRune(r)
+		case r == '-' || r == ' ' || r == '#' || r == '\t':
+		default:
+			return "", fmt.Errorf("%w: unexpected character %q", errInvalidANumber, r)
+		}
+	}
+	d := b.String()
+	switch len(d) {
+	case 9:
+	case 8:
+		d = "0" + d
+	default:
+		return "", fmt.Errorf("%w: %d digits, want 8 or 9", errInvalidANumber, len(d))
+	}
+	if strings.Trim(d, "0") == "" {
+		return "", fmt.Errorf("%w: all zeros", errInvalidANumber)
+	}
+	return d, nil
+}
+
+// MaskANumber hides all but the last 3 digits of an A-number, which is how it
+// may appear in logs and error messages.
+func MaskANumber(a string) string {
+	if len(a) <= 3 {
+		return strings.Repeat("*", len(a))
+	}
+	return strings.Repeat("*", len(a)-3) + a[len(a)-3:]
+}
+
+// scheduleTypes maps EOIR SCHEDULE_TYPE codes (eoir_schedule_types.csv) to a
+// hearing type. The schedule type is more precise than CAL_TYPE (CAL_TYPE C
+// covers custody, conferences and circulation alike), so it decides first.
+var scheduleTypes = map[string]string{
+	"MM": TypeMaster, "MR": TypeMaster, "MD": TypeMaster, "MA": TypeMaster, "MC": TypeMaster,
+	"MS": TypeMaster, "MT": TypeMaster, "MP": TypeMaster, "CI": TypeMaster, "CD": TypeMaster,
+	"DC": TypeMaster, "RD": TypeMaster, "PD": TypeMaster,
+	"II": TypeIndividual, "IR": TypeIndividual, "IA": TypeIndividual, "ID": TypeIndividual,
+	// A custody hearing is a bond redetermination in practice.
+	"CY": TypeBond,
+	// Credible fear, reasonable fear and their "reasonable cause" resets are
+	// all reviews of an asylum officer's fear finding (CAL_TYPE R/T).
+	"RR": TypeCredibleFear, "ED": TypeCredibleFear, "TD": TypeCredibleFear,
+}
+
+// calTypes maps EOIR CAL_TYPE codes used when the schedule type is missing or
+// unknown. T and V name a medium, not a kind of hearing.
+var calTypes = map[string]string{
+	"M": TypeMaster,
+	"I": TypeIndividual,
+	"C": TypeBond, // EOIR-DATA.md lists C as custody; a known non-custody schedule type overrides it
+	"R": TypeCredibleFear,
+}
+
+// HearingType maps EOIR's CAL_TYPE and SCHEDULE_TYPE codes to a hearing type
+// and returns the raw codes joined as "CAL/SCHEDULE" for Record.TypeCode.
+func HearingType(calType, scheduleType string) (typ, code string) {
+	c := strings.ToUpper(strings.TrimSpace(calType))
+	s := strings.ToUpper(strings.TrimSpace(scheduleType))
+	switch {
+	case c != "" && s != "":
+		code = c + "/" + s
+	case s != "":
+		code = "/" + s
+	default:
+		code = c
+	}
+	if t, ok := scheduleTypes[s]; ok {
+		return t, code
+	}
+	if s != "" && c == "C" {
+		// A conference or circulation entry on the custody calendar.
+		return TypeOther, code
+	}
+	if t, ok := calTypes[c]; ok {
+		return t, code
+	}
+	return TypeOther, code
+}
+
+// TypeFromText reads a type column of a docket export, which may hold EOIR
+// codes ("M", "MM", "I/II") or words ("Master", "Individual hearing").
+func TypeFromText(s string) (typ, code string) {
+	raw := strings.TrimSpace(s)
+	u := strings.ToUpper(raw)
+	if u == "" {
+		return TypeOther, ""
+	}
+	if c, st, ok := strings.Cut(u, "/"); ok && len(c) <= 1 && len(st) <= 2 {
+		t, _ := HearingType(c, st)
+		return t, raw
+	}
+	if _, ok := scheduleTypes[u]; ok {
+		t, _ := HearingType("", u)
+		return t, raw
+	}
+	if _, ok := calTypes[u]; ok {
+		t, _ := HearingType(u, "")
+		return t, raw
+	}
+	l := strings.ToLower(raw)
+	switch {
+	case strings.Contains(l, "master"):
+		return TypeMaster, raw
+	case strings.Contains(l, "individual"), strings.Contains(l, "merits"):
+		return TypeIndividual, raw
+	case strings.Contains(l, "bond"), strings.Contains(l, "custody"):
+		return TypeBond, raw
+	case strings.Contains(l, "credible"), strings.Contains(l, "reasonable fear"), l == "cfr", l == "rfr":
+		return TypeCredibleFear, raw
+	}
+	return TypeOther, raw
+}
+
+// Medium maps an EOIR hearing-medium code (ADJ_MEDIUM, HearingMedium). Only P,
+// V and T are documented by EOIR; W is taken for WebEx. Other codes (H, A, C,
+// N, M appear in the dump) map to "" because guessing wrong would send someone
+// to the wrong place; the caller keeps the raw code.
+func Medium(code string) string {
+	switch strings.ToUpper(strings.TrimSpace(code)) {
+	case "P":
+		return MediumInPerson
+	case "V":
+		return MediumVideo
+	case "T":
+		return MediumTelephone
+	case "W":
+		return MediumInternet
+	}
+	return ""
+}
+
+// MediumFromText reads a medium column that may hold an EOIR code or words
+// such as "in person", "WebEx" or "video".
+func MediumFromText(s string) string {
+	raw := strings.TrimSpace(s)
+	if len(raw) == 1 {
+		return Medium(raw)
+	}
+	l := strings.ToLower(raw)
+	switch {
+	case l == "":
+		return ""
+	case strings.Contains(l, "person"):
+		return MediumInPerson
+	case strings.Contains(l, "webex"), strings.Contains(l, "internet"), strings.Contains(l, "online"),
+		strings.Contains(l, "remote"), strings.Contains(l, "zoom"):
+		return MediumInternet
+	case strings.Contains(l, "video"), l == "vtc":
+		return MediumVideo
+	case strings.Contains(l, "phon"):
+		return MediumTelephone
+	}
+	return ""
+}
+
+// usStates are the postal codes that stay upper case in an address.
+var usStates = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range strings.Fields("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT " +
+		"NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI MP AS") {
+		m[s] = true
+	}
+	return m
+}()
+
+// upperWords stay upper case wherever they appear.
+var upperWords = map[string]bool{
+	"NE": true, "NW": true, "SE": true, "SW": true, "N": true, "S": true, "E": true, "W": true,
+	"PO": true, "US": true, "USA": true, "ICE": true, "EOIR": true, "II": true, "III": true,
+}
+
+// smallWords are lower case inside an address part.
+var smallWords = map[string]bool{"OF": true, "AND": true, "THE": true, "AT": true, "DE": true, "DEL": true}
+
+// ReadableAddress turns an ACIS address ("DALLAS, TEXAS|1100 COMMERCE STREET,
+// SUITE 1060|DALLAS, TX 75242") into one line people can read: parts joined
+// by ", ", words in title case, state codes, directions and suite numbers as
+// they were. A part that is only a phone number is dropped. Text already in
+// mixed case is kept as written.
+func ReadableAddress(s string) string {
+	var parts []string
+	for p := range strings.SplitSeq(s, "|") {
+		p = strings.Join(strings.Fields(p), " ")
+		if p == "" || isPhoneLike(p) {
+			continue
+		}
+		if strings.ToUpper(p) == p {
+			p = titleAddressPart(p)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func isPhoneLike(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("()-. +", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 10
+}
+
+func titleAddressPart(p string) string {
+	words := strings.Split(p, " ")
+	for i, w := range words {
+		core := strings.TrimRight(w, ",.;:")
+		tail := w[len(core):]
+		prevComma := i > 0 && strings.HasSuffix(words[i-1], ",")
+		switch {
+		case core == "":
+		case upperWords[core]:
+		case len(core) == 2 && usStates[core] && (prevComma || i == len(words)-1):
+		case smallWords[core] && i > 0:
+			core = strings.ToLower(core)
+		default:
+			core = titleWord(core)
+		}
+		words[i] = core + tail
+	}
+	return strings.Join(words, " ")
+}
+
+// titleWord capitalises each letter run after a separator ("WILKES-BARRE",
+// "O'HARE"), keeps codes with digits upper case ("201A") except ordinals
+// ("1ST" -> "1st"), and writes "MCALLEN" as "McAllen".
+func titleWord(w string) string {
+	hasDigit := strings.ContainsAny(w, "0123456789")
+	if hasDigit {
+		n := strings.TrimLeft(w, "0123456789")
+		if len(n) == 2 && len(n) < len(w) && (n == "ST" || n == "ND" || n == "RD" || n == "TH") {
+			return w[:len(w)-2] + strings.ToLower(n)
+		}
+		return w
+	}
+	b := []byte(strings.ToLower(w))
+	start := true
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			if start {
+				b[i] = c - 'a' + 'A'
+			}
+			start = false
+		} else {
+			start = c == '-' || c == '\'' || c == '/'
+		}
+	}
+	out := string(b)
+	if len(out) > 3 && strings.HasPrefix(out, "Mc") {
+		out = "Mc" + strings.ToUpper(out[2:3]) + out[3:]
+	}
+	return out
+}
+
+// acisDateLayouts are the forms ACIS has been seen to use for AdjDate.
+var acisDateLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04:05.999", "2006-01-02", "01/02/2006"}
+
+// acisTimeLayouts are the forms of AdjTime ("1:00 PM"); values are upper-cased first.
+var acisTimeLayouts = []string{"3:04 PM", "3:04PM", "15:04", "15:04:05", "3:04:05 PM"}
+
+// ACISTime combines AdjDate ("2027-02-09T00:00:00", a date written as a
+// midnight without offset) and AdjTime ("1:00 PM", court local time) into an
+// instant in loc.
+func ACISTime(adjDate, adjTime string, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		return time.Time{}, errors.New("no time zone")
+	}
+	d, err := parseFirst(strings.TrimSpace(adjDate), acisDateLayouts)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("date %q: not a date", clip(adjDate))
+	}
+	t, err := parseFirst(strings.ToUpper(strings.Join(strings.Fields(adjTime), " ")), acisTimeLayouts)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("time %q: not a time of day", clip(adjTime))
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc), nil
+}
+
+func parseFirst(s string, layouts []string) (time.Time, error) {
+	var err error
+	for _, l := range layouts {
+		var t time.Time
+		if t, err = time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, err
+}
+
+// clip shortens input quoted in an error so one bad cell cannot flood a log.
+func clip(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return strings.ToValidUTF8(s[:max], "") + "…"
+}
+
+// zoneCache remembers the Zoner's answers for one read; a dump repeats the
+// same few hundred codes millions of times.
+type zoneCache struct {
+	z Zoner
+	m map[[2]string]zoneAnswer
+}
+
+type zoneAnswer struct {
+	loc *time.Location
+	err error
+}
+
+func newZoneCache(z Zoner) *zoneCache {
+	return &zoneCache{z: z, m: map[[2]string]zoneAnswer{}}
+}
+
+func (c *zoneCache) zone(location, court string) (*time.Location, error) {
+	k := [2]string{location, court}
+	if a, ok := c.m[k]; ok {
+		return a.loc, a.err
+	}
+	if c.z == nil {
+		return nil, errors.New("no court table")
+	}
+	loc, err := c.z.Zone(location, court)
+	if err == nil && loc == nil {
+		err = fmt.Errorf("no time zone for court %q", court)
+	}
+	if len(c.m) < 100000 {
+		c.m[k] = zoneAnswer{loc, err}
+	}
+	return loc, err
+}

@@ -1,0 +1,283 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+)
+
+// mapZoner is the test court table: location codes first, then courts.
+type mapZoner map[string]string
+
+func (z mapZoner) Zone(location, court string) (*time.Location, error) {
+	for _, code := range []string{location, court} {
+		if name, ok := z[code]; ok && code != "" {
+			return loadZone(name)
+		}
+	}
+	return nil, fmt.Errorf("unknown court %q", court)
+}
+
+var (
+	zoneMu     sync.Mutex
+	zoneByName = map[string]*time.Location{}
+)
+
+// loadZone caches zones so fuzzing spends its time in the parsers.
+func loadZone(name string) (*time.Location, error) {
+	zoneMu.Lock()
+	defer zoneMu.Unlock()
+	if loc, ok := zoneByName[name]; ok {
+		return loc, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err == nil {
+		zoneByName[name] = loc
+	}
+	return loc, err
+}
+
+var testZones = mapZoner{
+	"DAL": "America/Chicago", "HOU": "America/Chicago", "SNA": "America/Chicago", "ELP": "America/Denver",
+	"PHO": "America/Phoenix", "LOS": "America/Los_Angeles", "NYC": "America/New_York", "MIA": "America/New_York",
+	"CHI": "America/Chicago", "OTO": "America/Denver",
+}
+
+func mustLoad(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func TestNormalizeANumber(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"201555123", "201555123", true},
+		{"A201555123", "201555123", true},
+		{"a-201-555-123", "201555123", true},
+		{" A 201 555 123 ", "201555123", true},
+		{"20155512", "020155512", true},
+		{"A#20155512", "020155512", true},
+		{"2015551", "", false},
+		{"2015551234", "", false},
+		{"A20155512X", "", false},
+		{"000000000", "", false},
+		{"", "", false},
+		{"AA201555123", "", false},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeANumber(tt.in)
+		if (err == nil) != tt.ok {
+			t.Errorf("NormalizeANumber(%q) error = %v, want ok %v", tt.in, err, tt.ok)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("NormalizeANumber(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if err != nil {
+			if !errors.Is(err, errInvalidANumber) {
+				t.Errorf("NormalizeANumber(%q) error %v does not wrap errInvalidANumber", tt.in, err)
+			}
+			if len(tt.in) >= 7 && regexp.MustCompile(`\d{7}`).MatchString(err.Error()) {
+				t.Errorf("NormalizeANumber(%q) error %q repeats the number", tt.in, err)
+			}
+		}
+	}
+}
+
+func TestMaskANumber(t *testing.T) {
+	for in, want := range map[string]string{"201555123": "******123", "12": "**", "": ""} {
+		if got := MaskANumber(in); got != want {
+			t.Errorf("MaskANumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHearingType(t *testing.T) {
+	tests := []struct{ cal, sched, want, code string }{
+		{"M", "MM", TypeMaster, "M/MM"},
+		{"M", "MR", TypeMaster, "M/MR"},
+		{"I", "II", TypeIndividual, "I/II"},
+		{"i", "ir", TypeIndividual, "I/IR"},
+		{"C", "CY", TypeBond, "C/CY"},
+		{"C", "", TypeBond, "C"},
+		{"C", "CN", TypeOther, "C/CN"},
+		{"R", "RR", TypeCredibleFear, "R/RR"},
+		{"", "RR", TypeCredibleFear, "/RR"},
+		{"M", "", TypeMaster, "M"},
+		{"V", "VC", TypeOther, "V/VC"},
+		{"T", "TD", TypeCredibleFear, "T/TD"},
+		{"", "", TypeOther, ""},
+		{"*", "**", TypeOther, "*/**"},
+	}
+	for _, tt := range tests {
+		got, code := HearingType(tt.cal, tt.sched)
+		if got != tt.want || code != tt.code {
+			t.Errorf("HearingType(%q, %q) = %q, %q, want %q, %q", tt.cal, tt.sched, got, code, tt.want, tt.code)
+		}
+	}
+}
+
+func TestTypeFromText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Master", TypeMaster},
+		{"master calendar hearing", TypeMaster},
+		{"Individual", TypeIndividual},
+		{"Merits hearing", TypeIndividual},
+		{"Bond", TypeBond},
+		{"custody redetermination", TypeBond},
+		{"Credible Fear Review", TypeCredibleFear},
+		{"M", TypeMaster},
+		{"II", TypeIndividual},
+		{"I/IR", TypeIndividual},
+		{"CY", TypeBond},
+		{"status conference", TypeOther},
+		{"", TypeOther},
+	}
+	for _, tt := range tests {
+		got, code := TypeFromText(tt.in)
+		if got != tt.want {
+			t.Errorf("TypeFromText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if code != tt.in {
+			t.Errorf("TypeFromText(%q) code = %q, want the raw text", tt.in, code)
+		}
+	}
+}
+
+func TestMedium(t *testing.T) {
+	tests := []struct{ in, code, text string }{
+		{"P", MediumInPerson, MediumInPerson},
+		{"v", MediumVideo, MediumVideo},
+		{"T", MediumTelephone, MediumTelephone},
+		{"W", MediumInternet, MediumInternet},
+		{"H", "", ""},
+		{"In Person", "", MediumInPerson},
+		{"in-person", "", MediumInPerson},
+		{"WebEx", "", MediumInternet},
+		{"Video (VTC)", "", MediumVideo},
+		{"Telephonic", "", MediumTelephone},
+		{"courtroom 5", "", ""},
+	}
+	for _, tt := range tests {
+		if got := Medium(tt.in); got != tt.code {
+			t.Errorf("Medium(%q) = %q, want %q", tt.in, got, tt.code)
+		}
+		if got := MediumFromText(tt.in); got != tt.text {
+			t.Errorf("MediumFromText(%q) = %q, want %q", tt.in, got, tt.text)
+		}
+	}
+}
+
+func TestReadableAddress(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"DALLAS, TEXAS|1100 COMMERCE STREET, SUITE 1060|DALLAS, TX 75242",
+			"Dallas, Texas, 1100 Commerce Street, Suite 1060, Dallas, TX 75242"},
+		{"1100 COMMERCE STREET, SUITE 1060|DALLAS, TX 75242|2147675000",
+			"1100 Commerce Street, Suite 1060, Dallas, TX 75242"},
+		{"180 TED TURNER DRIVE SW, SUITE 241|ATLANTA, GA 30303", "180 Ted Turner Drive SW, Suite 241, Atlanta, GA 30303"},
+		{"ADELANTO DETENTION FACILITY|10250 RANCHO ROAD, SUITE 201A|ADELANTO, CA 92301",
+			"Adelanto Detention Facility, 10250 Rancho Road, Suite 201A, Adelanto, CA 92301"},
+		{"2009 W. JEFFERSON AVE., 3RD FLOOR|MCALLEN, TX 78501", "2009 W. Jefferson Ave., 3rd Floor, McAllen, TX 78501"},
+		{"OFFICE OF THE CHIEF JUDGE|WILKES-BARRE, PA 18701", "Office of the Chief Judge, Wilkes-Barre, PA 18701"},
+		{"Already Readable St.|  |Dallas, TX", "Already Readable St., Dallas, TX"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := ReadableAddress(tt.in); got != tt.want {
+			t.Errorf("ReadableAddress(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestACISTime(t *testing.T) {
+	chicago := mustLoad(t, "America/Chicago")
+	phoenix := mustLoad(t, "America/Phoenix")
+	tests := []struct {
+		date, clock string
+		loc         *time.Location
+		want        string // RFC 3339
+		ok          bool
+	}{
+		{"2027-02-09T00:00:00", "1:00 PM", chicago, "2027-02-09T13:00:00-06:00", true},
+		{"2027-07-09T00:00:00", "8:30 AM", chicago, "2027-07-09T08:30:00-05:00", true},
+		{"2027-07-09T00:00:00", "8:30 am", phoenix, "2027-07-09T08:30:00-07:00", true},
+		{"2027-07-09", "13:15", chicago, "2027-07-09T13:15:00-05:00", true},
+		{"07/09/2027", "1:15PM", chicago, "2027-07-09T13:15:00-05:00", true},
+		{"2027-02-30T00:00:00", "1:00 PM", chicago, "", false},
+		{"2027-02-09T00:00:00", "", chicago, "", false},
+		{"2027-02-09T00:00:00", "25:00", chicago, "", false},
+		{"2027-02-09T00:00:00", "1:00 PM", nil, "", false},
+	}
+	for _, tt := range tests {
+		got, err := ACISTime(tt.date, tt.clock, tt.loc)
+		if (err == nil) != tt.ok {
+			t.Errorf("ACISTime(%q, %q) error = %v, want ok %v", tt.date, tt.clock, err, tt.ok)
+			continue
+		}
+		if tt.ok {
+			if g := got.Format(time.RFC3339); g != tt.want {
+				t.Errorf("ACISTime(%q, %q) = %s, want %s", tt.date, tt.clock, g, tt.want)
+			}
+			if got.Location() != tt.loc {
+				t.Errorf("ACISTime(%q, %q) in %v, want %v", tt.date, tt.clock, got.Location(), tt.loc)
+			}
+		}
+	}
+}
+
+func TestRecordError(t *testing.T) {
+	tests := []struct {
+		e    RecordError
+		want string
+	}{
+		{RecordError{File: "docket.csv", Line: 7, Reason: "no date"}, "docket.csv:7: no date"},
+		{RecordError{File: "cases/******123", Reason: "case information is unavailable"},
+			"cases/******123: case information is unavailable"},
+	}
+	for _, tt := range tests {
+		if got := tt.e.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func FuzzNormalizeANumber(f *testing.F) {
+	for _, s := range []string{"A201-555-123", "20155512", "", "A", "0000000000", "a 1 2 3 4 5 6 7 8", "A٣٣"} {
+		f.Add(s)
+	}
+	digits := regexp.MustCompile(`^[0-9]{9}$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := NormalizeANumber(s)
+		if err != nil {
+			return
+		}
+		if !digits.MatchString(got) {
+			t.Fatalf("NormalizeANumber(%q) = %q, want 9 digits", s, got)
+		}
+		again, err := NormalizeANumber(got)
+		if err != nil || again != got {
+			t.Fatalf("NormalizeANumber not idempotent on %q: %q, %v", got, again, err)
+		}
+	})
+}
+
+func FuzzReadableAddress(f *testing.F) {
+	f.Add("DALLAS, TEXAS|1100 COMMERCE STREET, SUITE 1060|DALLAS, TX 75242")
+	f.Add("|||,, ,")
+	f.Add("MC|O'|-")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := ReadableAddress(s)
+		if len(got) > len(s)+len(s)/2+2 {
+			t.Fatalf("ReadableAddress(%q) = %q grew too much", s, got)
+		}
+	})
+}
