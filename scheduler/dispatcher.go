@@ -33,6 +33,8 @@ const (
 	// replica do not wake this one.
 	idleCheck  = time.Minute
 	claimBatch = 50
+	// sendBound is how long one send may take once started, shutdown or not.
+	sendBound = 30 * time.Second
 )
 
 // Clock is the time source of the dispatcher; clockwork's clocks satisfy it, fake ones in tests.
@@ -192,7 +194,10 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 	if err := d.waitSlot(ctx, first.Channel); err != nil {
 		return d.DB.FinishOutbox(context.WithoutCancel(ctx), ids(live), store.OutboxResult{State: store.OutboxPending})
 	}
-	id, sendErr := sender.Send(ctx, msg)
+	// A send under way finishes even when the daemon is told to stop, within a bound.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendBound)
+	id, sendErr := sender.Send(sctx, msg)
+	cancel()
 	if sendErr == nil {
 		log.Info("sent", "provider_id", id, "late_ms", d.Clock.Now().Sub(first.Due).Milliseconds())
 		return d.DB.FinishOutbox(context.WithoutCancel(ctx), ids(live),

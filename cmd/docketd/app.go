@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // Exit statuses (SPEC §7).
@@ -52,6 +54,8 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	// clock drives the daemon's scheduler and dispatcher; nil means the real clock.
+	clock clockwork.Clock
 	// onListen, when set, is told the address the daemon's HTTP server listens on.
 	onListen func(addr string)
 	// onReady, when set, is called once the daemon is ready.

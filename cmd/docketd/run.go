@@ -15,9 +15,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/docketd/docketd/config"
-	"github.com/docketd/docketd/store"
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/store"
 )
 
 // shutdownGrace bounds how long in-flight requests may take once the daemon is told to stop.
@@ -34,10 +38,18 @@ type daemon struct {
 	ready   atomic.Bool
 	readyMu sync.Mutex
 	notYet  string // why the daemon is not ready, for /readyz
+	clock   clockwork.Clock
+	jobs    *scheduler.Jobs
+	planner *scheduler.Planner
+	disp    *scheduler.Dispatcher
 }
 
+// planEvery is how often reminders are planned besides after every sync and reload; it catches hearings whose
+// reminders come within reach as time passes.
+const planEvery = 5 * time.Minute
+
 func cmdRun(ctx context.Context, e *env, args []string) error {
-	f := e.newFlags("run", "[--watch-config]", true, false)
+	f := e.newFlags("run", "[--watch-config]", false, false)
 	watch := f.Bool("watch-config", false, "reload when the config file changes, as on SIGHUP")
 	if err := f.parse(args); err != nil {
 		return err
@@ -46,7 +58,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d := &daemon{e: e, path: f.config, now: f.clock(e), log: newLogger(cfg.Log, e.stderr)}
+	d := &daemon{e: e, path: f.config, now: e.now, log: newLogger(cfg.Log, e.stderr), clock: e.clock}
+	if d.clock == nil {
+		d.clock = clockwork.NewRealClock()
+	}
 	d.cfg.Store(cfg)
 	d.setNotReady("starting")
 
@@ -91,7 +106,16 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		if err := d.start(gctx); err != nil {
 			return err
 		}
-		return d.loop(gctx, *watch)
+		inner, ictx := errgroup.WithContext(gctx)
+		inner.Go(func() error { return d.disp.Run(ictx) })
+		inner.Go(func() error { return d.loop(ictx, *watch) })
+		err := inner.Wait()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if serr := d.jobs.Shutdown(sctx); serr != nil {
+			d.log.Warn("scheduler shutdown", "component", "daemon", "err", serr)
+		}
+		return err
 	})
 	err = g.Wait()
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
@@ -115,6 +139,17 @@ func (d *daemon) start(ctx context.Context) error {
 	if _, err := applyConfig(ctx, db, cfg, d.now(), d.log); err != nil {
 		return fmt.Errorf("apply config: %w", err)
 	}
+	if d.planner, d.disp, err = reminderParts(d.cfg.Load, db, d.clock, d.log); err != nil {
+		return err
+	}
+	if d.jobs, err = scheduler.NewJobs(d.clock, nil, d.log); err != nil {
+		return err
+	}
+	if err := d.jobs.Set("plan", gocron.DurationJob(planEvery), d.plan,
+		gocron.WithStartAt(gocron.WithStartImmediately())); err != nil {
+		return err
+	}
+	d.jobs.Start()
 	d.ready.Store(true)
 	d.log.Info("ready", "component", "daemon", "config", d.path, "database", db.Dialect(),
 		"schema", store.SchemaVersion())
@@ -122,6 +157,15 @@ func (d *daemon) start(ctx context.Context) error {
 	if d.e.onReady != nil {
 		d.e.onReady()
 	}
+	return nil
+}
+
+// plan plans reminders and wakes the dispatcher for any that are due sooner than it expected.
+func (d *daemon) plan(ctx context.Context) error {
+	if _, err := d.planner.Plan(ctx); err != nil {
+		return err
+	}
+	d.disp.Wake()
 	return nil
 }
 
@@ -203,6 +247,9 @@ func (d *daemon) reload(ctx context.Context) error {
 	for key, pair := range map[string][2]string{
 		"database.url": {old.Database.URL, cfg.Database.URL},
 		"http.listen":  {old.HTTP.Listen, cfg.HTTP.Listen},
+		"log":          {fmt.Sprint(old.Log), fmt.Sprint(cfg.Log)},
+		"sms":          {fmt.Sprint(old.SMS), fmt.Sprint(cfg.SMS)},
+		"email":        {fmt.Sprint(old.Email), fmt.Sprint(cfg.Email)},
 	} {
 		if pair[0] != pair[1] {
 			d.log.Warn("a change needs a restart to take effect", "component", "config", "key", key)
@@ -213,8 +260,10 @@ func (d *daemon) reload(ctx context.Context) error {
 		return err
 	}
 	d.cfg.Store(cfg)
-	d.log = newLogger(cfg.Log, d.e.stderr)
 	d.log.Info("config reloaded", "component", "config", "file", d.path)
+	if err := d.jobs.RunNow("plan"); err != nil {
+		d.log.Warn("plan after reload", "component", "config", "err", err)
+	}
 	return nil
 }
 
