@@ -7,6 +7,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/notify"
 )
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
@@ -26,6 +27,20 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 		}
 		_, err = e.stdout.Write(out)
 		return err
+	}
+	tpl, err := notify.LoadTemplates(cfg.Reminders.TemplatesDir)
+	if err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s: reminders.templates_dir: %w", f.config, err)}
+	}
+	var langs []string
+	for _, c := range cfg.Clients {
+		langs = append(langs, c.Language)
+	}
+	for _, a := range cfg.Attorneys {
+		langs = append(langs, a.Language)
+	}
+	for _, p := range notify.CheckTemplates(tpl, langs...) {
+		fmt.Fprintln(e.stdout, "warning:", p)
 	}
 	fmt.Fprintf(e.stdout, "%s is valid: %d attorneys, %d clients, %d hearings, %d sources, %d reminder policies\n",
 		f.config, len(cfg.Attorneys), len(cfg.Clients), len(cfg.Hearings), len(cfg.Sources), len(cfg.Reminders.Policies))

@@ -226,3 +226,19 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("missing config: got %v, want exit 2", err)
 	}
 }
+
+func TestCheckWarnsAboutLanguagesWithoutTemplates(t *testing.T) {
+	dir := t.TempDir()
+	path := testConfig(t, dir, func(s string) string {
+		return strings.Replace(s, `email = "samuel.tesfaye@example.net"
+language = "en"`, `email = "samuel.tesfaye@example.net"
+language = "ht"`, 1)
+	})
+	e, out, _ := testEnv()
+	if err := e.dispatch(context.Background(), []string{"check", "--config", path}); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	if want := "warning: templates: language ht: no templates, English will be used"; !strings.Contains(out.String(), want) {
+		t.Errorf("check output lacks %q:\n%s", want, out)
+	}
+}
