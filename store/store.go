@@ -138,3 +138,20 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// ErrBackupUnsupported is returned by Backup on PostgreSQL, whose own tools do it better.
+var ErrBackupUnsupported = errors.New("backup of PostgreSQL: use pg_dump (for example pg_dump -Fc -f docketd.dump DATABASE_URL)")
+
+// Backup writes a consistent copy of a SQLite database to path (which must not exist) while the daemon runs.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.dialect != "sqlite" {
+		return ErrBackupUnsupported
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s already exists", path)
+	}
+	if err := db.gorm.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}

@@ -335,3 +335,27 @@ func TestHearingViewsAndNotFound(t *testing.T) {
 		}
 	})
 }
+
+func TestBackupIsAConsistentCopy(t *testing.T) {
+	db := MustOpenSQLite(t)
+	ctx := context.Background()
+	if err := db.ReplacePeople(ctx, nil, []Client{{ID: "c", Name: "Client"}}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if err := db.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Backup(ctx, path); err == nil {
+		t.Error("second backup over the first: got nil error")
+	}
+	cp, err := Open("sqlite:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	cs, err := cp.Clients(ctx)
+	if err != nil || len(cs) != 1 {
+		t.Errorf("copy: got %d clients, %v; want 1", len(cs), err)
+	}
+}

@@ -82,6 +82,7 @@ func commands() []command {
 		{"outbox", "[--state STATE] [--format table|json]", "reminders and their delivery state", cmdOutbox},
 		{"status", "[--format table|json]", "last sync per source, outbox counts, opt-outs", cmdStatus},
 		{"migrate", "[--status]", "bring the database schema up to date", cmdMigrate},
+		{"backup", "PATH", "write a consistent copy of a SQLite database", cmdBackup},
 		{"version", "", "print the version", cmdVersion},
 	}
 }

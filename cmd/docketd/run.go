@@ -42,6 +42,7 @@ type daemon struct {
 	jobs    *scheduler.Jobs
 	planner *scheduler.Planner
 	disp    *scheduler.Dispatcher
+	leader  *store.Leader // nil with SQLite
 }
 
 // planEvery is how often reminders are planned besides after every sync and reload; it catches hearings whose
@@ -115,6 +116,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		if serr := d.jobs.Shutdown(sctx); serr != nil {
 			d.log.Warn("scheduler shutdown", "component", "daemon", "err", serr)
 		}
+		d.leader.Close()
 		return err
 	})
 	err = g.Wait()
@@ -142,7 +144,14 @@ func (d *daemon) start(ctx context.Context) error {
 	if d.planner, d.disp, err = reminderParts(d.cfg.Load, db, d.clock, d.log); err != nil {
 		return err
 	}
-	if d.jobs, err = scheduler.NewJobs(d.clock, nil, d.log); err != nil {
+	// With PostgreSQL, several replicas may run: one, elected by an advisory lock, syncs and plans; every replica
+	// dispatches (rows are claimed with SKIP LOCKED) and serves feeds and webhooks.
+	var elector gocron.Elector
+	if l := db.Leader(); l != nil {
+		elector = l
+		d.leader = l
+	}
+	if d.jobs, err = scheduler.NewJobs(d.clock, elector, d.log); err != nil {
 		return err
 	}
 	if err := d.jobs.Set("plan", gocron.DurationJob(planEvery), d.plan,

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// ErrNotLeader is returned by Leader.IsLeader on a replica that does not hold the lock.
+var ErrNotLeader = errors.New("another replica is the leader")
+
+// leaderLockKey is the PostgreSQL advisory lock whose holder runs sync and planning.
+const leaderLockKey = 0x646f636b6c64 // "dockld"
+
+// Leader elects one replica among several on one PostgreSQL database with a session advisory lock: the replica
+// whose connection holds the lock leads; when that process dies its session ends, the lock is freed, and the next
+// replica to ask takes over. It satisfies gocron's Elector.
+type Leader struct {
+	db   *DB
+	mu   sync.Mutex
+	conn *sql.Conn
+	held bool
+}
+
+// Leader returns the elector for this database, or nil for SQLite, where one process owns the file.
+func (db *DB) Leader() *Leader {
+	if db.dialect != "postgres" {
+		return nil
+	}
+	return &Leader{db: db}
+}
+
+// IsLeader returns nil when this replica holds (or has just taken) the lock.
+func (l *Leader) IsLeader(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn != nil && l.held {
+		if err := l.conn.PingContext(ctx); err == nil {
+			return nil
+		}
+		l.drop()
+	}
+	if l.conn == nil {
+		sqlDB, err := l.db.gorm.DB()
+		if err != nil {
+			return err
+		}
+		if l.conn, err = sqlDB.Conn(ctx); err != nil {
+			return fmt.Errorf("leader election: %w", err)
+		}
+	}
+	var got bool
+	if err := l.conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", leaderLockKey).Scan(&got); err != nil {
+		l.drop()
+		return fmt.Errorf("leader election: %w", err)
+	}
+	if !got {
+		return ErrNotLeader
+	}
+	l.held = true
+	return nil
+}
+
+// Held reports whether this replica led at its last election.
+func (l *Leader) Held() bool {
+	if l == nil {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.held
+}
+
+func (l *Leader) drop() {
+	if l.conn != nil {
+		l.conn.Raw(func(any) error { return driver.ErrBadConn }) // discard: a pooled connection must not keep the lock
+		l.conn.Close()
+	}
+	l.conn, l.held = nil, false
+}
+
+// Close gives up the lead.
+func (l *Leader) Close() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn != nil && l.held {
+		l.conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", leaderLockKey)
+	}
+	if l.conn != nil {
+		l.conn.Close()
+	}
+	l.conn, l.held = nil, false
+}
