@@ -52,6 +52,9 @@ type Dispatcher struct {
 	Renderer *Renderer
 	Clock    Clock
 	Log      *slog.Logger
+	// Observe, when set, is told of every send attempt: channel, result (sent, retry, failed, opted_out), the
+	// provider's error code, and how late the request left against the row's due time.
+	Observe func(channel, result, code string, late time.Duration)
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -196,14 +199,38 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 	}
 	// A send under way finishes even when the daemon is told to stop, within a bound.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendBound)
+	late := d.Clock.Now().Sub(first.Due)
 	id, sendErr := sender.Send(sctx, msg)
 	cancel()
+	d.observe(first.Channel, sendErr, late)
 	if sendErr == nil {
 		log.Info("sent", "provider_id", id, "late_ms", d.Clock.Now().Sub(first.Due).Milliseconds())
 		return d.DB.FinishOutbox(context.WithoutCancel(ctx), ids(live),
 			store.OutboxResult{State: store.OutboxSent, ProviderID: id, Body: msg.Text})
 	}
 	return d.failed(ctx, log, live, start, sendErr)
+}
+
+func (d *Dispatcher) observe(channel string, err error, late time.Duration) {
+	if d.Observe == nil {
+		return
+	}
+	var ne *notify.Error
+	code := ""
+	if errors.As(err, &ne) {
+		code = ne.Code
+	}
+	result := "sent"
+	switch {
+	case err == nil:
+	case ne != nil && ne.OptedOut:
+		result = "opted_out"
+	case notify.IsTemporary(err):
+		result = "retry"
+	default:
+		result = "failed"
+	}
+	d.Observe(channel, result, code, late)
 }
 
 // failed records a send error: an opt-out, a retry before the hearing, or a permanent failure with the code.

@@ -43,6 +43,10 @@ type daemon struct {
 	planner *scheduler.Planner
 	disp    *scheduler.Dispatcher
 	leader  *store.Leader // nil with SQLite
+	metrics *metrics
+	dbReady atomic.Pointer[store.DB]
+	// handlers mounted once the store is open; until then their paths answer 503.
+	late sync.Map // path prefix -> http.Handler
 }
 
 // planEvery is how often reminders are planned besides after every sync and reload; it catches hearings whose
@@ -65,6 +69,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	d.cfg.Store(cfg)
 	d.setNotReady("starting")
+	d.metrics = newMetrics(d.dbReady.Load, func() bool { return d.leader.Held() }, d.now, d.log)
 
 	// Listen before anything else so a busy port fails at once, and so /healthz answers during migrations.
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
@@ -138,12 +143,14 @@ func (d *daemon) start(ctx context.Context) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	d.db = db
+	d.dbReady.Store(db)
 	if _, err := applyConfig(ctx, db, cfg, d.now(), d.log); err != nil {
 		return fmt.Errorf("apply config: %w", err)
 	}
 	if d.planner, d.disp, err = reminderParts(d.cfg.Load, db, d.clock, d.log); err != nil {
 		return err
 	}
+	d.disp.Observe = d.metrics.observeSend
 	// With PostgreSQL, several replicas may run: one, elected by an advisory lock, syncs and plans; every replica
 	// dispatches (rows are claimed with SKIP LOCKED) and serves feeds and webhooks.
 	var elector gocron.Elector
@@ -321,6 +328,18 @@ func (d *daemon) routes() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", d.readyz)
+	mux.Handle("GET /metrics", d.metrics.handler())
+	for _, prefix := range []string{"/feeds/", "/twilio/"} {
+		name := strings.Trim(prefix, "/")
+		mux.Handle(prefix, d.metrics.count(name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h, ok := d.late.Load(prefix)
+			if !ok {
+				http.Error(w, "starting", http.StatusServiceUnavailable)
+				return
+			}
+			h.(http.Handler).ServeHTTP(w, r)
+		})))
+	}
 	return mux
 }
 
