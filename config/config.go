@@ -35,6 +35,14 @@ const (
 	DefaultKeepPast = 90 * 24 * time.Hour
 	// DefaultLanguage is the language used when a person has none.
 	DefaultLanguage = "en"
+	// DefaultKeepBodies keeps the text of sent messages long enough to answer "what did we tell them?".
+	DefaultKeepBodies = 30 * 24 * time.Hour
+	// DefaultKeepOutbox keeps a year of delivery history for audits.
+	DefaultKeepOutbox = 365 * 24 * time.Hour
+	// DefaultKeepChanges keeps two years of hearing changes: cases run for years.
+	DefaultKeepChanges = 730 * 24 * time.Hour
+	// DefaultKeepSyncRuns keeps three months of sync runs.
+	DefaultKeepSyncRuns = 90 * 24 * time.Hour
 	// DefaultACISRate is one lookup every two seconds: the lookup service stands in front of a public portal.
 	DefaultACISRate = 0.5
 )
@@ -49,6 +57,7 @@ type Config struct {
 	Email        Email        `toml:"email"`
 	Reminders    Reminders    `toml:"reminders"`
 	Feeds        Feeds        `toml:"feeds"`
+	Retention    Retention    `toml:"retention"`
 	Sources      []Source     `toml:"sources"`
 	Courts       []Court      `toml:"courts"`
 	Attorneys    []Attorney   `toml:"attorneys"`
@@ -147,6 +156,14 @@ type Feeds struct {
 	Durations     map[string]Duration `toml:"durations"` // per hearing type
 }
 
+// Retention says how long old records are kept. Message bodies hold names and dates, so they go first.
+type Retention struct {
+	Bodies   Duration `toml:"bodies"`    // text of sent messages; default 30d
+	Outbox   Duration `toml:"outbox"`    // settled outbox rows of past hearings; default 365d
+	Changes  Duration `toml:"changes"`   // hearing change log; default 730d
+	SyncRuns Duration `toml:"sync_runs"` // sync run records; default 90d
+}
+
 // Source is one place hearings come from.
 type Source struct {
 	Name      string   `toml:"name"`
@@ -239,6 +256,8 @@ func Default() *Config {
 			QuietHours: DefaultQuietHours,
 			CatchUp:    Duration{D: DefaultCatchUp},
 		},
+		Retention: Retention{Bodies: Duration{D: DefaultKeepBodies}, Outbox: Duration{D: DefaultKeepOutbox},
+			Changes: Duration{D: DefaultKeepChanges}, SyncRuns: Duration{D: DefaultKeepSyncRuns}},
 		Feeds: Feeds{
 			Refresh:       Duration{D: DefaultFeedRefresh},
 			KeepCancelled: Duration{D: DefaultKeepCancelled},

@@ -53,6 +53,9 @@ type daemon struct {
 // reminders come within reach as time passes.
 const planEvery = 5 * time.Minute
 
+// pruneEvery is how often old records are deleted.
+const pruneEvery = 24 * time.Hour
+
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	f := e.newFlags("run", "[--watch-config]", false, false)
 	watch := f.Bool("watch-config", false, "reload when the config file changes, as on SIGHUP")
@@ -165,6 +168,9 @@ func (d *daemon) start(ctx context.Context) error {
 		gocron.WithStartAt(gocron.WithStartImmediately())); err != nil {
 		return err
 	}
+	if err := d.jobs.Set("prune", gocron.DurationJob(pruneEvery), d.prune); err != nil {
+		return err
+	}
 	d.jobs.Start()
 	d.ready.Store(true)
 	d.log.Info("ready", "component", "daemon", "config", d.path, "database", db.Dialect(),
@@ -174,6 +180,18 @@ func (d *daemon) start(ctx context.Context) error {
 		d.e.onReady()
 	}
 	return nil
+}
+
+// prune deletes what has outlived [retention].
+func (d *daemon) prune(ctx context.Context) error {
+	r := d.cfg.Load().Retention
+	p, err := d.db.Prune(ctx, store.Retention{Bodies: r.Bodies.D, Outbox: r.Outbox.D, Changes: r.Changes.D,
+		SyncRuns: r.SyncRuns.D}, d.now())
+	if err == nil && p != (store.Pruned{}) {
+		d.log.Info("pruned old records", "component", "retention", "bodies", p.Bodies, "outbox", p.Outbox,
+			"changes", p.Changes, "sync_runs", p.SyncRuns)
+	}
+	return err
 }
 
 // plan plans reminders and wakes the dispatcher for any that are due sooner than it expected.

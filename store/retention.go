@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Retention says how long old records are kept.
+type Retention struct {
+	Bodies, Outbox, Changes, SyncRuns time.Duration
+}
+
+// Pruned counts what Prune removed.
+type Pruned struct {
+	Bodies, Outbox, Changes, SyncRuns int64
+}
+
+// Prune deletes what has outlived its retention at now: message bodies of rows sent before now-Bodies, settled
+// outbox rows of hearings that ended before now-Outbox, change-log entries and sync runs older than theirs.
+func (db *DB) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error) {
+	var p Pruned
+	now = now.UTC()
+	settled := []string{OutboxSent, OutboxDelivered, OutboxFailed, OutboxSkipped, OutboxCancelled}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Outbox{}).Where("body <> '' AND sent_at < ?", now.Add(-r.Bodies)).Update("body", "")
+		if res.Error != nil {
+			return res.Error
+		}
+		p.Bodies = res.RowsAffected
+		old := tx.Model(&Hearing{}).Select("id").Where("start < ?", now.Add(-r.Outbox))
+		res = tx.Where("state IN ? AND hearing_id IN (?)", settled, old).Delete(&Outbox{})
+		if res.Error != nil {
+			return res.Error
+		}
+		p.Outbox = res.RowsAffected
+		res = tx.Where("at < ?", now.Add(-r.Changes)).Delete(&HearingChange{})
+		if res.Error != nil {
+			return res.Error
+		}
+		p.Changes = res.RowsAffected
+		res = tx.Where("started_at < ?", now.Add(-r.SyncRuns)).Delete(&SyncRun{})
+		p.SyncRuns = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return p, fmt.Errorf("prune: %w", err)
+	}
+	return p, nil
+}

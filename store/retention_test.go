@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		old := time.Date(2026, 1, 5, 9, 0, 0, 0, chicago)
+		soon := time.Date(2027, 3, 2, 9, 0, 0, 0, chicago)
+		if _, err := runSync(t, db, SyncOptions{Source: "s", Now: old.Add(-30 * 24 * time.Hour)},
+			record("old", "201555101", old), record("soon", "201555102", soon)); err != nil {
+			t.Fatal(err)
+		}
+		hs, _ := db.Hearings(ctx, HearingFilter{})
+		sentAt := old.Add(-24 * time.Hour)
+		var rows []Outbox
+		for i, h := range hs {
+			rows = append(rows, Outbox{HearingID: h.ID, Recipient: "client", RecipientID: "c", Channel: "sms",
+				Address: "+12145550142", Kind: KindReminder, Due: sentAt, State: OutboxPending,
+				DedupeKey: string(rune('a' + i))})
+		}
+		if _, err := db.PlanOutbox(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		claimed, _ := db.ClaimDue(ctx, sentAt, 10)
+		for _, r := range claimed {
+			db.FinishOutbox(ctx, []uint{r.ID}, OutboxResult{State: OutboxSent, ProviderID: "SM1", Body: "text"})
+		}
+		r := Retention{Bodies: 30 * 24 * time.Hour, Outbox: 365 * 24 * time.Hour, Changes: 730 * 24 * time.Hour,
+			SyncRuns: 90 * 24 * time.Hour}
+		now := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
+		p, err := db.Prune(ctx, r, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Outbox != 1 {
+			t.Errorf("outbox rows pruned: got %d, want 1 (the hearing over a year ago)", p.Outbox)
+		}
+		left, _ := db.OutboxRows(ctx, OutboxFilter{})
+		if len(left) != 1 || left[0].Body != "" || left[0].ProviderID != "SM1" {
+			t.Errorf("kept row: got %+v, want its body gone and its record kept", left)
+		}
+	})
+}
