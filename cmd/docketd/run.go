@@ -154,6 +154,15 @@ func (d *daemon) start(ctx context.Context) error {
 		return err
 	}
 	d.disp.Observe = d.metrics.observeSend
+	wh, err := newWebhooks(cfg, db, d.log, d.now)
+	if err != nil {
+		return err
+	}
+	if wh != nil {
+		m := http.NewServeMux()
+		wh.Register(m)
+		d.late.Store("/twilio/", m)
+	}
 	// With PostgreSQL, several replicas may run: one, elected by an advisory lock, syncs and plans; every replica
 	// dispatches (rows are claimed with SKIP LOCKED) and serves feeds and webhooks.
 	var elector gocron.Elector

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Provider delivery states that decide an outbox row's own state. The rest (queued, sending, sent…) only move
+// ProviderState.
+const (
+	providerDelivered   = "delivered"
+	providerRead        = "read"
+	providerUndelivered = "undelivered"
+	providerFailed      = "failed"
+	providerCanceled    = "canceled"
+)
+
+// RecordDelivery records a provider's delivery report for every outbox row it sent as providerID (the rows of a
+// household message share one id). Reports arrive out of order, so a row's ProviderState only moves to status when
+// rank(status) > rank(current), and ErrorCode is the one that came with the state kept. A delivered (or read) row
+// becomes OutboxDelivered; an undelivered, failed or canceled one becomes OutboxFailed with the provider's code.
+// It reports whether any row changed, and returns ErrNotFound when no row has that provider id.
+func (db *DB) RecordDelivery(ctx context.Context, providerID, status, errorCode string, rank func(string) int,
+	at time.Time) (bool, error) {
+	if providerID == "" {
+		return false, ErrNotFound
+	}
+	at = at.UTC()
+	changed := false
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		q := tx.Select("id", "state", "provider_state").Where("provider_id = ?", providerID).Order("id")
+		if db.dialect == "postgres" {
+			// Two callbacks for one message may race; the second must see the first's state to compare ranks.
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		var rows []Outbox
+		if err := q.Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return ErrNotFound
+		}
+		newRank := rank(status)
+		for _, r := range rows {
+			if newRank <= rank(r.ProviderState) {
+				continue
+			}
+			u := map[string]any{"provider_state": status, "error_code": errorCode, "updated_at": at}
+			// Only rows that went out take the provider's verdict; a pending or cancelled row sharing an id would be
+			// a bug elsewhere, and must not be turned into a delivered one here.
+			if r.State == OutboxSent || r.State == OutboxDelivered || r.State == OutboxFailed || r.State == OutboxSending {
+				switch status {
+				case providerDelivered, providerRead:
+					u["state"] = OutboxDelivered
+					u["last_error"] = ""
+				case providerUndelivered, providerFailed, providerCanceled:
+					u["state"] = OutboxFailed
+					u["last_error"] = "carrier reported " + status
+				}
+			}
+			if err := tx.Model(&Outbox{}).Where("id = ?", r.ID).Updates(u).Error; err != nil {
+				return err
+			}
+			changed = true
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return false, ErrNotFound
+	}
+	if err != nil {
+		return false, fmt.Errorf("record delivery: %w", err)
+	}
+	return changed, nil
+}
+
+// ConfirmLatest records that the client at phone answered YES / SI: it marks the most recent SMS reminder sent to
+// phone for a hearing still scheduled after at, with every row of the same message (a household's rows share the
+// provider id), as confirmed at at. An earlier confirmation of that message is kept. It returns the language of the
+// client the reminder was for (or of any active client with that phone; "" if none is known), and ErrNotFound when
+// there is no such reminder.
+func (db *DB) ConfirmLatest(ctx context.Context, phone string, at time.Time) (string, error) {
+	if phone == "" {
+		return "", ErrNotFound
+	}
+	at = at.UTC()
+	var language string
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var latest Outbox
+		err := tx.Model(&Outbox{}).Select("outboxes.*").
+			Joins("JOIN hearings ON hearings.id = outboxes.hearing_id").
+			Where("outboxes.address = ? AND outboxes.channel = ? AND outboxes.kind = ? AND outboxes.state IN ?",
+				phone, "sms", KindReminder, []string{OutboxSent, OutboxDelivered}).
+			Where("hearings.status = ? AND hearings.start > ?", StatusScheduled, at).
+			Order("outboxes.sent_at DESC, outboxes.id DESC").Limit(1).Take(&latest).Error
+		if err != nil {
+			return notFound(err)
+		}
+		q := tx.Model(&Outbox{}).Where("confirmed_at IS NULL")
+		if latest.ProviderID != "" {
+			q = q.Where("provider_id = ? AND address = ?", latest.ProviderID, phone)
+		} else {
+			q = q.Where("id = ?", latest.ID)
+		}
+		if err := q.Updates(map[string]any{"confirmed_at": at, "updated_at": at}).Error; err != nil {
+			return err
+		}
+		language, err = clientLanguage(tx, latest, phone)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("confirm reminder: %w", err)
+	}
+	return language, nil
+}
+
+// clientLanguage returns the language of the reminder's recipient, else of an active client with that phone.
+func clientLanguage(tx *gorm.DB, row Outbox, phone string) (string, error) {
+	var langs []string
+	if row.Recipient == "client" && row.RecipientID != "" {
+		if err := tx.Model(&Client{}).Where("id = ?", row.RecipientID).Pluck("language", &langs).Error; err != nil {
+			return "", err
+		}
+		if len(langs) > 0 && langs[0] != "" {
+			return langs[0], nil
+		}
+	}
+	langs = nil
+	if err := tx.Model(&Client{}).Where("phone = ? AND active = ? AND language <> ?", phone, true, "").
+		Order("id").Limit(1).Pluck("language", &langs).Error; err != nil {
+		return "", err
+	}
+	if len(langs) > 0 {
+		return langs[0], nil
+	}
+	return "", nil
+}
+
+// NextHearingFor returns the earliest hearing still scheduled after now of any active client whose phone this is,
+// for a client who texts FECHA or NEXT. It returns ErrNotFound when there is none.
+func (db *DB) NextHearingFor(ctx context.Context, phone string, now time.Time) (HearingView, error) {
+	if phone == "" {
+		return HearingView{}, ErrNotFound
+	}
+	var ids []uint
+	err := db.gorm.WithContext(ctx).Model(&Hearing{}).
+		Joins("JOIN cases ON cases.id = hearings.case_id").
+		Joins("JOIN clients ON clients.a_number = cases.a_number").
+		Where("clients.phone = ? AND clients.active = ?", phone, true).
+		Where("hearings.status = ? AND hearings.start > ?", StatusScheduled, now.UTC()).
+		Order("hearings.start, hearings.id").Limit(1).Pluck("hearings.id", &ids).Error
+	if err != nil {
+		return HearingView{}, fmt.Errorf("next hearing: %w", err)
+	}
+	if len(ids) == 0 {
+		return HearingView{}, ErrNotFound
+	}
+	// Two statements, not one transaction: both only read, and a hearing deleted in between is reported as not
+	// found rather than half read.
+	return db.Hearing(ctx, ids[0])
+}
