@@ -109,6 +109,9 @@ type Twilio struct {
 	MessagingServiceSID string   `toml:"messaging_service_sid"` // takes the place of from
 	APIURL              string   `toml:"api_url"`               // default https://api.twilio.com
 	Timeout             Duration `toml:"timeout"`               // per request; default 15s
+	// ProviderKeywords says Twilio's own opt-out handling is on (its default): Twilio answers STOP, START, HELP and
+	// YES in English itself, so docketd records them but does not answer a second time.
+	ProviderKeywords *bool `toml:"provider_keywords"`
 }
 
 // Email configures email.

@@ -98,7 +98,7 @@ func newWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() 
 		DefaultLanguage: cfg.Organization.Language,
 		// Twilio's own opt-out handling is on by default for long codes and toll-free numbers, and a second
 		// answer from us would be a duplicate (or blocked, after STOP). The config has no key to say otherwise yet.
-		ProviderAnswersEnglish: true,
+		ProviderAnswersEnglish: cfg.SMS.Twilio.ProviderKeywords == nil || *cfg.SMS.Twilio.ProviderKeywords,
 		Store:                  &inboundStore{db: db},
 		Logger:                 log,
 		Now:                    now,
