@@ -77,10 +77,12 @@ func commands() []command {
 	return []command{
 		{"run", "[--watch-config]", "run the daemon: sync, reminders, feeds and webhooks", cmdRun},
 		{"check", "[--print]", "validate the config and templates; exit 2 if invalid", cmdCheck},
+		{"sync", "[--source NAME] [--force]", "one sync pass over the sources; prints what changed", cmdSync},
 		{"hearings", "[--days N] [--court CODE] [--all] [--format table|json]", "list upcoming hearings", cmdHearings},
 		{"remind", "[--dry-run] [--now T]", "plan reminders, send everything due now, exit (cron-friendly)", cmdRemind},
 		{"outbox", "[--state STATE] [--format table|json]", "reminders and their delivery state", cmdOutbox},
 		{"status", "[--format table|json]", "last sync per source, outbox counts, opt-outs", cmdStatus},
+		{"feed", "grant|list|revoke|export", "calendar feed URLs: grant, list, revoke; export a feed", cmdFeed},
 		{"migrate", "[--status]", "bring the database schema up to date", cmdMigrate},
 		{"backup", "PATH", "write a consistent copy of a SQLite database", cmdBackup},
 		{"version", "", "print the version", cmdVersion},

@@ -43,6 +43,7 @@ type daemon struct {
 	planner *scheduler.Planner
 	disp    *scheduler.Dispatcher
 	leader  *store.Leader // nil with SQLite
+	feeds   *feedSource
 	metrics *metrics
 	dbReady atomic.Pointer[store.DB]
 	// handlers mounted once the store is open; until then their paths answer 503.
@@ -163,6 +164,10 @@ func (d *daemon) start(ctx context.Context) error {
 		wh.Register(m)
 		d.late.Store("/twilio/", m)
 	}
+	d.disp.Renderer.Invite = inviteFunc(d.cfg.Load)
+	var fh http.Handler
+	fh, d.feeds = feedHandler(db, d.cfg.Load, d.now)
+	d.late.Store("/feeds/", fh)
 	// With PostgreSQL, several replicas may run: one, elected by an advisory lock, syncs and plans; every replica
 	// dispatches (rows are claimed with SKIP LOCKED) and serves feeds and webhooks.
 	var elector gocron.Elector
@@ -185,6 +190,17 @@ func (d *daemon) start(ctx context.Context) error {
 	d.log.Info("ready", "component", "daemon", "config", d.path, "database", db.Dialect(),
 		"schema", store.SchemaVersion())
 	d.greet(ctx)
+	urls, err := demoFeeds(ctx, db, cfg)
+	if err != nil {
+		d.log.Warn("demo feeds", "component", "feed", "err", err)
+	}
+	if len(urls) > 0 {
+		fmt.Fprintln(d.e.stdout, "\nDemo calendar feeds (secret URLs, shown once; add them to a calendar app):")
+		for _, u := range urls {
+			fmt.Fprintln(d.e.stdout, "  "+u)
+		}
+		fmt.Fprintln(d.e.stdout)
+	}
 	if d.e.onReady != nil {
 		d.e.onReady()
 	}
@@ -303,6 +319,7 @@ func (d *daemon) reload(ctx context.Context) error {
 		return err
 	}
 	d.cfg.Store(cfg)
+	d.feeds.bump()
 	d.log.Info("config reloaded", "component", "config", "file", d.path)
 	if err := d.jobs.RunNow("plan"); err != nil {
 		d.log.Warn("plan after reload", "component", "config", "err", err)

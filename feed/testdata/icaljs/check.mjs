@@ -1,12 +1,16 @@
 // check.mjs parses iCalendar files with Mozilla's ical.js (the parser in
 // Thunderbird) and fails on any parse error or any event whose start or end is
-// floating or in a zone other than its TZID. It is run by CI, not by go test:
+// floating or in a zone other than its TZID. It is run by CI, not by plain
+// go test:
 //
 //   cd /tmp/icaljs && npm init -y && npm install ical.js
 //   node /path/to/feed/testdata/icaljs/check.mjs /path/to/feed/testdata/*.ics
 //
-// ical.js is found next to this script or, failing that, from the working
-// directory, so node_modules stays out of the repository.
+// .ci/icaljs.sh does this, and sets DOCKETD_ICALJS_DIR so that the Go tests of
+// cmd/docketd run this script over the feeds they serve.
+//
+// ical.js is found next to this script or, failing that, in $DOCKETD_ICALJS_DIR
+// or the working directory, so node_modules stays out of the repository.
 //
 // Exit status: 0 when every file passes, 1 otherwise, 2 on bad usage.
 import { readFileSync } from 'node:fs';
@@ -17,7 +21,9 @@ let ICAL;
 try {
   ICAL = (await import('ical.js')).default;
 } catch {
-  const require = createRequire(pathToFileURL(process.cwd() + '/').href);
+  // $DOCKETD_ICALJS_DIR (where `npm install ical.js` was run) first, then the working directory.
+  const dir = process.env.DOCKETD_ICALJS_DIR || process.cwd();
+  const require = createRequire(pathToFileURL(dir.replace(/\/?$/, '/')).href);
   ICAL = (await import(pathToFileURL(require.resolve('ical.js')).href)).default;
 }
 
