@@ -109,15 +109,21 @@ func (s *Sync) Apply(recs []HearingRecord) error {
 	for i := range existing {
 		byKey[existing[i].SourceKey] = &existing[i]
 	}
+	var fresh []HearingRecord
+	for _, r := range recs {
+		if _, ok := byKey[r.Key]; !ok {
+			fresh = append(fresh, r)
+		}
+	}
+	caseIDs, err := s.ensureCases(fresh)
+	if err != nil {
+		return err
+	}
 	var creates []Hearing
 	for _, r := range recs {
 		h, ok := byKey[r.Key]
 		if !ok {
-			caseID, err := ensureCase(s.tx, r.ANumber, r.EOIRCaseID, r.CourtCode)
-			if err != nil {
-				return fmt.Errorf("sync %s: record %s: %w", s.opts.Source, r.Key, err)
-			}
-			nh := newHearing(caseID, s.opts, r)
+			nh := newHearing(caseIDs[caseKey(r)], s.opts, r)
 			creates = append(creates, nh)
 			byKey[r.Key] = &creates[len(creates)-1] // a key repeated within a batch updates the pending create
 			continue
@@ -141,6 +147,102 @@ func (s *Sync) Apply(recs []HearingRecord) error {
 		s.result.Created += len(creates)
 	}
 	return s.checkShare()
+}
+
+// caseKey names the case of a record the way ensureCase finds it: by A-number first, EOIR case id second.
+func caseKey(r HearingRecord) string {
+	switch {
+	case r.ANumber != "":
+		return "a:" + r.ANumber
+	case r.EOIRCaseID != "":
+		return "e:" + r.EOIRCaseID
+	}
+	return ""
+}
+
+// ensureCases does what ensureCase does for every record of a batch in a few queries, keyed by caseKey: one query
+// per record made the first import of a large dump take minutes.
+func (s *Sync) ensureCases(recs []HearingRecord) (map[string]uint, error) {
+	want := map[string]HearingRecord{}
+	var order, aNumbers, eoirIDs []string
+	for _, r := range recs {
+		k := caseKey(r)
+		if k == "" {
+			return nil, fmt.Errorf("sync %s: record %s: a hearing needs an A-number or an EOIR case id",
+				s.opts.Source, r.Key)
+		}
+		prev, ok := want[k]
+		switch {
+		case !ok && r.ANumber != "":
+			aNumbers = append(aNumbers, r.ANumber)
+		case !ok:
+			eoirIDs = append(eoirIDs, r.EOIRCaseID)
+		case r.CourtCode == "":
+			r.CourtCode = prev.CourtCode // the last court named wins, as with one ensureCase per record
+		}
+		if !ok {
+			order = append(order, k)
+		}
+		want[k] = r
+	}
+	ids := make(map[string]uint, len(want))
+	resolve := func(column, prefix string, values []string) error {
+		for chunk := range slices.Chunk(values, 500) {
+			var found []Case
+			if err := s.tx.Where(column+" IN ?", chunk).Find(&found).Error; err != nil {
+				return fmt.Errorf("sync %s: cases: %w", s.opts.Source, err)
+			}
+			for _, c := range found {
+				v := c.ANumber
+				if prefix == "e:" {
+					v = c.EOIRCaseID
+				}
+				if v == nil {
+					continue
+				}
+				k := prefix + *v
+				ids[k] = c.ID
+				if court := want[k].CourtCode; court != "" && c.CourtCode != court {
+					if err := s.tx.Model(&Case{}).Where("id = ?", c.ID).Update("court_code", court).Error; err != nil {
+						return fmt.Errorf("sync %s: case court: %w", s.opts.Source, err)
+					}
+				}
+			}
+		}
+		return nil
+	}
+	if err := resolve("a_number", "a:", aNumbers); err != nil {
+		return nil, err
+	}
+	if err := resolve("eoir_case_id", "e:", eoirIDs); err != nil {
+		return nil, err
+	}
+	var creates []Case
+	var createKeys []string
+	for _, k := range order {
+		if _, ok := ids[k]; ok {
+			continue
+		}
+		r := want[k]
+		c := Case{CourtCode: r.CourtCode}
+		if r.ANumber != "" {
+			c.ANumber = &r.ANumber
+		}
+		if r.EOIRCaseID != "" {
+			c.EOIRCaseID = &r.EOIRCaseID
+		}
+		creates = append(creates, c)
+		createKeys = append(createKeys, k)
+	}
+	if len(creates) > 0 {
+		if err := s.tx.CreateInBatches(creates, 500).Error; err != nil {
+			return nil, fmt.Errorf("sync %s: create cases: %w", s.opts.Source, err)
+		}
+		for i, c := range creates {
+			ids[createKeys[i]] = c.ID
+		}
+	}
+	return ids, nil
 }
 
 func newHearing(caseID uint, opts SyncOptions, r HearingRecord) Hearing {
@@ -377,8 +479,9 @@ func (s *Sync) missing() error {
 		return nil
 	}
 	if len(s.seen) == 0 && !s.opts.Force {
-		return fmt.Errorf("%w: %s listed no hearings but %d are upcoming; an empty source never wipes a calendar "+
-			"(run with --force if they really are all gone)", ErrRefused, s.opts.Source, len(notSeen))
+		return fmt.Errorf("%w: %s listed no hearings but %d are upcoming; nothing was changed, since an empty "+
+			"source never wipes a calendar (run with --force if they really are all gone)", ErrRefused,
+			s.opts.Source, len(notSeen))
 	}
 	if err := s.checkShare(len(notSeen)); err != nil {
 		return err

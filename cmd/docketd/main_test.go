@@ -50,6 +50,14 @@ func testConfig(t *testing.T, dir string, edit func(string) string) string {
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	csv, err := os.ReadFile("../../examples/docket.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "examples"), 0o700)
+	if err := os.WriteFile(filepath.Join(dir, "examples", "docket.csv"), csv, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return path
 }
 
@@ -133,7 +141,7 @@ func TestDaemonServesReloadsAndStops(t *testing.T) {
 		t.Fatalf("run returned %v, want nil on shutdown", err)
 	}
 
-	hs := hearingsJSONOf(t, path, "--court", "ELP")
+	hs := fromSource(hearingsJSONOf(t, path, "--court", "ELP"), "config")
 	if len(hs) != 1 {
 		t.Fatalf("ELP hearings: got %d, want 1", len(hs))
 	}
@@ -146,6 +154,17 @@ func TestDaemonServesReloadsAndStops(t *testing.T) {
 	if got, want := hs[0].ZoneAbbr, "MDT"; got != want {
 		t.Errorf("zone: got %s, want %s", got, want)
 	}
+}
+
+// fromSource keeps the hearings of one source: the daemon also syncs the example's CSV export.
+func fromSource(hs []hearingJSON, source string) []hearingJSON {
+	var out []hearingJSON
+	for _, h := range hs {
+		if h.Source == source {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 func get(t *testing.T, url string) int {
@@ -181,7 +200,7 @@ func TestHearingsShowCourtLocalTimes(t *testing.T) {
 	if err := e.dispatch(ctx, []string{"run", "--config", path}); err != nil {
 		t.Fatal(err)
 	}
-	hs := hearingsJSONOf(t, path)
+	hs := fromSource(hearingsJSONOf(t, path), "config")
 	if got, want := len(hs), 5; got != want {
 		t.Fatalf("hearings: got %d, want %d", got, want)
 	}
@@ -193,10 +212,10 @@ func TestHearingsShowCourtLocalTimes(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
-	if hs := hearingsJSONOf(t, path, "--days", "30"); len(hs) != 0 {
+	if hs := fromSource(hearingsJSONOf(t, path, "--days", "30"), "config"); len(hs) != 0 {
 		t.Errorf("--days 30 from 2027-11-01: got %d hearings, want 0", len(hs))
 	}
-	if hs := hearingsJSONOf(t, path, "--now", "2028-03-01T00:00:00Z"); len(hs) != 1 {
+	if hs := fromSource(hearingsJSONOf(t, path, "--now", "2028-03-01T00:00:00Z"), "config"); len(hs) != 1 {
 		t.Errorf("--now after the Dallas hearing: got %d hearings, want 1", len(hs))
 	}
 

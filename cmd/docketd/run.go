@@ -185,6 +185,9 @@ func (d *daemon) start(ctx context.Context) error {
 	if err := d.jobs.Set("prune", gocron.DurationJob(pruneEvery), d.prune); err != nil {
 		return err
 	}
+	if err := d.scheduleSources(ctx, cfg); err != nil {
+		return err
+	}
 	d.jobs.Start()
 	d.ready.Store(true)
 	d.log.Info("ready", "component", "daemon", "config", d.path, "database", db.Dialect(),
@@ -204,6 +207,46 @@ func (d *daemon) start(ctx context.Context) error {
 	if d.e.onReady != nil {
 		d.e.onReady()
 	}
+	return nil
+}
+
+// scheduleSources makes one sync job per [[sources]] entry (named "sync NAME", run at start and then on its every or
+// schedule), updates the jobs of sources that remain, and removes those of sources no longer configured.
+func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error {
+	zones, err := d.db.Zones(ctx)
+	if err != nil {
+		return err
+	}
+	specs, err := sourceSpecs(cfg, zones, nil)
+	if err != nil {
+		return err
+	}
+	names := []string{"plan", "prune"}
+	syncer := &scheduler.Syncer{DB: d.db, Now: d.now, Log: d.log}
+	for i, spec := range specs {
+		src := cfg.Sources[i]
+		def := gocron.DurationJob(src.Every.D)
+		if src.Schedule != "" {
+			def = gocron.CronJob(src.Schedule, false)
+		}
+		name := "sync " + spec.Name
+		names = append(names, name)
+		err := d.jobs.Set(name, def, func(ctx context.Context) error {
+			rep, err := syncer.Run(ctx, spec, false, nil)
+			if err != nil {
+				return err // recorded, logged by the job; the last good data stays
+			}
+			if rep.Created+rep.Changed+rep.Cancelled > 0 {
+				d.feeds.bump()
+				return d.plan(ctx)
+			}
+			return nil
+		}, gocron.WithStartAt(gocron.WithStartImmediately()))
+		if err != nil {
+			return err
+		}
+	}
+	d.jobs.Retain(names...)
 	return nil
 }
 
@@ -320,6 +363,9 @@ func (d *daemon) reload(ctx context.Context) error {
 	}
 	d.cfg.Store(cfg)
 	d.feeds.bump()
+	if err := d.scheduleSources(ctx, cfg); err != nil {
+		d.log.Error("sources not rescheduled", "component", "config", "err", err)
+	}
 	d.log.Info("config reloaded", "component", "config", "file", d.path)
 	if err := d.jobs.RunNow("plan"); err != nil {
 		d.log.Warn("plan after reload", "component", "config", "err", err)

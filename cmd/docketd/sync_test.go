@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/source"
+)
+
+// syncTestConfig writes the example config and a copy of the example docket beside it, where its relative path
+// points, so the test also shows paths are read from the config's folder.
+func syncTestConfig(t *testing.T, edit func(string) string) (cfgPath, docketPath string) {
+	t.Helper()
+	dir := t.TempDir()
+	data, err := os.ReadFile("../../examples/docket.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docketPath = filepath.Join(dir, "examples", "docket.csv")
+	if err := os.MkdirAll(filepath.Dir(docketPath), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(docketPath, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return testConfig(t, dir, edit), docketPath
+}
+
+func TestSyncCommandPrintsCountsPerSource(t *testing.T) {
+	cfgPath, _ := syncTestConfig(t, nil)
+	e, out, errb := testEnv()
+	if err := e.dispatch(context.Background(), []string{"sync", "--config", cfgPath}); err != nil {
+		t.Fatalf("sync: %v\n%s", err, errb)
+	}
+	want := "config: 5 created, 0 changed, 0 cancelled, 0 unchanged, 0 rejected\n" +
+		"office-export: 6 created, 0 changed, 0 cancelled, 0 unchanged, 0 rejected\n"
+	if got := out.String(); got != want {
+		t.Errorf("first sync: got %q, want %q", got, want)
+	}
+
+	e, out, errb = testEnv()
+	if err := e.dispatch(context.Background(), []string{"sync", "--config", cfgPath, "--source", "office-export",
+		"--now", "2027-11-02T09:00:00-05:00"}); err != nil {
+		t.Fatalf("sync --source: %v\n%s", err, errb)
+	}
+	if got, want := out.String(), "office-export: 0 created, 0 changed, 0 cancelled, 6 unchanged, 0 rejected\n"; got != want {
+		t.Errorf("second sync: got %q, want %q", got, want)
+	}
+
+	// The El Paso row is in Mountain time, as the court keeps it.
+	e, out, _ = testEnv()
+	if err := e.dispatch(context.Background(), []string{"hearings", "--config", cfgPath, "--court", "ELP"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "1:00 PM MDT") {
+		t.Errorf("hearings at ELP: want the docket's 1:00 PM MDT hearing, got:\n%s", out)
+	}
+}
+
+func TestSyncCommandFailures(t *testing.T) {
+	complete := func(s string) string {
+		return strings.Replace(s, "complete = false ", "complete = true  ", 1)
+	}
+	tests := []struct {
+		name     string
+		edit     func(string) string
+		damage   func(t *testing.T, docket string)
+		args     []string
+		wantCode int
+		wantOut  string // in stdout
+		wantErr  string // in the returned error
+	}{
+		{"unknown source", nil, nil, []string{"--source", "nope"}, exitUsage, "",
+			`no source named "nope" (sources: office-export)`},
+		{"file gone", nil, func(t *testing.T, docket string) { os.Remove(docket) }, nil, exitFailure,
+			"office-export: failed, nothing changed", "office-export failed"},
+		{"complete file cut down", complete, func(t *testing.T, docket string) {
+			data, _ := os.ReadFile(docket)
+			lines := strings.SplitAfter(string(data), "\n")
+			os.WriteFile(docket, []byte(strings.Join(lines[:3], "")), 0o600)
+		}, nil, exitFailure, "would cancel or move 4 of its 6 upcoming hearings", "--force"},
+		{"complete file cut down, forced", complete, func(t *testing.T, docket string) {
+			data, _ := os.ReadFile(docket)
+			lines := strings.SplitAfter(string(data), "\n")
+			os.WriteFile(docket, []byte(strings.Join(lines[:3], "")), 0o600)
+		}, []string{"--force"}, exitOK, "(4 missing, within grace)", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfgPath, docket := syncTestConfig(t, tt.edit)
+			e, _, errb := testEnv()
+			if err := e.dispatch(context.Background(), []string{"sync", "--config", cfgPath}); err != nil {
+				t.Fatalf("first sync: %v\n%s", err, errb)
+			}
+			if tt.damage != nil {
+				tt.damage(t, docket)
+			}
+			e, out, _ := testEnv()
+			err := e.dispatch(context.Background(), append([]string{"sync", "--config", cfgPath}, tt.args...))
+			if got, want := exitCode(err), tt.wantCode; got != want {
+				t.Fatalf("exit: got %d, want %d (err %v, out %s)", got, want, err, out)
+			}
+			if !strings.Contains(out.String(), tt.wantOut) {
+				t.Errorf("stdout: got %q, want it to contain %q", out, tt.wantOut)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error: got %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// zonesFunc adapts a function to source.Zoner.
+type zonesFunc func(location, court string) (*time.Location, error)
+
+func (f zonesFunc) Zone(location, court string) (*time.Location, error) { return f(location, court) }
+
+func TestSourceSpecsBuildEachKind(t *testing.T) {
+	chicago, _ := time.LoadLocation("America/Chicago")
+	zones := zonesFunc(func(location, court string) (*time.Location, error) {
+		if court == "DAL" {
+			return chicago, nil
+		}
+		return nil, os.ErrNotExist
+	})
+	dir := t.TempDir()
+	cfg := &config.Config{
+		File:         filepath.Join(dir, "docketd.toml"),
+		Organization: config.Organization{Timezone: "America/New_York"},
+		Clients: []config.Client{{ID: "a", ANumber: "201555101", Nationality: "GT"}, {ID: "b"},
+			{ID: "c", ANumber: "201555102"}},
+		Sources: []config.Source{
+			{Name: "office", Kind: "csv", Path: "in/docket.csv", DateFormat: "MM/DD/YYYY", Timezone: "America/Denver",
+				Columns: map[string]string{"a_number": "A Number"}},
+			{Name: "court", Kind: "eoir_bulk", Path: "/data/tbl_schedule.txt", BaseCities: []string{"DAL"}},
+			{Name: "lookups", Kind: "acis", URL: "https://acis.example", Path: "saved", Rate: 0.25,
+				Timeout: config.Duration{D: time.Minute, Raw: "1m"}},
+			{Name: "calendar", Kind: "ics", URL: "https://cal.example/office.ics"},
+		},
+	}
+	specs, err := sourceSpecs(cfg, zones, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(specs), 4; got != want {
+		t.Fatalf("specs: got %d, want %d", got, want)
+	}
+	c := specs[0].Reader.(*source.CSV)
+	if got, want := c.Path, filepath.Join(dir, "in", "docket.csv"); got != want {
+		t.Errorf("csv path: got %q, want %q (relative to the config)", got, want)
+	}
+	if loc, err := c.Zoner.Zone("", "XYZ"); err != nil || loc.String() != "America/Denver" {
+		t.Errorf("csv zone of an unknown court: got %v, %v, want the source's America/Denver", loc, err)
+	}
+	if loc, _ := c.Zoner.Zone("", "DAL"); loc != chicago {
+		t.Errorf("csv zone of DAL: got %v, want the court table's America/Chicago", loc)
+	}
+	if b := specs[1].Reader.(*source.EOIRBulk); b.Path != "/data/tbl_schedule.txt" || len(b.Courts) != 1 {
+		t.Errorf("eoir_bulk: got path %q courts %v", b.Path, b.Courts)
+	}
+	a := specs[2].Reader.(*source.ACIS)
+	if got, want := len(a.Cases), 2; got != want {
+		t.Errorf("acis cases: got %d, want %d (clients with an A-number)", got, want)
+	}
+	if a.Dir != filepath.Join(dir, "saved") || a.HTTPClient.Timeout != time.Minute || float64(a.Rate) != 0.25 {
+		t.Errorf("acis: got dir %q timeout %v rate %v", a.Dir, a.HTTPClient.Timeout, a.Rate)
+	}
+	i := specs[3].Reader.(*source.ICS)
+	if i.Path != "https://cal.example/office.ics" || i.DefaultZone.String() != "America/New_York" {
+		t.Errorf("ics: got path %q default zone %v, want the URL and the organisation's zone", i.Path, i.DefaultZone)
+	}
+
+	cfg.Sources[0].TimeFormat = "hh:mm"
+	if _, err := sourceSpecs(cfg, zones, nil); err == nil || !strings.Contains(err.Error(), "time_format") {
+		t.Errorf("bad time format: got %v, want an error naming time_format", err)
+	}
+}

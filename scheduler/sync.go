@@ -1,0 +1,348 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/source"
+	"github.com/docketd/docketd/store"
+)
+
+// Sync tuning, each value with its reason.
+const (
+	// syncBatch is how many records go to the store at once: large enough that a million-row dump is a thousand
+	// round trips, small enough that memory stays flat however long the source is.
+	syncBatch = 1000
+	// maxLoggedRejects bounds the warnings of one run: a dump with a broken column would otherwise write a line per
+	// row. The count in the run record stays exact.
+	maxLoggedRejects = 200
+	// recordTimeout bounds writing the run record, which happens even when the run's own context has ended.
+	recordTimeout = 10 * time.Second
+	// progressStep is how many bytes of a file pass between progress reports.
+	progressStep = 1 << 20
+)
+
+// Limits of the store's columns (see store.Hearing): a longer value fails the whole transaction on PostgreSQL, so
+// such a record is rejected alone instead.
+const (
+	maxKeyLen    = 128
+	maxCodeLen   = 8
+	maxCaseIDLen = 32
+)
+
+// SourceSpec is one configured source, ready to run.
+type SourceSpec struct {
+	// Name identifies the source in the store; its hearings are keyed by it.
+	Name string
+	// Complete says the source lists every current hearing it knows, so one it no longer lists may be cancelled
+	// (after Grace).
+	Complete bool
+	// Grace is how long a hearing may be missing from a complete source before it is cancelled.
+	Grace time.Duration
+	// MaxChange refuses a run that would cancel or move more than this share of the source's upcoming hearings;
+	// zero disables the check.
+	MaxChange float64
+	// Reader produces the source's records.
+	Reader source.Reader
+}
+
+// Syncer runs one source into the store: the records are streamed in batches into one store transaction, so a
+// failed or refused run changes nothing and the last good data stays. Every run, failed or not, is recorded.
+//
+// Disagreeing sources. SPEC §4 says the order of [[sources]] decides when two sources disagree about one hearing.
+// What is done: each source's hearings are kept under (source, source key), so a source can only ever move or
+// cancel its own hearings; a complete source that stops listing a hearing never touches another source's copy,
+// and the config's own [[hearings]] (source "config", applied first) are never overwritten by a sync. What is not
+// done: the same court date reported by two sources (say the office export and ACIS) is two hearing rows, and the
+// Syncer neither merges them nor lets the earlier source hide the later one. Reminders to one phone for the same
+// court and start are grouped into one message by the planner's household rule, but two sources that disagree on
+// the time both reach feeds and reminders. Resolving that needs a per-case choice by source order at read time
+// (planner and feeds), which the Syncer does not know: SourceSpec carries no rank.
+type Syncer struct {
+	DB *store.DB
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives one line per run and a warning per rejected record (personal data masked); nil discards.
+	Log *slog.Logger
+}
+
+// SyncReport says what one run did. The counts are what was committed: a failed or refused run committed nothing
+// and reports zeros, except Rejected.
+type SyncReport struct {
+	Source         string
+	Started, Ended time.Time
+	store.SyncResult
+	// Rejected counts the records the source could not read, and records the store could not take.
+	Rejected int
+	// Err is why the run failed or was refused; nil when it committed.
+	Err error
+}
+
+// Refused reports whether the run was refused by the max_change or empty-source rules; --force overrides them.
+func (r SyncReport) Refused() bool { return errors.Is(r.Err, store.ErrRefused) }
+
+// String prints the report as one line for people, e.g. "office-export: 12 created, 1 changed, 0 cancelled,
+// 40 unchanged, 2 rejected (3 missing, within grace)".
+func (r SyncReport) String() string {
+	if r.Err != nil {
+		reason := r.Err.Error()
+		if r.Refused() {
+			return fmt.Sprintf("%s: refused, %s", r.Source, strings.TrimPrefix(reason, store.ErrRefused.Error()+": "))
+		}
+		reason = strings.TrimPrefix(reason, "sync "+r.Source+": ")
+		s := fmt.Sprintf("%s: failed, nothing changed (the last good data is kept): %s", r.Source, reason)
+		if r.Rejected > 0 {
+			s += fmt.Sprintf(" (%d rejected before)", r.Rejected)
+		}
+		return s
+	}
+	s := fmt.Sprintf("%s: %d created, %d changed, %d cancelled, %d unchanged, %d rejected", r.Source, r.Created,
+		r.Changed, r.Cancelled, r.Unchanged, r.Rejected)
+	var notes []string
+	if n := r.Missing - r.Held; n > 0 {
+		notes = append(notes, fmt.Sprintf("%d missing, within grace", n))
+	}
+	if r.Held > 0 {
+		notes = append(notes, fmt.Sprintf("%d missing past grace but kept: a rejected record could be them", r.Held))
+	}
+	if r.Restored > 0 {
+		notes = append(notes, fmt.Sprintf("%d listed again", r.Restored))
+	}
+	if len(notes) > 0 {
+		s += " (" + strings.Join(notes, "; ") + ")"
+	}
+	return s
+}
+
+// Run reads spec's source once and applies it. force overrides the max_change and empty-source refusals. progress,
+// when set, is told the bytes read so far and the total (-1 when unknown) for file sources (csv, eoir_bulk),
+// about every megabyte and at the end. The returned error is the report's Err; Run never panics, and it honours
+// ctx (a cancelled run is a failed run), so it is safe as a scheduled job.
+func (s *Syncer) Run(ctx context.Context, spec SourceSpec, force bool, progress func(done, total int64)) (SyncReport,
+	error) {
+	rep := SyncReport{Source: spec.Name, Started: s.now()}
+	log := s.logger().With("component", "sync", "source", spec.Name)
+	err := s.pass(ctx, spec, force, progress, log, &rep)
+	rep.Ended = s.now()
+	if err != nil {
+		rep.Err = err
+		rep.SyncResult = store.SyncResult{}
+	}
+	run := &store.SyncRun{Source: spec.Name, StartedAt: rep.Started, EndedAt: rep.Ended, Created: rep.Created,
+		Changed: rep.Changed, Cancelled: rep.Cancelled, Unchanged: rep.Unchanged, Rejected: rep.Rejected}
+	if err != nil {
+		run.Error = notify.MaskText(err.Error())
+	}
+	// The run is recorded even when ctx has ended: "cancelled at shutdown" is worth knowing too.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if rerr := s.DB.RecordSyncRun(rctx, run); rerr != nil {
+		// The hearings are committed (or rolled back) already; only the bookkeeping failed, so the report stands.
+		log.Error("record sync run", "err", rerr)
+	}
+	attrs := []any{"created", rep.Created, "changed", rep.Changed, "cancelled", rep.Cancelled,
+		"unchanged", rep.Unchanged, "rejected", rep.Rejected, "missing", rep.Missing,
+		"duration", rep.Ended.Sub(rep.Started).Round(time.Millisecond)}
+	switch {
+	case rep.Refused():
+		log.Warn("sync refused", append(attrs, "err", run.Error)...)
+	case err != nil:
+		log.Error("sync failed", append(attrs, "err", run.Error)...)
+	default:
+		log.Info("sync done", attrs...)
+	}
+	return rep, err
+}
+
+// pass does the work of Run; rep collects the counts.
+func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress func(done, total int64),
+	log *slog.Logger, rep *SyncReport) (err error) {
+	var sy *store.Sync
+	defer func() {
+		if p := recover(); p != nil {
+			if sy != nil {
+				sy.Abort()
+			}
+			log.Error("sync panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("sync %s: internal error: %v", spec.Name, p)
+		}
+	}()
+	if spec.Reader == nil {
+		return fmt.Errorf("sync %s: no reader", spec.Name)
+	}
+	sy, err = s.DB.BeginSync(ctx, store.SyncOptions{Source: spec.Name, Complete: spec.Complete, Grace: spec.Grace,
+		MaxChange: spec.MaxChange, Force: force, Now: rep.Started})
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", spec.Name, err)
+	}
+	reject := func(e source.RecordError) {
+		rep.Rejected++
+		sy.Protect(e.Key, e.ANumber)
+		if rep.Rejected <= maxLoggedRejects {
+			log.Warn("record rejected", "file", notify.MaskText(e.File), "line", e.Line,
+				"reason", notify.MaskText(e.Reason))
+		} else if rep.Rejected == maxLoggedRejects+1 {
+			log.Warn("more records rejected; only the count is kept from here on", "logged", maxLoggedRejects)
+		}
+	}
+	batch := make([]store.HearingRecord, 0, syncBatch)
+	var applyErr error
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		// Apply keeps nothing of the slice, so the batch's memory is reused.
+		err := sy.Apply(batch)
+		batch = batch[:0]
+		if err != nil {
+			applyErr = err
+		}
+		return err
+	}
+	emit := func(r source.Record) error {
+		h, err := hearingRecord(r)
+		if err != nil {
+			reject(source.RecordError{File: spec.Name, Line: r.Line, Key: r.Key, ANumber: r.ANumber,
+				Reason: err.Error()})
+			return nil
+		}
+		batch = append(batch, h)
+		if len(batch) == syncBatch {
+			return flush()
+		}
+		return nil
+	}
+	readErr := withProgress(spec.Reader, progress).Read(ctx, emit, reject)
+	if readErr == nil {
+		readErr = ctx.Err()
+	}
+	switch {
+	case applyErr != nil:
+		sy.Abort()
+		return applyErr
+	case readErr != nil:
+		// A source that is down or cut short proves nothing about what is missing: keep everything as it was.
+		sy.Abort()
+		return fmt.Errorf("sync %s: %w", spec.Name, readErr)
+	}
+	if err := flush(); err != nil {
+		sy.Abort()
+		return err
+	}
+	res, err := sy.Finish()
+	if err != nil {
+		return err
+	}
+	rep.SyncResult = res
+	return nil
+}
+
+// hearingRecord converts a source record for the store, rejecting what the store could not take without failing
+// the whole transaction.
+func hearingRecord(r source.Record) (store.HearingRecord, error) {
+	switch {
+	case r.Key == "":
+		return store.HearingRecord{}, errors.New("no hearing key")
+	case len(r.Key) > maxKeyLen:
+		return store.HearingRecord{}, fmt.Errorf("hearing key longer than %d characters", maxKeyLen)
+	case r.ANumber == "" && r.CaseID == "":
+		return store.HearingRecord{}, errors.New("no a-number or EOIR case id")
+	case len(r.ANumber) > 9:
+		return store.HearingRecord{}, errors.New("a-number longer than 9 digits")
+	case len(r.CaseID) > maxCaseIDLen:
+		return store.HearingRecord{}, fmt.Errorf("case id longer than %d characters", maxCaseIDLen)
+	case len(r.Court) > maxCodeLen || len(r.Location) > maxCodeLen:
+		return store.HearingRecord{}, fmt.Errorf("court or location code longer than %d characters", maxCodeLen)
+	case r.Start.IsZero():
+		return store.HearingRecord{}, errors.New("no start time")
+	}
+	zone := r.Start.Location().String()
+	if zone == "" || zone == "Local" {
+		// time.Local names the machine's zone, not the court's.
+		return store.HearingRecord{}, errors.New("start has no court time zone")
+	}
+	return store.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
+		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
+		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address}, nil
+}
+
+// withProgress returns a reader that reports the bytes it has read, for the file kinds that have a size.
+func withProgress(r source.Reader, progress func(done, total int64)) source.Reader {
+	if progress == nil {
+		return r
+	}
+	switch r := r.(type) {
+	case *source.EOIRBulk:
+		b := *r // the spec's reader may be shared with the next run: leave it as it was
+		b.Progress = progress
+		return &b
+	case *source.CSV:
+		return readerFunc(func(ctx context.Context, emit func(source.Record) error,
+			reject func(source.RecordError)) error {
+			f, err := os.Open(r.Path)
+			if err != nil {
+				return fmt.Errorf("csv: %w", err)
+			}
+			defer f.Close()
+			total := int64(-1)
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				total = fi.Size()
+			}
+			cr := &progressReader{r: f, total: total, report: progress}
+			err = r.Scan(ctx, cr, emit, reject)
+			if err == nil {
+				progress(cr.n, total)
+			}
+			return err
+		})
+	}
+	return r
+}
+
+// readerFunc adapts a function to source.Reader.
+type readerFunc func(ctx context.Context, emit func(source.Record) error, reject func(source.RecordError)) error
+
+func (f readerFunc) Read(ctx context.Context, emit func(source.Record) error, reject func(source.RecordError)) error {
+	return f(ctx, emit, reject)
+}
+
+// progressReader reports the bytes read through it about every progressStep.
+type progressReader struct {
+	r      io.Reader
+	n      int64
+	last   int64
+	total  int64
+	report func(done, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if p.n-p.last >= progressStep {
+		p.last = p.n
+		p.report(p.n, p.total)
+	}
+	return n, err
+}
+
+func (s *Syncer) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Syncer) logger() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
