@@ -224,13 +224,15 @@ func (s *eoirScanner) row(n int) error {
 	rej := func(key, reason string) {
 		s.reject(RecordError{File: s.b.Path, Line: n, Key: key, Reason: reason})
 	}
+	// IDNSCHEDULE is the first column, so even a short or shifted row names its hearing: the reject carries the key
+	// and a complete source then holds back only that hearing's cancellation, not every one.
 	if len(s.fields) < len(s.header) {
-		rej("", fmt.Sprintf("short row: %d fields, want %d", len(s.fields), len(s.header)))
+		rej(string(s.get("IDNSCHEDULE")), fmt.Sprintf("short row: %d fields, want %d", len(s.fields), len(s.header)))
 		return nil
 	}
 	for _, extra := range s.fields[len(s.header):] {
 		if len(bytes.TrimSpace(extra)) > 0 {
-			rej("", fmt.Sprintf("%d fields, want %d (shifted columns)", len(s.fields), len(s.header)))
+			rej(string(s.get("IDNSCHEDULE")), fmt.Sprintf("%d fields, want %d (shifted columns)", len(s.fields), len(s.header)))
 			return nil
 		}
 	}

@@ -94,6 +94,9 @@ func TestEOIRBulkRead(t *testing.T) {
 		if got := res.Rejects[i]; got.Line != w.line || !strings.Contains(got.Reason, w.reason) || got.File != path {
 			t.Errorf("reject %d = %v, want line %d with %q", i, got, w.line, w.reason)
 		}
+		if res.Rejects[i].Key == "" {
+			t.Errorf("reject %d (line %d) names no IDNSCHEDULE: a complete source would hold every cancellation", i, w.line)
+		}
 	}
 	fi, _ := os.Stat(path)
 	if len(progress) == 0 || progress[len(progress)-1] != [2]int64{fi.Size(), fi.Size()} {
