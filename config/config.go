@@ -182,6 +182,7 @@ type Source struct {
 	Rate      float64  `toml:"rate"`       // acis lookups per second
 	Timeout   Duration `toml:"timeout"`    // per request
 	Timezone  string   `toml:"timezone"`   // zone of times whose court is unknown
+	Tolerance Duration `toml:"tolerance"`  // /readyz fails once the source has failed this long; empty: never
 
 	// csv
 	Columns    map[string]string `toml:"columns"`     // field -> header

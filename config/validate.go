@@ -340,6 +340,9 @@ func (v *validator) sources(c *Config) {
 		if s.Timezone != "" {
 			v.zone(key+".timezone", s.Timezone, false)
 		}
+		if s.Tolerance.Raw != "" {
+			v.duration(key+".tolerance", s.Tolerance, true)
+		}
 		switch s.Kind {
 		case "csv", "eoir_bulk":
 			if s.Path == "" {

@@ -2,6 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
 )
 
 // SyncTotal counts the recorded runs of one source with one outcome.
@@ -24,4 +28,17 @@ func (db *DB) SyncTotals(ctx context.Context) ([]SyncTotal, error) {
 			"SUM(cancelled) AS cancel, SUM(unchanged) AS same, SUM(rejected) AS reject").
 		Group("source, (error <> '')").Scan(&out).Error
 	return out, err
+}
+
+// LastSuccess returns when a source last synced without error, or false if it never has.
+func (db *DB) LastSuccess(ctx context.Context, source string) (time.Time, bool, error) {
+	var run SyncRun
+	err := db.gorm.WithContext(ctx).Where("source = ? AND error = ''", source).Order("id DESC").Limit(1).Take(&run).Error
+	if err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return time.Time{}, false, nil
+		}
+		return time.Time{}, false, err
+	}
+	return run.StartedAt, true, nil
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -259,5 +260,39 @@ language = "ht"`, 1)
 	}
 	if want := "warning: templates: language ht: no templates, English will be used"; !strings.Contains(out.String(), want) {
 		t.Errorf("check output lacks %q:\n%s", want, out)
+	}
+}
+
+func TestReadyzFailsWhenASourceFailsBeyondItsTolerance(t *testing.T) {
+	dir := t.TempDir()
+	path := testConfig(t, dir, func(s string) string {
+		return strings.Replace(s, `path = "examples/docket.csv"`, `path = "examples/missing.csv"`, 1)
+	})
+	e, _, _ := testEnv()
+	var now atomic.Int64
+	now.Store(time.Date(2027, 11, 1, 12, 0, 0, 0, time.UTC).UnixNano())
+	e.now = func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	addr := make(chan string, 1)
+	ready := make(chan struct{})
+	e.onListen = func(a string) { addr <- a }
+	e.onReady = func() { close(ready) }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.dispatch(ctx, []string{"run", "--config", path}) }()
+	base := "http://" + <-addr
+	<-ready
+	if got, want := get(t, base+"/readyz"), 200; got != want {
+		t.Errorf("/readyz at start: got %d, want %d", got, want)
+	}
+	now.Add(int64(25 * time.Hour)) // the example's tolerance is 24h
+	if got, want := get(t, base+"/readyz"), 503; got != want {
+		t.Errorf("/readyz after 25h of failures: got %d, want %d", got, want)
+	}
+	if got, want := get(t, base+"/healthz"), 200; got != want {
+		t.Errorf("/healthz: got %d, want %d (the process is alive)", got, want)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -44,6 +44,7 @@ type daemon struct {
 	disp    *scheduler.Dispatcher
 	leader  *store.Leader // nil with SQLite
 	feeds   *feedSource
+	started time.Time // when the daemon started; a source's tolerance counts from here at the earliest
 	metrics *metrics
 	dbReady atomic.Pointer[store.DB]
 	// handlers mounted once the store is open; until then their paths answer 503.
@@ -72,6 +73,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		d.clock = clockwork.NewRealClock()
 	}
 	d.cfg.Store(cfg)
+	d.started = d.now()
 	d.setNotReady("starting")
 	d.metrics = newMetrics(d.dbReady.Load, func() bool { return d.leader.Held() }, d.now, d.log)
 
@@ -449,7 +451,34 @@ func (d *daemon) readyz(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not ready: database unreachable", http.StatusServiceUnavailable)
 		return
 	}
+	if why := d.failingSource(ctx); why != "" {
+		http.Error(w, "not ready: "+why, http.StatusServiceUnavailable)
+		return
+	}
 	fmt.Fprintln(w, "ready")
+}
+
+// failingSource names a source that has failed for longer than its tolerance, counting from the daemon's start
+// when it has not succeeded since.
+func (d *daemon) failingSource(ctx context.Context) string {
+	now := d.now()
+	for _, s := range d.cfg.Load().Sources {
+		if s.Tolerance.D <= 0 {
+			continue
+		}
+		last, ok, err := d.db.LastSuccess(ctx, s.Name)
+		if err != nil {
+			return "database unreachable"
+		}
+		if !ok || last.Before(d.started) {
+			last = d.started
+		}
+		if now.Sub(last) > s.Tolerance.D {
+			return fmt.Sprintf("source %s has not synced since %s (tolerance %s)", s.Name,
+				last.UTC().Format(time.RFC3339), s.Tolerance.Raw)
+		}
+	}
+	return ""
 }
 
 // newLogger builds the daemon's logger from [log].
