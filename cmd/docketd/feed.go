@@ -183,11 +183,7 @@ func cmdFeedGrant(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(f.config)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg, e.now)
+	cfg, db, err := openConfigured(ctx, f.config, e.now)
 	if err != nil {
 		return err
 	}
@@ -219,11 +215,7 @@ func cmdFeedList(ctx context.Context, e *env, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(f.config)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg, e.now)
+	_, db, err := openConfigured(ctx, f.config, e.now)
 	if err != nil {
 		return err
 	}
@@ -274,11 +266,7 @@ func cmdFeedRevoke(ctx context.Context, e *env, args []string) error {
 	if err != nil || id == 0 {
 		return usageErrorf("feed revoke: ID must be a feed number from docketd feed list, got %q", pos[0])
 	}
-	cfg, err := loadConfig(f.config)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg, e.now)
+	_, db, err := openConfigured(ctx, f.config, e.now)
 	if err != nil {
 		return err
 	}

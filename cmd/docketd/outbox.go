@@ -53,11 +53,7 @@ func cmdOutbox(ctx context.Context, e *env, args []string) error {
 	if *state != "" && !contains(outboxStates, *state) {
 		return usageErrorf("outbox: --state must be one of %v, got %q", outboxStates, *state)
 	}
-	cfg, err := loadConfig(f.config)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg, e.now)
+	_, db, err := openConfigured(ctx, f.config, e.now)
 	if err != nil {
 		return err
 	}

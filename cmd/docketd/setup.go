@@ -119,3 +119,16 @@ func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) ([]st
 	}
 	return recs, nil
 }
+
+// openConfigured loads the config at path and opens and migrates its store: the start of most commands.
+func openConfigured(ctx context.Context, path string, now func() time.Time) (*config.Config, *store.DB, error) {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openStore(ctx, cfg, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}

@@ -37,11 +37,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(f.config)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg, f.clock(e))
+	_, db, err := openConfigured(ctx, f.config, f.clock(e))
 	if err != nil {
 		return err
 	}
