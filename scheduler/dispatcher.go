@@ -194,6 +194,19 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed,
 			Error: "no sender for channel " + first.Channel})
 	}
+	if first.Attempts > 1 {
+		// A retry after an unclear failure (a timeout once the provider may have accepted the message): ask the
+		// provider first, so the recipient does not get it twice.
+		if lister, ok := sender.(SentLister); ok {
+			if sent, err := lister.Sent(ctx, first.Address, first.CreatedAt.Add(-time.Minute)); err == nil {
+				if m, ok := matchSent(sent, msg.Text); ok {
+					log.Info("already sent by an earlier attempt", "provider_id", m.SID)
+					return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxSent,
+						ProviderID: m.SID, Body: msg.Text})
+				}
+			}
+		}
+	}
 	if err := d.waitSlot(ctx, first.Channel); err != nil {
 		return d.DB.FinishOutbox(context.WithoutCancel(ctx), ids(live), store.OutboxResult{State: store.OutboxPending})
 	}

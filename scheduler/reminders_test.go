@@ -427,3 +427,27 @@ func TestDispatcherLoopSendsOnTheSecond(t *testing.T) {
 		t.Errorf("sent at %v, want %v (no lateness)", got, want)
 	}
 }
+
+func TestRetryAfterAnUnclearFailureDoesNotSendTwice(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+	timedOut := false
+	f.sms.fail = func(m notify.Message) error {
+		if !timedOut {
+			// The provider accepts the message, but the answer never reaches us.
+			timedOut = true
+			f.sms.sent = append(f.sms.sent, sentAt{f.clock.Now(), m})
+			return &notify.Error{Temporary: true, Err: fmt.Errorf("timeout awaiting response headers")}
+		}
+		return nil
+	}
+	f.runUntil(t, time.Date(2028, 2, 2, 0, 0, 0, 0, chicago))
+	if got := len(f.sms.messages()); got != 1 {
+		t.Fatalf("provider got %d messages, want 1", got)
+	}
+	sent, _ := f.db.OutboxRows(context.Background(), store.OutboxFilter{State: store.OutboxSent})
+	if len(sent) != 1 || sent[0].ProviderID != "SM001" {
+		t.Fatalf("recorded: %+v", sent)
+	}
+}
