@@ -34,8 +34,28 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("plan: %w", err)
 	}
+	aside := map[uint]bool{}
+	if len(rules.Precedence) > 0 {
+		plain := make([]store.Hearing, len(hs))
+		for i, h := range hs {
+			plain[i] = h.Hearing
+		}
+		_, set := store.Prevailing(plain, rules.Precedence)
+		for _, h := range set {
+			aside[h.ID] = true
+		}
+	}
 	var rows []store.Outbox
 	for _, h := range hs {
+		if aside[h.ID] {
+			// Another, more trusted source reports this case on this day: its hearing is the one people hear about.
+			n, err := p.DB.CancelPending(ctx, h.ID, "another source takes precedence for this hearing")
+			if err != nil {
+				return res, fmt.Errorf("plan: %w", err)
+			}
+			res.Cancelled += n
+			continue
+		}
 		scheduled := h.Status == store.StatusScheduled
 		if h.Sequence > 0 || !scheduled {
 			n, err := p.DB.CancelStale(ctx, h.ID, h.Sequence, scheduled)

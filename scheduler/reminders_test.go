@@ -126,16 +126,7 @@ func newFixture(t *testing.T, start time.Time) *fixture {
 // hearings applies hearings as the source "office" at the fixture's now.
 func (f *fixture) hearings(t *testing.T, recs ...store.HearingRecord) {
 	t.Helper()
-	s, err := f.db.BeginSync(context.Background(), store.SyncOptions{Source: "office", Now: f.clock.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Apply(recs); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Finish(); err != nil {
-		t.Fatal(err)
-	}
+	f.hearingsFrom(t, "office", recs...)
 }
 
 func family(start time.Time) []store.HearingRecord {
@@ -449,5 +440,43 @@ func TestRetryAfterAnUnclearFailureDoesNotSendTwice(t *testing.T) {
 	sent, _ := f.db.OutboxRows(context.Background(), store.OutboxFilter{State: store.OutboxSent})
 	if len(sent) != 1 || sent[0].ProviderID != "SM001" {
 		t.Fatalf("recorded: %+v", sent)
+	}
+}
+
+func TestTheFirstSourceDecidesWhenTwoDisagree(t *testing.T) {
+	t0 := time.Date(2028, 1, 20, 12, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	// ACIS says 1:00 PM; later the office's own export says 8:30 AM the same day, and the office comes first.
+	acis := family(time.Date(2028, 2, 8, 13, 0, 0, 0, chicago))[0]
+	f.hearingsFrom(t, "acis", acis)
+	if _, err := f.plan.Plan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.rules.Precedence = []string{"config", "office", "acis"}
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+	f.runUntil(t, time.Date(2028, 2, 8, 0, 0, 0, 0, chicago))
+	msgs := f.sms.messages()
+	if len(msgs) != 3 {
+		t.Fatalf("texts: got %d, want 3 (7, 3 and 1 days, for one hearing)", len(msgs))
+	}
+	for _, m := range msgs {
+		if !strings.Contains(m.msg.Text, "8:30 AM CST") || strings.Contains(m.msg.Text, "1:00 PM") {
+			t.Errorf("text gives the wrong time:\n%s", m.msg.Text)
+		}
+	}
+}
+
+// hearingsFrom applies hearings as the named source.
+func (f *fixture) hearingsFrom(t *testing.T, source string, recs ...store.HearingRecord) {
+	t.Helper()
+	s, err := f.db.BeginSync(context.Background(), store.SyncOptions{Source: source, Now: f.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(recs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Finish(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -85,6 +85,9 @@ type Rules struct {
 	DefaultZone   *time.Location // for people with no zone of their own
 	OrgName       string
 	OrgPhone      string
+	// Precedence lists sources from most to least trusted; when two report one case on one day, only the first
+	// source's hearing gets reminders (see store.Prevailing).
+	Precedence []string
 }
 
 // dueTime computes when a reminder for a hearing at start should reach someone living in loc, or false when there

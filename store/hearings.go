@@ -33,6 +33,10 @@ type HearingFilter struct {
 	ClientID string
 	Attorney string
 	Limit    int
+	// Precedence, when set, lists source names from most to least trusted. Two sources reporting one case on one
+	// court-local day are taken to report one hearing: only the first source's hearing is returned. Sources not
+	// listed come last.
+	Precedence []string
 }
 
 // Hearings returns hearings by start, with their clients, counsel and court.
@@ -67,7 +71,48 @@ func (db *DB) Hearings(ctx context.Context, f HearingFilter) ([]HearingView, err
 	if err := q.Order("start, id").Find(&hs).Error; err != nil {
 		return nil, fmt.Errorf("hearings: %w", err)
 	}
+	if len(f.Precedence) > 0 {
+		hs, _ = Prevailing(hs, f.Precedence)
+	}
 	return db.views(ctx, hs)
+}
+
+// Prevailing keeps, of the hearings several sources report for one case on one court-local day, the one from the
+// source listed first in precedence; it returns the kept hearings in their order and the ones set aside.
+func Prevailing(hs []Hearing, precedence []string) (kept, aside []Hearing) {
+	rank := make(map[string]int, len(precedence))
+	for i, s := range precedence {
+		rank[s] = i
+	}
+	rankOf := func(h Hearing) int {
+		if r, ok := rank[h.Source]; ok {
+			return r
+		}
+		return len(precedence)
+	}
+	day := func(h Hearing) string {
+		loc, err := time.LoadLocation(h.Zone)
+		if err != nil {
+			loc = time.UTC
+		}
+		return fmt.Sprint(h.CaseID, "/", h.Start.In(loc).Format(time.DateOnly))
+	}
+	// A source may list two sessions of one case on one day; only a different source's report is set aside.
+	best := map[string]int{}
+	for _, h := range hs {
+		k := day(h)
+		if r, ok := best[k]; !ok || rankOf(h) < r {
+			best[k] = rankOf(h)
+		}
+	}
+	for _, h := range hs {
+		if rankOf(h) == best[day(h)] {
+			kept = append(kept, h)
+		} else {
+			aside = append(aside, h)
+		}
+	}
+	return kept, aside
 }
 
 // Hearing returns one hearing with its people and court.

@@ -203,3 +203,10 @@ func (db *DB) LastChange(ctx context.Context, h Hearing) ([]HearingChange, error
 	err := db.gorm.WithContext(ctx).Where("hearing_id = ? AND at = ?", h.ID, h.ChangedAt).Order("id").Find(&cs).Error
 	return cs, err
 }
+
+// CancelPending cancels the pending rows of a hearing, saying why.
+func (db *DB) CancelPending(ctx context.Context, hearingID uint, reason string) (int, error) {
+	res := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("hearing_id = ? AND state = ?", hearingID, OutboxPending).
+		Updates(map[string]any{"state": OutboxCancelled, "last_error": reason, "updated_at": db.now()})
+	return int(res.RowsAffected), res.Error
+}

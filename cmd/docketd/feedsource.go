@@ -219,6 +219,7 @@ func (s *feedSource) Calendar(ctx context.Context, f feed.Feed, now time.Time) (
 	filter := sc.filter()
 	// Hearings that ended longer ago than keep_past are not read at all; the rest are sorted out below.
 	filter.From = now.Add(-keepPast - longest)
+	filter.Precedence = precedence(cfg)
 	views, err := s.db.Hearings(ctx, filter)
 	if err != nil {
 		return feed.Calendar{}, fmt.Errorf("feed %s: %w", sc, err)

@@ -20,7 +20,7 @@ func reminderRules(cfg *config.Config) scheduler.Rules {
 	}
 	r := scheduler.Rules{Quiet: scheduler.Quiet{Start: q.Start, End: q.End}, CatchUp: cfg.Reminders.CatchUp.D,
 		NotifyChanges: cfg.Reminders.NotifyChangesEnabled(), DefaultZone: def, OrgName: cfg.Organization.Name,
-		OrgPhone: cfg.Organization.Phone}
+		OrgPhone: cfg.Organization.Phone, Precedence: precedence(cfg)}
 	for _, p := range cfg.Reminders.Policies {
 		pol := scheduler.Policy{Name: p.Name, To: p.To, Channel: p.Channel, Types: p.Types}
 		for _, b := range p.Before {

@@ -132,3 +132,13 @@ func openConfigured(ctx context.Context, path string, now func() time.Time) (*co
 	}
 	return cfg, db, nil
 }
+
+// precedence lists the sources from most to least trusted: the config's own hearings (entered by hand, on purpose),
+// then [[sources]] in file order.
+func precedence(cfg *config.Config) []string {
+	out := []string{"config"}
+	for _, s := range cfg.Sources {
+		out = append(out, s.Name)
+	}
+	return out
+}
