@@ -57,15 +57,11 @@ type SourceSpec struct {
 // Syncer runs one source into the store: the records are streamed in batches into one store transaction, so a
 // failed or refused run changes nothing and the last good data stays. Every run, failed or not, is recorded.
 //
-// Disagreeing sources. SPEC §4 says the order of [[sources]] decides when two sources disagree about one hearing.
-// What is done: each source's hearings are kept under (source, source key), so a source can only ever move or
-// cancel its own hearings; a complete source that stops listing a hearing never touches another source's copy,
-// and the config's own [[hearings]] (source "config", applied first) are never overwritten by a sync. What is not
-// done: the same court date reported by two sources (say the office export and ACIS) is two hearing rows, and the
-// Syncer neither merges them nor lets the earlier source hide the later one. Reminders to one phone for the same
-// court and start are grouped into one message by the planner's household rule, but two sources that disagree on
-// the time both reach feeds and reminders. Resolving that needs a per-case choice by source order at read time
-// (planner and feeds), which the Syncer does not know: SourceSpec carries no rank.
+// Disagreeing sources. Each source's hearings are kept under (source, source key), so a source can only ever move
+// or cancel its own hearings, and a sync never overwrites the config's own [[hearings]]. When two sources report one
+// case on one court-local day, the choice is made where hearings are read (store.Prevailing, given the config's
+// order): the planner, the feeds and `docketd hearings` see only the first source's hearing, and the planner
+// cancels what was pending for the other.
 type Syncer struct {
 	DB *store.DB
 	// Now is the clock; nil means time.Now.
