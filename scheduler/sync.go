@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/language"
+
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
@@ -267,7 +270,26 @@ func hearingRecord(r source.Record) (store.HearingRecord, error) {
 	}
 	return store.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
 		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
-		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address}, nil
+		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Contact: contact(r)}, nil
+}
+
+// contact is the respondent a record names, with the phone in E.164 (a number that does not read as one is left
+// out rather than texted) and the language as a base language code.
+func contact(r source.Record) *store.Contact {
+	if r.ClientName == "" {
+		return nil
+	}
+	c := &store.Contact{Name: r.ClientName, Email: strings.TrimSpace(r.Email), Attorney: strings.TrimSpace(r.Attorney)}
+	if r.Phone != "" {
+		if num, err := phonenumbers.Parse(r.Phone, "US"); err == nil && phonenumbers.IsPossibleNumber(num) {
+			c.Phone = phonenumbers.Format(num, phonenumbers.E164)
+		}
+	}
+	if tag, err := language.Parse(strings.TrimSpace(r.Language)); err == nil {
+		base, _ := tag.Base()
+		c.Language = base.String()
+	}
+	return c
 }
 
 // withProgress returns a reader that reports the bytes it has read, for the file kinds that have a size.

@@ -36,6 +36,17 @@ var migrations = []*gormigrate.Migration{
 			return nil
 		},
 	},
+	{
+		// Clients named by a source's records (a CSV export's phone column) live beside the config's clients.
+		ID: "0002_client_origin",
+		Migrate: func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&Client{}, "Origin") {
+				return nil // created by 0001 on a new database
+			}
+			return tx.Migrator().AddColumn(&Client{}, "Origin")
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&Client{}, "Origin") },
+	},
 }
 
 // SchemaVersion returns the id of the newest migration this binary knows.

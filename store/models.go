@@ -41,6 +41,8 @@ type Client struct {
 	AttorneyID  *string
 	Attorney    *Attorney `gorm:"constraint:OnDelete:SET NULL"`
 	Active      bool      `gorm:"not null;default:true"`
+	// Origin is "config" for a client of the config file, else the source whose records named the client.
+	Origin string `gorm:"not null;default:config;size:64"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

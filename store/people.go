@@ -32,6 +32,7 @@ func (db *DB) ReplacePeople(ctx context.Context, attorneys []Attorney, clients [
 		cliIDs := make([]string, 0, len(clients))
 		for i := range clients {
 			clients[i].Active = true
+			clients[i].Origin = "config"
 			cliIDs = append(cliIDs, clients[i].ID)
 			if clients[i].ANumber != "" {
 				if _, err := ensureCase(tx, clients[i].ANumber, "", ""); err != nil {
@@ -43,12 +44,12 @@ func (db *DB) ReplacePeople(ctx context.Context, attorneys []Attorney, clients [
 			if err := tx.Omit(clause.Associations).Clauses(clause.OnConflict{
 				Columns: []clause.Column{{Name: "id"}},
 				DoUpdates: clause.AssignmentColumns([]string{"name", "a_number", "nationality", "phone", "email",
-					"language", "zone", "attorney_id", "active", "updated_at"}),
+					"language", "zone", "attorney_id", "active", "origin", "updated_at"}),
 			}).Create(&clients).Error; err != nil {
 				return fmt.Errorf("save clients: %w", err)
 			}
 		}
-		return deactivate(tx, &Client{}, cliIDs)
+		return deactivate(tx.Where("origin = ?", "config"), &Client{}, cliIDs)
 	})
 }
 

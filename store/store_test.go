@@ -378,3 +378,46 @@ func TestPrevailingSourceDecidesOneHearing(t *testing.T) {
 		t.Errorf("kept %v, aside %+v; want [2 3 4 5] and hearing 1 set aside", got, aside)
 	}
 }
+
+func TestSourceContactsBecomeClientsUnlessTheConfigHasThem(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		att := "lf"
+		if err := db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}},
+			[]Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", Phone: "+12145550142", AttorneyID: &att}}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Date(2028, 3, 21, 13, 0, 0, 0, denver)
+		nilda := HearingRecord{Key: "EV-1", ANumber: "209555427", Start: start, Zone: "America/Denver", CourtCode: "ELP",
+			Contact: &Contact{Name: "Nilda Quispe Mamani", Phone: "+19155550190", Language: "es", Attorney: "lucía fernández"}}
+		rosa := record("EV-2", "201555101", time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))
+		rosa.Contact = &Contact{Name: "Rosa M. (as the export spells it)", Phone: "+12145550999"}
+		if _, err := runSync(t, db, SyncOptions{Source: "office", Now: t0}, nilda, rosa); err != nil {
+			t.Fatal(err)
+		}
+		cs, _ := db.Clients(ctx)
+		if len(cs) != 2 {
+			t.Fatalf("clients: got %d, want 2 (the config's Rosa and the export's Nilda)", len(cs))
+		}
+		var n Client
+		for _, c := range cs {
+			if c.ANumber == "209555427" {
+				n = c
+			}
+			if c.ANumber == "201555101" && c.Phone != "+12145550142" {
+				t.Errorf("the export overwrote the config's client: %+v", c)
+			}
+		}
+		if n.ID != "office:209555427" || n.Origin != "office" || n.AttorneyID == nil || *n.AttorneyID != att {
+			t.Errorf("client from the export: %+v", n)
+		}
+		// Reloading the config keeps the export's client.
+		if err := db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}},
+			[]Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", AttorneyID: &att}}); err != nil {
+			t.Fatal(err)
+		}
+		if cs, _ := db.Clients(ctx); len(cs) != 2 {
+			t.Errorf("after a config reload: %d active clients, want 2", len(cs))
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // HearingRecord is a hearing as one source reports it, normalised.
@@ -27,6 +28,15 @@ type HearingRecord struct {
 	Judge        string
 	WebEx        string
 	Address      string
+	// Contact, when the source names the respondent (a CSV export's name and phone columns), makes them a client
+	// of the case unless the config already has a client with this A-number.
+	Contact *Contact
+}
+
+// Contact is a respondent as a source names them.
+type Contact struct {
+	Name, Phone, Email, Language string
+	Attorney                     string // an attorney's id or name
 }
 
 // SyncOptions are the rules one sync pass follows.
@@ -117,6 +127,9 @@ func (s *Sync) Apply(recs []HearingRecord) error {
 	}
 	caseIDs, err := s.ensureCases(fresh)
 	if err != nil {
+		return err
+	}
+	if err := s.contacts(recs); err != nil {
 		return err
 	}
 	var creates []Hearing
@@ -527,4 +540,41 @@ func (db *DB) LastSyncRuns(ctx context.Context) ([]SyncRun, error) {
 		Where("id IN (?)", db.gorm.Model(&SyncRun{}).Select("MAX(id)").Group("source")).
 		Order("source").Find(&runs).Error
 	return runs, err
+}
+
+// contacts keeps the clients a source names: one client per source and A-number, updated when the source's details
+// change, never one the config already defines.
+func (s *Sync) contacts(recs []HearingRecord) error {
+	for _, r := range recs {
+		c := r.Contact
+		if c == nil || r.ANumber == "" || c.Name == "" {
+			continue
+		}
+		var n int64
+		if err := s.tx.Model(&Client{}).Where("a_number = ? AND origin = ? AND active = ?", r.ANumber, "config", true).
+			Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		cl := Client{ID: s.opts.Source + ":" + r.ANumber, Name: c.Name, ANumber: r.ANumber, Phone: c.Phone,
+			Email: c.Email, Language: c.Language, Active: true, Origin: s.opts.Source}
+		if c.Attorney != "" {
+			var a Attorney
+			if err := s.tx.Where("active = ? AND (id = ? OR LOWER(name) = LOWER(?))", true, c.Attorney, c.Attorney).
+				Take(&a).Error; err == nil {
+				cl.AttorneyID = &a.ID
+			}
+		}
+		err := s.tx.Omit(clause.Associations).Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"name", "phone", "email", "language", "attorney_id", "active",
+				"updated_at"}),
+		}).Create(&cl).Error
+		if err != nil {
+			return fmt.Errorf("sync %s: client from records: %w", s.opts.Source, err)
+		}
+	}
+	return nil
 }
