@@ -42,9 +42,9 @@ type Client struct {
 	Attorney    *Attorney `gorm:"constraint:OnDelete:SET NULL"`
 	Active      bool      `gorm:"not null;default:true"`
 	// Origin is "config" for a client of the config file, else the source whose records named the client.
-	Origin string `gorm:"not null;default:config;size:64"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	Origin    string `gorm:"not null;default:config;size:64"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Case is one proceeding, known by A-number (office data, ACIS) or by EOIR's case id (the public dump).
