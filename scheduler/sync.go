@@ -55,6 +55,30 @@ type SourceSpec struct {
 	MaxChange float64
 	// Reader produces the source's records.
 	Reader source.Reader
+	// Buffered reads the whole source before the store transaction begins. Set it for slow sources (a lookup
+	// service polled politely, a calendar URL): the transaction holds SQLite's write lock, and the dispatcher and
+	// webhooks must not wait minutes behind a network read. File sources stream, so memory stays flat.
+	Buffered bool
+}
+
+// replay is a Reader over records already read.
+type replay source.Result
+
+func (r *replay) Read(ctx context.Context, emit func(source.Record) error, reject func(source.RecordError)) error {
+	for _, e := range r.Rejects {
+		if reject != nil {
+			reject(e)
+		}
+	}
+	for _, rec := range r.Records {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := emit(rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Syncer runs one source into the store: the records are streamed in batches into one store transaction, so a
@@ -176,6 +200,17 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 	}()
 	if spec.Reader == nil {
 		return fmt.Errorf("sync %s: no reader", spec.Name)
+	}
+	if spec.Buffered {
+		res, err := source.Collect(ctx, spec.Reader)
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			// A source that is down or cut short proves nothing about what is missing: keep everything as it was.
+			return fmt.Errorf("sync %s: %w", spec.Name, err)
+		}
+		spec.Reader = (*replay)(&res)
 	}
 	sy, err = s.DB.BeginSync(ctx, store.SyncOptions{Source: spec.Name, Complete: spec.Complete, Grace: spec.Grace,
 		MaxChange: spec.MaxChange, Force: force, Now: rep.Started})

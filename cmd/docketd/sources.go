@@ -26,7 +26,7 @@ func sourceSpecs(cfg *config.Config, zones source.Zoner, hc *http.Client) ([]sch
 			return nil, fmt.Errorf("%s: sources[%d] (%s): %w", cfg.File, i, sc.Name, err)
 		}
 		specs = append(specs, scheduler.SourceSpec{Name: sc.Name, Complete: sc.Complete, Grace: sc.Grace.D,
-			MaxChange: sc.MaxChange.F, Reader: r})
+			MaxChange: sc.MaxChange.F, Reader: r, Buffered: sc.Kind == "acis" || sc.Kind == "ics"})
 	}
 	return specs, nil
 }
