@@ -35,6 +35,11 @@ const (
 	claimBatch = 50
 	// sendBound is how long one send may take once started, shutdown or not.
 	sendBound = 30 * time.Second
+	// recordFor is how long the outcome of a send is retried against a busy or unreachable store.
+	recordFor = 10 * time.Minute
+	// staleClaim is how long a row may stay "sending" before another dispatcher takes its claimer for dead (a
+	// send takes at most sendBound) and reconciles it.
+	staleClaim = 5 * time.Minute
 )
 
 // Clock is the time source of the dispatcher; clockwork's clocks satisfy it, fake ones in tests.
@@ -84,7 +89,15 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	if err := d.Reconcile(ctx); err != nil {
 		d.Log.Error("reconcile", "component", "dispatcher", "err", err)
 	}
+	lastCheck := d.Clock.Now()
 	for {
+		if now := d.Clock.Now(); now.Sub(lastCheck) >= idleCheck {
+			// Rows another dispatcher claimed and never recorded: it died between the two.
+			lastCheck = now
+			if err := d.reconcile(ctx, now.Add(-staleClaim)); err != nil && ctx.Err() == nil {
+				d.Log.Error("reconcile", "component", "dispatcher", "err", err)
+			}
+		}
 		n, err := d.DispatchDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("dispatch", "component", "dispatcher", "err", err)
@@ -170,7 +183,7 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 		return err
 	}
 	for _, s := range settled {
-		if err := d.DB.FinishOutbox(ctx, []uint{s.row.ID}, s.result); err != nil {
+		if err := d.record(ctx, []uint{s.row.ID}, s.result); err != nil {
 			return err
 		}
 		log.Info("not sent", "outbox_id", s.row.ID, "state", s.result.State, "reason", s.result.Error)
@@ -182,16 +195,16 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 		return err
 	} else if out {
 		log.Info("skipped: recipient opted out")
-		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxSkipped, Error: "opted out"})
+		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxSkipped, Error: "opted out"})
 	}
 	msg, start, err := d.Renderer.Render(ctx, live)
 	if err != nil {
 		log.Error("render", "err", err)
-		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed, Error: "render: " + err.Error()})
+		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed, Error: "render: " + err.Error()})
 	}
 	sender := d.Senders[first.Channel]
 	if sender == nil {
-		return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed,
+		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed,
 			Error: "no sender for channel " + first.Channel})
 	}
 	if first.Attempts > 1 {
@@ -201,14 +214,14 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 			if sent, err := lister.Sent(ctx, first.Address, first.CreatedAt.Add(-time.Minute)); err == nil {
 				if m, ok := matchSent(sent, msg.Text); ok {
 					log.Info("already sent by an earlier attempt", "provider_id", m.SID)
-					return d.DB.FinishOutbox(ctx, ids(live), store.OutboxResult{State: store.OutboxSent,
+					return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxSent,
 						ProviderID: m.SID, Body: msg.Text})
 				}
 			}
 		}
 	}
 	if err := d.waitSlot(ctx, first.Channel); err != nil {
-		return d.DB.FinishOutbox(context.WithoutCancel(ctx), ids(live), store.OutboxResult{State: store.OutboxPending})
+		return d.record(context.WithoutCancel(ctx), ids(live), store.OutboxResult{State: store.OutboxPending})
 	}
 	// A send under way finishes even when the daemon is told to stop, within a bound.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendBound)
@@ -218,7 +231,7 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 	d.observe(first.Channel, sendErr, late)
 	if sendErr == nil {
 		log.Info("sent", "provider_id", id, "late_ms", d.Clock.Now().Sub(first.Due).Milliseconds())
-		return d.DB.FinishOutbox(context.WithoutCancel(ctx), ids(live),
+		return d.record(context.WithoutCancel(ctx), ids(live),
 			store.OutboxResult{State: store.OutboxSent, ProviderID: id, Body: msg.Text})
 	}
 	return d.failed(ctx, log, live, start, sendErr)
@@ -261,22 +274,40 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []store.
 		if err := d.DB.OptOut(ctx, first.Channel, first.Address, "provider "+code, d.Clock.Now()); err != nil {
 			return err
 		}
-		return d.DB.FinishOutbox(ctx, ids(rows), store.OutboxResult{State: store.OutboxSkipped, ErrorCode: code,
+		return d.record(ctx, ids(rows), store.OutboxResult{State: store.OutboxSkipped, ErrorCode: code,
 			Error: "opted out with the provider"})
 	case notify.IsTemporary(sendErr):
 		next := d.Clock.Now().Add(backoff(first.Attempts))
 		if !next.Before(start) {
 			log.Error("giving up: the hearing starts before the next try", "code", code, "err", sendErr)
-			return d.DB.FinishOutbox(ctx, ids(rows), store.OutboxResult{State: store.OutboxFailed, ErrorCode: code,
+			return d.record(ctx, ids(rows), store.OutboxResult{State: store.OutboxFailed, ErrorCode: code,
 				Error: "temporary failures until the hearing: " + sendErr.Error()})
 		}
 		log.Warn("temporary failure, will retry", "code", code, "err", sendErr, "next_attempt", next)
-		return d.DB.FinishOutbox(ctx, ids(rows), store.OutboxResult{State: store.OutboxPending, NextTry: &next,
+		return d.record(ctx, ids(rows), store.OutboxResult{State: store.OutboxPending, NextTry: &next,
 			ErrorCode: code, Error: sendErr.Error()})
 	default:
 		log.Error("failed", "code", code, "err", sendErr)
-		return d.DB.FinishOutbox(ctx, ids(rows), store.OutboxResult{State: store.OutboxFailed, ErrorCode: code,
+		return d.record(ctx, ids(rows), store.OutboxResult{State: store.OutboxFailed, ErrorCode: code,
 			Error: sendErr.Error()})
+	}
+}
+
+// record stores the outcome of claimed rows. A message that went out must be recorded, or the rows would stay
+// "sending" until a reconciliation; so a store that is busy (SQLite locked by a long import) or unreachable for a
+// while is retried, up to recordFor.
+func (d *Dispatcher) record(ctx context.Context, ids []uint, r store.OutboxResult) error {
+	ctx = context.WithoutCancel(ctx)
+	deadline := d.Clock.Now().Add(recordFor)
+	wait := time.Second
+	for {
+		err := d.DB.FinishOutbox(ctx, ids, r)
+		if err == nil || !d.Clock.Now().Before(deadline) {
+			return err
+		}
+		d.Log.Warn("recording an outcome failed; retrying", "component", "dispatcher", "outbox_ids", ids, "err", err)
+		<-d.Clock.After(wait)
+		wait = min(wait*2, 30*time.Second)
 	}
 }
 
@@ -318,9 +349,20 @@ func (d *Dispatcher) waitSlot(ctx context.Context, channel string) error {
 // channel can list what it sent, a message with the same text to the same address since the claim means it went
 // out; otherwise the rows are released to be sent again.
 func (d *Dispatcher) Reconcile(ctx context.Context) error {
-	rows, err := d.DB.Sending(ctx)
+	return d.reconcile(ctx, time.Time{})
+}
+
+// reconcile settles the "sending" rows claimed before cutoff (all of them when cutoff is zero).
+func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
+	all, err := d.DB.Sending(ctx)
 	if err != nil {
 		return err
+	}
+	var rows []store.Outbox
+	for _, r := range all {
+		if cutoff.IsZero() || (r.ClaimedAt != nil && r.ClaimedAt.Before(cutoff)) {
+			rows = append(rows, r)
+		}
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	for _, group := range groups(rows) {
@@ -337,7 +379,7 @@ func (d *Dispatcher) Reconcile(ctx context.Context) error {
 			if rerr == nil {
 				if m, ok := matchSent(sent, msg.Text); ok {
 					log.Info("reconciled: the provider sent it before the stop", "provider_id", m.SID)
-					if err := d.DB.FinishOutbox(ctx, ids(group), store.OutboxResult{State: store.OutboxSent,
+					if err := d.record(ctx, ids(group), store.OutboxResult{State: store.OutboxSent,
 						ProviderID: m.SID, Body: msg.Text}); err != nil {
 						return err
 					}
@@ -346,7 +388,7 @@ func (d *Dispatcher) Reconcile(ctx context.Context) error {
 			}
 		}
 		log.Info("reconciled: not sent before the stop; sending again")
-		if err := d.DB.FinishOutbox(ctx, ids(group), store.OutboxResult{State: store.OutboxPending}); err != nil {
+		if err := d.record(ctx, ids(group), store.OutboxResult{State: store.OutboxPending}); err != nil {
 			return err
 		}
 	}

@@ -480,3 +480,33 @@ func (f *fixture) hearingsFrom(t *testing.T, source string, recs ...store.Hearin
 		t.Fatal(err)
 	}
 }
+
+func TestRowsOfADeadDispatcherAreReconciledByAnother(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+	ctx := context.Background()
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Another replica claims the row and dies before sending.
+	if rows, err := f.db.ClaimDue(ctx, f.clock.Now(), 10); err != nil || len(rows) != 1 {
+		t.Fatalf("claim: %d rows, %v", len(rows), err)
+	}
+	if err := f.disp.reconcile(ctx, f.clock.Now().Add(-staleClaim)); err != nil {
+		t.Fatal(err)
+	}
+	if sending, _ := f.db.Sending(ctx); len(sending) != 1 {
+		t.Fatalf("a fresh claim was taken from its dispatcher: %d rows left sending, want 1", len(sending))
+	}
+	f.clock.Advance(staleClaim + time.Minute)
+	if err := f.disp.reconcile(ctx, f.clock.Now().Add(-staleClaim)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.disp.DispatchDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(f.sms.messages()); got != 1 {
+		t.Errorf("sent %d times, want once", got)
+	}
+}
