@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
 )
@@ -340,10 +341,11 @@ func (d *daemon) reload(ctx context.Context) error {
 		var errs config.Errors
 		if errors.As(err, &errs) {
 			for _, p := range errs {
-				d.log.Error("config not reloaded", "component", "config", "problem", p.String())
+				// A problem quotes the value at fault, which may be someone's phone or email.
+				d.log.Error("config not reloaded", "component", "config", "problem", notify.MaskText(p.String()))
 			}
 		} else {
-			d.log.Error("config not reloaded", "component", "config", "err", err)
+			d.log.Error("config not reloaded", "component", "config", "err", notify.MaskText(err.Error()))
 		}
 		d.log.Warn("keeping the running config", "component", "config", "problems", len(errs))
 		return err
@@ -360,7 +362,7 @@ func (d *daemon) reload(ctx context.Context) error {
 		}
 	}
 	if _, err := applyConfig(ctx, d.db, cfg, d.now(), d.log); err != nil {
-		d.log.Error("config not applied", "component", "config", "err", err)
+		d.log.Error("config not applied", "component", "config", "err", notify.MaskText(err.Error()))
 		return err
 	}
 	d.cfg.Store(cfg)
