@@ -178,7 +178,7 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 	first := group[0]
 	log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "kind", first.Kind, "channel", first.Channel,
 		"to", notify.Contact(first.Address))
-	live, settled, err := d.Renderer.live(ctx, group, now)
+	live, settled, views, err := d.Renderer.live(ctx, group, now)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 		log.Info("skipped: recipient opted out")
 		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxSkipped, Error: "opted out"})
 	}
-	msg, start, err := d.Renderer.Render(ctx, live)
+	msg, start, err := d.Renderer.render(ctx, live, views)
 	if err != nil {
 		log.Error("render", "err", err)
 		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed, Error: "render: " + err.Error()})
@@ -418,14 +418,14 @@ func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]notify.Messa
 	}
 	var out []notify.Message
 	for _, group := range groups(due) {
-		live, _, err := d.Renderer.live(ctx, group, now)
+		live, _, views, err := d.Renderer.live(ctx, group, now)
 		if err != nil {
 			return nil, err
 		}
 		if len(live) == 0 {
 			continue
 		}
-		msg, _, err := d.Renderer.Render(ctx, live)
+		msg, _, err := d.Renderer.render(ctx, live, views)
 		if err != nil {
 			return nil, err
 		}

@@ -28,17 +28,18 @@ type settled struct {
 
 // live separates the rows still worth sending from those a change has made moot: a reminder for a hearing that
 // moved since it was planned, or for one no longer scheduled, or any message once the hearing has started.
-func (r *Renderer) live(ctx context.Context, rows []store.Outbox, now time.Time) ([]store.Outbox, []settled, error) {
+func (r *Renderer) live(ctx context.Context, rows []store.Outbox, now time.Time) ([]store.Outbox, []settled, hearings, error) {
 	var live []store.Outbox
 	var dead []settled
+	views := hearings{}
 	for _, row := range rows {
-		h, err := r.DB.Hearing(ctx, row.HearingID)
+		h, err := views.get(ctx, r.DB, row.HearingID)
 		if errors.Is(err, store.ErrNotFound) {
 			dead = append(dead, settled{row, store.OutboxResult{State: store.OutboxCancelled, Error: "hearing deleted"}})
 			continue
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		switch {
 		case !now.Before(h.Start):
@@ -54,11 +55,30 @@ func (r *Renderer) live(ctx context.Context, rows []store.Outbox, now time.Time)
 			live = append(live, row)
 		}
 	}
-	return live, dead, nil
+	return live, dead, views, nil
+}
+
+// hearings caches the hearings of one group: a household's rows name the same few hearings, and live and render
+// both need them.
+type hearings map[uint]store.HearingView
+
+func (hs hearings) get(ctx context.Context, db *store.DB, id uint) (store.HearingView, error) {
+	if h, ok := hs[id]; ok {
+		return h, nil
+	}
+	h, err := db.Hearing(ctx, id)
+	if err == nil {
+		hs[id] = h
+	}
+	return h, err
 }
 
 // Render builds the message for a group of rows to one address, and returns the earliest hearing start among them.
 func (r *Renderer) Render(ctx context.Context, rows []store.Outbox) (notify.Message, time.Time, error) {
+	return r.render(ctx, rows, hearings{})
+}
+
+func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearings) (notify.Message, time.Time, error) {
 	if len(rows) == 0 {
 		return notify.Message{}, time.Time{}, errors.New("nothing to render")
 	}
@@ -71,7 +91,7 @@ func (r *Renderer) Render(ctx context.Context, rows []store.Outbox) (notify.Mess
 	var views []store.HearingView
 	seenPerson := map[string]bool{}
 	for _, row := range rows {
-		h, err := r.DB.Hearing(ctx, row.HearingID)
+		h, err := cache.get(ctx, r.DB, row.HearingID)
 		if err != nil {
 			return notify.Message{}, time.Time{}, err
 		}

@@ -22,7 +22,7 @@ func (db *DB) ReplacePeople(ctx context.Context, attorneys []Attorney, clients [
 				Columns: []clause.Column{{Name: "id"}},
 				DoUpdates: clause.AssignmentColumns([]string{"name", "email", "phone", "language", "zone",
 					"organization", "active", "updated_at"}),
-			}).Create(&attorneys).Error; err != nil {
+			}).CreateInBatches(&attorneys, 500).Error; err != nil {
 				return fmt.Errorf("save attorneys: %w", err)
 			}
 		}
@@ -45,7 +45,7 @@ func (db *DB) ReplacePeople(ctx context.Context, attorneys []Attorney, clients [
 				Columns: []clause.Column{{Name: "id"}},
 				DoUpdates: clause.AssignmentColumns([]string{"name", "a_number", "nationality", "phone", "email",
 					"language", "zone", "attorney_id", "active", "origin", "updated_at"}),
-			}).Create(&clients).Error; err != nil {
+			}).CreateInBatches(&clients, 500).Error; err != nil {
 				return fmt.Errorf("save clients: %w", err)
 			}
 		}

@@ -277,7 +277,12 @@ func (d *daemon) plan(ctx context.Context) error {
 // greet tells a newcomer what the daemon holds and where to look next.
 func (d *daemon) greet(ctx context.Context) {
 	now := d.now()
-	hs, err := d.db.Hearings(ctx, store.HearingFilter{From: now, Status: []string{store.StatusScheduled}})
+	counts, err := d.db.Counts(ctx, now)
+	if err != nil {
+		d.log.Warn("count hearings", "component", "daemon", "err", err)
+		return
+	}
+	hs, err := d.db.Hearings(ctx, store.HearingFilter{From: now, Status: []string{store.StatusScheduled}, Limit: 1})
 	if err != nil {
 		d.log.Warn("list hearings", "component", "daemon", "err", err)
 		return
@@ -287,7 +292,7 @@ func (d *daemon) greet(ctx context.Context) {
 		return
 	}
 	next := hs[0]
-	d.log.Info("upcoming hearings", "component", "daemon", "count", len(hs),
+	d.log.Info("upcoming hearings", "component", "daemon", "count", counts.Hearings[store.StatusScheduled],
 		"next", next.Local().Format("Mon Jan 2 2006 3:04 PM MST"), "next_court", next.CourtCode,
 		"list_with", "docketd hearings --config "+d.path)
 }
