@@ -24,16 +24,53 @@ type PlanResult struct {
 	Cancelled int // pending rows made stale by a change
 }
 
-// Plan plans every reminder and change notice due from now on.
+// dayBoundary is the hour (UTC) at which planning pages are cut: 10:00 UTC is between the evening and the morning
+// court sessions of every US immigration court, from Saipan to Puerto Rico, so one court-local day of hearings
+// never straddles two pages (store.Prevailing compares hearings of one day).
+const dayBoundary = 10 * time.Hour
+
+// Plan plans every reminder and change notice due from now on. It reads hearings one court day at a time, so
+// memory stays flat however many hearings are upcoming, and only hearings of cases with a client.
 func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	var res PlanResult
 	now := p.Now()
 	rules := p.Rules()
-	hs, err := p.DB.Hearings(ctx, store.HearingFilter{From: now,
-		Status: []string{store.StatusScheduled, store.StatusCancelled}})
-	if err != nil {
-		return res, fmt.Errorf("plan: %w", err)
+	filter := store.HearingFilter{Status: []string{store.StatusScheduled, store.StatusCancelled}, WithPeople: true}
+	for cursor := now; ; {
+		filter.From, filter.To, filter.Limit = cursor, time.Time{}, 1
+		next, err := p.DB.Hearings(ctx, filter)
+		if err != nil {
+			return res, fmt.Errorf("plan: %w", err)
+		}
+		if len(next) == 0 {
+			break
+		}
+		day := next[0].Start.UTC().Truncate(24 * time.Hour).Add(dayBoundary)
+		if day.After(next[0].Start) {
+			day = day.Add(-24 * time.Hour)
+		}
+		filter.To, filter.Limit = day.Add(24*time.Hour), 0
+		hs, err := p.DB.Hearings(ctx, filter)
+		if err != nil {
+			return res, fmt.Errorf("plan: %w", err)
+		}
+		page, err := p.planPage(ctx, hs, rules, now)
+		res.Planned += page.Planned
+		res.Cancelled += page.Cancelled
+		if err != nil {
+			return res, err
+		}
+		cursor = filter.To
 	}
+	if res.Planned > 0 || res.Cancelled > 0 {
+		p.Log.Info("planned", "component", "planner", "new", res.Planned, "cancelled", res.Cancelled)
+	}
+	return res, nil
+}
+
+// planPage plans the hearings of one court day.
+func (p *Planner) planPage(ctx context.Context, hs []store.HearingView, rules Rules, now time.Time) (PlanResult, error) {
+	var res PlanResult
 	aside := map[uint]bool{}
 	if len(rules.Precedence) > 0 {
 		plain := make([]store.Hearing, len(hs))
@@ -75,14 +112,9 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 			rows = append(rows, notices...)
 		}
 	}
+	var err error
 	res.Planned, err = p.DB.PlanOutbox(ctx, rows)
-	if err != nil {
-		return res, err
-	}
-	if res.Planned > 0 || res.Cancelled > 0 {
-		p.Log.Info("planned", "component", "planner", "new", res.Planned, "cancelled", res.Cancelled)
-	}
-	return res, nil
+	return res, err
 }
 
 // recipient is someone a hearing concerns, on one channel.

@@ -33,6 +33,8 @@ type HearingFilter struct {
 	ClientID string
 	Attorney string
 	Limit    int
+	// WithPeople keeps only hearings of cases that have an active client (whom reminders could reach).
+	WithPeople bool
 	// Precedence, when set, lists source names from most to least trusted. Two sources reporting one case on one
 	// court-local day are taken to report one hearing: only the first source's hearing is returned. Sources not
 	// listed come last.
@@ -63,6 +65,10 @@ func (db *DB) Hearings(ctx context.Context, f HearingFilter) ([]HearingView, err
 			sub = sub.Where("attorney_id = ?", f.Attorney)
 		}
 		q = q.Where("case_id IN (?)", db.gorm.Model(&Case{}).Select("id").Where("a_number IN (?)", sub))
+	}
+	if f.WithPeople {
+		withClients := db.gorm.Model(&Client{}).Select("a_number").Where("active = ? AND a_number <> ''", true)
+		q = q.Where("case_id IN (?)", db.gorm.Model(&Case{}).Select("id").Where("a_number IN (?)", withClients))
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
