@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/store"
+)
+
+// Credentials of the fake Twilio account.
+const (
+	fakeAccountSID = "AC00000000000000000000000000000000"
+	fakeAuthToken  = "0123456789abcdef0123456789abcdef"
+	fakeFrom       = "+12145550100"
+)
+
+// fakeTwilio is a local Twilio Messages API with no rate limit: it answers POST Messages.json as Twilio does (201
+// with the message resource) and remembers when each request arrived, for the lateness figure.
+type fakeTwilio struct {
+	mu      sync.Mutex
+	posts   []url.Values
+	arrived map[string][]time.Time // by To
+	server  *httptest.Server
+}
+
+func newFakeTwilio() *fakeTwilio {
+	f := &fakeTwilio{arrived: map[string][]time.Time{}}
+	f.server = httptest.NewServer(http.HandlerFunc(f.serve))
+	return f
+}
+
+func (f *fakeTwilio) Close() { f.server.Close() }
+
+func (f *fakeTwilio) messagesPath() string {
+	return "/2010-04-01/Accounts/" + fakeAccountSID + "/Messages.json"
+}
+
+func twilioError(w http.ResponseWriter, status, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"code": %d, "message": %q, "more_info": "https://www.twilio.com/docs/errors/%d", "status": %d}`,
+		code, msg, code, status)
+}
+
+func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
+	at := time.Now()
+	user, pass, ok := r.BasicAuth()
+	switch {
+	case !ok || user != fakeAccountSID || pass != fakeAuthToken:
+		twilioError(w, http.StatusUnauthorized, 20003, "Authenticate")
+		return
+	case r.URL.Path != f.messagesPath():
+		twilioError(w, http.StatusNotFound, 20404, "The requested resource was not found")
+		return
+	case r.Method == http.MethodGet:
+		// Reconciliation asks what was sent; nothing is ever left in "sending" here.
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"messages": [], "next_page_uri": null, "page": 0, "page_size": 50, "uri": %q}`, r.URL.Path)
+		return
+	case r.Method != http.MethodPost:
+		twilioError(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		twilioError(w, http.StatusBadRequest, 20001, err.Error())
+		return
+	}
+	to := r.PostForm.Get("To")
+	f.mu.Lock()
+	f.posts = append(f.posts, r.PostForm)
+	f.arrived[to] = append(f.arrived[to], at)
+	sid := fmt.Sprintf("SM%032d", len(f.posts))
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	json.NewEncoder(w).Encode(map[string]any{ //nolint:errcheck // the client went away
+		"account_sid": fakeAccountSID, "api_version": "2010-04-01", "body": r.PostForm.Get("Body"),
+		"date_created": at.UTC().Format(time.RFC1123Z), "date_sent": nil, "date_updated": at.UTC().Format(time.RFC1123Z),
+		"direction": "outbound-api", "error_code": nil, "error_message": nil, "from": r.PostForm.Get("From"),
+		"messaging_service_sid": nil, "num_media": "0", "num_segments": "1", "price": nil, "price_unit": "USD",
+		"sid": sid, "status": "queued", "to": to,
+		"uri": "/2010-04-01/Accounts/" + fakeAccountSID + "/Messages/" + sid + ".json",
+	})
+}
+
+// sent returns how many requests arrived and a copy of their forms.
+func (f *fakeTwilio) sent() (int, []url.Values) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.posts), slices.Clone(f.posts)
+}
+
+// dispatcher returns a dispatcher sending SMS through notify.Twilio to the fake, with no rate limit.
+func (f *fakeTwilio) dispatcher(db *store.DB) (*scheduler.Dispatcher, error) {
+	tw, err := notify.NewTwilio(notify.TwilioConfig{AccountSID: fakeAccountSID, AuthToken: fakeAuthToken,
+		From: fakeFrom, APIURL: f.server.URL})
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := notify.LoadTemplates("")
+	if err != nil {
+		return nil, err
+	}
+	return &scheduler.Dispatcher{DB: db, Senders: map[string]scheduler.Sender{"sms": tw},
+		Renderer: &scheduler.Renderer{DB: db, Templates: tpl, Rules: benchRules},
+		Clock:    clockwork.NewRealClock(), Log: discardLog()}, nil
+}
+
+// seedOutbox writes a store at path with n hearings of n clients and one reminder per hearing, the i-th due at
+// due(i): each to its own phone, so each is its own message.
+func seedOutbox(ctx context.Context, path string, n int, now time.Time, due func(i int) time.Time) (*store.DB, error) {
+	if err := seedHearings(ctx, path, n, n, now); err != nil {
+		return nil, err
+	}
+	db, err := store.Open("sqlite:" + path)
+	if err != nil {
+		return nil, err
+	}
+	hs, err := db.Hearings(ctx, store.HearingFilter{})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	rows := make([]store.Outbox, 0, len(hs))
+	for i, h := range hs {
+		if len(h.Clients) == 0 {
+			db.Close()
+			return nil, fmt.Errorf("hearing %d has no client", h.ID)
+		}
+		c := h.Clients[0]
+		rows = append(rows, store.Outbox{HearingID: h.ID, Recipient: "client", RecipientID: c.ID, Channel: "sms",
+			Address: c.Phone, Kind: store.KindReminder, Policy: "client-text", Offset: "1d", Due: due(i).UTC(),
+			State: store.OutboxPending, DedupeKey: fmt.Sprintf("bench/%d", h.ID),
+			GroupKey: fmt.Sprintf("bench/%s/%d", c.Phone, h.ID)})
+	}
+	if _, err := db.PlanOutbox(ctx, rows); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// runDispatch measures the dispatcher sending o.Messages due reminders through notify.Twilio to the fake, against
+// a bare http.Client posting the same forms to the same fake, one after another as the dispatcher does.
+func runDispatch(ctx context.Context, o *options) (metrics, error) {
+	now := time.Now()
+	db, err := seedOutbox(ctx, scratch(o, "dispatch.db"), o.Messages, now,
+		func(int) time.Time { return now.Add(-time.Second) })
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	defer db.Close()
+	fake := newFakeTwilio()
+	defer fake.Close()
+	d, err := fake.dispatcher(db)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	settled, err := d.DispatchDue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(start).Seconds()
+	n, forms := fake.sent()
+	if n != o.Messages || settled != o.Messages {
+		return nil, fmt.Errorf("dispatcher settled %d rows and sent %d messages, want %d%s", settled, n, o.Messages,
+			firstUnsent(ctx, db))
+	}
+	m := metrics{"rate": float64(n) / elapsed}
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	target := fake.server.URL + fake.messagesPath()
+	start = time.Now()
+	for _, form := range forms {
+		if err := postForm(ctx, client, target, form); err != nil {
+			return nil, err
+		}
+	}
+	m["raw_rate"] = float64(len(forms)) / time.Since(start).Seconds()
+	return m, nil
+}
+
+// postForm is what a hand-written SMS client does: one authenticated form POST, the answer read and checked.
+func postForm(ctx context.Context, c *http.Client, target string, form url.Values) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(fakeAccountSID, fakeAuthToken)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var msg struct{ Sid string }
+	if err := json.NewDecoder(resp.Body).Decode(&msg); err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body) //nolint:errcheck // draining for keep-alive
+	if resp.StatusCode != http.StatusCreated || msg.Sid == "" {
+		return fmt.Errorf("post: %s", resp.Status)
+	}
+	return nil
+}
+
+// latenessLead is how long after the dispatcher starts the first reminder falls due, so that start-up is not
+// counted as lateness.
+const latenessLead = 2 * time.Second
+
+// runLateness runs the dispatcher in real time with o.Reminders reminders due at distinct, evenly spread times over
+// o.Window, and measures how late each request reached the fake provider after its due time.
+func runLateness(ctx context.Context, o *options) (metrics, error) {
+	now := time.Now()
+	first := now.Add(latenessLead)
+	due := func(i int) time.Time { return first.Add(o.Window * time.Duration(i) / time.Duration(o.Reminders)) }
+	db, err := seedOutbox(ctx, scratch(o, "lateness.db"), o.Reminders, now, due)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	defer db.Close()
+	rows, err := db.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxPending})
+	if err != nil {
+		return nil, err
+	}
+	dueByPhone := map[string]time.Time{}
+	for _, r := range rows {
+		dueByPhone[r.Address] = r.Due
+	}
+	fake := newFakeTwilio()
+	defer fake.Close()
+	d, err := fake.dispatcher(db)
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(rctx) }()
+	deadline := time.Now().Add(latenessLead + o.Window + 30*time.Second)
+	for {
+		if n, _ := fake.sent(); n >= o.Reminders || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			cancel()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// A little longer, to catch a duplicate sent just after the last one.
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	var late []float64
+	dups := 0
+	for to, times := range fake.arrived {
+		d, ok := dueByPhone[to]
+		if !ok {
+			return nil, fmt.Errorf("the fake got a message to a number no reminder was for")
+		}
+		late = append(late, times[0].Sub(d).Seconds())
+		dups += len(times) - 1
+	}
+	if len(late) == 0 {
+		return nil, errors.New("no reminder was sent")
+	}
+	slices.Sort(late)
+	return metrics{"p99": percentile(late, 0.99), "p50": percentile(late, 0.50), "max": late[len(late)-1],
+		"sent": float64(len(late)), "duplicates": float64(dups)}, nil
+}
+
+// percentile of sorted values, nearest rank.
+func percentile(sorted []float64, p float64) float64 {
+	i := int(p*float64(len(sorted))+0.5) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// firstUnsent describes a row that did not go out, for the error that says the dispatcher sent too little.
+func firstUnsent(ctx context.Context, db *store.DB) string {
+	rows, err := db.OutboxRows(ctx, store.OutboxFilter{})
+	if err != nil {
+		return ": " + err.Error()
+	}
+	for _, r := range rows {
+		if r.State != store.OutboxSent {
+			return fmt.Sprintf(": row %d is %s (%s %s)", r.ID, r.State, r.ErrorCode, r.LastError)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/source"
+	"github.com/docketd/docketd/store"
+)
+
+// importSource is the name the imported hearings are kept under.
+const importSource = "eoir"
+
+// hearingColumns are the columns of the hearings table a sync writes on creation, in the order hearingValues
+// gives them.
+var hearingColumns = []string{"case_id", "source", "source_key", "start", "zone", "court_code", "location_code",
+	"type", "type_code", "medium", "medium_code", "judge", "web_ex", "address", "status", "sequence", "first_seen",
+	"last_seen", "missing_since", "changed_at", "created_at", "updated_at"}
+
+// importBatch is the rows per INSERT of the raw baseline, the batch size the store uses for creates.
+const importBatch = 500
+
+// runImport measures scheduler.Syncer importing the tbl_schedule file into a fresh SQLite store (the first run),
+// then running it again over the unchanged file, which must write nothing.
+func runImport(ctx context.Context, o *options) (metrics, error) {
+	file, err := scheduleFile(o, o.Rows)
+	if err != nil {
+		return nil, err
+	}
+	path := scratch(o, "import.db")
+	db, err := openStore(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	spec, err := eoirSpec(ctx, db, file)
+	if err != nil {
+		return nil, err
+	}
+	syncer := &scheduler.Syncer{DB: db}
+	start := time.Now()
+	rep, err := syncer.Run(ctx, spec, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	m := metrics{"seconds": time.Since(start).Seconds(), "hearings": float64(rep.Created),
+		"rejected": float64(rep.Rejected)}
+	if hwm, err := procStatus(os.Getpid(), "VmHWM"); err == nil {
+		m["import_peak_rss"] = float64(hwm)
+	}
+
+	mark := time.Now()
+	start = time.Now()
+	rep, err = syncer.Run(ctx, spec, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("re-sync: %w", err)
+	}
+	m["resync_seconds"] = time.Since(start).Seconds()
+	m["resync_unchanged"] = float64(rep.Unchanged)
+	written, err := rowsWrittenSince(ctx, path, mark)
+	if err != nil {
+		return nil, err
+	}
+	m["resync_written"] = float64(written)
+	return m, nil
+}
+
+// eoirSpec is the source as docketd runs an EOIR dump: complete, with its grace period and refusal threshold.
+func eoirSpec(ctx context.Context, db *store.DB, file string) (scheduler.SourceSpec, error) {
+	zones, err := db.Zones(ctx)
+	if err != nil {
+		return scheduler.SourceSpec{}, err
+	}
+	return scheduler.SourceSpec{Name: importSource, Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
+		Reader: &source.EOIRBulk{Path: file, Zoner: zones}}, nil
+}
+
+// rowsWrittenSince counts hearings, cases and change-log entries written at or after mark, by the timestamps the
+// store sets on every write.
+func rowsWrittenSince(ctx context.Context, path string, mark time.Time) (int64, error) {
+	raw, err := openRaw(path)
+	if err != nil {
+		return 0, err
+	}
+	defer raw.Close()
+	var n int64
+	for _, q := range []string{
+		"SELECT COUNT(*) FROM hearings WHERE updated_at >= ? OR last_seen >= ?",
+		"SELECT COUNT(*) FROM cases WHERE created_at >= ? OR created_at >= ?",
+		"SELECT COUNT(*) FROM hearing_changes WHERE at >= ? OR at >= ?",
+	} {
+		var k int64
+		if err := raw.QueryRowContext(ctx, q, mark.UTC(), mark.UTC()).Scan(&k); err != nil {
+			return 0, fmt.Errorf("count writes: %w", err)
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// runImportRaw is the limit for runImport: the same file read by the same reader, its cases and hearings written
+// with hand-written multi-row INSERTs through database/sql on the same driver and pragmas, in one transaction, with
+// no lookups (the database is empty and case ids are kept in a map).
+func runImportRaw(ctx context.Context, o *options) (metrics, error) {
+	file, err := scheduleFile(o, o.Rows)
+	if err != nil {
+		return nil, err
+	}
+	path := scratch(o, "import-raw.db")
+	db, err := openStore(ctx, path) // the schema, and the court zones the reader needs
+	if err != nil {
+		return nil, err
+	}
+	spec, err := eoirSpec(ctx, db, file)
+	db.Close()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := openRaw(path)
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Close()
+
+	start := time.Now()
+	n, err := rawImport(ctx, raw, spec.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("raw import: %w", err)
+	}
+	m := metrics{"seconds": time.Since(start).Seconds(), "hearings": float64(n)}
+	if hwm, err := procStatus(os.Getpid(), "VmHWM"); err == nil {
+		m["peak_rss"] = float64(hwm)
+	}
+	return m, nil
+}
+
+func rawImport(ctx context.Context, raw *sql.DB, r source.Reader) (int64, error) {
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	cases := newBatchInsert(tx, "cases", []string{"id", "eoir_case_id", "court_code", "created_at"}, "", importBatch)
+	defer cases.Close()
+	hearings := newBatchInsert(tx, "hearings", hearingColumns, "", importBatch)
+	defer hearings.Close()
+	hearings.Before = cases.Flush // hearings refer to their cases
+	caseIDs := map[string]int64{}
+	now := time.Now().UTC()
+	err = r.Read(ctx, func(rec source.Record) error {
+		id, ok := caseIDs[rec.CaseID]
+		if !ok {
+			id = int64(len(caseIDs) + 1)
+			caseIDs[rec.CaseID] = id
+			if err := cases.Add(ctx, id, rec.CaseID, rec.Court, now); err != nil {
+				return err
+			}
+		}
+		return hearings.Add(ctx, id, importSource, rec.Key, rec.Start.UTC(), rec.Start.Location().String(),
+			rec.Court, rec.Location, rec.Type, rec.TypeCode, rec.Medium, rec.MediumCode, rec.Judge, rec.WebEx,
+			rec.Address, store.StatusScheduled, 0, now, now, nil, now, now, now)
+	}, nil)
+	if err != nil {
+		return 0, err
+	}
+	if err := hearings.Flush(ctx); err != nil {
+		return 0, err
+	}
+	return hearings.Rows, tx.Commit()
+}
