@@ -212,7 +212,9 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 		// provider first, so the recipient does not get it twice.
 		if lister, ok := sender.(SentLister); ok {
 			if sent, err := lister.Sent(ctx, first.Address, first.CreatedAt.Add(-time.Minute)); err == nil {
-				if m, ok := matchSent(sent, msg.Text); ok {
+				if m, ok, err := d.matchSent(ctx, sent, msg.Text); err != nil {
+					return err
+				} else if ok {
 					log.Info("already sent by an earlier attempt", "provider_id", m.SID)
 					return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxSent,
 						ProviderID: m.SID, Body: msg.Text})
@@ -377,7 +379,11 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 				continue
 			}
 			if rerr == nil {
-				if m, ok := matchSent(sent, msg.Text); ok {
+				m, ok, err := d.matchSent(ctx, sent, msg.Text)
+				if err != nil {
+					return err
+				}
+				if ok {
 					log.Info("reconciled: the provider sent it before the stop", "provider_id", m.SID)
 					if err := d.record(ctx, ids(group), store.OutboxResult{State: store.OutboxSent,
 						ProviderID: m.SID, Body: msg.Text}); err != nil {
@@ -395,41 +401,24 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 	return nil
 }
 
-func matchSent(sent []notify.SentMessage, body string) (notify.SentMessage, bool) {
+// matchSent finds, among the messages the provider lists, one with this text that no outbox row has claimed yet.
+// Two reminders of one hearing read the same, so the text alone would take the 7-day reminder's message for the
+// 3-day one's.
+func (d *Dispatcher) matchSent(ctx context.Context, sent []notify.SentMessage, body string) (notify.SentMessage, bool, error) {
+	var sids []string
 	for _, m := range sent {
 		if m.Body == body {
-			return m, true
+			sids = append(sids, m.SID)
 		}
 	}
-	return notify.SentMessage{}, false
-}
-
-// Preview renders the messages due at now without claiming or sending anything (remind --dry-run).
-func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]notify.Message, error) {
-	rows, err := d.DB.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxPending})
+	known, err := d.DB.KnownProviderIDs(ctx, sids)
 	if err != nil {
-		return nil, err
+		return notify.SentMessage{}, false, err
 	}
-	var due []store.Outbox
-	for _, r := range rows {
-		if !r.Due.After(now) && (r.NextAttempt == nil || !r.NextAttempt.After(now)) {
-			due = append(due, r)
+	for _, m := range sent {
+		if m.Body == body && !known[m.SID] {
+			return m, true, nil
 		}
 	}
-	var out []notify.Message
-	for _, group := range groups(due) {
-		live, _, views, err := d.Renderer.live(ctx, group, now)
-		if err != nil {
-			return nil, err
-		}
-		if len(live) == 0 {
-			continue
-		}
-		msg, _, err := d.Renderer.render(ctx, live, views)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, msg)
-	}
-	return out, nil
+	return notify.SentMessage{}, false, nil
 }

@@ -210,3 +210,21 @@ func (db *DB) CancelPending(ctx context.Context, hearingID uint, reason string) 
 		Updates(map[string]any{"state": OutboxCancelled, "last_error": reason, "updated_at": db.now()})
 	return int(res.RowsAffected), res.Error
 }
+
+// KnownProviderIDs returns which of ids are already recorded on some outbox row: a message the provider lists under
+// one of them belongs to that row, not to one being reconciled.
+func (db *DB) KnownProviderIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	if len(ids) == 0 {
+		return known, nil
+	}
+	var found []string
+	if err := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("provider_id IN ?", ids).Distinct().
+		Pluck("provider_id", &found).Error; err != nil {
+		return nil, err
+	}
+	for _, id := range found {
+		known[id] = true
+	}
+	return known, nil
+}

@@ -90,8 +90,8 @@ func Open(rawURL string) (*DB, error) {
 // they compare correctly whatever their zone.
 func sqliteDSN(path string) string {
 	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)") // first, so the pragmas after it wait for a busy database too
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
