@@ -422,3 +422,32 @@ func (d *Dispatcher) matchSent(ctx context.Context, sent []notify.SentMessage, b
 	}
 	return notify.SentMessage{}, false, nil
 }
+// Preview renders the messages due at now without claiming or sending anything (remind --dry-run).
+func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]notify.Message, error) {
+	rows, err := d.DB.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxPending})
+	if err != nil {
+		return nil, err
+	}
+	var due []store.Outbox
+	for _, r := range rows {
+		if !r.Due.After(now) && (r.NextAttempt == nil || !r.NextAttempt.After(now)) {
+			due = append(due, r)
+		}
+	}
+	var out []notify.Message
+	for _, group := range groups(due) {
+		live, _, views, err := d.Renderer.live(ctx, group, now)
+		if err != nil {
+			return nil, err
+		}
+		if len(live) == 0 {
+			continue
+		}
+		msg, _, err := d.Renderer.render(ctx, live, views)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, msg)
+	}
+	return out, nil
+}
