@@ -422,6 +422,7 @@ func (d *Dispatcher) matchSent(ctx context.Context, sent []notify.SentMessage, b
 	}
 	return notify.SentMessage{}, false, nil
 }
+
 // Preview renders the messages due at now without claiming or sending anything (remind --dry-run).
 func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]notify.Message, error) {
 	rows, err := d.DB.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxPending})
