@@ -166,12 +166,15 @@ func (p *Planner) reminders(h store.HearingView, rules Rules, now time.Time) []s
 					continue
 				}
 				if due.Before(now) {
-					// Missed while the daemon was down: still worth sending if only a little late.
+					// Missed while the daemon was down: still worth sending if only a little late. The row keeps
+					// the time it was meant for (it is due at once), unless now is inside quiet hours.
 					if now.Sub(due) > rules.CatchUp {
 						continue
 					}
-					if due, ok = forward(now.In(r.zone), h.Start, rules.Quiet); !ok {
-						continue
+					if local := now.In(r.zone); rules.Quiet.contains(local) {
+						if due, ok = forward(local, h.Start, rules.Quiet); !ok {
+							continue
+						}
 					}
 				}
 				rows = append(rows, store.Outbox{

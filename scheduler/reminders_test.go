@@ -510,3 +510,30 @@ func TestRowsOfADeadDispatcherAreReconciledByAnother(t *testing.T) {
 		t.Errorf("sent %d times, want once", got)
 	}
 }
+
+func TestCatchUpSendsWhatIsOnlyALittleLate(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		now   time.Time // the daemon comes back
+		texts int
+	}{
+		{"two hours late", time.Date(2028, 2, 1, 12, 0, 0, 0, chicago), 1},
+		{"eight hours late", time.Date(2028, 2, 1, 18, 0, 0, 0, chicago), 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.now.Add(-time.Hour))
+			f.rules.Policies = f.rules.Policies[:1]
+			f.rules.Policies[0].Offsets = f.rules.Policies[0].Offsets[:1] // 7d at 10:00
+			f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+			f.clock.Advance(time.Hour)
+			f.runUntil(t, tt.now)
+			msgs := f.sms.messages()
+			if len(msgs) != tt.texts {
+				t.Fatalf("texts: got %d, want %d", len(msgs), tt.texts)
+			}
+			if tt.texts > 0 && !msgs[0].at.Equal(tt.now) {
+				t.Errorf("sent at %v, want at once (%v)", msgs[0].at, tt.now)
+			}
+		})
+	}
+}
