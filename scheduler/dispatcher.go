@@ -37,9 +37,10 @@ const (
 	sendBound = 30 * time.Second
 	// recordFor is how long the outcome of a send is retried against a busy or unreachable store.
 	recordFor = 10 * time.Minute
-	// staleClaim is how long a row may stay "sending" before another dispatcher takes its claimer for dead (a
-	// send takes at most sendBound) and reconciles it.
-	staleClaim = 5 * time.Minute
+	// staleClaim is how long a row may stay "sending" before another dispatcher takes its claimer for dead: longer
+	// than a send (sendBound) and the retries of recording it (recordFor), counted from the claim's last renewal
+	// just before the send.
+	staleClaim = 15 * time.Minute
 )
 
 // Clock is the time source of the dispatcher; clockwork's clocks satisfy it, fake ones in tests.
@@ -223,7 +224,19 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 		}
 	}
 	if err := d.waitSlot(ctx, first.Channel); err != nil {
-		return d.record(context.WithoutCancel(ctx), ids(live), store.OutboxResult{State: store.OutboxPending})
+		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxPending})
+	}
+	// The batch may have waited (rate limit, slow sends before it): make sure no other dispatcher has taken these
+	// rows for abandoned meanwhile, and tell it they are alive.
+	if first.ClaimedAt != nil {
+		ok, err := d.DB.RenewClaim(ctx, ids(live), *first.ClaimedAt, d.Clock.Now())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			log.Warn("another dispatcher took these rows over; not sending")
+			return nil
+		}
 	}
 	// A send under way finishes even when the daemon is told to stop, within a bound.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendBound)
@@ -386,7 +399,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 				if ok {
 					log.Info("reconciled: the provider sent it before the stop", "provider_id", m.SID)
 					if err := d.record(ctx, ids(group), store.OutboxResult{State: store.OutboxSent,
-						ProviderID: m.SID, Body: msg.Text}); err != nil {
+						ProviderID: m.SID, Body: msg.Text, Claimed: first.ClaimedAt}); err != nil {
 						return err
 					}
 					continue
@@ -394,7 +407,8 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 			}
 		}
 		log.Info("reconciled: not sent before the stop; sending again")
-		if err := d.record(ctx, ids(group), store.OutboxResult{State: store.OutboxPending}); err != nil {
+		if err := d.record(ctx, ids(group), store.OutboxResult{State: store.OutboxPending,
+			Claimed: first.ClaimedAt}); err != nil {
 			return err
 		}
 	}

@@ -153,7 +153,8 @@ func (s *Syncer) Run(ctx context.Context, spec SourceSpec, force bool, progress 
 	error) {
 	rep := SyncReport{Source: spec.Name, Started: s.now()}
 	log := s.logger().With("component", "sync", "source", spec.Name)
-	err := s.pass(ctx, spec, force, progress, log, &rep)
+	// Replicas applying their config write people and cases too: one at a time (a no-op on SQLite).
+	err := s.DB.Serialized(ctx, func() error { return s.pass(ctx, spec, force, progress, log, &rep) })
 	rep.Ended = s.now()
 	if err != nil {
 		rep.Err = err

@@ -97,3 +97,29 @@ func (l *Leader) Close() {
 	}
 	l.conn, l.held = nil, false
 }
+
+// serialLockKey is the PostgreSQL advisory lock under which hearings and people are written by config and sync.
+const serialLockKey = 0x646f636b7772 // "dockwr"
+
+// Serialized runs fn while no other replica runs a Serialized fn: replicas that start together apply the config
+// (people, cases, the config's hearings) one after the other instead of racing to insert the same rows. SQLite has
+// a single writer already, and fn simply runs.
+func (db *DB) Serialized(ctx context.Context, fn func() error) error {
+	if db.dialect != "postgres" {
+		return fn()
+	}
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("serialize: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", serialLockKey); err != nil {
+		return fmt.Errorf("serialize: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", serialLockKey)
+	return fn()
+}

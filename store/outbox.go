@@ -130,6 +130,9 @@ type OutboxResult struct {
 	NextTry    *time.Time // pending
 	ErrorCode  string
 	Error      string
+	// Claimed, when set, changes only rows still under that claim: a reconciliation must not undo a claim its
+	// dispatcher renewed meanwhile.
+	Claimed *time.Time
 }
 
 // FinishOutbox records the outcome of a claimed batch. Only rows still in "sending" change, so a late duplicate
@@ -146,8 +149,11 @@ func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r OutboxResult) erro
 		u["next_attempt"] = r.NextTry
 		u["claimed_at"] = nil
 	}
-	err := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("id IN ? AND state = ?", ids, OutboxSending).Updates(u).Error
-	if err != nil {
+	q := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("id IN ? AND state = ?", ids, OutboxSending)
+	if r.Claimed != nil {
+		q = q.Where("claimed_at = ?", r.Claimed.UTC())
+	}
+	if err := q.Updates(u).Error; err != nil {
 		return fmt.Errorf("record outbox: %w", err)
 	}
 	return nil
@@ -227,4 +233,17 @@ func (db *DB) KnownProviderIDs(ctx context.Context, ids []string) (map[string]bo
 		known[id] = true
 	}
 	return known, nil
+}
+
+// RenewClaim tells other dispatchers that the claim on rows is alive: it moves their claim time from claimed to
+// now, provided they are still "sending" under that claim. False means another dispatcher took them for abandoned
+// and reconciled them; the caller must not send.
+func (db *DB) RenewClaim(ctx context.Context, ids []uint, claimed, now time.Time) (bool, error) {
+	res := db.gorm.WithContext(ctx).Model(&Outbox{}).
+		Where("id IN ? AND state = ? AND claimed_at = ?", ids, OutboxSending, claimed.UTC()).
+		Update("claimed_at", now.UTC())
+	if res.Error != nil {
+		return false, fmt.Errorf("renew claim: %w", res.Error)
+	}
+	return res.RowsAffected == int64(len(ids)), nil
 }

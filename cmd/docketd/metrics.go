@@ -144,15 +144,26 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		c.log.Warn("metrics", "component", "http", "err", err)
 		return
 	}
+	records := map[string]map[string]int64{} // source -> outcome -> records, over failed and good runs alike
 	for _, t := range totals {
 		outcome := "ok"
 		if t.Failed {
 			outcome = "failed"
 		}
 		ch <- prometheus.MustNewConstMetric(descSyncRuns, prometheus.CounterValue, float64(t.Runs), t.Source, outcome)
-		for name, v := range map[string]int64{"created": t.Created, "changed": t.Changed, "cancelled": t.Cancel,
-			"unchanged": t.Same, "rejected": t.Reject} {
-			ch <- prometheus.MustNewConstMetric(descSyncRecords, prometheus.CounterValue, float64(v), t.Source, name)
+		if records[t.Source] == nil {
+			records[t.Source] = map[string]int64{}
+		}
+		r := records[t.Source]
+		r["created"] += t.Created
+		r["changed"] += t.Changed
+		r["cancelled"] += t.Cancel
+		r["unchanged"] += t.Same
+		r["rejected"] += t.Reject
+	}
+	for src, r := range records {
+		for name, v := range r {
+			ch <- prometheus.MustNewConstMetric(descSyncRecords, prometheus.CounterValue, float64(v), src, name)
 		}
 	}
 }

@@ -40,7 +40,15 @@ func openStore(ctx context.Context, cfg *config.Config, now func() time.Time) (*
 }
 
 // applyConfig makes the store match the config's courts, people and hand-entered hearings (the source "config").
-func applyConfig(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, log *slog.Logger) (store.SyncResult, error) {
+func applyConfig(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, log *slog.Logger) (res store.SyncResult, err error) {
+	err = db.Serialized(ctx, func() error {
+		res, err = applyConfigNow(ctx, db, cfg, now, log)
+		return err
+	})
+	return res, err
+}
+
+func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, log *slog.Logger) (store.SyncResult, error) {
 	courts := make([]store.Court, len(cfg.Courts))
 	for i, c := range cfg.Courts {
 		courts[i] = store.Court{Code: c.Code, Name: c.Name, Address: c.Address, City: c.City, State: c.State,
