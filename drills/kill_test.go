@@ -1,0 +1,128 @@
+package drills
+
+import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketd/docketd/store"
+)
+
+// TestKillDuringDispatch kills the daemon with SIGKILL at random points of dispatch, 20 times, restarting it each
+// time, then lets it finish: the provider must have seen every due reminder exactly once. Half the kills come on a
+// timer 50–500 ms after the provider saw the run's first message; the other half come from inside the provider,
+// right after it accepted a message and before it answered, which is the window only reconciliation can close.
+func TestKillDuringDispatch(t *testing.T) {
+	needDrills(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	tw := newFakeTwilio(t, time.Now)
+	tw.latency = func() time.Duration { return time.Duration(2+rand.IntN(10)) * time.Millisecond }
+	dbURL := "sqlite:" + filepath.Join(dir, "drill.db")
+	o := office{dbURL: dbURL, twilioURL: tw.srv.URL, clients: 1000, households: 5,
+		start: time.Now().Add(72 * time.Hour).Truncate(time.Minute), before: []string{"80h", "90h"}, rate: 1000,
+		timeout: "5s"}
+	cfg := o.write(t, dir)
+	logPath := filepath.Join(dir, "daemon.log")
+	keepOnFailure(t, filepath.Join(dir, "drill.db"), logPath, cfg)
+
+	var (
+		mu     sync.Mutex
+		victim *daemonProc
+	)
+	midDispatch := 0
+	for i := range 20 {
+		before := tw.postCount()
+		inHandler := i%2 == 1
+		killed := make(chan struct{})
+		if inHandler {
+			// Kill from inside the provider after the k-th message this run is accepted, before answering it.
+			k := 1 + rand.IntN(40)
+			accepted := len(tw.messages())
+			var once sync.Once
+			tw.mu.Lock()
+			tw.afterAccept = func(n int) {
+				if n-accepted < k {
+					return
+				}
+				once.Do(func() {
+					mu.Lock()
+					p := victim
+					mu.Unlock()
+					if p != nil {
+						p.kill()
+					}
+					close(killed)
+				})
+			}
+			tw.mu.Unlock()
+		}
+		p := startDaemon(t, cfg, logPath)
+		mu.Lock()
+		victim = p
+		mu.Unlock()
+		began := waitFor(20*time.Second, func() bool {
+			_, gone := p.exited()
+			return tw.postCount() > before || gone
+		})
+		if err, gone := p.exited(); gone && !inHandler {
+			t.Fatalf("run %d: daemon exited on its own: %v (log %s)", i, err, logPath)
+		}
+		if began && tw.postCount() > before {
+			midDispatch++
+		}
+		if inHandler {
+			select {
+			case <-killed:
+			case <-time.After(20 * time.Second):
+				// Fewer than k messages were left: kill on the timer instead.
+				p.kill()
+			}
+			tw.mu.Lock()
+			tw.afterAccept = nil
+			tw.mu.Unlock()
+		} else {
+			select {
+			case <-time.After(time.Duration(50+rand.IntN(451)) * time.Millisecond):
+			case <-p.done:
+				p.done <- nil
+			}
+			p.kill()
+		}
+		t.Logf("run %d (%s): provider saw %d requests, %d accepted so far", i,
+			map[bool]string{true: "killed in the provider", false: "killed on a timer"}[inHandler],
+			tw.postCount()-before, len(tw.messages()))
+	}
+	if midDispatch < 10 {
+		t.Errorf("only %d of 20 kills landed while messages were going out; the drill needs more work per run", midDispatch)
+	}
+
+	// The last run goes to the end.
+	p := startDaemon(t, cfg, logPath)
+	db := openStore(t, dbURL)
+	var states map[string]int
+	finished := waitFor(3*time.Minute, func() bool {
+		s, err := outboxStates(ctx, db)
+		if err != nil {
+			return false
+		}
+		states = s
+		return s[store.OutboxPending] == 0 && s[store.OutboxSending] == 0 && len(s) > 0
+	})
+	if !finished {
+		t.Errorf("outbox not settled within 3 minutes of the last start: %v", states)
+	}
+	p.stop(t, 20*time.Second)
+
+	accepted := tw.messages()
+	rep := checkDelivery(ctx, t, db, accepted, "sms")
+	t.Logf("outbox: %d rows %v; provider: %d messages accepted, %d POSTs, %d list calls; %d kills mid-dispatch",
+		rep.rows, states, len(accepted), tw.postCount(), tw.lists, midDispatch)
+	if got, want := rep.rows, o.clients*len(o.before); got != want {
+		t.Errorf("outbox rows: got %d, want %d (one per client and offset)", got, want)
+	}
+	rep.assert(t, len(accepted))
+}

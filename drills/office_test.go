@@ -1,0 +1,121 @@
+package drills
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// office describes the config a daemon drill runs: many clients, one hearing each, some households (two clients
+// sharing a phone and a hearing time, who get one message).
+type office struct {
+	dbURL     string
+	twilioURL string
+	clients   int
+	// households makes every n-th client share the phone and hearing time of the one before.
+	households int
+	// start is the first hearing's start; hearing i starts up to four hours later (in Dallas time), so that with
+	// offsets over 76 hours every reminder is due when the drill begins.
+	start  time.Time
+	before []string // policy offsets, hour offsets such as "80h"
+	rate   float64
+	// timeout is [sms.twilio] timeout.
+	timeout string
+	// together gives every hearing the same start.
+	together bool
+}
+
+func (o office) phone(i int) string {
+	if o.households > 0 && i%o.households == 1 {
+		i--
+	}
+	return fmt.Sprintf("+1214555%04d", 1000+i)
+}
+
+func (o office) hearingStart(i int) time.Time {
+	if o.households > 0 && i%o.households == 1 {
+		i--
+	}
+	if o.together {
+		return o.start
+	}
+	return o.start.Add(time.Duration((i/2)%240) * time.Minute)
+}
+
+// write writes the config into dir and returns its path.
+func (o office) write(t *testing.T, dir string) string {
+	t.Helper()
+	dallas, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `[organization]
+name = "Drill Legal Aid"
+phone = "+12145550100"
+timezone = "America/Chicago"
+language = "en"
+email = "docket@drill.example"
+
+[database]
+url = %q
+
+[http]
+listen = "127.0.0.1:0"
+public_url = "http://127.0.0.1:9"
+
+[log]
+level = "info"
+format = "json"
+
+[sms]
+provider = "twilio"
+rate = %g
+
+[sms.twilio]
+account_sid = %q
+auth_token = %q
+from = %q
+api_url = %q
+timeout = %q
+
+[email]
+provider = "log"
+from = "Drill Docket <docket@drill.example>"
+
+[reminders]
+quiet_hours = "00:00-00:00"
+catch_up = "7d"
+notify_changes = true
+
+[[reminders.policy]]
+name = "client-text"
+to = "client"
+channel = "sms"
+before = [%s]
+`, o.dbURL, o.rate, accountSID, authToken, fromNumber, o.twilioURL, o.timeout, quoteAll(o.before))
+	for i := range o.clients {
+		fmt.Fprintf(&b, "\n[[clients]]\nid = \"c%d\"\nname = \"Client %d Drill\"\na_number = \"2%08d\"\nphone = %q\nlanguage = \"en\"\ntimezone = \"America/Chicago\"\n",
+			i, i, i, o.phone(i))
+	}
+	for i := range o.clients {
+		fmt.Fprintf(&b, "\n[[hearings]]\nid = \"h%d\"\na_number = \"2%08d\"\ncourt = \"DAL\"\nstart = %q\ntype = \"master\"\nmedium = \"in_person\"\n",
+			i, i, o.hearingStart(i).In(dallas).Format("2006-01-02 15:04"))
+	}
+	path := filepath.Join(dir, "docketd.toml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func quoteAll(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,69 @@
+package drills
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/scheduler"
+)
+
+// TestProviderFailures makes the fake Twilio fail 20% of sends, evenly with 429 (JSON 20429), 500 (JSON), a
+// non-JSON 503 from a load balancer, and a hang past the client's timeout: every reminder must still go out exactly
+// once, before its hearing. In "accepted, then hung" the provider takes the message and then hangs, so the client
+// cannot know it went out; the dispatcher asks the provider before retrying.
+func TestProviderFailures(t *testing.T) {
+	needDrills(t)
+	for _, tc := range []struct {
+		name string
+		hang fault
+	}{
+		{"hang before accepting", faultTimeout},
+		{"accepted, then hung", faultAcceptHang},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Date(2027, 3, 1, 15, 0, 0, 0, time.UTC)
+			var p *inproc
+			tw := newFakeTwilio(t, func() time.Time { return p.clock.Now() })
+			tw.hang = 1500 * time.Millisecond
+			rng := rand.New(rand.NewPCG(8, 20))
+			tw.decide = func(int) fault { // called under tw.mu
+				if rng.IntN(5) != 0 {
+					return faultNone
+				}
+				return []fault{fault429, fault500, fault503, tc.hang}[rng.IntN(4)]
+			}
+			sms, err := notify.NewTwilio(notify.TwilioConfig{AccountSID: accountSID, AuthToken: authToken,
+				From: fromNumber, APIURL: tw.srv.URL, Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p = newInproc(t, now, map[string]scheduler.Sender{"sms": sms}, scheduler.Policy{Name: "client-text",
+				To: "client", Channel: "sms", Offsets: []scheduler.Offset{{Label: "80h", Before: 80 * time.Hour}}})
+			o := office{clients: 250, households: 5, start: now.Add(72 * time.Hour)}
+			p.people(t, o, nil)
+			rounds := p.drain(t, 400)
+
+			accepted := tw.messages()
+			rep := checkDelivery(ctx, t, p.db, accepted, "sms")
+			t.Logf("%d rows, %d messages accepted from %d POSTs in %d dispatch rounds (%v of the clock); faults %v",
+				rep.rows, len(accepted), tw.postCount(), rounds, p.clock.Since(now).Round(time.Second), tw.faults)
+			rep.assert(t, len(accepted))
+			starts := map[string]time.Time{}
+			for i := range o.clients {
+				starts[o.phone(i)] = o.hearingStart(i)
+			}
+			for _, m := range accepted {
+				if !m.At.Before(starts[m.To]) {
+					t.Errorf("message to %s went out at %s, after its hearing at %s", mask(m.To), m.At, starts[m.To])
+				}
+			}
+			if tw.faults[tc.hang] == 0 || tw.faults[fault503] == 0 {
+				t.Errorf("the drill injected too few faults: %v", tw.faults)
+			}
+		})
+	}
+}
