@@ -119,6 +119,9 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 	n.HearingType, n.Medium, n.WebEx, n.Judge = h.Type, h.Medium, h.WebEx, h.Judge
 	if len(h.Attorneys) > 0 {
 		n.CounselName, n.CounselPhone = h.Attorneys[0].Name, h.Attorneys[0].Phone
+		if n.CounselPhone == "" {
+			n.CounselPhone = rules.OrgPhone // counsel without a direct line is reached through the office
+		}
 	}
 	switch first.Recipient {
 	case "client":
