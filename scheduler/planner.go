@@ -35,7 +35,16 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	var res PlanResult
 	now := p.Now()
 	rules := p.Rules()
-	filter := store.HearingFilter{Status: []string{store.StatusScheduled, store.StatusCancelled}, WithPeople: true}
+	// Status is filtered here rather than in SQL: almost every hearing is scheduled or cancelled, and an index on
+	// status would lead the database away from the one on start that pages need.
+	filter := store.HearingFilter{WithPeople: true}
+	var pending []store.Outbox
+	flush := func() error {
+		n, err := p.DB.PlanOutbox(ctx, pending)
+		res.Planned += n
+		pending = pending[:0]
+		return err
+	}
 	for cursor := now; ; {
 		filter.From, filter.To, filter.Limit = cursor, time.Time{}, 1
 		next, err := p.DB.Hearings(ctx, filter)
@@ -50,17 +59,31 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 			day = day.Add(-24 * time.Hour)
 		}
 		filter.To, filter.Limit = day.Add(24*time.Hour), 0
-		hs, err := p.DB.Hearings(ctx, filter)
+		all, err := p.DB.Hearings(ctx, filter)
 		if err != nil {
 			return res, fmt.Errorf("plan: %w", err)
 		}
-		page, err := p.planPage(ctx, hs, rules, now)
-		res.Planned += page.Planned
-		res.Cancelled += page.Cancelled
+		hs := all[:0]
+		for _, h := range all {
+			if h.Status == store.StatusScheduled || h.Status == store.StatusCancelled {
+				hs = append(hs, h)
+			}
+		}
+		rows, cancelled, err := p.planPage(ctx, hs, rules, now)
+		res.Cancelled += cancelled
 		if err != nil {
 			return res, err
 		}
+		pending = append(pending, rows...)
+		if len(pending) >= planFlush {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
 		cursor = filter.To
+	}
+	if err := flush(); err != nil {
+		return res, err
 	}
 	if res.Planned > 0 || res.Cancelled > 0 {
 		p.Log.Info("planned", "component", "planner", "new", res.Planned, "cancelled", res.Cancelled)
@@ -68,9 +91,13 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	return res, nil
 }
 
-// planPage plans the hearings of one court day.
-func (p *Planner) planPage(ctx context.Context, hs []store.HearingView, rules Rules, now time.Time) (PlanResult, error) {
-	var res PlanResult
+// planFlush is how many planned rows are written together: one transaction per few thousand rows rather than one
+// per court day, while memory stays bounded.
+const planFlush = 5000
+
+// planPage plans the hearings of one court day: it returns the rows to write and cancels what changes made stale.
+func (p *Planner) planPage(ctx context.Context, hs []store.HearingView, rules Rules, now time.Time) ([]store.Outbox, int, error) {
+	cancelled := 0
 	aside := map[uint]bool{}
 	if len(rules.Precedence) > 0 {
 		plain := make([]store.Hearing, len(hs))
@@ -88,18 +115,18 @@ func (p *Planner) planPage(ctx context.Context, hs []store.HearingView, rules Ru
 			// Another, more trusted source reports this case on this day: its hearing is the one people hear about.
 			n, err := p.DB.CancelPending(ctx, h.ID, "another source takes precedence for this hearing")
 			if err != nil {
-				return res, fmt.Errorf("plan: %w", err)
+				return nil, cancelled, fmt.Errorf("plan: %w", err)
 			}
-			res.Cancelled += n
+			cancelled += n
 			continue
 		}
 		scheduled := h.Status == store.StatusScheduled
 		if h.Sequence > 0 || !scheduled {
 			n, err := p.DB.CancelStale(ctx, h.ID, h.Sequence, scheduled)
 			if err != nil {
-				return res, fmt.Errorf("plan: %w", err)
+				return nil, cancelled, fmt.Errorf("plan: %w", err)
 			}
-			res.Cancelled += n
+			cancelled += n
 		}
 		if scheduled {
 			rows = append(rows, p.reminders(h, rules, now)...)
@@ -107,14 +134,12 @@ func (p *Planner) planPage(ctx context.Context, hs []store.HearingView, rules Ru
 		if rules.NotifyChanges && h.Sequence > 0 && h.ChangedAt.After(h.FirstSeen) {
 			notices, err := p.notices(ctx, h, rules, now)
 			if err != nil {
-				return res, err
+				return nil, cancelled, err
 			}
 			rows = append(rows, notices...)
 		}
 	}
-	var err error
-	res.Planned, err = p.DB.PlanOutbox(ctx, rows)
-	return res, err
+	return rows, cancelled, nil
 }
 
 // recipient is someone a hearing concerns, on one channel.

@@ -68,7 +68,9 @@ func (db *DB) Hearings(ctx context.Context, f HearingFilter) ([]HearingView, err
 	}
 	if f.WithPeople {
 		withClients := db.gorm.Model(&Client{}).Select("a_number").Where("active = ? AND a_number <> ''", true)
-		q = q.Where("case_id IN (?)", db.gorm.Model(&Case{}).Select("id").Where("a_number IN (?)", withClients))
+		// "+case_id" keeps the database on the start index (pages are ranges of start); on case_id it would walk
+		// every case with a client for each page.
+		q = q.Where("+case_id IN (?)", db.gorm.Model(&Case{}).Select("id").Where("a_number IN (?)", withClients))
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
