@@ -296,3 +296,23 @@ func TestReadyzFailsWhenASourceFailsBeyondItsTolerance(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCheckPrintHidesSecrets(t *testing.T) {
+	dir := t.TempDir()
+	path := testConfig(t, dir, func(s string) string {
+		s = strings.Replace(s, `password = ""      # write "${SMTP_PASSWORD}"`, `password = "hunter2-smtp"`, 1)
+		return strings.Replace(s, `auth_token = ""`, `auth_token = "tw-secret-token"`, 1)
+	})
+	e, out, _ := testEnv()
+	if err := e.dispatch(context.Background(), []string{"check", "--config", path, "--print"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"hunter2-smtp", "tw-secret-token"} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("check --print shows %q", secret)
+		}
+	}
+	if !strings.Contains(out.String(), "(hidden)") || !strings.Contains(out.String(), "quiet_hours") {
+		t.Errorf("check --print should show the effective config with secrets hidden:\n%s", out)
+	}
+}
