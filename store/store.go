@@ -59,8 +59,6 @@ func Open(rawURL string) (*DB, error) {
 		// Methods that need a transaction open one (db.tx); gorm's implicit one around every write would, inside
 		// them, add a savepoint per batch (a SQLite sub-journal file each time).
 		SkipDefaultTransaction: true,
-		// The dispatcher and the sync run the same few statements many times.
-		PrepareStmt: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", redactURL(rawURL), err)
