@@ -228,7 +228,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	if err := leader.stop(t); err != nil {
 		t.Fatalf("leader's run returned %v, want nil", err)
 	}
-	clk.until(t, clk.Now().Add(3*time.Minute), "the follower to take over sync", ring, func() bool {
+	clk.until(t, clk.Now().Add(10*time.Minute), "the follower to take over sync", ring, func() bool {
 		return follower.logs.find(mark, `msg="sync done"`, "source=office-export") >= 0
 	})
 	if got := count(`SELECT count(*) FROM sync_runs WHERE source = 'office-export'`); got <= runs {
