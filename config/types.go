@@ -149,19 +149,6 @@ func ParseQuietHours(s string) (QuietHours, error) {
 	return QuietHours{Start: h1*60 + m1, End: h2*60 + m2}, nil
 }
 
-// Contains reports whether the local time of day of t falls inside the quiet window.
-func (q QuietHours) Contains(t time.Time) bool {
-	m := t.Hour()*60 + t.Minute()
-	switch {
-	case q.Start == q.End:
-		return false
-	case q.Start < q.End:
-		return m >= q.Start && m < q.End
-	default:
-		return m >= q.Start || m < q.End
-	}
-}
-
 // Percent is a share written "20%".
 type Percent struct {
 	F   float64

@@ -50,7 +50,7 @@ func Open(rawURL string) (*DB, error) {
 		dialector = postgres.Open(rawURL)
 		dialect = "postgres"
 	default:
-		return nil, fmt.Errorf("open store: unsupported database url %q (want sqlite:PATH or postgres://…)", redactURL(rawURL))
+		return nil, fmt.Errorf("open store: unsupported database url %q (want sqlite:PATH or postgres://…)", RedactURL(rawURL))
 	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		Logger:         logger.Discard,
@@ -61,7 +61,7 @@ func Open(rawURL string) (*DB, error) {
 		SkipDefaultTransaction: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", redactURL(rawURL), err)
+		return nil, fmt.Errorf("open store %s: %w", RedactURL(rawURL), err)
 	}
 	sqlDB, err := g.DB()
 	if err != nil {
@@ -77,7 +77,7 @@ func Open(rawURL string) (*DB, error) {
 	db := &DB{gorm: g, dialect: dialect, Now: time.Now}
 	if err := db.Ping(context.Background()); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", redactURL(rawURL), err)
+		return nil, fmt.Errorf("open store %s: %w", RedactURL(rawURL), err)
 	}
 	return db, nil
 }
@@ -97,8 +97,8 @@ func sqliteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// redactURL hides a password in a database URL.
-func redactURL(s string) string {
+// RedactURL hides the password of a database URL, for logs and `check --print`.
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.User == nil {
 		return s

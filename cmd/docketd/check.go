@@ -8,6 +8,7 @@ import (
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/store"
 )
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
@@ -57,7 +58,7 @@ func redacted(cfg *config.Config) *config.Config {
 	}
 	hide(&c.SMS.Twilio.AuthToken)
 	hide(&c.Email.SMTP.Password)
-	c.Database.URL = redactDatabaseURL(c.Database.URL)
+	c.Database.URL = store.RedactURL(c.Database.URL)
 	c.Sources = append([]config.Source(nil), cfg.Sources...)
 	for i := range c.Sources {
 		hide(&c.Sources[i].APIKey)
