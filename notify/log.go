@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+
+	"github.com/docketd/docketd/docket"
 )
 
 // Log is the channel that only prints: it lets the example configuration run with no account anywhere and lets
@@ -22,7 +24,7 @@ type Log struct {
 }
 
 // Send prints m and returns a provider id of the form "log-<key>", so outbox rows sent this way look like any other.
-func (l *Log) Send(ctx context.Context, m Message) (providerID string, err error) {
+func (l *Log) Send(ctx context.Context, m docket.Message) (providerID string, err error) {
 	logger := l.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -36,10 +38,10 @@ func (l *Log) Send(ctx context.Context, m Message) (providerID string, err error
 		slog.String("provider", "log"),
 		slog.String("channel", string(m.Channel)),
 		slog.String("key", m.Key),
-		slog.Any("to", Contact(m.To)),
+		slog.Any("to", docket.Contact(m.To)),
 		slog.String("language", m.Language),
 	}
-	if m.Channel == SMS {
+	if m.Channel == docket.SMS {
 		enc, n := Segments(m.Text)
 		attrs = append(attrs, slog.String("encoding", enc), slog.Int("segments", n))
 	}
@@ -51,7 +53,7 @@ func (l *Log) Send(ctx context.Context, m Message) (providerID string, err error
 		attrs = append(attrs, slog.String("invite", m.Invite.Method))
 	}
 	if l.ShowBody {
-		attrs = append(attrs, slog.String("body", MaskText(m.Text)))
+		attrs = append(attrs, slog.String("body", docket.MaskText(m.Text)))
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "would send "+name, attrs...)
 	logger.LogAttrs(ctx, slog.LevelDebug, "would send "+name+" (body)",
@@ -65,7 +67,7 @@ func (l *Log) Send(ctx context.Context, m Message) (providerID string, err error
 
 // providerKey is the message key, or for a message without one a digest of it, so the same message always gets the
 // same id.
-func providerKey(m Message) string {
+func providerKey(m docket.Message) string {
 	if m.Key != "" {
 		return m.Key
 	}

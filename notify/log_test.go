@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/docketd/docketd/docket"
 )
 
 func TestLogSend(t *testing.T) {
@@ -14,15 +16,15 @@ func TestLogSend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mail := Message{Key: "k-mail", Channel: Email, To: "rosa.castillo@example.com", Language: "en",
+	mail := docket.Message{Key: "k-mail", Channel: docket.Email, To: "rosa.castillo@example.com", Language: "en",
 		Subject: "Reminder for Rosa Castillo", Text: "Dear Rosa Castillo, A-number 201555123", HTML: "<p>x</p>",
-		Invite: &Invite{Method: "REQUEST"}}
+		Invite: &docket.Invite{Method: "REQUEST"}}
 
 	tests := []struct {
 		name      string
 		level     slog.Level
 		showBody  bool
-		msg       Message
+		msg       docket.Message
 		wantID    string
 		want      []string
 		forbidden []string
@@ -75,7 +77,7 @@ func TestLogSend(t *testing.T) {
 
 func TestLogSendIDWithoutKeyIsStable(t *testing.T) {
 	l := &Log{Logger: slog.New(slog.DiscardHandler)}
-	m := Message{Channel: SMS, To: "+12145550123", Text: "hola"}
+	m := docket.Message{Channel: docket.SMS, To: "+12145550123", Text: "hola"}
 	a, err := l.Send(context.Background(), m)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +99,7 @@ func TestLogSendIDWithoutKeyIsStable(t *testing.T) {
 func TestLogSendCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := (&Log{Logger: slog.New(slog.DiscardHandler)}).Send(ctx, Message{Channel: SMS}); err == nil {
+	if _, err := (&Log{Logger: slog.New(slog.DiscardHandler)}).Send(ctx, docket.Message{Channel: docket.SMS}); err == nil {
 		t.Error("got no error for a cancelled context")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -131,16 +132,16 @@ func (s *SMTP) MessageID(key string) string {
 	return "<docketd." + hex.EncodeToString(sum[:16]) + "@" + s.cfg.Hostname + ">"
 }
 
-// Send delivers m and returns its Message-ID. Failures are *Error: 4xx replies and network trouble are Temporary,
+// Send delivers m and returns its Message-ID. Failures are *SendError: 4xx replies and network trouble are Temporary,
 // 5xx replies to the message are permanent with the SMTP code as Code.
-func (s *SMTP) Send(ctx context.Context, m Message) (string, error) {
+func (s *SMTP) Send(ctx context.Context, m docket.Message) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return "", &Error{Temporary: true, Err: fmt.Errorf("smtp send: %w", err)}
+		return "", &docket.SendError{Temporary: true, Err: fmt.Errorf("smtp send: %w", err)}
 	}
 	msg, err := s.build(m)
 	if err != nil {
 		// A message we cannot even build will not build next time either.
-		return "", &Error{Err: redactAddr(fmt.Errorf("smtp build: %w", err), err, m.To)}
+		return "", &docket.SendError{Err: redactAddr(fmt.Errorf("smtp build: %w", err), err, m.To)}
 	}
 	if err := s.client.DialAndSendWithContext(ctx, msg); err != nil {
 		return "", classifySMTP(err, m.To)
@@ -161,7 +162,7 @@ func (s *SMTP) Send(ctx context.Context, m Message) (string, error) {
 // Outlook and Exchange act on an invitation only when the text/calendar part is an alternative of the body (an
 // attachment alone shows as a file to open), and then compare the MIME method with the METHOD inside; Apple Mail
 // and Thunderbird use the same part; some webmail shows only the attachment, hence both.
-func (s *SMTP) build(m Message) (*gomail.Msg, error) {
+func (s *SMTP) build(m docket.Message) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(s.from)
 	if err := msg.To(m.To); err != nil {
@@ -239,7 +240,7 @@ func calendarMethod(data []byte) string {
 	return ""
 }
 
-// classifySMTP turns a go-mail error into *Error. Only replies to the message itself (MAIL, RCPT, DATA) can fail
+// classifySMTP turns a go-mail error into *SendError. Only replies to the message itself (MAIL, RCPT, DATA) can fail
 // it for good: a 5xx there means this recipient or this message is refused. Trouble before that (connection,
 // STARTTLS, a refused login) is about our server or our settings, never the recipient, so it stays temporary and
 // the reminder goes out once an admin fixes it.
@@ -247,7 +248,7 @@ func classifySMTP(err error, to string) error {
 	var se *gomail.SendError
 	if errors.As(err, &se) {
 		code := se.ErrorCode()
-		e := &Error{Err: redactAddr(fmt.Errorf("smtp send: %w", err), err, to)}
+		e := &docket.SendError{Err: redactAddr(fmt.Errorf("smtp send: %w", err), err, to)}
 		if code != 0 {
 			e.Code = strconv.Itoa(code)
 		}
@@ -262,7 +263,7 @@ func classifySMTP(err error, to string) error {
 		}
 		return e
 	}
-	e := &Error{Temporary: true, Err: redactAddr(fmt.Errorf("smtp: %w", err), err, to)}
+	e := &docket.SendError{Temporary: true, Err: redactAddr(fmt.Errorf("smtp: %w", err), err, to)}
 	var tp *textproto.Error
 	if errors.As(err, &tp) {
 		e.Code = strconv.Itoa(tp.Code)

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
@@ -312,10 +313,10 @@ func TestSMTPSendInvitation(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ics := strings.Replace(testInviteRequest, "METHOD:REQUEST", "METHOD:"+tt.method, 1)
-			m := Message{
-				Key: "outbox-" + tt.method, Channel: Email, To: "counsel@firm.example", Language: "es",
+			m := docket.Message{
+				Key: "outbox-" + tt.method, Channel: docket.Email, To: "counsel@firm.example", Language: "es",
 				Subject: "Audiencia el 10 de marzo", Text: "Su audiencia es el 10 de marzo.", HTML: tt.html,
-				Invite: &Invite{Method: tt.method, Data: []byte(ics)},
+				Invite: &docket.Invite{Method: tt.method, Data: []byte(ics)},
 			}
 			id, err := s.Send(t.Context(), m)
 			if err != nil {
@@ -389,7 +390,7 @@ func TestSMTPSendPlainText(t *testing.T) {
 	cert, pool := testCert(t)
 	f := startSMTP(t, []tls.Certificate{cert}, false)
 	s := newTestSMTP(t, f, pool, func(c *SMTPConfig) { c.UnsubscribeURL = "" })
-	if _, err := s.Send(t.Context(), Message{Key: "k", To: "counsel@firm.example", Subject: "Hearing", Text: "Hello"}); err != nil {
+	if _, err := s.Send(t.Context(), docket.Message{Key: "k", To: "counsel@firm.example", Subject: "Hearing", Text: "Hello"}); err != nil {
 		t.Fatal(err)
 	}
 	msg, tree := readMail(t, f.messages()[0].data)
@@ -426,12 +427,12 @@ func TestSMTPTemporaryThenSent(t *testing.T) {
 	f := startSMTP(t, []tls.Certificate{cert}, false)
 	f.dataReply = []error{&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}}
 	s := newTestSMTP(t, f, pool, nil)
-	m := Message{Key: "retry", To: "counsel@firm.example", Subject: "Hearing", Text: "Hello"}
+	m := docket.Message{Key: "retry", To: "counsel@firm.example", Subject: "Hearing", Text: "Hello"}
 
 	_, err := s.Send(t.Context(), m)
-	var e *Error
+	var e *docket.SendError
 	if !errors.As(err, &e) {
-		t.Fatalf("first send: err = %v, want *Error", err)
+		t.Fatalf("first send: err = %v, want *docket.SendError", err)
 	}
 	if got, want := e.Code, "451"; got != want {
 		t.Errorf("code = %q, want %q", got, want)
@@ -460,7 +461,7 @@ func TestSMTPErrors(t *testing.T) {
 		server    *fakeSMTP
 		mod       func(*SMTPConfig)
 		to        string
-		invite    *Invite
+		invite    *docket.Invite
 		code      string
 		temporary bool
 	}{
@@ -470,16 +471,16 @@ func TestSMTPErrors(t *testing.T) {
 		{"untrusted certificate", withTLS, func(c *SMTPConfig) { c.TLSConfig = nil }, "counsel@firm.example", nil, "", true},
 		{"bad address", withTLS, nil, "not an address", nil, "", false},
 		{"method mismatch", withTLS, nil, "counsel@firm.example",
-			&Invite{Method: "CANCEL", Data: []byte(testInviteRequest)}, "", false},
+			&docket.Invite{Method: "CANCEL", Data: []byte(testInviteRequest)}, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestSMTP(t, tt.server, pool, tt.mod)
 			before := len(tt.server.messages())
-			_, err := s.Send(t.Context(), Message{Key: "k", To: tt.to, Subject: "s", Text: "t", Invite: tt.invite})
-			var e *Error
+			_, err := s.Send(t.Context(), docket.Message{Key: "k", To: tt.to, Subject: "s", Text: "t", Invite: tt.invite})
+			var e *docket.SendError
 			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *Error", err)
+				t.Fatalf("err = %v, want *docket.SendError", err)
 			}
 			if got, want := e.Code, tt.code; got != want {
 				t.Errorf("code = %q, want %q (%v)", got, want, err)
@@ -501,7 +502,7 @@ func TestSMTPImplicitTLS(t *testing.T) {
 	cert, pool := testCert(t)
 	f := startSMTP(t, []tls.Certificate{cert}, true)
 	s := newTestSMTP(t, f, pool, func(c *SMTPConfig) { c.TLS = SMTPTLS })
-	if _, err := s.Send(t.Context(), Message{Key: "k", To: "counsel@firm.example", Subject: "s", Text: "t"}); err != nil {
+	if _, err := s.Send(t.Context(), docket.Message{Key: "k", To: "counsel@firm.example", Subject: "s", Text: "t"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.messages(); len(got) != 1 || !got[0].tls {
@@ -515,8 +516,8 @@ func TestSMTPCancelledContext(t *testing.T) {
 	s := newTestSMTP(t, f, pool, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := s.Send(ctx, Message{Key: "k", To: "counsel@firm.example", Subject: "s", Text: "t"})
-	if !IsTemporary(err) || !errors.Is(err, context.Canceled) {
+	_, err := s.Send(ctx, docket.Message{Key: "k", To: "counsel@firm.example", Subject: "s", Text: "t"})
+	if !docket.IsTemporary(err) || !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want temporary context.Canceled", err)
 	}
 	if got := len(f.messages()); got != 0 {

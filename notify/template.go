@@ -17,23 +17,9 @@ import (
 	"time"
 	_ "time/tzdata" // the samples and the tests need zones on minimal images too
 	"unicode"
+
+	"github.com/docketd/docketd/docket"
 )
-
-// Kind says why a message is sent.
-type Kind string
-
-// The kinds of message a hearing can cause.
-const (
-	Reminder    Kind = "reminder"    // the hearing is coming
-	Rescheduled Kind = "rescheduled" // the hearing moved; OldStart says from when
-	Cancelled   Kind = "cancelled"   // the hearing was taken off the calendar
-)
-
-// Kinds lists every kind, in the order check reports them.
-var Kinds = []Kind{Reminder, Rescheduled, Cancelled}
-
-// Channels lists every channel a template can be written for.
-var Channels = []Channel{SMS, Email}
 
 // FallbackLanguage is used when a notice's language has no template: a message in English is better than none.
 const FallbackLanguage = "en"
@@ -46,8 +32,8 @@ type Person struct {
 
 // Notice is everything a message is rendered from. Templates see it as their data (see templates/README.md).
 type Notice struct {
-	Kind     Kind
-	Channel  Channel
+	Kind     docket.Kind
+	Channel  docket.Channel
 	Language string // BCP 47, e.g. "es" or "es-MX"; only the base language chooses the template
 	Key      string // copied to Message.Key
 	To       string // copied to Message.To
@@ -59,7 +45,7 @@ type Notice struct {
 	// Start is the hearing's instant. It is shown in Location, the court's zone, with the abbreviation in force on
 	// the hearing day ("9:00 AM MDT" for an El Paso hearing after the March change, whenever the message is sent).
 	Start    time.Time
-	OldStart time.Time      // the former start, for Rescheduled
+	OldStart time.Time      // the former start, for docket.KindRescheduled notices
 	Location *time.Location // the court's zone; nil shows Start in its own location
 
 	CourtName    string // e.g. "Dallas" or "El Paso"; templates add "immigration court"
@@ -87,7 +73,7 @@ func (n Notice) Online() bool { return n.Medium == "internet" }
 func (n Notice) HasCounsel() bool { return n.CounselName != "" }
 
 // templateName is a template's name within a language: "reminder.sms".
-func templateName(k Kind, c Channel) string { return string(k) + "." + string(c) }
+func templateName(k docket.Kind, c docket.Channel) string { return string(k) + "." + string(c) }
 
 // commonFile holds the definitions every template of its language may call.
 const commonFile = "common.tmpl"
@@ -149,7 +135,7 @@ func LoadTemplates(dir string) (*Templates, error) {
 				name, ok := strings.CutSuffix(n.Name(), ".tmpl")
 				if !ok || !knownName(name) {
 					return fmt.Errorf("%s: unknown template; want <kind>.<channel>.tmpl with kind %s and channel %s, or %s",
-						f.source, list(Kinds), list(Channels), commonFile)
+						f.source, list(docket.Kinds), list(docket.Channels), commonFile)
 				}
 				if files[lang] == nil {
 					files[lang] = map[string]file{}
@@ -179,15 +165,15 @@ func LoadTemplates(dir string) (*Templates, error) {
 			t.langs[lang][name] = c
 		}
 	}
-	if t.langs[FallbackLanguage] == nil || len(t.langs[FallbackLanguage]) != len(Kinds)*len(Channels) {
+	if t.langs[FallbackLanguage] == nil || len(t.langs[FallbackLanguage]) != len(docket.Kinds)*len(docket.Channels) {
 		return nil, errors.New("load templates: the English templates are incomplete")
 	}
 	return t, nil
 }
 
 func knownName(name string) bool {
-	for _, k := range Kinds {
-		for _, c := range Channels {
+	for _, k := range docket.Kinds {
+		for _, c := range docket.Channels {
 			if name == templateName(k, c) {
 				return true
 			}
@@ -216,7 +202,7 @@ func compile(lang, name string, f file, commons []file) (*compiled, error) {
 	if _, err := c.text.Parse(f.text); err != nil {
 		return nil, fmt.Errorf("template %s: %w", f.source, err)
 	}
-	if !strings.HasSuffix(name, "."+string(Email)) {
+	if !strings.HasSuffix(name, "."+string(docket.Email)) {
 		return c, nil
 	}
 	for _, part := range []string{"subject", "text"} {
@@ -254,8 +240,8 @@ func (t *Templates) Languages() []string {
 func (t *Templates) Missing(lang string) []string {
 	lang = BaseLanguage(lang)
 	var out []string
-	for _, k := range Kinds {
-		for _, c := range Channels {
+	for _, k := range docket.Kinds {
+		for _, c := range docket.Channels {
 			if t.langs[lang][templateName(k, c)] == nil {
 				out = append(out, templateName(k, c))
 			}
@@ -275,16 +261,16 @@ func BaseLanguage(tag string) string {
 
 // Render writes the message for n. When n's language lacks the template, it renders the English one and sets
 // Message.Language to "en", so a caller can tell (and Missing says so in advance).
-func (t *Templates) Render(n Notice) (Message, error) {
+func (t *Templates) Render(n Notice) (docket.Message, error) {
 	name := templateName(n.Kind, n.Channel)
 	if !knownName(name) {
-		return Message{}, fmt.Errorf("render: no such template %q", name)
+		return docket.Message{}, fmt.Errorf("render: no such template %q", name)
 	}
 	if n.Start.IsZero() {
-		return Message{}, fmt.Errorf("render %s: the notice has no start time", name)
+		return docket.Message{}, fmt.Errorf("render %s: the notice has no start time", name)
 	}
-	if n.Kind == Rescheduled && n.OldStart.IsZero() {
-		return Message{}, fmt.Errorf("render %s: a rescheduled notice needs the old start time", name)
+	if n.Kind == docket.KindRescheduled && n.OldStart.IsZero() {
+		return docket.Message{}, fmt.Errorf("render %s: a rescheduled notice needs the old start time", name)
 	}
 	lang := BaseLanguage(n.Language)
 	c := t.langs[lang][name]
@@ -298,7 +284,7 @@ func (t *Templates) Render(n Notice) (Message, error) {
 			n.OldStart = n.OldStart.In(n.Location)
 		}
 	}
-	m := Message{Key: n.Key, Channel: n.Channel, To: n.To, Language: lang}
+	m := docket.Message{Key: n.Key, Channel: n.Channel, To: n.To, Language: lang}
 	exec := func(part string) (string, error) {
 		var b bytes.Buffer
 		var err error
@@ -312,28 +298,28 @@ func (t *Templates) Render(n Notice) (Message, error) {
 		}
 		return b.String(), nil
 	}
-	if n.Channel == SMS {
+	if n.Channel == docket.SMS {
 		text, err := exec("")
 		if err != nil {
-			return Message{}, err
+			return docket.Message{}, err
 		}
 		m.Text = tidySMS(text)
 		return m, nil
 	}
 	subject, err := exec("subject")
 	if err != nil {
-		return Message{}, err
+		return docket.Message{}, err
 	}
 	m.Subject = strings.Join(strings.Fields(subject), " ")
 	text, err := exec("text")
 	if err != nil {
-		return Message{}, err
+		return docket.Message{}, err
 	}
 	m.Text = tidyText(text)
 	if c.html != nil {
 		var b bytes.Buffer
 		if err := c.html.ExecuteTemplate(&b, "html", n); err != nil {
-			return Message{}, fmt.Errorf("render %s: %w", c.source, err)
+			return docket.Message{}, fmt.Errorf("render %s: %w", c.source, err)
 		}
 		m.HTML = strings.TrimSpace(b.String()) + "\n"
 	}
@@ -583,7 +569,7 @@ func CheckTemplates(t *Templates, wanted ...string) []Problem {
 	for _, lang := range langs {
 		missing := t.Missing(lang)
 		switch {
-		case len(missing) == len(Kinds)*len(Channels):
+		case len(missing) == len(docket.Kinds)*len(docket.Channels):
 			out = append(out, Problem{Language: lang, Message: "no templates, English will be used"})
 			continue
 		case len(missing) > 0:
@@ -605,7 +591,7 @@ func CheckTemplates(t *Templates, wanted ...string) []Problem {
 				}
 				continue
 			}
-			if n.Channel != SMS {
+			if n.Channel != docket.SMS {
 				continue
 			}
 			if !seen[name+"/optout"] && !namesOptOut(m.Text) {
@@ -705,14 +691,14 @@ func SampleNotices(lang string) []Notice {
 	familyMail.Confirm = false
 
 	var out []Notice
-	for _, k := range Kinds {
+	for _, k := range docket.Kinds {
 		for _, n := range []Notice{household, elPaso, online} {
-			n.Kind, n.Channel = k, SMS
+			n.Kind, n.Channel = k, docket.SMS
 			n.Key = fmt.Sprintf("sample-%s-sms-%d", k, len(out))
 			out = append(out, n)
 		}
 		for _, n := range []Notice{familyMail, counsel, online} {
-			n.Kind, n.Channel = k, Email
+			n.Kind, n.Channel = k, docket.Email
 			if n.To == online.To {
 				n.To = "carmen.lopez@example.com"
 			}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -57,10 +59,10 @@ func goldenCases() map[string]Notice {
 	return cases
 }
 
-func describe(m Message) string {
+func describe(m docket.Message) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "key: %s\nchannel: %s\nto: %s\nlanguage: %s\n", m.Key, m.Channel, m.To, m.Language)
-	if m.Channel == SMS {
+	if m.Channel == docket.SMS {
 		enc, n := Segments(m.Text)
 		fmt.Fprintf(&b, "encoding: %s\nsegments: %d\n", enc, n)
 	} else {
@@ -109,7 +111,7 @@ func TestBuiltinSMSFits(t *testing.T) {
 	ts := mustLoad(t, "")
 	for _, lang := range []string{"en", "es"} {
 		for _, n := range SampleNotices(lang) {
-			if n.Channel != SMS {
+			if n.Channel != docket.SMS {
 				continue
 			}
 			m, err := ts.Render(n)
@@ -140,16 +142,16 @@ func TestRenderZoneOfHearingDay(t *testing.T) {
 	base.Location = denver
 	tests := []struct {
 		lang    string
-		kind    Kind
-		channel Channel
+		kind    docket.Kind
+		channel docket.Channel
 		want    []string
 	}{
-		{"en", Reminder, SMS, []string{"Tuesday, March 16, 2027, at 9:00 AM MDT"}},
-		{"es", Reminder, SMS, []string{"martes 16 de marzo de 2027 a las 9:00 AM MDT"}},
-		{"en", Rescheduled, SMS, []string{"Tuesday, March 16, 2027, at 9:00 AM MDT (was March 2, 9:00 AM)"}},
-		{"es", Rescheduled, SMS, []string{"martes 16 de marzo de 2027 a las 9:00 AM MDT (antes: 2 de marzo, 9:00 AM)"}},
-		{"en", Rescheduled, Email, []string{"Tuesday, March 2, 2027, at 9:00 AM MST", "Tuesday, March 16, 2027, at 9:00 AM MDT"}},
-		{"es", Rescheduled, Email, []string{"martes 2 de marzo de 2027, a las 9:00 AM MST", "martes 16 de marzo de 2027, a las 9:00 AM MDT"}},
+		{"en", docket.KindReminder, docket.SMS, []string{"Tuesday, March 16, 2027, at 9:00 AM MDT"}},
+		{"es", docket.KindReminder, docket.SMS, []string{"martes 16 de marzo de 2027 a las 9:00 AM MDT"}},
+		{"en", docket.KindRescheduled, docket.SMS, []string{"Tuesday, March 16, 2027, at 9:00 AM MDT (was March 2, 9:00 AM)"}},
+		{"es", docket.KindRescheduled, docket.SMS, []string{"martes 16 de marzo de 2027 a las 9:00 AM MDT (antes: 2 de marzo, 9:00 AM)"}},
+		{"en", docket.KindRescheduled, docket.Email, []string{"Tuesday, March 2, 2027, at 9:00 AM MST", "Tuesday, March 16, 2027, at 9:00 AM MDT"}},
+		{"es", docket.KindRescheduled, docket.Email, []string{"martes 2 de marzo de 2027, a las 9:00 AM MST", "martes 16 de marzo de 2027, a las 9:00 AM MDT"}},
 	}
 	for _, tt := range tests {
 		n := base
@@ -278,7 +280,7 @@ func TestFallbackAndAddedLanguage(t *testing.T) {
 	if got, want := m.Language, "ht"; got != want {
 		t.Errorf("ht language: got %q, want %q", got, want)
 	}
-	n.Kind = Cancelled
+	n.Kind = docket.KindCancelled
 	m, err = ts.Render(n)
 	if err != nil {
 		t.Fatal(err)
@@ -335,7 +337,7 @@ func TestRenderErrors(t *testing.T) {
 	noStart := good
 	noStart.Start = time.Time{}
 	noOld := good
-	noOld.Kind, noOld.OldStart = Rescheduled, time.Time{}
+	noOld.Kind, noOld.OldStart = docket.KindRescheduled, time.Time{}
 	badKind := good
 	badKind.Kind = "reminded"
 	badChannel := good

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/twilio/twilio-go/client"
 	twapi "github.com/twilio/twilio-go/rest/api/v2010"
 )
@@ -88,11 +89,11 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	return &Twilio{cfg: cfg, base: base}, nil
 }
 
-// Send posts m to Twilio and returns the Message SID. Failures are *Error: Temporary for rate limits, Twilio's 5xx
+// Send posts m to Twilio and returns the Message SID. Failures are *SendError: Temporary for rate limits, Twilio's 5xx
 // and network trouble; OptedOut for 21610; permanent for everything else Twilio refuses (21211 invalid number…).
-func (t *Twilio) Send(ctx context.Context, m Message) (string, error) {
+func (t *Twilio) Send(ctx context.Context, m docket.Message) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return "", &Error{Temporary: true, Err: fmt.Errorf("twilio send: %w", err)}
+		return "", &docket.SendError{Temporary: true, Err: fmt.Errorf("twilio send: %w", err)}
 	}
 	api, rt := t.api(ctx)
 	p := &twapi.CreateMessageParams{}
@@ -111,7 +112,7 @@ func (t *Twilio) Send(ctx context.Context, m Message) (string, error) {
 	}
 	if msg == nil || msg.Sid == nil || *msg.Sid == "" {
 		// Twilio said yes but we cannot tell which message it made: a retry may duplicate it, losing it is worse.
-		return "", &Error{Temporary: true, Err: errors.New("twilio send: answer without a message sid")}
+		return "", &docket.SendError{Temporary: true, Err: errors.New("twilio send: answer without a message sid")}
 	}
 	return *msg.Sid, nil
 }
@@ -122,7 +123,7 @@ func (t *Twilio) Send(ctx context.Context, m Message) (string, error) {
 // message is still queued). Pass since a little before the claim to allow for clock skew with Twilio.
 func (t *Twilio) Sent(ctx context.Context, to string, since time.Time) ([]SentMessage, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &Error{Temporary: true, Err: fmt.Errorf("twilio list: %w", err)}
+		return nil, &docket.SendError{Temporary: true, Err: fmt.Errorf("twilio list: %w", err)}
 	}
 	api, rt := t.api(ctx)
 	p := &twapi.ListMessageParams{}
@@ -223,7 +224,7 @@ func (c *cancelOnClose) Close() error {
 	return err
 }
 
-// classifyTwilio turns a twilio-go error into *Error. status is the last HTTP status seen (0 if none).
+// classifyTwilio turns a twilio-go error into *SendError. status is the last HTTP status seen (0 if none).
 func classifyTwilio(op string, err error, status int, to string) error {
 	var rest *client.TwilioRestError
 	if errors.As(err, &rest) {
@@ -232,7 +233,7 @@ func classifyTwilio(op string, err error, status int, to string) error {
 		if s == 0 {
 			s = status
 		}
-		e := &Error{Code: code, Err: redactAddr(fmt.Errorf("%s: %d %s", op, s, rest.Message), err, to)}
+		e := &docket.SendError{Code: code, Err: redactAddr(fmt.Errorf("%s: %d %s", op, s, rest.Message), err, to)}
 		switch {
 		case rest.Code == 21610:
 			e.OptedOut = true
@@ -248,7 +249,7 @@ func classifyTwilio(op string, err error, status int, to string) error {
 	var v1 *client.RestErrorV1
 	if errors.As(err, &v1) {
 		s := v1.HttpStatusCode
-		return &Error{
+		return &docket.SendError{
 			Code:      strconv.Itoa(v1.Code),
 			Temporary: s == http.StatusTooManyRequests || s >= 500 || s == http.StatusUnauthorized,
 			OptedOut:  v1.Code == 21610,
@@ -256,11 +257,11 @@ func classifyTwilio(op string, err error, status int, to string) error {
 		}
 	}
 	if status >= 400 && status < 500 && status != http.StatusTooManyRequests && status != http.StatusUnauthorized {
-		return &Error{Code: strconv.Itoa(status), Err: redactAddr(fmt.Errorf("%s: %w", op, err), err, to)}
+		return &docket.SendError{Code: strconv.Itoa(status), Err: redactAddr(fmt.Errorf("%s: %w", op, err), err, to)}
 	}
 	// 429, 5xx (JSON or not), timeouts, refused connections, a cancelled ctx and anything unrecognised: worth
 	// another try, because dropping a court reminder over a blip is the worse mistake.
-	e := &Error{Temporary: true, Err: redactAddr(fmt.Errorf("%s: %w", op, err), err, to)}
+	e := &docket.SendError{Temporary: true, Err: redactAddr(fmt.Errorf("%s: %w", op, err), err, to)}
 	if status >= 400 {
 		e.Code = strconv.Itoa(status)
 	}
@@ -285,7 +286,7 @@ func (r *redactedError) Unwrap() error { return r.err }
 func redactAddr(shown, orig error, addr string) error {
 	msg := shown.Error()
 	if addr != "" {
-		masked := MaskContact(addr)
+		masked := docket.MaskContact(addr)
 		for _, form := range []string{addr, url.QueryEscape(addr), url.PathEscape(addr)} {
 			msg = strings.ReplaceAll(msg, form, masked)
 		}

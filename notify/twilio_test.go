@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 const (
@@ -193,7 +195,7 @@ func newTestTwilio(t *testing.T, f *fakeTwilio, mod func(*TwilioConfig)) *Twilio
 func TestTwilioSend(t *testing.T) {
 	f := newFakeTwilio(t)
 	tw := newTestTwilio(t, f, nil)
-	sid, err := tw.Send(t.Context(), Message{Key: "outbox-1", Channel: SMS, To: toOK, Language: "es", Text: "Su audiencia es mañana."})
+	sid, err := tw.Send(t.Context(), docket.Message{Key: "outbox-1", Channel: docket.SMS, To: toOK, Language: "es", Text: "Su audiencia es mañana."})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +219,7 @@ func TestTwilioSendMessagingService(t *testing.T) {
 		c.MessagingServiceSID = "MG0123456789abcdef0123456789abcdef"
 		c.StatusCallback = ""
 	})
-	if _, err := tw.Send(t.Context(), Message{To: toOK, Text: "hi"}); err != nil {
+	if _, err := tw.Send(t.Context(), docket.Message{To: toOK, Text: "hi"}); err != nil {
 		t.Fatal(err)
 	}
 	form := f.lastPost(t)
@@ -249,10 +251,10 @@ func TestTwilioSendErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
-			_, err := tw.Send(t.Context(), Message{To: tt.to, Text: "hi"})
-			var e *Error
+			_, err := tw.Send(t.Context(), docket.Message{To: tt.to, Text: "hi"})
+			var e *docket.SendError
 			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *Error", err)
+				t.Fatalf("err = %v, want *docket.SendError", err)
 			}
 			if got, want := e.Code, tt.code; got != want {
 				t.Errorf("code = %q, want %q", got, want)
@@ -260,7 +262,7 @@ func TestTwilioSendErrors(t *testing.T) {
 			if got, want := e.Temporary, tt.temporary; got != want {
 				t.Errorf("temporary = %v, want %v", got, want)
 			}
-			if got, want := IsTemporary(err), tt.temporary; got != want {
+			if got, want := docket.IsTemporary(err), tt.temporary; got != want {
 				t.Errorf("IsTemporary = %v, want %v", got, want)
 			}
 			if got, want := e.OptedOut, tt.optedOut; got != want {
@@ -277,8 +279,8 @@ func TestTwilioSendErrors(t *testing.T) {
 func TestTwilioSendBadCredentialsIsTemporary(t *testing.T) {
 	f := newFakeTwilio(t)
 	tw := newTestTwilio(t, f, func(c *TwilioConfig) { c.AuthToken = "ffffffffffffffffffffffffffffffff" })
-	_, err := tw.Send(t.Context(), Message{To: toOK, Text: "hi"})
-	if got, want := IsTemporary(err), true; got != want {
+	_, err := tw.Send(t.Context(), docket.Message{To: toOK, Text: "hi"})
+	if got, want := docket.IsTemporary(err), true; got != want {
 		t.Errorf("IsTemporary(%v) = %v, want %v", err, got, want)
 	}
 }
@@ -295,20 +297,20 @@ func TestTwilioSendNetworkError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = tw.Send(t.Context(), Message{To: toOK, Text: "hi"})
-	var e *Error
+	_, err = tw.Send(t.Context(), docket.Message{To: toOK, Text: "hi"})
+	var e *docket.SendError
 	if !errors.As(err, &e) || !e.Temporary {
-		t.Errorf("err = %#v, want a temporary *Error", err)
+		t.Errorf("err = %#v, want a temporary *docket.SendError", err)
 	}
 }
 
 func TestTwilioSendTimeout(t *testing.T) {
 	f := newFakeTwilio(t)
 	tw := newTestTwilio(t, f, func(c *TwilioConfig) { c.Timeout = 50 * time.Millisecond })
-	_, err := tw.Send(t.Context(), Message{To: toHang, Text: "hi"})
-	var e *Error
+	_, err := tw.Send(t.Context(), docket.Message{To: toHang, Text: "hi"})
+	var e *docket.SendError
 	if !errors.As(err, &e) || !e.Temporary {
-		t.Errorf("err = %v, want a temporary *Error", err)
+		t.Errorf("err = %v, want a temporary *docket.SendError", err)
 	}
 }
 
@@ -322,8 +324,8 @@ func TestTwilioSendHonoursContext(t *testing.T) {
 		f.mu.Lock()
 		n := len(f.posts)
 		f.mu.Unlock()
-		_, err := tw.Send(ctx, Message{To: toOK, Text: "hi"})
-		if !IsTemporary(err) || !errors.Is(err, context.Canceled) {
+		_, err := tw.Send(ctx, docket.Message{To: toOK, Text: "hi"})
+		if !docket.IsTemporary(err) || !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v, want temporary context.Canceled", err)
 		}
 		f.mu.Lock()
@@ -338,8 +340,8 @@ func TestTwilioSendHonoursContext(t *testing.T) {
 			<-f.started
 			cancel()
 		}()
-		_, err := tw.Send(ctx, Message{To: toHang, Text: "hi"})
-		if !IsTemporary(err) || !errors.Is(err, context.Canceled) {
+		_, err := tw.Send(ctx, docket.Message{To: toHang, Text: "hi"})
+		if !docket.IsTemporary(err) || !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v, want temporary context.Canceled", err)
 		}
 	})
@@ -386,9 +388,9 @@ func TestTwilioSentError(t *testing.T) {
 	f := newFakeTwilio(t)
 	tw := newTestTwilio(t, f, func(c *TwilioConfig) { c.AuthToken = "ffffffffffffffffffffffffffffffff" })
 	_, err := tw.Sent(t.Context(), toOK, time.Now())
-	var e *Error
+	var e *docket.SendError
 	if !errors.As(err, &e) || e.Code != "20003" {
-		t.Errorf("err = %v, want *Error with code 20003", err)
+		t.Errorf("err = %v, want *docket.SendError with code 20003", err)
 	}
 }
 

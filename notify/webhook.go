@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/twilio/twilio-go/client"
 )
 
@@ -32,11 +33,11 @@ type InboundStore interface {
 	// empty) with the status it came with. An unknown providerID is not an error (another app may share the number).
 	RecordDelivery(ctx context.Context, providerID, status, errorCode string, at time.Time) error
 	// OptOut records that address asked for no more messages on ch, with the keyword it used.
-	OptOut(ctx context.Context, ch Channel, address, keyword string, at time.Time) error
+	OptOut(ctx context.Context, ch docket.Channel, address, keyword string, at time.Time) error
 	// OptIn removes an opt-out; removing one that does not exist is not an error.
-	OptIn(ctx context.Context, ch Channel, address string, at time.Time) error
+	OptIn(ctx context.Context, ch docket.Channel, address string, at time.Time) error
 	// IsOptedOut reports whether address is opted out on ch.
-	IsOptedOut(ctx context.Context, ch Channel, address string) (bool, error)
+	IsOptedOut(ctx context.Context, ch docket.Channel, address string) (bool, error)
 	// Confirm marks the latest reminder sent to phone (for a hearing not yet started) as confirmed by the client.
 	// ok is false when there is no such reminder; language is its recipient's language, for the thank-you.
 	Confirm(ctx context.Context, phone string, at time.Time) (language string, ok bool, err error)
@@ -151,7 +152,7 @@ func (h *Webhooks) Inbound() http.Handler {
 			return
 		}
 		now := h.cfg.Now()
-		optedOut, err := h.cfg.Store.IsOptedOut(ctx, SMS, from)
+		optedOut, err := h.cfg.Store.IsOptedOut(ctx, docket.SMS, from)
 		if err != nil {
 			h.fail(w, "check opt-out", from, err)
 			return
@@ -161,18 +162,18 @@ func (h *Webhooks) Inbound() http.Handler {
 		var reply string
 		switch in.Keyword {
 		case KeywordOptOut:
-			if err := h.cfg.Store.OptOut(ctx, SMS, from, in.Word, now); err != nil {
+			if err := h.cfg.Store.OptOut(ctx, docket.SMS, from, in.Word, now); err != nil {
 				h.fail(w, "record opt-out", from, err)
 				return
 			}
-			h.log.Info("sms opt-out", "from", Phone(from), "keyword", in.Word)
+			h.log.Info("sms opt-out", "from", docket.Phone(from), "keyword", in.Word)
 			reply = h.text(lang, replyOptOut)
 		case KeywordOptIn:
-			if err := h.cfg.Store.OptIn(ctx, SMS, from, now); err != nil {
+			if err := h.cfg.Store.OptIn(ctx, docket.SMS, from, now); err != nil {
 				h.fail(w, "record opt-in", from, err)
 				return
 			}
-			h.log.Info("sms opt-in", "from", Phone(from), "keyword", in.Word)
+			h.log.Info("sms opt-in", "from", docket.Phone(from), "keyword", in.Word)
 			reply = h.text(lang, replyOptIn)
 		case KeywordHelp:
 			reply = h.text(h.lang(lang, ""), replyHelp)
@@ -198,7 +199,7 @@ func (h *Webhooks) Inbound() http.Handler {
 				h.forStaff(from, sid, body)
 				break
 			}
-			h.log.Info("sms confirmation", "from", Phone(from))
+			h.log.Info("sms confirmation", "from", docket.Phone(from))
 			reply = h.text(h.lang(lang, stored), replyConfirm)
 		default:
 			h.forStaff(from, sid, body)
@@ -224,12 +225,12 @@ func twilioAnswers(in Inbound) bool {
 // forStaff logs a text that needs a person. The body may hold a name, which no pattern can mask, so it is logged
 // only at debug level; staff find it in Twilio's console by its SID.
 func (h *Webhooks) forStaff(from, sid, body string) {
-	h.log.Info("inbound sms for staff", "from", Phone(from), "message_sid", sid, "chars", len([]rune(body)))
-	h.log.Debug("inbound sms body", "message_sid", sid, "body", MaskText(body))
+	h.log.Info("inbound sms for staff", "from", docket.Phone(from), "message_sid", sid, "chars", len([]rune(body)))
+	h.log.Debug("inbound sms body", "message_sid", sid, "body", docket.MaskText(body))
 }
 
 func (h *Webhooks) fail(w http.ResponseWriter, what, from string, err error) {
-	h.log.Error("inbound sms: "+what, "from", Phone(from), "err", err)
+	h.log.Error("inbound sms: "+what, "from", docket.Phone(from), "err", err)
 	// A 5xx makes Twilio report the failure in its debugger; the client gets no answer rather than a wrong one.
 	http.Error(w, "internal error", http.StatusInternalServerError)
 }

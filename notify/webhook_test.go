@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 const (
@@ -58,7 +60,7 @@ func (s *memStore) RecordDelivery(_ context.Context, sid, status, code string, _
 	return nil
 }
 
-func (s *memStore) OptOut(_ context.Context, ch Channel, addr, keyword string, _ time.Time) error {
+func (s *memStore) OptOut(_ context.Context, ch docket.Channel, addr, keyword string, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
@@ -69,7 +71,7 @@ func (s *memStore) OptOut(_ context.Context, ch Channel, addr, keyword string, _
 	return nil
 }
 
-func (s *memStore) OptIn(_ context.Context, ch Channel, addr string, _ time.Time) error {
+func (s *memStore) OptIn(_ context.Context, ch docket.Channel, addr string, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
@@ -77,7 +79,7 @@ func (s *memStore) OptIn(_ context.Context, ch Channel, addr string, _ time.Time
 	return nil
 }
 
-func (s *memStore) IsOptedOut(_ context.Context, ch Channel, addr string) (bool, error) {
+func (s *memStore) IsOptedOut(_ context.Context, ch docket.Channel, addr string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
@@ -394,8 +396,8 @@ func TestWebhookOtherIsLoggedMasked(t *testing.T) {
 		t.Errorf("reply = %q, want none", got)
 	}
 	logs := env.logs.String()
-	if !strings.Contains(logs, "inbound sms for staff") || !strings.Contains(logs, MaskPhone(clientA)) {
-		t.Errorf("logs = %q, want a staff note with the masked number %s", logs, MaskPhone(clientA))
+	if !strings.Contains(logs, "inbound sms for staff") || !strings.Contains(logs, docket.MaskPhone(clientA)) {
+		t.Errorf("logs = %q, want a staff note with the masked number %s", logs, docket.MaskPhone(clientA))
 	}
 }
 

@@ -10,13 +10,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/store"
 )
 
 // Sender delivers a message through one channel and returns the provider's id for it.
 type Sender interface {
-	Send(ctx context.Context, m notify.Message) (providerID string, err error)
+	Send(ctx context.Context, m docket.Message) (providerID string, err error)
 }
 
 // SentLister is a Sender that can say what it actually sent to an address since a time. The dispatcher uses it after
@@ -178,7 +179,7 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 	now := d.Clock.Now()
 	first := group[0]
 	log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "kind", first.Kind, "channel", first.Channel,
-		"to", notify.Contact(first.Address))
+		"to", docket.Contact(first.Address))
 	live, settled, views, err := d.Renderer.live(ctx, group, now)
 	if err != nil {
 		return err
@@ -256,7 +257,7 @@ func (d *Dispatcher) observe(channel string, err error, late time.Duration) {
 	if d.Observe == nil {
 		return
 	}
-	var ne *notify.Error
+	var ne *docket.SendError
 	code := ""
 	if errors.As(err, &ne) {
 		code = ne.Code
@@ -266,7 +267,7 @@ func (d *Dispatcher) observe(channel string, err error, late time.Duration) {
 	case err == nil:
 	case ne != nil && ne.OptedOut:
 		result = "opted_out"
-	case notify.IsTemporary(err):
+	case docket.IsTemporary(err):
 		result = "retry"
 	default:
 		result = "failed"
@@ -278,7 +279,7 @@ func (d *Dispatcher) observe(channel string, err error, late time.Duration) {
 func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []store.Outbox, start time.Time, sendErr error) error {
 	ctx = context.WithoutCancel(ctx)
 	first := rows[0]
-	var ne *notify.Error
+	var ne *docket.SendError
 	code := ""
 	if errors.As(sendErr, &ne) {
 		code = ne.Code
@@ -291,7 +292,7 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []store.
 		}
 		return d.record(ctx, ids(rows), store.OutboxResult{State: store.OutboxSkipped, ErrorCode: code,
 			Error: "opted out with the provider"})
-	case notify.IsTemporary(sendErr):
+	case docket.IsTemporary(sendErr):
 		next := d.Clock.Now().Add(backoff(first.Attempts))
 		if !next.Before(start) {
 			log.Error("giving up: the hearing starts before the next try", "code", code, "err", sendErr)
@@ -382,7 +383,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	for _, group := range groups(rows) {
 		first := group[0]
-		log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "to", notify.Contact(first.Address))
+		log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "to", docket.Contact(first.Address))
 		lister, _ := d.Senders[first.Channel].(SentLister)
 		if lister != nil && first.ClaimedAt != nil {
 			msg, _, rerr := d.Renderer.Render(ctx, group)
@@ -438,7 +439,7 @@ func (d *Dispatcher) matchSent(ctx context.Context, sent []notify.SentMessage, b
 }
 
 // Preview renders the messages due at now without claiming or sending anything (remind --dry-run).
-func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]notify.Message, error) {
+func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]docket.Message, error) {
 	rows, err := d.DB.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxPending})
 	if err != nil {
 		return nil, err
@@ -449,7 +450,7 @@ func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]notify.Messa
 			due = append(due, r)
 		}
 	}
-	var out []notify.Message
+	var out []docket.Message
 	for _, group := range groups(due) {
 		live, _, views, err := d.Renderer.live(ctx, group, now)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/store"
 )
@@ -27,15 +28,15 @@ type recorder struct {
 	mu    sync.Mutex
 	clock clockwork.Clock
 	sent  []sentAt
-	fail  func(m notify.Message) error
+	fail  func(m docket.Message) error
 }
 
 type sentAt struct {
 	at  time.Time
-	msg notify.Message
+	msg docket.Message
 }
 
-func (r *recorder) Send(ctx context.Context, m notify.Message) (string, error) {
+func (r *recorder) Send(ctx context.Context, m docket.Message) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
@@ -358,13 +359,13 @@ func TestTemporaryFailuresRetryUntilDeliveredPermanentOnesFail(t *testing.T) {
 		store.HearingRecord{Key: "sam", ANumber: "208555310", Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
 			Zone: "America/Chicago", CourtCode: "DAL", Type: "master"})
 	failures := 0
-	f.sms.fail = func(m notify.Message) error {
+	f.sms.fail = func(m docket.Message) error {
 		if m.To == "+14695550177" {
-			return &notify.Error{Code: "21211", Err: fmt.Errorf("invalid number")}
+			return &docket.SendError{Code: "21211", Err: fmt.Errorf("invalid number")}
 		}
 		if failures < 2 {
 			failures++
-			return &notify.Error{Code: "20429", Temporary: true, Err: fmt.Errorf("rate limited")}
+			return &docket.SendError{Code: "20429", Temporary: true, Err: fmt.Errorf("rate limited")}
 		}
 		return nil
 	}
@@ -424,12 +425,12 @@ func TestRetryAfterAnUnclearFailureDoesNotSendTwice(t *testing.T) {
 	f := newFixture(t, t0)
 	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
 	timedOut := false
-	f.sms.fail = func(m notify.Message) error {
+	f.sms.fail = func(m docket.Message) error {
 		if !timedOut {
 			// The provider accepts the message, but the answer never reaches us.
 			timedOut = true
 			f.sms.sent = append(f.sms.sent, sentAt{f.clock.Now(), m})
-			return &notify.Error{Temporary: true, Err: fmt.Errorf("timeout awaiting response headers")}
+			return &docket.SendError{Temporary: true, Err: fmt.Errorf("timeout awaiting response headers")}
 		}
 		return nil
 	}

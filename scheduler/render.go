@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/store"
 )
@@ -18,7 +19,7 @@ type Renderer struct {
 	Rules     func() Rules
 	// Invite, when set, builds the calendar invitation mailed to counsel (METHOD:REQUEST, or CANCEL for a
 	// cancelled hearing) with the same UID and SEQUENCE as the feed event.
-	Invite func(h store.HearingView, method string) (*notify.Invite, error)
+	Invite func(h store.HearingView, method string) (*docket.Invite, error)
 }
 
 type settled struct {
@@ -74,18 +75,18 @@ func (hs hearings) get(ctx context.Context, db *store.DB, id uint) (store.Hearin
 }
 
 // Render builds the message for a group of rows to one address, and returns the earliest hearing start among them.
-func (r *Renderer) Render(ctx context.Context, rows []store.Outbox) (notify.Message, time.Time, error) {
+func (r *Renderer) Render(ctx context.Context, rows []store.Outbox) (docket.Message, time.Time, error) {
 	return r.render(ctx, rows, hearings{})
 }
 
-func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearings) (notify.Message, time.Time, error) {
+func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearings) (docket.Message, time.Time, error) {
 	if len(rows) == 0 {
-		return notify.Message{}, time.Time{}, errors.New("nothing to render")
+		return docket.Message{}, time.Time{}, errors.New("nothing to render")
 	}
 	first := rows[0]
 	rules := r.Rules()
 	n := notify.Notice{
-		Kind: notify.Kind(first.Kind), Channel: notify.Channel(first.Channel), Key: fmt.Sprintf("outbox-%d", first.ID),
+		Kind: docket.Kind(first.Kind), Channel: docket.Channel(first.Channel), Key: fmt.Sprintf("outbox-%d", first.ID),
 		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone,
 	}
 	var views []store.HearingView
@@ -93,7 +94,7 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 	for _, row := range rows {
 		h, err := cache.get(ctx, r.DB, row.HearingID)
 		if err != nil {
-			return notify.Message{}, time.Time{}, err
+			return docket.Message{}, time.Time{}, err
 		}
 		views = append(views, h)
 		for _, c := range h.Clients {
@@ -108,7 +109,7 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 	h := views[0]
 	loc, err := time.LoadLocation(h.Zone)
 	if err != nil {
-		return notify.Message{}, time.Time{}, fmt.Errorf("hearing %d zone: %w", h.ID, err)
+		return docket.Message{}, time.Time{}, fmt.Errorf("hearing %d zone: %w", h.ID, err)
 	}
 	n.Start, n.Location = h.Start, loc
 	n.CourtName, n.CourtAddress, n.CourtPhone = h.Court.Name, h.Court.Address, h.Court.Phone
@@ -142,7 +143,7 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 	if first.Kind == store.KindRescheduled {
 		changes, err := r.DB.LastChange(ctx, h.Hearing)
 		if err != nil {
-			return notify.Message{}, time.Time{}, err
+			return docket.Message{}, time.Time{}, err
 		}
 		for _, c := range changes {
 			if c.Field == "start" {
@@ -154,7 +155,7 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 	}
 	msg, err := r.Templates.Render(n)
 	if err != nil {
-		return notify.Message{}, time.Time{}, err
+		return docket.Message{}, time.Time{}, err
 	}
 	if n.ToCounsel && first.Channel == "email" && r.Invite != nil {
 		method := "REQUEST"
@@ -162,7 +163,7 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 			method = "CANCEL"
 		}
 		if msg.Invite, err = r.Invite(h, method); err != nil {
-			return notify.Message{}, time.Time{}, fmt.Errorf("invitation: %w", err)
+			return docket.Message{}, time.Time{}, fmt.Errorf("invitation: %w", err)
 		}
 	}
 	start := h.Start

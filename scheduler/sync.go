@@ -14,7 +14,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
 
-	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
 )
@@ -163,7 +163,7 @@ func (s *Syncer) Run(ctx context.Context, spec SourceSpec, force bool, progress 
 	run := &store.SyncRun{Source: spec.Name, StartedAt: rep.Started, EndedAt: rep.Ended, Created: rep.Created,
 		Changed: rep.Changed, Cancelled: rep.Cancelled, Unchanged: rep.Unchanged, Rejected: rep.Rejected}
 	if err != nil {
-		run.Error = notify.MaskText(err.Error())
+		run.Error = docket.MaskText(err.Error())
 	}
 	// The run is recorded even when ctx has ended: "cancelled at shutdown" is worth knowing too.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
@@ -222,8 +222,8 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 		rep.Rejected++
 		sy.Protect(e.Key, e.ANumber)
 		if rep.Rejected <= maxLoggedRejects {
-			log.Warn("record rejected", "file", notify.MaskText(e.File), "line", e.Line,
-				"reason", notify.MaskText(e.Reason))
+			log.Warn("record rejected", "file", docket.MaskText(e.File), "line", e.Line,
+				"reason", docket.MaskText(e.Reason))
 		} else if rep.Rejected == maxLoggedRejects+1 {
 			log.Warn("more records rejected; only the count is kept from here on", "logged", maxLoggedRejects)
 		}

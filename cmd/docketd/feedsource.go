@@ -17,8 +17,8 @@ import (
 	"golang.org/x/text/language/display"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
-	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/store"
 )
 
@@ -418,8 +418,8 @@ func languageName(code string) string {
 // inviteFunc builds the invitation attached to counsel's email reminders: the same event as in the feeds (UID,
 // SEQUENCE, detail level), from the organization to the hearing's first attorney. It plugs into
 // scheduler.Renderer.Invite.
-func inviteFunc(cfg func() *config.Config) func(h store.HearingView, method string) (*notify.Invite, error) {
-	return func(h store.HearingView, method string) (*notify.Invite, error) {
+func inviteFunc(cfg func() *config.Config) func(h store.HearingView, method string) (*docket.Invite, error) {
+	return func(h store.HearingView, method string) (*docket.Invite, error) {
 		c := cfg()
 		if len(h.Attorneys) == 0 || h.Attorneys[0].Email == "" {
 			return nil, fmt.Errorf("invite for hearing %d: no counsel with an email address", h.ID)
@@ -435,7 +435,7 @@ func inviteFunc(cfg func() *config.Config) func(h store.HearingView, method stri
 			feed.Person{Name: att.Name, Email: att.Email}); err != nil {
 			return nil, err
 		}
-		return &notify.Invite{Method: strings.ToUpper(method), Data: buf.Bytes()}, nil
+		return &docket.Invite{Method: strings.ToUpper(method), Data: buf.Bytes()}, nil
 	}
 }
 

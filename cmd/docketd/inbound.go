@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/store"
 )
@@ -27,15 +28,15 @@ func (s *inboundStore) RecordDelivery(ctx context.Context, providerID, status, e
 	return err
 }
 
-func (s *inboundStore) OptOut(ctx context.Context, ch notify.Channel, address, keyword string, at time.Time) error {
+func (s *inboundStore) OptOut(ctx context.Context, ch docket.Channel, address, keyword string, at time.Time) error {
 	return s.db.OptOut(ctx, string(ch), address, keyword, at)
 }
 
-func (s *inboundStore) OptIn(ctx context.Context, ch notify.Channel, address string, _ time.Time) error {
+func (s *inboundStore) OptIn(ctx context.Context, ch docket.Channel, address string, _ time.Time) error {
 	return s.db.OptIn(ctx, string(ch), address)
 }
 
-func (s *inboundStore) IsOptedOut(ctx context.Context, ch notify.Channel, address string) (bool, error) {
+func (s *inboundStore) IsOptedOut(ctx context.Context, ch docket.Channel, address string) (bool, error) {
 	return s.db.IsOptedOut(ctx, string(ch), address)
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/store"
 )
@@ -213,7 +214,7 @@ func TestInboundNextHearingInSpanishAtCourtTime(t *testing.T) {
 	for _, tt := range tests {
 		code, got := e.text(t, tt.from, tt.body)
 		if code != http.StatusOK || got != tt.want {
-			t.Errorf("%s from %s: got %d %q, want 200 %q", tt.body, notify.MaskPhone(tt.from), code, got, tt.want)
+			t.Errorf("%s from %s: got %d %q, want 200 %q", tt.body, docket.MaskPhone(tt.from), code, got, tt.want)
 		}
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/store"
 )
 
@@ -94,7 +94,7 @@ func cmdOutbox(ctx context.Context, e *env, args []string) error {
 			policy += " " + r.Offset
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Due.UTC().Format("2006-01-02 15:04"), r.Kind,
-			r.Recipient, r.RecipientID, r.Channel+" "+notify.MaskContact(r.Address), dash(policy), r.State, confirmed,
+			r.Recipient, r.RecipientID, r.Channel+" "+docket.MaskContact(r.Address), dash(policy), r.State, confirmed,
 			dash(note))
 	}
 	return tw.Flush()

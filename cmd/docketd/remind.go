@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 )
 
@@ -52,8 +53,8 @@ func cmdRemind(ctx context.Context, e *env, args []string) error {
 			res.Planned, res.Cancelled, len(msgs), at)
 		for _, m := range msgs {
 			enc, segs := notify.Segments(m.Text)
-			fmt.Fprintf(e.stdout, "\n--- %s to %s (%s", m.Channel, notify.MaskContact(m.To), m.Language)
-			if m.Channel == notify.SMS {
+			fmt.Fprintf(e.stdout, "\n--- %s to %s (%s", m.Channel, docket.MaskContact(m.To), m.Language)
+			if m.Channel == docket.SMS {
 				fmt.Fprintf(e.stdout, ", %d %s segment(s)", segs, enc)
 			}
 			fmt.Fprintln(e.stdout, ")")

@@ -20,7 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/docketd/docketd/config"
-	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
 )
@@ -347,10 +347,10 @@ func (d *daemon) reload(ctx context.Context) error {
 		if errors.As(err, &errs) {
 			for _, p := range errs {
 				// A problem quotes the value at fault, which may be someone's phone or email.
-				d.log.Error("config not reloaded", "component", "config", "problem", notify.MaskText(p.String()))
+				d.log.Error("config not reloaded", "component", "config", "problem", docket.MaskText(p.String()))
 			}
 		} else {
-			d.log.Error("config not reloaded", "component", "config", "err", notify.MaskText(err.Error()))
+			d.log.Error("config not reloaded", "component", "config", "err", docket.MaskText(err.Error()))
 		}
 		d.log.Warn("keeping the running config", "component", "config", "problems", len(errs))
 		return err
@@ -367,7 +367,7 @@ func (d *daemon) reload(ctx context.Context) error {
 		}
 	}
 	if _, err := applyConfig(ctx, d.db, cfg, d.now(), d.log); err != nil {
-		d.log.Error("config not applied", "component", "config", "err", notify.MaskText(err.Error()))
+		d.log.Error("config not applied", "component", "config", "err", docket.MaskText(err.Error()))
 		return err
 	}
 	d.cfg.Store(cfg)

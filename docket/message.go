@@ -1,19 +1,8 @@
-// Package notify turns reminders into words and delivers them: message templates per kind, channel and language,
-// SMS segment counting, and the channels themselves (Twilio SMS, SMTP email, and a log channel that only prints).
-package notify
+package docket
 
 import (
 	"errors"
 	"fmt"
-)
-
-// Channel names a way of reaching a person.
-type Channel string
-
-// The channels a reminder policy can name.
-const (
-	SMS   Channel = "sms"
-	Email Channel = "email"
 )
 
 // Message is one rendered message, ready for a channel to deliver.
@@ -35,27 +24,27 @@ type Invite struct {
 	Data   []byte // a complete VCALENDAR
 }
 
-// Error is a delivery failure classified the way the dispatcher needs: retry later, give up, or record an opt-out.
-type Error struct {
+// SendError is a delivery failure classified the way the dispatcher needs: retry later, give up, or record an opt-out.
+type SendError struct {
 	Code      string // the provider's code, e.g. "21211" or "550"
 	Temporary bool   // worth retrying later
 	OptedOut  bool   // the recipient has opted out with the provider; record it and stop
 	Err       error
 }
 
-func (e *Error) Error() string {
+func (e *SendError) Error() string {
 	if e.Code != "" {
 		return fmt.Sprintf("%v (code %s)", e.Err, e.Code)
 	}
 	return e.Err.Error()
 }
 
-func (e *Error) Unwrap() error { return e.Err }
+func (e *SendError) Unwrap() error { return e.Err }
 
 // IsTemporary reports whether err is worth retrying. Errors not classified by a channel are treated as temporary,
 // because dropping a reminder on an unknown failure is worse than trying again.
 func IsTemporary(err error) bool {
-	var e *Error
+	var e *SendError
 	if errors.As(err, &e) {
 		return e.Temporary
 	}

@@ -1,4 +1,4 @@
-package notify
+package docket
 
 import (
 	"log/slog"
@@ -8,9 +8,8 @@ import (
 	"unicode/utf8"
 )
 
-// The product rule is that logs at info level never show a client's name, phone, email or A-number in full. These
-// helpers live here rather than in a package of their own because notify imports nothing of ours, so every other
-// package (store, scheduler, cmd) may use them.
+// The product rule is that logs at info level never show a client's name, phone, email or A-number in full. The
+// masking policy is written here once; every room logs through it.
 
 // MaskPhone keeps the country code's first digit and the last four digits, which is enough for staff to tell two
 // numbers apart: "+12145550123" becomes "+1******0123".
@@ -169,12 +168,6 @@ type Contact string
 
 // LogValue masks the address.
 func (c Contact) LogValue() slog.Value { return slog.StringValue(MaskContact(string(c))) }
-
-// ANumber is an A-number that masks itself when logged.
-type ANumber string
-
-// LogValue masks the number.
-func (a ANumber) LogValue() slog.Value { return slog.StringValue(MaskANumber(string(a))) }
 
 // Name is a person's name that logs as initials.
 type Name string

@@ -1,0 +1,80 @@
+package docket
+
+import "time"
+
+// Kind is what a message is about.
+type Kind string
+
+// Kinds of message.
+const (
+	KindReminder    Kind = "reminder"    // the hearing is coming
+	KindRescheduled Kind = "rescheduled" // the hearing moved
+	KindCancelled   Kind = "cancelled"   // the hearing was taken off the calendar
+)
+
+// Kinds lists every kind, in the order check reports them.
+var Kinds = []Kind{KindReminder, KindRescheduled, KindCancelled}
+
+// Channel names a way of reaching a person.
+type Channel string
+
+// The channels a reminder policy can name.
+const (
+	SMS   Channel = "sms"
+	Email Channel = "email"
+)
+
+// Channels lists every channel.
+var Channels = []Channel{SMS, Email}
+
+// ReminderState is where a reminder stands on its way to a person.
+type ReminderState string
+
+// Reminder states.
+const (
+	StatePending   ReminderState = "pending"   // planned, waiting for its due time
+	StateSending   ReminderState = "sending"   // claimed by a dispatcher
+	StateSent      ReminderState = "sent"      // the provider took it
+	StateDelivered ReminderState = "delivered" // the provider reported it delivered
+	StateFailed    ReminderState = "failed"    // given up, with the provider's code
+	StateSkipped   ReminderState = "skipped"   // not sent on purpose (too late, opted out), with the reason
+	StateCancelled ReminderState = "cancelled" // the hearing moved or was cancelled before it was due
+)
+
+// Recipient roles.
+const (
+	ToClient   = "client"
+	ToAttorney = "attorney"
+)
+
+// Reminder is one message to send about a hearing: planned from a hearing, a policy and a recipient, claimed before
+// sending and recorded after, so that a restart neither loses nor repeats it.
+type Reminder struct {
+	ID          uint
+	HearingID   uint
+	Recipient   string // ToClient or ToAttorney
+	RecipientID string
+	Channel     Channel
+	Address     string // phone or email at planning time
+	Kind        Kind
+	Policy      string
+	Offset      string
+	Sequence    int    // the hearing's sequence when planned; a later change makes the row stale
+	DedupeKey   string // planning the same thing twice creates nothing
+	GroupKey    string // household: one message per address, court and start
+	Due         time.Time
+	State       ReminderState
+	Attempts    int
+	NextAttempt *time.Time
+	ClaimedAt   *time.Time
+	SentAt      *time.Time
+	ProviderID  string
+	// ProviderState is the furthest delivery state the provider reported.
+	ProviderState string
+	ErrorCode     string
+	LastError     string
+	Body          string
+	ConfirmedAt   *time.Time // the client replied YES / SI
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
