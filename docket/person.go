@@ -32,6 +32,7 @@ type Attorney struct {
 	Zone         string
 	Organization string
 	Active       bool
+	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
 

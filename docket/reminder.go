@@ -78,3 +78,7 @@ type Reminder struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
+
+// ReminderStates lists every state, in the order a reminder passes through them.
+var ReminderStates = []ReminderState{StatePending, StateSending, StateSent, StateDelivered, StateFailed, StateSkipped,
+	StateCancelled}

@@ -13,10 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/ncruces/go-sqlite3/driver"
-
-	"github.com/docketd/docketd/store"
 )
 
 // outage runs the daemon through a database outage: a few dozen reminders fall due while the database cannot be
@@ -42,7 +41,7 @@ func outage(t *testing.T, dbURL, daemonURL string, brk, heal func(), wantNotRead
 	db := openStore(t, dbURL)
 	if !waitFor(30*time.Second, func() bool {
 		s, err := outboxStates(ctx, db)
-		return err == nil && s[store.OutboxPending] == o.clients
+		return err == nil && s[string(docket.StatePending)] == o.clients
 	}) {
 		t.Fatal("reminders not planned within 30s")
 	}
@@ -85,7 +84,7 @@ func outage(t *testing.T, dbURL, daemonURL string, brk, heal func(), wantNotRead
 	if !waitFor(120*time.Second, func() bool {
 		s, err := outboxStates(ctx, db)
 		states = s
-		return err == nil && s[store.OutboxSent] == o.clients
+		return err == nil && s[string(docket.StateSent)] == o.clients
 	}) {
 		t.Errorf("not caught up within 2 minutes of the end of the outage: %v (log %s)", states, logPath)
 	}

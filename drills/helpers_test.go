@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/store"
 )
 
@@ -341,7 +342,7 @@ type deliveryReport struct {
 // group is one message, so the outbox says how many messages each number should have received with each text
 // (two reminders of one hearing may read the same); the provider must have accepted exactly that many. Each
 // group's provider id must be one the provider issued for that text, and no two groups may share one.
-func checkDelivery(ctx context.Context, t *testing.T, db *store.DB, accepted []twMsg, channel string) deliveryReport {
+func checkDelivery(ctx context.Context, t *testing.T, db *store.DB, accepted []twMsg, channel docket.Channel) deliveryReport {
 	t.Helper()
 	rows, err := db.OutboxRows(ctx, store.OutboxFilter{})
 	if err != nil {
@@ -362,7 +363,7 @@ func checkDelivery(ctx context.Context, t *testing.T, db *store.DB, accepted []t
 			continue
 		}
 		rep.rows++
-		if r.State != store.OutboxSent {
+		if r.State != docket.StateSent {
 			rep.notSent = append(rep.notSent, fmt.Sprintf("row %d %s/%s %s (%s %s)", r.ID, r.Policy, r.Offset,
 				r.State, r.ErrorCode, r.LastError))
 			continue
@@ -615,7 +616,7 @@ func outboxStates(ctx context.Context, db *store.DB) (map[string]int, error) {
 	}
 	out := map[string]int{}
 	for _, r := range rows {
-		out[r.State]++
+		out[string(r.State)]++
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
@@ -23,7 +24,7 @@ type inproc struct {
 	disp  *scheduler.Dispatcher
 }
 
-func newInproc(t *testing.T, now time.Time, senders map[string]scheduler.Sender, policies ...scheduler.Policy) *inproc {
+func newInproc(t *testing.T, now time.Time, senders map[docket.Channel]scheduler.Sender, policies ...scheduler.Policy) *inproc {
 	t.Helper()
 	db, err := store.Open("sqlite:" + filepath.Join(t.TempDir(), "drill.db"))
 	if err != nil {
@@ -59,11 +60,11 @@ func newInproc(t *testing.T, now time.Time, senders map[string]scheduler.Sender,
 func (p *inproc) people(t *testing.T, o office, email func(i int) string) {
 	t.Helper()
 	ctx := context.Background()
-	var clients []store.Client
+	var clients []docket.Client
 	var recs []store.HearingRecord
 	for i := range o.clients {
-		an := fmt.Sprintf("2%08d", i)
-		c := store.Client{ID: fmt.Sprint("c", i), Name: fmt.Sprintf("Client %d Drill", i), ANumber: an,
+		an := docket.ANumber(fmt.Sprintf("2%08d", i))
+		c := docket.Client{ID: fmt.Sprint("c", i), Name: fmt.Sprintf("Client %d Drill", i), ANumber: an,
 			Phone: o.phone(i), Language: "en", Zone: "America/Chicago"}
 		if email != nil {
 			c.Email = email(i)

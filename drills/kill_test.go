@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docketd/docketd/store"
+	"github.com/docketd/docketd/docket"
 )
 
 // TestKillDuringDispatch kills the daemon with SIGKILL at random points of dispatch, 20 times, restarting it each
@@ -110,7 +110,7 @@ func TestKillDuringDispatch(t *testing.T) {
 			return false
 		}
 		states = s
-		return s[store.OutboxPending] == 0 && s[store.OutboxSending] == 0 && len(s) > 0
+		return s[string(docket.StatePending)] == 0 && s[string(docket.StateSending)] == 0 && len(s) > 0
 	})
 	if !finished {
 		t.Errorf("outbox not settled within 3 minutes of the last start: %v", states)

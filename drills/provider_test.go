@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
 )
@@ -41,7 +42,7 @@ func TestProviderFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p = newInproc(t, now, map[string]scheduler.Sender{"sms": sms}, scheduler.Policy{Name: "client-text",
+			p = newInproc(t, now, map[docket.Channel]scheduler.Sender{docket.SMS: sms}, scheduler.Policy{Name: "client-text",
 				To: "client", Channel: "sms", Offsets: []scheduler.Offset{{Label: "80h", Before: 80 * time.Hour}}})
 			o := office{clients: 250, households: 5, start: now.Add(72 * time.Hour)}
 			p.people(t, o, nil)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
@@ -109,7 +110,7 @@ func TestSMTPFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p = newInproc(t, now, map[string]scheduler.Sender{"email": mail}, scheduler.Policy{Name: "client-email",
+	p = newInproc(t, now, map[docket.Channel]scheduler.Sender{docket.Email: mail}, scheduler.Policy{Name: "client-email",
 		To: "client", Channel: "email", Offsets: []scheduler.Offset{{Label: "80h", Before: 80 * time.Hour}}})
 	email := func(i int) string {
 		switch i {
@@ -126,22 +127,22 @@ func TestSMTPFailures(t *testing.T) {
 	if _, err := p.disp.DispatchDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	byAddr := func() map[string]store.Outbox {
+	byAddr := func() map[string]docket.Reminder {
 		rows, err := p.db.OutboxRows(ctx, store.OutboxFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := map[string]store.Outbox{}
+		out := map[string]docket.Reminder{}
 		for _, r := range rows {
 			out[r.Address] = r
 		}
 		return out
 	}
 	first := byAddr()
-	if r := first["tempfail@drill.example"]; r.State != store.OutboxPending || r.ErrorCode != "451" || r.NextAttempt == nil {
+	if r := first["tempfail@drill.example"]; r.State != docket.StatePending || r.ErrorCode != "451" || r.NextAttempt == nil {
 		t.Errorf("after 451: state %q code %q next attempt %v, want pending, 451, set", r.State, r.ErrorCode, r.NextAttempt)
 	}
-	if r := first["refuse@drill.example"]; r.State != store.OutboxFailed || r.ErrorCode != "550" {
+	if r := first["refuse@drill.example"]; r.State != docket.StateFailed || r.ErrorCode != "550" {
 		t.Errorf("after 550: state %q code %q, want failed, 550", r.State, r.ErrorCode)
 	}
 
@@ -153,12 +154,12 @@ func TestSMTPFailures(t *testing.T) {
 	for i := range o.clients {
 		addr := email(i)
 		r := last[addr]
-		wantState, wantAccepted, wantAttempts := store.OutboxSent, 1, 1
+		wantState, wantAccepted, wantAttempts := docket.StateSent, 1, 1
 		switch i {
 		case 0:
 			wantAttempts = 2
 		case 1:
-			wantState, wantAccepted = store.OutboxFailed, 0
+			wantState, wantAccepted = docket.StateFailed, 0
 		}
 		if got, want := r.State, wantState; got != want {
 			t.Errorf("%s: state %q, want %q (%s)", addr, got, want, r.LastError)

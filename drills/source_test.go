@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
@@ -61,7 +62,7 @@ func (d *sourceDrill) snapshot(t *testing.T, src string) []string {
 	return out
 }
 
-func (d *sourceDrill) lastRun(t *testing.T, src string) store.SyncRun {
+func (d *sourceDrill) lastRun(t *testing.T, src string) docket.SyncRun {
 	t.Helper()
 	runs, err := d.db.LastSyncRuns(context.Background())
 	if err != nil {
@@ -73,7 +74,7 @@ func (d *sourceDrill) lastRun(t *testing.T, src string) store.SyncRun {
 		}
 	}
 	t.Fatalf("no sync run recorded for %s", src)
-	return store.SyncRun{}
+	return docket.SyncRun{}
 }
 
 // breakage is one way a source goes wrong, and whether the run must fail (a malformed record only rejects itself).

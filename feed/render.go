@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/emersion/go-ical"
 )
 
@@ -39,18 +40,6 @@ const (
 	DetailBusy Detail = "busy"
 )
 
-// HearingType is the kind of hearing; it picks the default duration.
-type HearingType string
-
-// Hearing types, as the store names them.
-const (
-	TypeMaster       HearingType = "master"
-	TypeIndividual   HearingType = "individual"
-	TypeBond         HearingType = "bond"
-	TypeCredibleFear HearingType = "credible_fear"
-	TypeOther        HearingType = "other"
-)
-
 // DefaultDurations are the blocks of time a hearing takes in a calendar when
 // its source gives no end (EOIR's ADJ_TIME_STOP is rarely meaningful).
 //
@@ -59,34 +48,13 @@ const (
 // An individual (merits) hearing with testimony and interpretation routinely
 // takes a half day: 4h. Bond hearings and credible-fear reviews are short
 // (often by video from detention): 1h, as is anything unknown.
-var DefaultDurations = map[HearingType]time.Duration{
-	TypeMaster:       2 * time.Hour,
-	TypeIndividual:   4 * time.Hour,
-	TypeBond:         time.Hour,
-	TypeCredibleFear: time.Hour,
-	TypeOther:        time.Hour,
+var DefaultDurations = map[docket.HearingType]time.Duration{
+	docket.TypeMaster:       2 * time.Hour,
+	docket.TypeIndividual:   4 * time.Hour,
+	docket.TypeBond:         time.Hour,
+	docket.TypeCredibleFear: time.Hour,
+	docket.TypeOther:        time.Hour,
 }
-
-// Medium is how a hearing is held.
-type Medium string
-
-// Hearing media, as the store names them.
-const (
-	MediumInPerson  Medium = "in_person"
-	MediumVideo     Medium = "video"
-	MediumTelephone Medium = "telephone"
-	MediumInternet  Medium = "internet" // WebEx
-)
-
-// Status is a hearing's state.
-type Status string
-
-// Hearing states, as the store names them.
-const (
-	StatusScheduled Status = "scheduled"
-	StatusCancelled Status = "cancelled"
-	StatusCompleted Status = "completed"
-)
 
 // Court is where a hearing takes place.
 type Court struct {
@@ -99,7 +67,7 @@ type Court struct {
 // Client is a respondent in a hearing.
 type Client struct {
 	Name     string
-	ANumber  string // 8 or 9 digits, any punctuation
+	ANumber  docket.ANumber
 	Phone    string
 	Language string // a display name, e.g. "Spanish"
 }
@@ -107,7 +75,7 @@ type Client struct {
 // Reminder is one planned or sent reminder, shown to counsel so they can see
 // whether the client was told.
 type Reminder struct {
-	Channel string    // "sms" or "email"
+	Channel docket.Channel
 	To      string    // "client" or "attorney"; never an address
 	Due     time.Time // when it is or was due
 	State   string    // outbox state: pending, sent, delivered, failed, ...
@@ -122,11 +90,11 @@ type Hearing struct {
 	// Start is the start in the court's *time.Location, a named IANA zone.
 	Start        time.Time
 	Duration     time.Duration // zero means the default for Type
-	Type         HearingType
+	Type         docket.HearingType
 	TypeCode     string // raw EOIR code (CAL_TYPE / SCHEDULE_TYPE), shown to counsel
-	Medium       Medium
+	Medium       docket.Medium
 	MediumCode   string // raw EOIR ADJ_MEDIUM
-	Status       Status
+	Status       docket.HearingStatus
 	Judge        string
 	WebEx        string // the judge's WebEx room; LOCATION for internet hearings
 	Court        Court
@@ -139,9 +107,9 @@ type Hearing struct {
 
 // Options are the rendering choices shared by feeds and invitations.
 type Options struct {
-	Host      string                        // UID domain, e.g. the public host name
-	Detail    Detail                        // zero means DetailFull
-	Durations map[HearingType]time.Duration // nil or missing types fall back to DefaultDurations
+	Host      string                               // UID domain, e.g. the public host name
+	Detail    Detail                               // zero means DetailFull
+	Durations map[docket.HearingType]time.Duration // nil or missing types fall back to DefaultDurations
 }
 
 // Calendar is one feed to render.
@@ -222,7 +190,7 @@ func RenderInvite(w io.Writer, method string, opts Options, h Hearing, organizer
 		return fmt.Errorf("render invite: organizer and attendee need an email address")
 	}
 	if method == "CANCEL" {
-		h.Status = StatusCancelled
+		h.Status = docket.StatusCancelled
 	}
 	c := ical.NewCalendar()
 	setCalendarProps(c.Component)
@@ -417,7 +385,7 @@ func buildEvent(h *Hearing, opts Options, zones zoneSpans) (*ical.Component, err
 	seq.Value = strconv.Itoa(max(h.Sequence, 0))
 	ev.Props.Set(seq)
 	status := ical.EventConfirmed
-	if h.Status == StatusCancelled {
+	if h.Status == docket.StatusCancelled {
 		status = ical.EventCancelled
 		// A vacated hearing no longer blocks the day in free/busy lookups.
 		setText(ev, ical.PropTransparency, "TRANSPARENT")
@@ -436,7 +404,7 @@ func buildEvent(h *Hearing, opts Options, zones zoneSpans) (*ical.Component, err
 	return ev, nil
 }
 
-func (h *Hearing) duration(durations map[HearingType]time.Duration) time.Duration {
+func (h *Hearing) duration(durations map[docket.HearingType]time.Duration) time.Duration {
 	if h.Duration > 0 {
 		return h.Duration
 	}
@@ -446,33 +414,33 @@ func (h *Hearing) duration(durations map[HearingType]time.Duration) time.Duratio
 	if d, ok := DefaultDurations[h.Type]; ok {
 		return d
 	}
-	return DefaultDurations[TypeOther]
+	return DefaultDurations[docket.TypeOther]
 }
 
-func typeLabel(t HearingType) string {
+func typeLabel(t docket.HearingType) string {
 	switch t {
-	case TypeMaster:
+	case docket.TypeMaster:
 		return "Master calendar hearing"
-	case TypeIndividual:
+	case docket.TypeIndividual:
 		return "Individual hearing"
-	case TypeBond:
+	case docket.TypeBond:
 		return "Bond hearing"
-	case TypeCredibleFear:
+	case docket.TypeCredibleFear:
 		return "Credible fear review"
 	default:
 		return "Immigration court hearing"
 	}
 }
 
-func mediumLabel(m Medium) string {
+func mediumLabel(m docket.Medium) string {
 	switch m {
-	case MediumInPerson:
+	case docket.MediumInPerson:
 		return "In person"
-	case MediumVideo:
+	case docket.MediumVideo:
 		return "Video (VTC)"
-	case MediumTelephone:
+	case docket.MediumTelephone:
 		return "Telephone"
-	case MediumInternet:
+	case docket.MediumInternet:
 		return "Internet (WebEx)"
 	default:
 		return ""
@@ -481,7 +449,7 @@ func mediumLabel(m Medium) string {
 
 func (h *Hearing) summary(detail Detail) string {
 	var b strings.Builder
-	if h.Status == StatusCancelled {
+	if h.Status == docket.StatusCancelled {
 		// Clients that ignore STATUS (or hide it) still show the word.
 		b.WriteString("Cancelled: ")
 	}
@@ -491,11 +459,11 @@ func (h *Hearing) summary(detail Detail) string {
 	}
 	b.WriteString(typeLabel(h.Type))
 	switch h.Medium {
-	case MediumInternet:
+	case docket.MediumInternet:
 		b.WriteString(" (WebEx)")
-	case MediumVideo:
+	case docket.MediumVideo:
 		b.WriteString(" (video)")
-	case MediumTelephone:
+	case docket.MediumTelephone:
 		b.WriteString(" (phone)")
 	}
 	var names []string
@@ -552,7 +520,7 @@ func (h *Hearing) location(detail Detail) string {
 	}
 	// The WebEx link is filled in even for in-person hearings, so the medium
 	// decides, not the link.
-	if h.Medium == MediumInternet && h.WebEx != "" {
+	if h.Medium == docket.MediumInternet && h.WebEx != "" {
 		return h.WebEx
 	}
 	addr := h.address()
@@ -564,24 +532,6 @@ func (h *Hearing) location(detail Detail) string {
 	default:
 		return h.Court.Name
 	}
-}
-
-// formatANumber writes 9 digits as A-123-456-789, padding 8-digit numbers as
-// EOIR does; anything else is shown as given.
-func formatANumber(a string) string {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, a)
-	if len(digits) == 8 {
-		digits = "0" + digits
-	}
-	if len(digits) != 9 {
-		return a
-	}
-	return "A-" + digits[:3] + "-" + digits[3:6] + "-" + digits[6:]
 }
 
 func (h *Hearing) description(detail Detail) string {
@@ -599,7 +549,7 @@ func (h *Hearing) description(detail Detail) string {
 		head += " (EOIR " + h.TypeCode + ")"
 	}
 	b.WriteString(head + "\n")
-	if h.Status == StatusCancelled {
+	if h.Status == docket.StatusCancelled {
 		b.WriteString("CANCELLED. Confirm with counsel or the EOIR hotline " + EOIRHotline + " before assuming there is no hearing.\n")
 	}
 	zoneAbbr, _ := h.Start.Zone()
@@ -628,7 +578,7 @@ func (h *Hearing) description(detail Detail) string {
 		for _, c := range h.Clients {
 			var fields []string
 			if detail == DetailFull {
-				fields = append(fields, c.Name, formatANumber(c.ANumber), c.Phone, c.Language)
+				fields = append(fields, c.Name, c.ANumber.String(), c.Phone, c.Language)
 			} else {
 				fields = append(fields, initials(c.Name), c.Language)
 			}
@@ -641,7 +591,7 @@ func (h *Hearing) description(detail Detail) string {
 		for _, r := range h.Reminders {
 			due := r.Due.In(h.Start.Location())
 			abbr, _ := due.Zone()
-			fields := []string{strings.ToUpper(r.Channel), r.To, due.Format("Mon 2 Jan 3:04 PM ") + abbr, r.State}
+			fields := []string{strings.ToUpper(string(r.Channel)), r.To, due.Format("Mon 2 Jan 3:04 PM ") + abbr, r.State}
 			fields = slices.DeleteFunc(fields, func(s string) bool { return s == "" })
 			b.WriteString("- " + strings.Join(fields, " · ") + "\n")
 		}

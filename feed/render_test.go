@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/emersion/go-ical"
 )
 
@@ -34,8 +35,8 @@ var (
 // The people and numbers below are made up.
 var family = []Client{
 	{Name: "María José Núñez Ramírez", ANumber: "201555001", Phone: "+1 214-555-0142", Language: "Spanish"},
-	{Name: "José Ángel Núñez Peña", ANumber: "201-555-002", Phone: "+1 214-555-0142", Language: "Spanish"},
-	{Name: "Sofía Núñez Ramírez", ANumber: "20155503", Phone: "+1 214-555-0142", Language: "Spanish"},
+	{Name: "José Ángel Núñez Peña", ANumber: "201555002", Phone: "+1 214-555-0142", Language: "Spanish"},
+	{Name: "Sofía Núñez Ramírez", ANumber: "020155503", Phone: "+1 214-555-0142", Language: "Spanish"},
 	{Name: "Joaquín Núñez Ramírez", ANumber: "201555004", Phone: "+1 214-555-0142", Language: "Spanish"},
 }
 
@@ -49,7 +50,7 @@ func testHearings(t testing.TB) []Hearing {
 		{
 			ID: "101", Sequence: 1, Updated: time.Date(2026, 2, 20, 15, 4, 5, 0, time.UTC),
 			Start: time.Date(2026, 3, 10, 8, 30, 0, 0, chicago),
-			Type:  TypeMaster, TypeCode: "MR", Medium: MediumInPerson, MediumCode: "P", Status: StatusScheduled,
+			Type:  docket.TypeMaster, TypeCode: "MR", Medium: docket.MediumInPerson, MediumCode: "P", Status: docket.StatusScheduled,
 			Judge: "Hon. Begoña Ibáñez Muñoz", WebEx: "https://eoir.webex.com/meet/IJ.Ibanez",
 			Court: courtDallas, Clients: family,
 			Counsel: "Lucía Fernández, Esq.", CounselPhone: "+1 214-555-0100",
@@ -63,16 +64,16 @@ func testHearings(t testing.TB) []Hearing {
 		{
 			ID: "102", Updated: time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC),
 			Start: time.Date(2026, 3, 5, 13, 0, 0, 0, denver),
-			Type:  TypeIndividual, TypeCode: "II", Medium: MediumInternet, MediumCode: "W", Status: StatusScheduled,
+			Type:  docket.TypeIndividual, TypeCode: "II", Medium: docket.MediumInternet, MediumCode: "W", Status: docket.StatusScheduled,
 			Judge: "Hon. Ramón Cortés", WebEx: "https://eoir.webex.com/meet/IJ.Cortes",
 			Court:   courtElPaso,
-			Clients: []Client{{Name: "Ana Lucía Peña Ordóñez", ANumber: "A 098 765 432", Phone: "+1 915-555-0199", Language: "Spanish"}},
+			Clients: []Client{{Name: "Ana Lucía Peña Ordóñez", ANumber: "098765432", Phone: "+1 915-555-0199", Language: "Spanish"}},
 			Counsel: "Lucía Fernández, Esq.",
 		},
 		{
 			ID: "103", Updated: time.Date(2026, 1, 30, 9, 0, 0, 0, time.UTC),
 			Start: time.Date(2026, 3, 12, 9, 0, 0, 0, phoenix),
-			Type:  TypeBond, TypeCode: "CY", Medium: MediumVideo, MediumCode: "V", Status: StatusScheduled,
+			Type:  docket.TypeBond, TypeCode: "CY", Medium: docket.MediumVideo, MediumCode: "V", Status: docket.StatusScheduled,
 			Judge:   "Hon. Dana Whitfield",
 			Court:   courtPhoenix,
 			Clients: []Client{{Name: "Kʼicheʼ Tzoc Xiloj", ANumber: "123456789", Language: "Kʼicheʼ"}},
@@ -80,7 +81,7 @@ func testHearings(t testing.TB) []Hearing {
 		{
 			ID: "104", Sequence: 3, Updated: time.Date(2026, 2, 27, 22, 15, 0, 0, time.UTC),
 			Start: time.Date(2026, 4, 2, 13, 0, 0, 0, chicago),
-			Type:  TypeIndividual, TypeCode: "IR", Medium: MediumInPerson, MediumCode: "P", Status: StatusCancelled,
+			Type:  docket.TypeIndividual, TypeCode: "IR", Medium: docket.MediumInPerson, MediumCode: "P", Status: docket.StatusCancelled,
 			Judge: "Hon. Begoña Ibáñez Muñoz", Court: courtDallas,
 			Clients: []Client{{Name: "Héctor Ñancupil Olmos", ANumber: "201555099", Phone: "+1 469-555-0177", Language: "Spanish"}},
 			Counsel: "Lucía Fernández, Esq.",
@@ -229,7 +230,7 @@ func TestRenderRoundTrip(t *testing.T) {
 		}
 		status, _ := ev.Status()
 		wantStatus := ical.EventConfirmed
-		if h.Status == StatusCancelled {
+		if h.Status == docket.StatusCancelled {
 			wantStatus = ical.EventCancelled
 		}
 		if status != wantStatus {
@@ -242,7 +243,7 @@ func TestRenderRoundTrip(t *testing.T) {
 			}
 		}
 		loc, _ := ev.Props.Text(ical.PropLocation)
-		if h.Medium == MediumInternet {
+		if h.Medium == docket.MediumInternet {
 			if loc != h.WebEx {
 				t.Errorf("hearing %s: LOCATION %q, want the WebEx link", h.ID, loc)
 			}
@@ -258,7 +259,7 @@ func TestRenderDetailLevels(t *testing.T) {
 	for _, h := range testHearings(t) {
 		for _, c := range h.Clients {
 			names = append(names, c.Name)
-			secrets = append(secrets, c.Phone, formatANumber(c.ANumber), c.ANumber)
+			secrets = append(secrets, c.Phone, c.ANumber.String(), string(c.ANumber))
 		}
 	}
 	secrets = slices.DeleteFunc(secrets, func(s string) bool { return s == "" })
@@ -280,7 +281,7 @@ func TestRenderDetailLevels(t *testing.T) {
 		}
 	}
 	full := string(unfold(render(t, testCalendar(t, DetailFull))))
-	for _, s := range []string{"A-201-555-001", "A-020-155-503", "+1 214-555-0142", "Hon. Begoña Ibáñez Muñoz", "(214) 767-1814", "delivered", "SÍ"} {
+	for _, s := range []string{"A201-555-001", "A020-155-503", "+1 214-555-0142", "Hon. Begoña Ibáñez Muñoz", "(214) 767-1814", "delivered", "SÍ"} {
 		if !strings.Contains(full, s) {
 			t.Errorf("full feed lacks %q", s)
 		}
@@ -314,7 +315,7 @@ func TestRenderTextEdgeCases(t *testing.T) {
 	h.Judge = "Hon. A\r\nB; C, D\\E"
 	h.Clients[0].Name = "Zoë \"Zee\" O'Brien"
 	h.Duration = 90 * time.Minute
-	cal := Calendar{Options: Options{Durations: map[HearingType]time.Duration{TypeIndividual: 3 * time.Hour}}, Hearings: []Hearing{h}}
+	cal := Calendar{Options: Options{Durations: map[docket.HearingType]time.Duration{docket.TypeIndividual: 3 * time.Hour}}, Hearings: []Hearing{h}}
 	b := render(t, cal)
 	checkWellFormed(t, b)
 	dec, err := ical.NewDecoder(bytes.NewReader(b)).Decode()
@@ -404,15 +405,6 @@ func TestInitialsAndANumber(t *testing.T) {
 	} {
 		if got := initials(tt.in); got != tt.want {
 			t.Errorf("initials(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-	for _, tt := range []struct{ in, want string }{
-		{"201555001", "A-201-555-001"},
-		{"A 20155503", "A-020-155-503"},
-		{"12345", "12345"},
-	} {
-		if got := formatANumber(tt.in); got != tt.want {
-			t.Errorf("formatANumber(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

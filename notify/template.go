@@ -26,8 +26,8 @@ const FallbackLanguage = "en"
 
 // Person is one respondent a notice concerns.
 type Person struct {
-	Name    string // as the court writes it, e.g. "Rosa Elena Castillo"
-	ANumber string // shown only in messages to counsel
+	Name    string         // as the court writes it, e.g. "Rosa Elena Castillo"
+	ANumber docket.ANumber // shown only in messages to counsel
 }
 
 // Notice is everything a message is rendered from. Templates see it as their data (see templates/README.md).
@@ -53,8 +53,8 @@ type Notice struct {
 	CourtCity    string // e.g. "Dallas, TX 75242"; emails add it to the address
 	CourtPhone   string
 	Judge        string
-	HearingType  string // master, individual, bond, credible_fear or other
-	Medium       string // in_person, video, telephone or internet
+	HearingType  docket.HearingType
+	Medium       docket.Medium
 	WebEx        string // the judge's WebEx link; shown only when Medium is internet
 
 	CounselName, CounselPhone string // empty when the client has no counsel; templates then name the organisation
@@ -468,8 +468,8 @@ func funcs(lang string) template.FuncMap {
 		// at: "at 1:00 PM CST" / "a la 1:00 PM CST".
 		"at": func(t time.Time) string { return w.at(clock(t), t) },
 		// hearingType and medium translate the codes; an unknown code is shown as it is.
-		"hearingType": func(code string) string { return lookup(w.types, code) },
-		"medium":      func(code string) string { return lookup(w.media, code) },
+		"hearingType": func(t docket.HearingType) string { return lookup(w.types, string(t)) },
+		"medium":      func(m docket.Medium) string { return lookup(w.media, string(m)) },
 		// names: "Rosa, José y Daniela Castillo" from the people's full names.
 		"names": func(people []Person) string {
 			s := make([]string, len(people))

@@ -216,6 +216,10 @@ func TestLocalFormats(t *testing.T) {
 			got = f(tt.arg.(time.Time))
 		case func(string) string:
 			got = f(tt.arg.(string))
+		case func(docket.HearingType) string:
+			got = f(docket.HearingType(tt.arg.(string)))
+		case func(docket.Medium) string:
+			got = f(docket.Medium(tt.arg.(string)))
 		case func([]Person) string:
 			got = f(tt.arg.([]Person))
 		default:

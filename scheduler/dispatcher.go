@@ -54,25 +54,25 @@ type Clock interface {
 // atomically, sends each household group as one message, and records the outcome.
 type Dispatcher struct {
 	DB       *store.DB
-	Senders  map[string]Sender  // by channel: "sms", "email"
-	Rates    map[string]float64 // messages per second by channel; 0 or absent means no limit
+	Senders  map[docket.Channel]Sender  // by channel: sms, email
+	Rates    map[docket.Channel]float64 // messages per second by channel; 0 or absent means no limit
 	Renderer *Renderer
 	Clock    Clock
 	Log      *slog.Logger
 	// Observe, when set, is told of every send attempt: channel, result (sent, retry, failed, opted_out), the
 	// provider's error code, and how late the request left against the row's due time.
-	Observe func(channel, result, code string, late time.Duration)
+	Observe func(channel docket.Channel, result, code string, late time.Duration)
 
 	wakeOnce sync.Once
 	wake     chan struct{}
 	mu       sync.Mutex
-	slots    map[string]time.Time // next free send slot per channel
+	slots    map[docket.Channel]time.Time // next free send slot per channel
 }
 
 func (d *Dispatcher) init() {
 	d.wakeOnce.Do(func() {
 		d.wake = make(chan struct{}, 1)
-		d.slots = map[string]time.Time{}
+		d.slots = map[docket.Channel]time.Time{}
 	})
 }
 
@@ -146,8 +146,8 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 }
 
 // groups splits claimed rows into household groups, each sent as one message.
-func groups(rows []store.Outbox) [][]store.Outbox {
-	byKey := map[string][]store.Outbox{}
+func groups(rows []docket.Reminder) [][]docket.Reminder {
+	byKey := map[string][]docket.Reminder{}
 	var order []string
 	for _, r := range rows {
 		k := r.GroupKey
@@ -159,14 +159,14 @@ func groups(rows []store.Outbox) [][]store.Outbox {
 		}
 		byKey[k] = append(byKey[k], r)
 	}
-	out := make([][]store.Outbox, len(order))
+	out := make([][]docket.Reminder, len(order))
 	for i, k := range order {
 		out[i] = byKey[k]
 	}
 	return out
 }
 
-func ids(rows []store.Outbox) []uint {
+func ids(rows []docket.Reminder) []uint {
 	out := make([]uint, len(rows))
 	for i, r := range rows {
 		out[i] = r.ID
@@ -175,7 +175,7 @@ func ids(rows []store.Outbox) []uint {
 }
 
 // send delivers one claimed group and records what happened. Only store errors are returned.
-func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
+func (d *Dispatcher) send(ctx context.Context, group []docket.Reminder) error {
 	now := d.Clock.Now()
 	first := group[0]
 	log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "kind", first.Kind, "channel", first.Channel,
@@ -197,17 +197,17 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 		return err
 	} else if out {
 		log.Info("skipped: recipient opted out")
-		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxSkipped, Error: "opted out"})
+		return d.record(ctx, ids(live), store.OutboxResult{State: docket.StateSkipped, Error: "opted out"})
 	}
 	msg, start, err := d.Renderer.render(ctx, live, views)
 	if err != nil {
 		log.Error("render", "err", err)
-		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed, Error: "render: " + err.Error()})
+		return d.record(ctx, ids(live), store.OutboxResult{State: docket.StateFailed, Error: "render: " + err.Error()})
 	}
 	sender := d.Senders[first.Channel]
 	if sender == nil {
-		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxFailed,
-			Error: "no sender for channel " + first.Channel})
+		return d.record(ctx, ids(live), store.OutboxResult{State: docket.StateFailed,
+			Error: "no sender for channel " + string(first.Channel)})
 	}
 	if first.Attempts > 1 {
 		// A retry after an unclear failure (a timeout once the provider may have accepted the message): ask the
@@ -218,14 +218,14 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 					return err
 				} else if ok {
 					log.Info("already sent by an earlier attempt", "provider_id", m.SID)
-					return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxSent,
+					return d.record(ctx, ids(live), store.OutboxResult{State: docket.StateSent,
 						ProviderID: m.SID, Body: msg.Text})
 				}
 			}
 		}
 	}
 	if err := d.waitSlot(ctx, first.Channel); err != nil {
-		return d.record(ctx, ids(live), store.OutboxResult{State: store.OutboxPending})
+		return d.record(ctx, ids(live), store.OutboxResult{State: docket.StatePending})
 	}
 	// The batch may have waited (rate limit, slow sends before it): make sure no other dispatcher has taken these
 	// rows for abandoned meanwhile, and tell it they are alive.
@@ -248,12 +248,12 @@ func (d *Dispatcher) send(ctx context.Context, group []store.Outbox) error {
 	if sendErr == nil {
 		log.Info("sent", "provider_id", id, "late_ms", d.Clock.Now().Sub(first.Due).Milliseconds())
 		return d.record(context.WithoutCancel(ctx), ids(live),
-			store.OutboxResult{State: store.OutboxSent, ProviderID: id, Body: msg.Text})
+			store.OutboxResult{State: docket.StateSent, ProviderID: id, Body: msg.Text})
 	}
 	return d.failed(ctx, log, live, start, sendErr)
 }
 
-func (d *Dispatcher) observe(channel string, err error, late time.Duration) {
+func (d *Dispatcher) observe(channel docket.Channel, err error, late time.Duration) {
 	if d.Observe == nil {
 		return
 	}
@@ -276,7 +276,7 @@ func (d *Dispatcher) observe(channel string, err error, late time.Duration) {
 }
 
 // failed records a send error: an opt-out, a retry before the hearing, or a permanent failure with the code.
-func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []store.Outbox, start time.Time, sendErr error) error {
+func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []docket.Reminder, start time.Time, sendErr error) error {
 	ctx = context.WithoutCancel(ctx)
 	first := rows[0]
 	var ne *docket.SendError
@@ -290,21 +290,21 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []store.
 		if err := d.DB.OptOut(ctx, first.Channel, first.Address, "provider "+code, d.Clock.Now()); err != nil {
 			return err
 		}
-		return d.record(ctx, ids(rows), store.OutboxResult{State: store.OutboxSkipped, ErrorCode: code,
+		return d.record(ctx, ids(rows), store.OutboxResult{State: docket.StateSkipped, ErrorCode: code,
 			Error: "opted out with the provider"})
 	case docket.IsTemporary(sendErr):
 		next := d.Clock.Now().Add(backoff(first.Attempts))
 		if !next.Before(start) {
 			log.Error("giving up: the hearing starts before the next try", "code", code, "err", sendErr)
-			return d.record(ctx, ids(rows), store.OutboxResult{State: store.OutboxFailed, ErrorCode: code,
+			return d.record(ctx, ids(rows), store.OutboxResult{State: docket.StateFailed, ErrorCode: code,
 				Error: "temporary failures until the hearing: " + sendErr.Error()})
 		}
 		log.Warn("temporary failure, will retry", "code", code, "err", sendErr, "next_attempt", next)
-		return d.record(ctx, ids(rows), store.OutboxResult{State: store.OutboxPending, NextTry: &next,
+		return d.record(ctx, ids(rows), store.OutboxResult{State: docket.StatePending, NextTry: &next,
 			ErrorCode: code, Error: sendErr.Error()})
 	default:
 		log.Error("failed", "code", code, "err", sendErr)
-		return d.record(ctx, ids(rows), store.OutboxResult{State: store.OutboxFailed, ErrorCode: code,
+		return d.record(ctx, ids(rows), store.OutboxResult{State: docket.StateFailed, ErrorCode: code,
 			Error: sendErr.Error()})
 	}
 }
@@ -338,7 +338,7 @@ func backoff(attempts int) time.Duration {
 }
 
 // waitSlot keeps a channel within its rate.
-func (d *Dispatcher) waitSlot(ctx context.Context, channel string) error {
+func (d *Dispatcher) waitSlot(ctx context.Context, channel docket.Channel) error {
 	rate := d.Rates[channel]
 	if rate <= 0 {
 		return nil
@@ -374,7 +374,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 	if err != nil {
 		return err
 	}
-	var rows []store.Outbox
+	var rows []docket.Reminder
 	for _, r := range all {
 		if cutoff.IsZero() || (r.ClaimedAt != nil && r.ClaimedAt.Before(cutoff)) {
 			rows = append(rows, r)
@@ -399,7 +399,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 				}
 				if ok {
 					log.Info("reconciled: the provider sent it before the stop", "provider_id", m.SID)
-					if err := d.record(ctx, ids(group), store.OutboxResult{State: store.OutboxSent,
+					if err := d.record(ctx, ids(group), store.OutboxResult{State: docket.StateSent,
 						ProviderID: m.SID, Body: msg.Text, Claimed: first.ClaimedAt}); err != nil {
 						return err
 					}
@@ -408,7 +408,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 			}
 		}
 		log.Info("reconciled: not sent before the stop; sending again")
-		if err := d.record(ctx, ids(group), store.OutboxResult{State: store.OutboxPending,
+		if err := d.record(ctx, ids(group), store.OutboxResult{State: docket.StatePending,
 			Claimed: first.ClaimedAt}); err != nil {
 			return err
 		}
@@ -440,11 +440,11 @@ func (d *Dispatcher) matchSent(ctx context.Context, sent []notify.SentMessage, b
 
 // Preview renders the messages due at now without claiming or sending anything (remind --dry-run).
 func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]docket.Message, error) {
-	rows, err := d.DB.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxPending})
+	rows, err := d.DB.OutboxRows(ctx, store.OutboxFilter{State: docket.StatePending})
 	if err != nil {
 		return nil, err
 	}
-	var due []store.Outbox
+	var due []docket.Reminder
 	for _, r := range rows {
 		if !r.Due.After(now) && (r.NextAttempt == nil || !r.NextAttempt.After(now)) {
 			due = append(due, r)

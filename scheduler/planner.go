@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/store"
 )
 
@@ -38,7 +39,7 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	// Status is filtered here rather than in SQL: almost every hearing is scheduled or cancelled, and an index on
 	// status would lead the database away from the one on start that pages need.
 	filter := store.HearingFilter{WithPeople: true}
-	var pending []store.Outbox
+	var pending []docket.Reminder
 	flush := func() error {
 		n, err := p.DB.PlanOutbox(ctx, pending)
 		res.Planned += n
@@ -65,7 +66,7 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 		}
 		hs := all[:0]
 		for _, h := range all {
-			if h.Status == store.StatusScheduled || h.Status == store.StatusCancelled {
+			if h.Status == docket.StatusScheduled || h.Status == docket.StatusCancelled {
 				hs = append(hs, h)
 			}
 		}
@@ -96,20 +97,16 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 const planFlush = 5000
 
 // planPage plans the hearings of one court day: it returns the rows to write and cancels what changes made stale.
-func (p *Planner) planPage(ctx context.Context, hs []store.HearingView, rules Rules, now time.Time) ([]store.Outbox, int, error) {
+func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, rules Rules, now time.Time) ([]docket.Reminder, int, error) {
 	cancelled := 0
 	aside := map[uint]bool{}
 	if len(rules.Precedence) > 0 {
-		plain := make([]store.Hearing, len(hs))
-		for i, h := range hs {
-			plain[i] = h.Hearing
-		}
-		_, set := store.Prevailing(plain, rules.Precedence)
+		_, set := store.Prevailing(hs, rules.Precedence)
 		for _, h := range set {
 			aside[h.ID] = true
 		}
 	}
-	var rows []store.Outbox
+	var rows []docket.Reminder
 	for _, h := range hs {
 		if aside[h.ID] {
 			// Another, more trusted source reports this case on this day: its hearing is the one people hear about.
@@ -120,7 +117,7 @@ func (p *Planner) planPage(ctx context.Context, hs []store.HearingView, rules Ru
 			cancelled += n
 			continue
 		}
-		scheduled := h.Status == store.StatusScheduled
+		scheduled := h.Status == docket.StatusScheduled
 		if h.Sequence > 0 || !scheduled {
 			n, err := p.DB.CancelStale(ctx, h.ID, h.Sequence, scheduled)
 			if err != nil {
@@ -148,16 +145,10 @@ type recipient struct {
 	zone              *time.Location
 }
 
-func recipients(h store.HearingView, to, channel string, def *time.Location) []recipient {
+func recipients(h docket.Hearing, to string, channel docket.Channel, def *time.Location) []recipient {
 	var out []recipient
-	zone := func(name string) *time.Location {
-		if loc, err := time.LoadLocation(name); err == nil && name != "" {
-			return loc
-		}
-		return def
-	}
 	pick := func(phone, email string) string {
-		if channel == "sms" {
+		if channel == docket.SMS {
 			return phone
 		}
 		return email
@@ -165,21 +156,21 @@ func recipients(h store.HearingView, to, channel string, def *time.Location) []r
 	if to == "client" {
 		for _, c := range h.Clients {
 			if a := pick(c.Phone, c.Email); a != "" {
-				out = append(out, recipient{"client", c.ID, a, zone(c.Zone)})
+				out = append(out, recipient{docket.ToClient, c.ID, a, c.Location(def)})
 			}
 		}
 	} else {
 		for _, a := range h.Attorneys {
 			if addr := pick(a.Phone, a.Email); addr != "" {
-				out = append(out, recipient{"attorney", a.ID, addr, zone(a.Zone)})
+				out = append(out, recipient{docket.ToAttorney, a.ID, addr, a.Location(def)})
 			}
 		}
 	}
 	return out
 }
 
-func (p *Planner) reminders(h store.HearingView, rules Rules, now time.Time) []store.Outbox {
-	var rows []store.Outbox
+func (p *Planner) reminders(h docket.Hearing, rules Rules, now time.Time) []docket.Reminder {
+	var rows []docket.Reminder
 	for _, pol := range rules.Policies {
 		if !pol.covers(h.Type) {
 			continue
@@ -202,13 +193,13 @@ func (p *Planner) reminders(h store.HearingView, rules Rules, now time.Time) []s
 						}
 					}
 				}
-				rows = append(rows, store.Outbox{
+				rows = append(rows, docket.Reminder{
 					HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: pol.Channel, Address: r.address,
-					Kind: store.KindReminder, Policy: pol.Name, Offset: o.String(), Sequence: h.Sequence,
-					Due: due.UTC(), State: store.OutboxPending,
+					Kind: docket.KindReminder, Policy: pol.Name, Offset: o.String(), Sequence: h.Sequence,
+					Due: due.UTC(), State: docket.StatePending,
 					DedupeKey: fmt.Sprintf("reminder/%d/%d/%s/%s/%s/%s/%s", h.ID, h.Sequence, r.kind, r.id,
 						pol.Channel, pol.Name, o),
-					GroupKey: groupKey(store.KindReminder, pol.Channel, r.address, h, pol.Name+"/"+o.String()),
+					GroupKey: groupKey(docket.KindReminder, pol.Channel, r.address, h, pol.Name+"/"+o.String()),
 				})
 			}
 		}
@@ -224,7 +215,7 @@ func forward(t, start time.Time, q Quiet) (time.Time, bool) {
 
 // groupKey puts the messages one address would get about hearings at the same court and start into one group,
 // which the dispatcher sends as one message naming everyone.
-func groupKey(kind, channel, address string, h store.HearingView, what string) string {
+func groupKey(kind docket.Kind, channel docket.Channel, address string, h docket.Hearing, what string) string {
 	return fmt.Sprintf("%s/%s/%s/%s/%s/%s", kind, channel, address, h.CourtCode, h.Start.UTC().Format(time.RFC3339), what)
 }
 
@@ -233,12 +224,12 @@ var noticeFields = map[string]bool{"start": true, "court": true, "location": tru
 
 // notices plans the change or cancellation notice for a hearing's latest change, to every recipient on every
 // channel a policy reaches them through.
-func (p *Planner) notices(ctx context.Context, h store.HearingView, rules Rules, now time.Time) ([]store.Outbox, error) {
-	kind := store.KindRescheduled
-	if h.Status == store.StatusCancelled {
-		kind = store.KindCancelled
+func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, now time.Time) ([]docket.Reminder, error) {
+	kind := docket.KindRescheduled
+	if h.Status == docket.StatusCancelled {
+		kind = docket.KindCancelled
 	} else {
-		changes, err := p.DB.LastChange(ctx, h.Hearing)
+		changes, err := p.DB.LastChange(ctx, h)
 		if err != nil {
 			return nil, fmt.Errorf("plan: %w", err)
 		}
@@ -250,7 +241,7 @@ func (p *Planner) notices(ctx context.Context, h store.HearingView, rules Rules,
 			return nil, nil
 		}
 	}
-	var rows []store.Outbox
+	var rows []docket.Reminder
 	seen := map[string]bool{}
 	for _, pol := range rules.Policies {
 		for _, r := range recipients(h, pol.To, pol.Channel, rules.DefaultZone) {
@@ -269,9 +260,9 @@ func (p *Planner) notices(ctx context.Context, h store.HearingView, rules Rules,
 					"component", "planner", "hearing_id", h.ID, "kind", kind)
 				continue
 			}
-			rows = append(rows, store.Outbox{
+			rows = append(rows, docket.Reminder{
 				HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: pol.Channel, Address: r.address,
-				Kind: kind, Sequence: h.Sequence, Due: due.UTC(), State: store.OutboxPending, DedupeKey: key,
+				Kind: kind, Sequence: h.Sequence, Due: due.UTC(), State: docket.StatePending, DedupeKey: key,
 				GroupKey: groupKey(kind, pol.Channel, r.address, h, fmt.Sprint(h.Sequence)),
 			})
 		}

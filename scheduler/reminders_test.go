@@ -105,13 +105,13 @@ func newFixture(t *testing.T, start time.Time) *fixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rules := func() Rules { return f.rules }
 	f.plan = &Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
-	f.disp = &Dispatcher{DB: db, Senders: map[string]Sender{"sms": f.sms, "email": f.email},
+	f.disp = &Dispatcher{DB: db, Senders: map[docket.Channel]Sender{docket.SMS: f.sms, docket.Email: f.email},
 		Renderer: &Renderer{DB: db, Templates: tpl, Rules: rules}, Clock: clock, Log: log}
 	att := "lf"
 	err = db.ReplacePeople(context.Background(),
-		[]store.Attorney{{ID: att, Name: "Lucía Fernández", Email: "lf@example.org", Phone: "+12145550111", Language: "es",
+		[]docket.Attorney{{ID: att, Name: "Lucía Fernández", Email: "lf@example.org", Phone: "+12145550111", Language: "es",
 			Zone: "America/Chicago"}},
-		[]store.Client{
+		[]docket.Client{
 			{ID: "rosa", Name: "Rosa Mendoza", ANumber: "201555101", Phone: "+12145550142", Language: "es", Zone: "America/Chicago", AttorneyID: &att},
 			{ID: "jorge", Name: "Jorge Mendoza", ANumber: "201555102", Phone: "+12145550142", Language: "es", Zone: "America/Chicago", AttorneyID: &att},
 			{ID: "vale", Name: "Valeria Mendoza", ANumber: "201555103", Phone: "+12145550142", Language: "es", Zone: "America/Chicago", AttorneyID: &att},
@@ -132,7 +132,7 @@ func (f *fixture) hearings(t *testing.T, recs ...store.HearingRecord) {
 
 func family(start time.Time) []store.HearingRecord {
 	var recs []store.HearingRecord
-	for i, a := range []string{"201555101", "201555102", "201555103", "201555104"} {
+	for i, a := range []docket.ANumber{"201555101", "201555102", "201555103", "201555104"} {
 		recs = append(recs, store.HearingRecord{Key: fmt.Sprint("fam", i), ANumber: a, Start: start,
 			Zone: "America/Chicago", CourtCode: "DAL", Type: "master", Medium: "in_person"})
 	}
@@ -344,7 +344,7 @@ func TestCrashBetweenClaimAndRecordSendsOnce(t *testing.T) {
 			if got := len(f.sms.messages()); got != 1 {
 				t.Fatalf("sent %d times, want exactly once", got)
 			}
-			sent, _ := f.db.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxSent})
+			sent, _ := f.db.OutboxRows(ctx, store.OutboxFilter{State: docket.StateSent})
 			if len(sent) != 1 || sent[0].ProviderID != "SM001" {
 				t.Fatalf("recorded: %+v", sent)
 			}
@@ -371,8 +371,8 @@ func TestTemporaryFailuresRetryUntilDeliveredPermanentOnesFail(t *testing.T) {
 	}
 	f.runUntil(t, time.Date(2028, 2, 2, 0, 0, 0, 0, chicago))
 	ctx := context.Background()
-	sent, _ := f.db.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxSent})
-	failed, _ := f.db.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxFailed})
+	sent, _ := f.db.OutboxRows(ctx, store.OutboxFilter{State: docket.StateSent})
+	failed, _ := f.db.OutboxRows(ctx, store.OutboxFilter{State: docket.StateFailed})
 	if len(sent) != 1 || sent[0].Attempts != 3 {
 		t.Errorf("sent after retries: got %+v", sent)
 	}
@@ -438,7 +438,7 @@ func TestRetryAfterAnUnclearFailureDoesNotSendTwice(t *testing.T) {
 	if got := len(f.sms.messages()); got != 1 {
 		t.Fatalf("provider got %d messages, want 1", got)
 	}
-	sent, _ := f.db.OutboxRows(context.Background(), store.OutboxFilter{State: store.OutboxSent})
+	sent, _ := f.db.OutboxRows(context.Background(), store.OutboxFilter{State: docket.StateSent})
 	if len(sent) != 1 || sent[0].ProviderID != "SM001" {
 		t.Fatalf("recorded: %+v", sent)
 	}

@@ -19,24 +19,24 @@ type Renderer struct {
 	Rules     func() Rules
 	// Invite, when set, builds the calendar invitation mailed to counsel (METHOD:REQUEST, or CANCEL for a
 	// cancelled hearing) with the same UID and SEQUENCE as the feed event.
-	Invite func(h store.HearingView, method string) (*docket.Invite, error)
+	Invite func(h docket.Hearing, method string) (*docket.Invite, error)
 }
 
 type settled struct {
-	row    store.Outbox
+	row    docket.Reminder
 	result store.OutboxResult
 }
 
 // live separates the rows still worth sending from those a change has made moot: a reminder for a hearing that
 // moved since it was planned, or for one no longer scheduled, or any message once the hearing has started.
-func (r *Renderer) live(ctx context.Context, rows []store.Outbox, now time.Time) ([]store.Outbox, []settled, hearings, error) {
-	var live []store.Outbox
+func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Time) ([]docket.Reminder, []settled, hearings, error) {
+	var live []docket.Reminder
 	var dead []settled
 	views := hearings{}
 	for _, row := range rows {
 		h, err := views.get(ctx, r.DB, row.HearingID)
 		if errors.Is(err, store.ErrNotFound) {
-			dead = append(dead, settled{row, store.OutboxResult{State: store.OutboxCancelled, Error: "hearing deleted"}})
+			dead = append(dead, settled{row, store.OutboxResult{State: docket.StateCancelled, Error: "hearing deleted"}})
 			continue
 		}
 		if err != nil {
@@ -44,13 +44,13 @@ func (r *Renderer) live(ctx context.Context, rows []store.Outbox, now time.Time)
 		}
 		switch {
 		case !now.Before(h.Start):
-			dead = append(dead, settled{row, store.OutboxResult{State: store.OutboxFailed,
+			dead = append(dead, settled{row, store.OutboxResult{State: docket.StateFailed,
 				Error: "the hearing started before this could be sent"}})
-		case row.Kind == store.KindReminder && (h.Status != store.StatusScheduled || row.Sequence != h.Sequence):
-			dead = append(dead, settled{row, store.OutboxResult{State: store.OutboxCancelled,
+		case row.Kind == docket.KindReminder && (h.Status != docket.StatusScheduled || row.Sequence != h.Sequence):
+			dead = append(dead, settled{row, store.OutboxResult{State: docket.StateCancelled,
 				Error: "hearing changed since planned"}})
-		case row.Kind != store.KindReminder && row.Sequence != h.Sequence:
-			dead = append(dead, settled{row, store.OutboxResult{State: store.OutboxCancelled,
+		case row.Kind != docket.KindReminder && row.Sequence != h.Sequence:
+			dead = append(dead, settled{row, store.OutboxResult{State: docket.StateCancelled,
 				Error: "superseded by a later change"}})
 		default:
 			live = append(live, row)
@@ -61,9 +61,9 @@ func (r *Renderer) live(ctx context.Context, rows []store.Outbox, now time.Time)
 
 // hearings caches the hearings of one group: a household's rows name the same few hearings, and live and render
 // both need them.
-type hearings map[uint]store.HearingView
+type hearings map[uint]docket.Hearing
 
-func (hs hearings) get(ctx context.Context, db *store.DB, id uint) (store.HearingView, error) {
+func (hs hearings) get(ctx context.Context, db *store.DB, id uint) (docket.Hearing, error) {
 	if h, ok := hs[id]; ok {
 		return h, nil
 	}
@@ -75,11 +75,11 @@ func (hs hearings) get(ctx context.Context, db *store.DB, id uint) (store.Hearin
 }
 
 // Render builds the message for a group of rows to one address, and returns the earliest hearing start among them.
-func (r *Renderer) Render(ctx context.Context, rows []store.Outbox) (docket.Message, time.Time, error) {
+func (r *Renderer) Render(ctx context.Context, rows []docket.Reminder) (docket.Message, time.Time, error) {
 	return r.render(ctx, rows, hearings{})
 }
 
-func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearings) (docket.Message, time.Time, error) {
+func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hearings) (docket.Message, time.Time, error) {
 	if len(rows) == 0 {
 		return docket.Message{}, time.Time{}, errors.New("nothing to render")
 	}
@@ -89,7 +89,7 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 		Kind: docket.Kind(first.Kind), Channel: docket.Channel(first.Channel), Key: fmt.Sprintf("outbox-%d", first.ID),
 		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone,
 	}
-	var views []store.HearingView
+	var views []docket.Hearing
 	seenPerson := map[string]bool{}
 	for _, row := range rows {
 		h, err := cache.get(ctx, r.DB, row.HearingID)
@@ -131,7 +131,7 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 				n.Recipient, n.Language = c.Name, c.Language
 			}
 		}
-		n.Confirm = first.Kind == store.KindReminder && first.Channel == "sms"
+		n.Confirm = first.Kind == docket.KindReminder && first.Channel == "sms"
 	case "attorney":
 		n.ToCounsel = true
 		for _, a := range h.Attorneys {
@@ -140,8 +140,8 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 			}
 		}
 	}
-	if first.Kind == store.KindRescheduled {
-		changes, err := r.DB.LastChange(ctx, h.Hearing)
+	if first.Kind == docket.KindRescheduled {
+		changes, err := r.DB.LastChange(ctx, h)
 		if err != nil {
 			return docket.Message{}, time.Time{}, err
 		}
@@ -159,7 +159,7 @@ func (r *Renderer) render(ctx context.Context, rows []store.Outbox, cache hearin
 	}
 	if n.ToCounsel && first.Channel == "email" && r.Invite != nil {
 		method := "REQUEST"
-		if h.Status == store.StatusCancelled {
+		if h.Status == docket.StatusCancelled {
 			method = "CANCEL"
 		}
 		if msg.Invite, err = r.Invite(h, method); err != nil {

@@ -5,6 +5,8 @@ package scheduler
 import (
 	"fmt"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 // Offset is how long before a hearing a reminder goes out. Day offsets land on a local time of day in the
@@ -20,12 +22,12 @@ type Offset struct {
 type Policy struct {
 	Name    string
 	To      string // client | attorney
-	Channel string // sms | email
+	Channel docket.Channel
 	Offsets []Offset
-	Types   []string // hearing types covered; empty means all
+	Types   []docket.HearingType // hearing types covered; empty means all
 }
 
-func (p Policy) covers(hearingType string) bool {
+func (p Policy) covers(hearingType docket.HearingType) bool {
 	if len(p.Types) == 0 {
 		return true
 	}

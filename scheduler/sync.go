@@ -160,7 +160,7 @@ func (s *Syncer) Run(ctx context.Context, spec SourceSpec, force bool, progress 
 		rep.Err = err
 		rep.SyncResult = store.SyncResult{}
 	}
-	run := &store.SyncRun{Source: spec.Name, StartedAt: rep.Started, EndedAt: rep.Ended, Created: rep.Created,
+	run := &docket.SyncRun{Source: spec.Name, StartedAt: rep.Started, EndedAt: rep.Ended, Created: rep.Created,
 		Changed: rep.Changed, Cancelled: rep.Cancelled, Unchanged: rep.Unchanged, Rejected: rep.Rejected}
 	if err != nil {
 		run.Error = docket.MaskText(err.Error())
@@ -304,8 +304,8 @@ func hearingRecord(r source.Record) (store.HearingRecord, error) {
 		// time.Local names the machine's zone, not the court's.
 		return store.HearingRecord{}, errors.New("start has no court time zone")
 	}
-	return store.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
-		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
+	return store.HearingRecord{Key: r.Key, ANumber: docket.ANumber(r.ANumber), EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
+		CourtCode: r.Court, LocationCode: r.Location, Type: docket.HearingType(r.Type), TypeCode: r.TypeCode, Medium: docket.Medium(r.Medium),
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Contact: contact(r)}, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
@@ -94,13 +95,13 @@ func docketReader(path string, zones source.Zoner) *source.CSV {
 		source.FieldJudge: "Judge", source.FieldMedium: "Medium"}}
 }
 
-func hearingsBySource(t testing.TB, db *store.DB, src string) map[string]store.HearingView {
+func hearingsBySource(t testing.TB, db *store.DB, src string) map[string]docket.Hearing {
 	t.Helper()
 	hs, err := db.Hearings(context.Background(), store.HearingFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]store.HearingView{}
+	m := map[string]docket.Hearing{}
 	for _, h := range hs {
 		if h.Source == src {
 			m[h.SourceKey] = h
@@ -109,7 +110,7 @@ func hearingsBySource(t testing.TB, db *store.DB, src string) map[string]store.H
 	return m
 }
 
-func lastRun(t testing.TB, db *store.DB, src string) store.SyncRun {
+func lastRun(t testing.TB, db *store.DB, src string) docket.SyncRun {
 	t.Helper()
 	runs, err := db.LastSyncRuns(context.Background())
 	if err != nil {
@@ -121,7 +122,7 @@ func lastRun(t testing.TB, db *store.DB, src string) store.SyncRun {
 		}
 	}
 	t.Fatalf("no sync run recorded for %s", src)
-	return store.SyncRun{}
+	return docket.SyncRun{}
 }
 
 func TestSyncCSVRescheduleKeepsHearingAndRaisesSequence(t *testing.T) {
@@ -245,7 +246,7 @@ func TestSyncCompleteSourceNeverWipesOnBadFile(t *testing.T) {
 				t.Fatalf("hearings: got %d, want %d", got, want)
 			}
 			for k, h := range hs {
-				if h.Status != store.StatusScheduled || h.MissingSince != nil || h.Sequence != 0 {
+				if h.Status != docket.StatusScheduled || h.MissingSince != nil || h.Sequence != 0 {
 					t.Errorf("%s: got status %s missing %v sequence %d, want untouched", k, h.Status, h.MissingSince,
 						h.Sequence)
 				}
@@ -331,7 +332,7 @@ func TestSyncMissingHearingWithinGraceIsNeverCancelled(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got, want := h.Status == store.StatusCancelled, st.wantCancelled; got != want {
+				if got, want := h.Status == docket.StatusCancelled, st.wantCancelled; got != want {
 					t.Errorf("step %d: cancelled: got %v, want %v (%s)", i, got, want, rep)
 				}
 				if got, want := h.MissingSince != nil, st.wantMissing; !st.wantCancelled && got != want {
@@ -413,7 +414,7 @@ func TestSyncReaderFailureKeepsData(t *testing.T) {
 		t.Errorf("run error %q shows the A-number", run.Error)
 	}
 	for k, h := range hearingsBySource(t, db, "acis") {
-		if h.Status != store.StatusScheduled || h.MissingSince != nil {
+		if h.Status != docket.StatusScheduled || h.MissingSince != nil {
 			t.Errorf("%s: got status %s missing %v, want the last good data untouched", k, h.Status, h.MissingSince)
 		}
 	}

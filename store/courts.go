@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -19,12 +20,12 @@ var courtsCSV []byte
 
 var (
 	embeddedOnce   sync.Once
-	embeddedCourts []Court
+	embeddedCourts []docket.Court
 	embeddedErr    error
 )
 
 // EmbeddedCourts returns EOIR's court table as built into the binary.
-func EmbeddedCourts() ([]Court, error) {
+func EmbeddedCourts() ([]docket.Court, error) {
 	embeddedOnce.Do(func() {
 		r := csv.NewReader(bytes.NewReader(courtsCSV))
 		r.Comment = '#'
@@ -38,7 +39,7 @@ func EmbeddedCourts() ([]Court, error) {
 				embeddedErr = fmt.Errorf("embedded court table: %s: %w", row[0], err)
 				return
 			}
-			embeddedCourts = append(embeddedCourts, Court{Code: row[0], Name: row[1], Address: row[2], City: row[3],
+			embeddedCourts = append(embeddedCourts, docket.Court{Code: row[0], Name: row[1], Address: row[2], City: row[3],
 				State: row[4], Zone: row[5], Status: row[6]})
 		}
 	})
@@ -56,9 +57,13 @@ func CourtCodes() map[string]bool {
 }
 
 func seedCourts(g *gorm.DB) error {
-	courts, err := EmbeddedCourts()
+	embedded, err := EmbeddedCourts()
 	if err != nil {
 		return err
+	}
+	courts := make([]courtRow, len(embedded))
+	for i, c := range embedded {
+		courts[i] = courtRow(c)
 	}
 	// The embedded table wins for the fields it knows; a phone added by config is left alone.
 	err = g.Clauses(clause.OnConflict{
@@ -73,19 +78,20 @@ func seedCourts(g *gorm.DB) error {
 
 // ApplyCourts adds the courts a config defines and overrides the fields it sets on known courts. Re-applying the
 // embedded table first means a field removed from the config returns to EOIR's value.
-func (db *DB) ApplyCourts(ctx context.Context, overrides []Court) error {
+func (db *DB) ApplyCourts(ctx context.Context, overrides []docket.Court) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
 		if err := seedCourts(tx); err != nil {
 			return err
 		}
-		if err := tx.Model(&Court{}).Where("1 = 1").Update("phone", "").Error; err != nil {
+		if err := tx.Model(&courtRow{}).Where("1 = 1").Update("phone", "").Error; err != nil {
 			return err
 		}
-		if err := tx.Where("status = ?", "config").Delete(&Court{}).Error; err != nil {
+		if err := tx.Where("status = ?", "config").Delete(&courtRow{}).Error; err != nil {
 			return err
 		}
-		for _, o := range overrides {
-			var c Court
+		for _, dc := range overrides {
+			o := courtRow(dc)
+			var c courtRow
 			err := tx.First(&c, "code = ?", o.Code).Error
 			switch {
 			case err == gorm.ErrRecordNotFound:
@@ -112,17 +118,23 @@ func (db *DB) ApplyCourts(ctx context.Context, overrides []Court) error {
 }
 
 // Courts returns every court, by code.
-func (db *DB) Courts(ctx context.Context) ([]Court, error) {
-	var courts []Court
-	err := db.gorm.WithContext(ctx).Order("code").Find(&courts).Error
-	return courts, err
+func (db *DB) Courts(ctx context.Context) ([]docket.Court, error) {
+	var rows []courtRow
+	if err := db.gorm.WithContext(ctx).Order("code").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	courts := make([]docket.Court, len(rows))
+	for i, c := range rows {
+		courts[i] = docket.Court(c)
+	}
+	return courts, nil
 }
 
 // Court returns one court.
-func (db *DB) Court(ctx context.Context, code string) (Court, error) {
-	var c Court
+func (db *DB) Court(ctx context.Context, code string) (docket.Court, error) {
+	var c courtRow
 	err := db.gorm.WithContext(ctx).First(&c, "code = ?", code).Error
-	return c, notFound(err)
+	return docket.Court(c), notFound(err)
 }
 
 // CourtZones resolves time zones by hearing-location code first and court code second.

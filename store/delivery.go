@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -23,7 +24,7 @@ const (
 // RecordDelivery records a provider's delivery report for every outbox row it sent as providerID (the rows of a
 // household message share one id). Reports arrive out of order, so a row's ProviderState only moves to status when
 // rank(status) > rank(current), and ErrorCode is the one that came with the state kept. A delivered (or read) row
-// becomes OutboxDelivered; an undelivered, failed or canceled one becomes OutboxFailed with the provider's code.
+// becomes docket.StateDelivered; an undelivered, failed or canceled one becomes docket.StateFailed with the provider's code.
 // It reports whether any row changed, and returns ErrNotFound when no row has that provider id.
 func (db *DB) RecordDelivery(ctx context.Context, providerID, status, errorCode string, rank func(string) int,
 	at time.Time) (bool, error) {
@@ -38,7 +39,7 @@ func (db *DB) RecordDelivery(ctx context.Context, providerID, status, errorCode 
 			// Two callbacks for one message may race; the second must see the first's state to compare ranks.
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 		}
-		var rows []Outbox
+		var rows []outboxRow
 		if err := q.Find(&rows).Error; err != nil {
 			return err
 		}
@@ -53,17 +54,17 @@ func (db *DB) RecordDelivery(ctx context.Context, providerID, status, errorCode 
 			u := map[string]any{"provider_state": status, "error_code": errorCode, "updated_at": at}
 			// Only rows that went out take the provider's verdict; a pending or cancelled row sharing an id would be
 			// a bug elsewhere, and must not be turned into a delivered one here.
-			if r.State == OutboxSent || r.State == OutboxDelivered || r.State == OutboxFailed || r.State == OutboxSending {
+			if r.State == docket.StateSent || r.State == docket.StateDelivered || r.State == docket.StateFailed || r.State == docket.StateSending {
 				switch status {
 				case providerDelivered, providerRead:
-					u["state"] = OutboxDelivered
+					u["state"] = docket.StateDelivered
 					u["last_error"] = ""
 				case providerUndelivered, providerFailed, providerCanceled:
-					u["state"] = OutboxFailed
+					u["state"] = docket.StateFailed
 					u["last_error"] = "carrier reported " + status
 				}
 			}
-			if err := tx.Model(&Outbox{}).Where("id = ?", r.ID).Updates(u).Error; err != nil {
+			if err := tx.Model(&outboxRow{}).Where("id = ?", r.ID).Updates(u).Error; err != nil {
 				return err
 			}
 			changed = true
@@ -91,17 +92,17 @@ func (db *DB) ConfirmLatest(ctx context.Context, phone string, at time.Time) (st
 	at = at.UTC()
 	var language string
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		var latest Outbox
-		err := tx.Model(&Outbox{}).Select("outboxes.*").
+		var latest outboxRow
+		err := tx.Model(&outboxRow{}).Select("outboxes.*").
 			Joins("JOIN hearings ON hearings.id = outboxes.hearing_id").
 			Where("outboxes.address = ? AND outboxes.channel = ? AND outboxes.kind = ? AND outboxes.state IN ?",
-				phone, "sms", KindReminder, []string{OutboxSent, OutboxDelivered}).
-			Where("hearings.status = ? AND hearings.start > ?", StatusScheduled, at).
+				phone, "sms", docket.KindReminder, []docket.ReminderState{docket.StateSent, docket.StateDelivered}).
+			Where("hearings.status = ? AND hearings.start > ?", docket.StatusScheduled, at).
 			Order("outboxes.sent_at DESC, outboxes.id DESC").Limit(1).Take(&latest).Error
 		if err != nil {
 			return notFound(err)
 		}
-		q := tx.Model(&Outbox{}).Where("confirmed_at IS NULL")
+		q := tx.Model(&outboxRow{}).Where("confirmed_at IS NULL")
 		if latest.ProviderID != "" {
 			q = q.Where("provider_id = ? AND address = ?", latest.ProviderID, phone)
 		} else {
@@ -123,10 +124,10 @@ func (db *DB) ConfirmLatest(ctx context.Context, phone string, at time.Time) (st
 }
 
 // clientLanguage returns the language of the reminder's recipient, else of an active client with that phone.
-func clientLanguage(tx *gorm.DB, row Outbox, phone string) (string, error) {
+func clientLanguage(tx *gorm.DB, row outboxRow, phone string) (string, error) {
 	var langs []string
 	if row.Recipient == "client" && row.RecipientID != "" {
-		if err := tx.Model(&Client{}).Where("id = ?", row.RecipientID).Pluck("language", &langs).Error; err != nil {
+		if err := tx.Model(&clientRow{}).Where("id = ?", row.RecipientID).Pluck("language", &langs).Error; err != nil {
 			return "", err
 		}
 		if len(langs) > 0 && langs[0] != "" {
@@ -134,7 +135,7 @@ func clientLanguage(tx *gorm.DB, row Outbox, phone string) (string, error) {
 		}
 	}
 	langs = nil
-	if err := tx.Model(&Client{}).Where("phone = ? AND active = ? AND language <> ?", phone, true, "").
+	if err := tx.Model(&clientRow{}).Where("phone = ? AND active = ? AND language <> ?", phone, true, "").
 		Order("id").Limit(1).Pluck("language", &langs).Error; err != nil {
 		return "", err
 	}
@@ -146,22 +147,22 @@ func clientLanguage(tx *gorm.DB, row Outbox, phone string) (string, error) {
 
 // NextHearingFor returns the earliest hearing still scheduled after now of any active client whose phone this is,
 // for a client who texts FECHA or NEXT. It returns ErrNotFound when there is none.
-func (db *DB) NextHearingFor(ctx context.Context, phone string, now time.Time) (HearingView, error) {
+func (db *DB) NextHearingFor(ctx context.Context, phone string, now time.Time) (docket.Hearing, error) {
 	if phone == "" {
-		return HearingView{}, ErrNotFound
+		return docket.Hearing{}, ErrNotFound
 	}
 	var ids []uint
-	err := db.gorm.WithContext(ctx).Model(&Hearing{}).
+	err := db.gorm.WithContext(ctx).Model(&hearingRow{}).
 		Joins("JOIN cases ON cases.id = hearings.case_id").
 		Joins("JOIN clients ON clients.a_number = cases.a_number").
 		Where("clients.phone = ? AND clients.active = ?", phone, true).
-		Where("hearings.status = ? AND hearings.start > ?", StatusScheduled, now.UTC()).
+		Where("hearings.status = ? AND hearings.start > ?", docket.StatusScheduled, now.UTC()).
 		Order("hearings.start, hearings.id").Limit(1).Pluck("hearings.id", &ids).Error
 	if err != nil {
-		return HearingView{}, fmt.Errorf("next hearing: %w", err)
+		return docket.Hearing{}, fmt.Errorf("next hearing: %w", err)
 	}
 	if len(ids) == 0 {
-		return HearingView{}, ErrNotFound
+		return docket.Hearing{}, ErrNotFound
 	}
 	// Two statements, not one transaction: both only read, and a hearing deleted in between is reported as not
 	// found rather than half read.

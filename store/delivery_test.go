@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 // testRank orders Twilio statuses as notify.StatusRank does (store may not import notify).
@@ -40,7 +42,7 @@ var (
 func deliveryFixture(t *testing.T, db *DB) map[string]uint {
 	t.Helper()
 	ctx := context.Background()
-	err := db.ReplacePeople(ctx, nil, []Client{
+	err := db.ReplacePeople(ctx, nil, []docket.Client{
 		{ID: "rosa", Name: "Rosa", ANumber: "201555101", Phone: phoneRosa, Language: "es", Zone: "America/Chicago"},
 		{ID: "mateo", Name: "Mateo", ANumber: "201555102", Phone: phoneRosa, Language: "es", Zone: "America/Chicago"},
 		{ID: "sam", Name: "Samuel", ANumber: "208555310", Phone: phoneSam, Language: "en", Zone: "America/Denver"},
@@ -66,17 +68,17 @@ func deliveryFixture(t *testing.T, db *DB) map[string]uint {
 }
 
 // send plans rows, claims them at at and records them sent as one provider message, as the dispatcher does.
-func send(t *testing.T, db *DB, at time.Time, providerID string, rows ...Outbox) {
+func send(t *testing.T, db *DB, at time.Time, providerID string, rows ...docket.Reminder) {
 	t.Helper()
 	ctx := context.Background()
 	for i := range rows {
 		rows[i].Due = at
-		rows[i].State = OutboxPending
+		rows[i].State = docket.StatePending
 		if rows[i].Channel == "" {
 			rows[i].Channel = "sms"
 		}
 		if rows[i].Kind == "" {
-			rows[i].Kind = KindReminder
+			rows[i].Kind = docket.KindReminder
 		}
 		rows[i].Recipient = "client"
 		rows[i].DedupeKey = fmt.Sprintf("%s/%d/%s", providerID, i, rows[i].RecipientID)
@@ -97,18 +99,18 @@ func send(t *testing.T, db *DB, at time.Time, providerID string, rows ...Outbox)
 	for i, r := range claimed {
 		ids[i] = r.ID
 	}
-	if err := db.FinishOutbox(ctx, ids, OutboxResult{State: OutboxSent, ProviderID: providerID, Body: "…"}); err != nil {
+	if err := db.FinishOutbox(ctx, ids, OutboxResult{State: docket.StateSent, ProviderID: providerID, Body: "…"}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func rowsOf(t *testing.T, db *DB, providerID string) []Outbox {
+func rowsOf(t *testing.T, db *DB, providerID string) []docket.Reminder {
 	t.Helper()
-	var rows []Outbox
+	var rows []outboxRow
 	if err := db.gorm.Where("provider_id = ?", providerID).Order("id").Find(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	return rows
+	return each(rows, reminderOf)
 }
 
 func TestRecordDeliveryKeepsFurthestState(t *testing.T) {
@@ -117,23 +119,24 @@ func TestRecordDeliveryKeepsFurthestState(t *testing.T) {
 		name                       string
 		reports                    []report
 		wantChanged                []bool
-		wantState, wantProvider    string
+		wantState                  docket.ReminderState
+		wantProvider               string
 		wantErrorCode, wantLastErr string
 	}{
 		{"in order", []report{{"queued", ""}, {"sent", ""}, {"delivered", ""}}, []bool{true, true, true},
-			OutboxDelivered, "delivered", "", ""},
+			docket.StateDelivered, "delivered", "", ""},
 		{"delivered then sent keeps delivered", []report{{"delivered", ""}, {"sent", ""}, {"queued", ""}},
-			[]bool{true, false, false}, OutboxDelivered, "delivered", "", ""},
+			[]bool{true, false, false}, docket.StateDelivered, "delivered", "", ""},
 		{"undelivered with its code", []report{{"sent", ""}, {"undelivered", "30006"}}, []bool{true, true},
-			OutboxFailed, "undelivered", "30006", "carrier reported undelivered"},
+			docket.StateFailed, "undelivered", "30006", "carrier reported undelivered"},
 		{"late sent keeps undelivered and its code", []report{{"undelivered", "30006"}, {"sent", ""}},
-			[]bool{true, false}, OutboxFailed, "undelivered", "30006", "carrier reported undelivered"},
+			[]bool{true, false}, docket.StateFailed, "undelivered", "30006", "carrier reported undelivered"},
 		{"final states do not replace each other", []report{{"failed", "30008"}, {"delivered", ""}},
-			[]bool{true, false}, OutboxFailed, "failed", "30008", "carrier reported failed"},
+			[]bool{true, false}, docket.StateFailed, "failed", "30008", "carrier reported failed"},
 		{"read after delivered stays delivered", []report{{"delivered", ""}, {"read", ""}}, []bool{true, true},
-			OutboxDelivered, "read", "", ""},
+			docket.StateDelivered, "read", "", ""},
 		{"unknown status changes nothing", []report{{"sent", ""}, {"bogus", ""}}, []bool{true, false},
-			OutboxSent, "sent", "", ""},
+			docket.StateSent, "sent", "", ""},
 	}
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
@@ -142,7 +145,7 @@ func TestRecordDeliveryKeepsFurthestState(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				sid := fmt.Sprintf("SM%032d", i)
 				at := t0.Add(time.Duration(i) * time.Minute)
-				send(t, db, at, sid, Outbox{HearingID: ids["sam"], RecipientID: "sam", Address: phoneSam})
+				send(t, db, at, sid, docket.Reminder{HearingID: ids["sam"], RecipientID: "sam", Address: phoneSam})
 				for j, r := range tt.reports {
 					changed, err := db.RecordDelivery(ctx, sid, r.status, r.code, testRank, at.Add(time.Duration(j+1)*time.Second))
 					if err != nil {
@@ -180,8 +183,8 @@ func TestRecordDeliveryHouseholdAndUnknown(t *testing.T) {
 		ids := deliveryFixture(t, db)
 		const sid = "SMhousehold"
 		send(t, db, t0, sid,
-			Outbox{HearingID: ids["rosa"], RecipientID: "rosa", Address: phoneRosa},
-			Outbox{HearingID: ids["mateo"], RecipientID: "mateo", Address: phoneRosa})
+			docket.Reminder{HearingID: ids["rosa"], RecipientID: "rosa", Address: phoneRosa},
+			docket.Reminder{HearingID: ids["mateo"], RecipientID: "mateo", Address: phoneRosa})
 		for _, status := range []string{"sent", "undelivered"} {
 			if _, err := db.RecordDelivery(ctx, sid, status, "30003", testRank, t0.Add(time.Minute)); err != nil {
 				t.Fatal(err)
@@ -192,7 +195,7 @@ func TestRecordDeliveryHouseholdAndUnknown(t *testing.T) {
 			t.Fatalf("household rows: got %d, want %d", got, want)
 		}
 		for _, r := range rows {
-			if r.State != OutboxFailed || r.ProviderState != "undelivered" || r.ErrorCode != "30003" {
+			if r.State != docket.StateFailed || r.ProviderState != "undelivered" || r.ErrorCode != "30003" {
 				t.Errorf("row %d (%s): got state %q provider %q code %q, want failed undelivered 30003",
 					r.ID, r.RecipientID, r.State, r.ProviderState, r.ErrorCode)
 			}
@@ -214,8 +217,8 @@ func TestConfirmLatest(t *testing.T) {
 		ids := deliveryFixture(t, db)
 		sent7d := startDAL.Add(-7 * 24 * time.Hour)
 		sent1d := startDAL.Add(-24 * time.Hour)
-		household := func() []Outbox {
-			return []Outbox{
+		household := func() []docket.Reminder {
+			return []docket.Reminder{
 				{HearingID: ids["rosa"], RecipientID: "rosa", Address: phoneRosa},
 				{HearingID: ids["mateo"], RecipientID: "mateo", Address: phoneRosa},
 			}
@@ -223,8 +226,8 @@ func TestConfirmLatest(t *testing.T) {
 		send(t, db, sent7d, "SM7d", household()...)
 		send(t, db, sent1d, "SM1d", household()...)
 		// A change notice sent later is not a reminder: YES does not confirm it.
-		send(t, db, sent1d.Add(time.Hour), "SMnotice", Outbox{HearingID: ids["rosa"], RecipientID: "rosa",
-			Address: phoneRosa, Kind: KindRescheduled})
+		send(t, db, sent1d.Add(time.Hour), "SMnotice", docket.Reminder{HearingID: ids["rosa"], RecipientID: "rosa",
+			Address: phoneRosa, Kind: docket.KindRescheduled})
 		if _, err := db.RecordDelivery(ctx, "SM1d", "delivered", "", testRank, sent1d.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
@@ -280,15 +283,15 @@ func TestConfirmLatestSkipsFailedAndCancelledHearings(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
 		ids := deliveryFixture(t, db)
-		send(t, db, t0, "SMfailed", Outbox{HearingID: ids["sam"], RecipientID: "sam", Address: phoneSam})
+		send(t, db, t0, "SMfailed", docket.Reminder{HearingID: ids["sam"], RecipientID: "sam", Address: phoneSam})
 		if _, err := db.RecordDelivery(ctx, "SMfailed", "failed", "30005", testRank, t0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.ConfirmLatest(ctx, phoneSam, t0.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
 			t.Errorf("failed reminder: got %v, want ErrNotFound", err)
 		}
-		send(t, db, t0.Add(time.Minute), "SMok", Outbox{HearingID: ids["sam"], RecipientID: "sam", Address: phoneSam})
-		if err := db.gorm.Model(&Hearing{}).Where("id = ?", ids["sam"]).Update("status", StatusCancelled).Error; err != nil {
+		send(t, db, t0.Add(time.Minute), "SMok", docket.Reminder{HearingID: ids["sam"], RecipientID: "sam", Address: phoneSam})
+		if err := db.gorm.Model(&hearingRow{}).Where("id = ?", ids["sam"]).Update("status", docket.StatusCancelled).Error; err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.ConfirmLatest(ctx, phoneSam, t0.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
@@ -309,7 +312,7 @@ func TestNextHearingFor(t *testing.T) {
 				Type: "master", Medium: "in_person"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.gorm.Model(&Hearing{}).Where("source_key = ?", "rosa-early").Update("status", StatusCancelled).Error; err != nil {
+		if err := db.gorm.Model(&hearingRow{}).Where("source_key = ?", "rosa-early").Update("status", docket.StatusCancelled).Error; err != nil {
 			t.Fatal(err)
 		}
 
@@ -350,7 +353,7 @@ func TestNextHearingFor(t *testing.T) {
 			})
 		}
 		// A client dropped from the config no longer gets answers.
-		if err := db.ReplacePeople(ctx, nil, []Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", Phone: phoneRosa}}); err != nil {
+		if err := db.ReplacePeople(ctx, nil, []docket.Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", Phone: phoneRosa}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.NextHearingFor(ctx, phoneSam, t0); !errors.Is(err, ErrNotFound) {

@@ -8,58 +8,59 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"gorm.io/gorm"
 )
 
 // CreateFeedToken stores a new feed token. Only the SHA-256 of the secret is given and kept, so a copy of the
 // database does not open anyone's calendar.
-func (db *DB) CreateFeedToken(ctx context.Context, hash []byte, scope, label string) (FeedToken, error) {
+func (db *DB) CreateFeedToken(ctx context.Context, hash []byte, scope, label string) (docket.FeedToken, error) {
 	if len(hash) != sha256.Size {
-		return FeedToken{}, fmt.Errorf("create feed token: hash is %d bytes, want %d", len(hash), sha256.Size)
+		return docket.FeedToken{}, fmt.Errorf("create feed token: hash is %d bytes, want %d", len(hash), sha256.Size)
 	}
 	if scope == "" {
-		return FeedToken{}, fmt.Errorf("create feed token: empty scope")
+		return docket.FeedToken{}, fmt.Errorf("create feed token: empty scope")
 	}
-	t := FeedToken{Hash: hash, Scope: scope, Label: label, CreatedAt: db.now()}
+	t := feedTokenRow{Hash: hash, Scope: scope, Label: label, CreatedAt: db.now()}
 	if err := db.gorm.WithContext(ctx).Create(&t).Error; err != nil {
-		return FeedToken{}, fmt.Errorf("create feed token: %w", err)
+		return docket.FeedToken{}, fmt.Errorf("create feed token: %w", err)
 	}
-	return t, nil
+	return feedTokenOf(t), nil
 }
 
 // FeedTokenByHash returns the active token with this hash. A revoked token is ErrNotFound like an unknown one, so
 // callers cannot tell the two apart by accident. It is read on every feed request and never cached, so a
 // revocation works at once, from any process.
-func (db *DB) FeedTokenByHash(ctx context.Context, hash []byte) (FeedToken, error) {
-	var t FeedToken
+func (db *DB) FeedTokenByHash(ctx context.Context, hash []byte) (docket.FeedToken, error) {
+	var t feedTokenRow
 	err := db.gorm.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", hash).Take(&t).Error
 	if err != nil {
-		return FeedToken{}, notFound(err)
+		return docket.FeedToken{}, notFound(err)
 	}
-	return t, nil
+	return feedTokenOf(t), nil
 }
 
 // FeedTokens returns every token, revoked ones included, oldest first.
-func (db *DB) FeedTokens(ctx context.Context) ([]FeedToken, error) {
-	var ts []FeedToken
+func (db *DB) FeedTokens(ctx context.Context) ([]docket.FeedToken, error) {
+	var ts []feedTokenRow
 	if err := db.gorm.WithContext(ctx).Order("id").Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("feed tokens: %w", err)
 	}
-	return ts, nil
+	return each(ts, feedTokenOf), nil
 }
 
 // RevokeFeedToken revokes a token. Revoking one already revoked keeps its first revocation time; an unknown id is
 // ErrNotFound.
 func (db *DB) RevokeFeedToken(ctx context.Context, id uint) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		var t FeedToken
+		var t feedTokenRow
 		if err := tx.Select("id", "revoked_at").Take(&t, id).Error; err != nil {
 			return notFound(err)
 		}
 		if t.RevokedAt != nil {
 			return nil
 		}
-		if err := tx.Model(&FeedToken{}).Where("id = ?", id).Update("revoked_at", db.now()).Error; err != nil {
+		if err := tx.Model(&feedTokenRow{}).Where("id = ?", id).Update("revoked_at", db.now()).Error; err != nil {
 			return fmt.Errorf("revoke feed token %d: %w", id, err)
 		}
 		return nil
@@ -70,7 +71,7 @@ func (db *DB) RevokeFeedToken(ctx context.Context, id uint) error {
 // answering polls out of order agree.
 func (db *DB) TouchFeedToken(ctx context.Context, id uint, at time.Time) error {
 	at = at.UTC()
-	err := db.gorm.WithContext(ctx).Model(&FeedToken{}).
+	err := db.gorm.WithContext(ctx).Model(&feedTokenRow{}).
 		Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, at).
 		Update("last_used_at", at).Error
 	if err != nil {
@@ -81,9 +82,10 @@ func (db *DB) TouchFeedToken(ctx context.Context, id uint, at time.Time) error {
 
 // DataVersion summarises everything a feed shows in one query: row counts (which catch deletions) and the latest
 // updated_at of hearings, clients, attorneys and outbox rows, plus a length checksum of the courts, which have no
-// updated_at (they change only through the config, and the daemon signals its reloads itself). The tag changes when
-// any of it does; modified is the latest updated_at. Feed tokens are left out on purpose: their last-used time
-// changes on every poll and shows in no feed.
+// updated_at (they change only through the config, and the daemon signals its reloads itself), and the sum of the
+// hearings' sequences, so a move shows even when the store's clock stands still (a test, a --now run). The tag
+// changes when any of it does; modified is the latest updated_at. Feed tokens are left out on purpose: their
+// last-used time changes on every poll and shows in no feed.
 //
 // It costs a scan of each table's updated_at, so callers should ask at most every few seconds.
 func (db *DB) DataVersion(ctx context.Context) (string, time.Time, error) {
@@ -94,8 +96,9 @@ func (db *DB) DataVersion(ctx context.Context) (string, time.Time, error) {
 	(SELECT COUNT(*) FROM outboxes), (SELECT MAX(updated_at) FROM outboxes),
 	(SELECT COUNT(*) FROM courts),
 	(SELECT SUM(LENGTH(COALESCE(name, '')) + 3*LENGTH(COALESCE(address, '')) + 5*LENGTH(COALESCE(city, ''))
-		+ 7*LENGTH(COALESCE(state, '')) + 11*LENGTH(COALESCE(zone, '')) + 13*LENGTH(COALESCE(phone, ''))) FROM courts)`
-	vals := make([]any, 10)
+		+ 7*LENGTH(COALESCE(state, '')) + 11*LENGTH(COALESCE(zone, '')) + 13*LENGTH(COALESCE(phone, ''))) FROM courts),
+	(SELECT COALESCE(SUM(sequence), 0) FROM hearings)`
+	vals := make([]any, 11)
 	ptrs := make([]any, len(vals))
 	for i := range vals {
 		ptrs[i] = &vals[i]

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 func TestFeedTokenLifecycle(t *testing.T) {
@@ -84,8 +86,8 @@ func TestDataVersionChangesWithWhatFeedsShow(t *testing.T) {
 		}{
 			{"nothing", func() error { return nil }, false},
 			{"people added", func() error {
-				return db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}},
-					[]Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", AttorneyID: &att}})
+				return db.ReplacePeople(ctx, []docket.Attorney{{ID: att, Name: "Lucía Fernández"}},
+					[]docket.Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", AttorneyID: &att}})
 			}, true},
 			{"hearing created", func() error {
 				_, err := runSync(t, db, SyncOptions{Source: "config", Now: t0}, record("r", "201555101", start))
@@ -101,20 +103,20 @@ func TestDataVersionChangesWithWhatFeedsShow(t *testing.T) {
 				return err
 			}, true},
 			{"client renamed", func() error {
-				return db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}},
-					[]Client{{ID: "rosa", Name: "Rosa María", ANumber: "201555101", AttorneyID: &att}})
+				return db.ReplacePeople(ctx, []docket.Attorney{{ID: att, Name: "Lucía Fernández"}},
+					[]docket.Client{{ID: "rosa", Name: "Rosa María", ANumber: "201555101", AttorneyID: &att}})
 			}, true},
 			{"court phone set", func() error {
-				return db.ApplyCourts(ctx, []Court{{Code: "DAL", Phone: "+12147675000"}})
+				return db.ApplyCourts(ctx, []docket.Court{{Code: "DAL", Phone: "+12147675000"}})
 			}, true},
 			{"reminder planned", func() error {
 				hs, err := db.Hearings(ctx, HearingFilter{})
 				if err != nil {
 					return err
 				}
-				_, err = db.PlanOutbox(ctx, []Outbox{{HearingID: hs[0].ID, Recipient: "client", RecipientID: "rosa",
-					Channel: "sms", Address: "+12145550142", Kind: KindReminder, DedupeKey: "k", Due: t0,
-					State: OutboxPending}})
+				_, err = db.PlanOutbox(ctx, []docket.Reminder{{HearingID: hs[0].ID, Recipient: "client", RecipientID: "rosa",
+					Channel: "sms", Address: "+12145550142", Kind: docket.KindReminder, DedupeKey: "k", Due: t0,
+					State: docket.StatePending}})
 				return err
 			}, true},
 			{"feed used", func() error {

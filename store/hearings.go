@@ -5,31 +5,15 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
-
-// HearingView is a hearing with what people need to read it: its case, clients, counsel and court.
-type HearingView struct {
-	Hearing
-	ANumber   string
-	Clients   []Client
-	Attorneys []Attorney
-	Court     Court
-}
-
-// Local returns the start in the court's zone.
-func (v HearingView) Local() time.Time {
-	loc, err := time.LoadLocation(v.Zone)
-	if err != nil {
-		return v.Start.UTC()
-	}
-	return v.Start.In(loc)
-}
 
 // HearingFilter selects hearings.
 type HearingFilter struct {
 	From, To time.Time // start in [From, To); zero means unbounded
 	Court    string
-	Status   []string // empty means every status
+	Status   []docket.HearingStatus // empty means every status
 	ClientID string
 	Attorney string
 	Limit    int
@@ -42,8 +26,8 @@ type HearingFilter struct {
 }
 
 // Hearings returns hearings by start, with their clients, counsel and court.
-func (db *DB) Hearings(ctx context.Context, f HearingFilter) ([]HearingView, error) {
-	q := db.gorm.WithContext(ctx).Model(&Hearing{}).Preload("Case")
+func (db *DB) Hearings(ctx context.Context, f HearingFilter) ([]docket.Hearing, error) {
+	q := db.gorm.WithContext(ctx).Model(&hearingRow{}).Preload("Case")
 	if !f.From.IsZero() {
 		q = q.Where("start >= ?", f.From.UTC())
 	}
@@ -57,53 +41,60 @@ func (db *DB) Hearings(ctx context.Context, f HearingFilter) ([]HearingView, err
 		q = q.Where("status IN ?", f.Status)
 	}
 	if f.ClientID != "" || f.Attorney != "" {
-		sub := db.gorm.Model(&Client{}).Select("a_number").Where("active = ?", true)
+		sub := db.gorm.Model(&clientRow{}).Select("a_number").Where("active = ?", true)
 		if f.ClientID != "" {
 			sub = sub.Where("id = ?", f.ClientID)
 		}
 		if f.Attorney != "" {
 			sub = sub.Where("attorney_id = ?", f.Attorney)
 		}
-		q = q.Where("case_id IN (?)", db.gorm.Model(&Case{}).Select("id").Where("a_number IN (?)", sub))
+		q = q.Where("case_id IN (?)", db.gorm.Model(&caseRow{}).Select("id").Where("a_number IN (?)", sub))
 	}
 	if f.WithPeople {
-		withClients := db.gorm.Model(&Client{}).Select("a_number").Where("active = ? AND a_number <> ''", true)
+		withClients := db.gorm.Model(&clientRow{}).Select("a_number").Where("active = ? AND a_number <> ''", true)
 		// "+case_id" keeps the database on the start index (pages are ranges of start); on case_id it would walk
 		// every case with a client for each page.
-		q = q.Where("+case_id IN (?)", db.gorm.Model(&Case{}).Select("id").Where("a_number IN (?)", withClients))
+		q = q.Where("+case_id IN (?)", db.gorm.Model(&caseRow{}).Select("id").Where("a_number IN (?)", withClients))
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var hs []Hearing
+	var hs []hearingRow
 	if err := q.Order("start, id").Find(&hs).Error; err != nil {
 		return nil, fmt.Errorf("hearings: %w", err)
 	}
 	if len(f.Precedence) > 0 {
-		hs, _ = Prevailing(hs, f.Precedence)
+		hs, _ = prevailing(hs, f.Precedence, func(h hearingRow) (string, uint, string, time.Time) {
+			return h.Source, h.CaseID, h.Zone, h.Start
+		})
 	}
 	return db.views(ctx, hs)
 }
 
 // Prevailing keeps, of the hearings several sources report for one case on one court-local day, the one from the
 // source listed first in precedence; it returns the kept hearings in their order and the ones set aside.
-func Prevailing(hs []Hearing, precedence []string) (kept, aside []Hearing) {
+func Prevailing(hs []docket.Hearing, precedence []string) (kept, aside []docket.Hearing) {
+	return prevailing(hs, precedence, func(h docket.Hearing) (string, uint, string, time.Time) {
+		return h.Source, h.CaseID, h.Zone, h.Start
+	})
+}
+
+// prevailing is Prevailing for rows and hearings alike; of reads a hearing's source, case, zone and start.
+func prevailing[H any](hs []H, precedence []string, of func(H) (source string, caseID uint, zone string, start time.Time)) (kept, aside []H) {
 	rank := make(map[string]int, len(precedence))
 	for i, s := range precedence {
 		rank[s] = i
 	}
-	rankOf := func(h Hearing) int {
-		if r, ok := rank[h.Source]; ok {
+	rankOf := func(h H) int {
+		source, _, _, _ := of(h)
+		if r, ok := rank[source]; ok {
 			return r
 		}
 		return len(precedence)
 	}
-	day := func(h Hearing) string {
-		loc, err := time.LoadLocation(h.Zone)
-		if err != nil {
-			loc = time.UTC
-		}
-		return fmt.Sprint(h.CaseID, "/", h.Start.In(loc).Format(time.DateOnly))
+	day := func(h H) string {
+		_, caseID, zone, start := of(h)
+		return fmt.Sprint(caseID, "/", start.In(docket.Zone(zone)).Format(time.DateOnly))
 	}
 	// A source may list two sessions of one case on one day; only a different source's report is set aside.
 	best := map[string]int{}
@@ -124,20 +115,20 @@ func Prevailing(hs []Hearing, precedence []string) (kept, aside []Hearing) {
 }
 
 // Hearing returns one hearing with its people and court.
-func (db *DB) Hearing(ctx context.Context, id uint) (HearingView, error) {
-	var h Hearing
+func (db *DB) Hearing(ctx context.Context, id uint) (docket.Hearing, error) {
+	var h hearingRow
 	if err := db.gorm.WithContext(ctx).Preload("Case").First(&h, id).Error; err != nil {
-		return HearingView{}, notFound(err)
+		return docket.Hearing{}, notFound(err)
 	}
-	vs, err := db.views(ctx, []Hearing{h})
+	vs, err := db.views(ctx, []hearingRow{h})
 	if err != nil {
-		return HearingView{}, err
+		return docket.Hearing{}, err
 	}
 	return vs[0], nil
 }
 
 // views attaches clients, attorneys and courts to hearings with three queries, whatever the number of hearings.
-func (db *DB) views(ctx context.Context, hs []Hearing) ([]HearingView, error) {
+func (db *DB) views(ctx context.Context, hs []hearingRow) ([]docket.Hearing, error) {
 	anums := map[string]bool{}
 	codes := map[string]bool{}
 	for _, h := range hs {
@@ -147,23 +138,23 @@ func (db *DB) views(ctx context.Context, hs []Hearing) ([]HearingView, error) {
 		codes[h.CourtCode] = true
 	}
 	g := db.gorm.WithContext(ctx)
-	var clients []Client
+	var clients []clientRow
 	if len(anums) > 0 {
 		if err := g.Where("active = ? AND a_number IN ?", true, keys(anums)).Order("id").Find(&clients).Error; err != nil {
 			return nil, err
 		}
 	}
 	attIDs := map[string]bool{}
-	byANum := map[string][]Client{}
+	byANum := map[docket.ANumber][]clientRow{}
 	for _, c := range clients {
 		byANum[c.ANumber] = append(byANum[c.ANumber], c)
 		if c.AttorneyID != nil {
 			attIDs[*c.AttorneyID] = true
 		}
 	}
-	atts := map[string]Attorney{}
+	atts := map[string]attorneyRow{}
 	if len(attIDs) > 0 {
-		var as []Attorney
+		var as []attorneyRow
 		if err := g.Where("id IN ?", keys(attIDs)).Find(&as).Error; err != nil {
 			return nil, err
 		}
@@ -171,9 +162,9 @@ func (db *DB) views(ctx context.Context, hs []Hearing) ([]HearingView, error) {
 			atts[a.ID] = a
 		}
 	}
-	courts := map[string]Court{}
+	courts := map[string]courtRow{}
 	if len(codes) > 0 {
-		var cs []Court
+		var cs []courtRow
 		if err := g.Where("code IN ?", keys(codes)).Find(&cs).Error; err != nil {
 			return nil, err
 		}
@@ -181,18 +172,18 @@ func (db *DB) views(ctx context.Context, hs []Hearing) ([]HearingView, error) {
 			courts[c.Code] = c
 		}
 	}
-	out := make([]HearingView, len(hs))
+	out := make([]docket.Hearing, len(hs))
 	for i, h := range hs {
-		v := HearingView{Hearing: h, Court: courts[h.CourtCode]}
-		if h.Case != nil && h.Case.ANumber != nil {
-			v.ANumber = *h.Case.ANumber
-			v.Clients = byANum[v.ANumber]
+		v := hearingOf(h)
+		v.Court = docket.Court(courts[h.CourtCode])
+		if v.ANumber != "" {
+			v.Clients = each(byANum[v.ANumber], clientOf)
 			seen := map[string]bool{}
 			for _, c := range v.Clients {
 				if c.AttorneyID != nil && !seen[*c.AttorneyID] {
 					seen[*c.AttorneyID] = true
 					if a, ok := atts[*c.AttorneyID]; ok {
-						v.Attorneys = append(v.Attorneys, a)
+						v.Attorneys = append(v.Attorneys, attorneyOf(a))
 					}
 				}
 			}
@@ -212,10 +203,10 @@ func keys(m map[string]bool) []string {
 }
 
 // HearingChanges returns the change log of a hearing, oldest first.
-func (db *DB) HearingChanges(ctx context.Context, hearingID uint) ([]HearingChange, error) {
-	var cs []HearingChange
+func (db *DB) HearingChanges(ctx context.Context, hearingID uint) ([]docket.HearingChange, error) {
+	var cs []changeRow
 	err := db.gorm.WithContext(ctx).Where("hearing_id = ?", hearingID).Order("id").Find(&cs).Error
-	return cs, err
+	return each(cs, changeOf), err
 }
 
 // Counts summarises the store for `docketd status`.
@@ -235,7 +226,7 @@ func (db *DB) Counts(ctx context.Context, now time.Time) (Counts, error) {
 		N   int64
 	}
 	var rows []row
-	if err := g.Model(&Hearing{}).Select("status AS key, COUNT(*) AS n").Where("start >= ?", now.UTC()).
+	if err := g.Model(&hearingRow{}).Select("status AS key, COUNT(*) AS n").Where("start >= ?", now.UTC()).
 		Group("status").Scan(&rows).Error; err != nil {
 		return c, err
 	}
@@ -243,15 +234,15 @@ func (db *DB) Counts(ctx context.Context, now time.Time) (Counts, error) {
 		c.Hearings[r.Key] = r.N
 	}
 	rows = nil
-	if err := g.Model(&Outbox{}).Select("state AS key, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+	if err := g.Model(&outboxRow{}).Select("state AS key, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
 		return c, err
 	}
 	for _, r := range rows {
 		c.Outbox[r.Key] = r.N
 	}
-	if err := g.Model(&OptOut{}).Count(&c.OptOuts).Error; err != nil {
+	if err := g.Model(&optOutRow{}).Count(&c.OptOuts).Error; err != nil {
 		return c, err
 	}
-	err := g.Model(&Client{}).Where("active = ?", true).Count(&c.Clients).Error
+	err := g.Model(&clientRow{}).Where("active = ?", true).Count(&c.Clients).Error
 	return c, err
 }

@@ -23,7 +23,7 @@ type SyncTotal struct {
 // SyncTotals sums the recorded sync runs per source and outcome, for /metrics.
 func (db *DB) SyncTotals(ctx context.Context) ([]SyncTotal, error) {
 	var out []SyncTotal
-	err := db.gorm.WithContext(ctx).Model(&SyncRun{}).
+	err := db.gorm.WithContext(ctx).Model(&syncRunRow{}).
 		Select("source, (error <> '') AS failed, COUNT(*) AS runs, SUM(created) AS created, SUM(changed) AS changed, " +
 			"SUM(cancelled) AS cancel, SUM(unchanged) AS same, SUM(rejected) AS reject").
 		Group("source, (error <> '')").Scan(&out).Error
@@ -32,7 +32,7 @@ func (db *DB) SyncTotals(ctx context.Context) ([]SyncTotal, error) {
 
 // LastSuccess returns when a source last synced without error, or false if it never has.
 func (db *DB) LastSuccess(ctx context.Context, source string) (time.Time, bool, error) {
-	var run SyncRun
+	var run syncRunRow
 	err := db.gorm.WithContext(ctx).Where("source = ? AND error = ''", source).Order("id DESC").Limit(1).Take(&run).Error
 	if err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {

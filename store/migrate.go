@@ -40,12 +40,12 @@ var migrations = []*gormigrate.Migration{
 		// Clients named by a source's records (a CSV export's phone column) live beside the config's clients.
 		ID: "0002_client_origin",
 		Migrate: func(tx *gorm.DB) error {
-			if tx.Migrator().HasColumn(&Client{}, "Origin") {
+			if tx.Migrator().HasColumn(&clientRow{}, "Origin") {
 				return nil // created by 0001 on a new database
 			}
-			return tx.Migrator().AddColumn(&Client{}, "Origin")
+			return tx.Migrator().AddColumn(&clientRow{}, "Origin")
 		},
-		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&Client{}, "Origin") },
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&clientRow{}, "Origin") },
 	},
 }
 

@@ -1,9 +1,13 @@
 package store
 
-import "time"
+import (
+	"time"
 
-// Court is an immigration court or hearing location. The EOIR table is embedded and seeded; config may add to it.
-type Court struct {
+	"github.com/docketd/docketd/docket"
+)
+
+// courtRow is an immigration court or hearing location. The EOIR table is embedded and seeded; config may add to it.
+type courtRow struct {
 	Code    string `gorm:"primaryKey;size:8"`
 	Name    string `gorm:"not null"`
 	Address string
@@ -14,8 +18,8 @@ type Court struct {
 	Status  string // listed_2026, foia_only_unverified, legacy_alias, not_listed, config
 }
 
-// Attorney is counsel.
-type Attorney struct {
+// attorneyRow is counsel.
+type attorneyRow struct {
 	ID           string `gorm:"primaryKey;size:64"`
 	Name         string `gorm:"not null"`
 	Email        string
@@ -28,27 +32,27 @@ type Attorney struct {
 	UpdatedAt    time.Time
 }
 
-// Client is a respondent.
-type Client struct {
-	ID          string `gorm:"primaryKey;size:64"`
-	Name        string `gorm:"not null"`
-	ANumber     string `gorm:"index;size:9"`
+// clientRow is a respondent.
+type clientRow struct {
+	ID          string         `gorm:"primaryKey;size:64"`
+	Name        string         `gorm:"not null"`
+	ANumber     docket.ANumber `gorm:"index;size:9"`
 	Nationality string
 	Phone       string `gorm:"index"`
 	Email       string `gorm:"index"`
 	Language    string
 	Zone        string // where the client lives: reminders arrive at a decent hour of this zone
 	AttorneyID  *string
-	Attorney    *Attorney `gorm:"constraint:OnDelete:SET NULL"`
-	Active      bool      `gorm:"not null;default:true"`
+	Attorney    *attorneyRow `gorm:"constraint:OnDelete:SET NULL"`
+	Active      bool         `gorm:"not null;default:true"`
 	// Origin is "config" for a client of the config file, else the source whose records named the client.
 	Origin    string `gorm:"not null;default:config;size:64"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
-// Case is one proceeding, known by A-number (office data, ACIS) or by EOIR's case id (the public dump).
-type Case struct {
+// caseRow is one proceeding, known by A-number (office data, ACIS) or by EOIR's case id (the public dump).
+type caseRow struct {
 	ID         uint    `gorm:"primaryKey"`
 	ANumber    *string `gorm:"uniqueIndex;size:9"`
 	EOIRCaseID *string `gorm:"uniqueIndex;size:32"`
@@ -56,33 +60,26 @@ type Case struct {
 	CreatedAt  time.Time
 }
 
-// Hearing statuses.
-const (
-	StatusScheduled = "scheduled"
-	StatusCancelled = "cancelled"
-	StatusCompleted = "completed"
-)
-
-// Hearing is one court date. A hearing that moves stays the same row with a new start and Sequence + 1.
-type Hearing struct {
-	ID           uint      `gorm:"primaryKey"`
-	CaseID       uint      `gorm:"not null;index"`
-	Case         *Case     `gorm:"constraint:OnDelete:CASCADE"`
-	Source       string    `gorm:"not null;size:64;uniqueIndex:idx_hearing_source_key,priority:1"`
-	SourceKey    string    `gorm:"not null;size:128;uniqueIndex:idx_hearing_source_key,priority:2"`
-	Start        time.Time `gorm:"not null;index"` // UTC instant
-	Zone         string    `gorm:"not null"`       // IANA zone of the court where it takes place
-	CourtCode    string    `gorm:"index;size:8"`
-	LocationCode string    `gorm:"size:8"`
-	Type         string    // master | individual | bond | credible_fear | other
-	TypeCode     string    // raw EOIR code(s)
-	Medium       string    // in_person | video | telephone | internet
-	MediumCode   string    // raw EOIR code
+// hearingRow is one court date. A hearing that moves stays the same row with a new start and Sequence + 1.
+type hearingRow struct {
+	ID           uint               `gorm:"primaryKey"`
+	CaseID       uint               `gorm:"not null;index"`
+	Case         *caseRow           `gorm:"constraint:OnDelete:CASCADE"`
+	Source       string             `gorm:"not null;size:64;uniqueIndex:idx_hearing_source_key,priority:1"`
+	SourceKey    string             `gorm:"not null;size:128;uniqueIndex:idx_hearing_source_key,priority:2"`
+	Start        time.Time          `gorm:"not null;index"` // UTC instant
+	Zone         string             `gorm:"not null"`       // IANA zone of the court where it takes place
+	CourtCode    string             `gorm:"index;size:8"`
+	LocationCode string             `gorm:"size:8"`
+	Type         docket.HearingType // master | individual | bond | credible_fear | other
+	TypeCode     string             // raw EOIR code(s)
+	Medium       docket.Medium      // in_person | video | telephone | internet
+	MediumCode   string             // raw EOIR code
 	Judge        string
 	WebEx        string
-	Address      string // as the source gave it, when it differs from the court's
-	Status       string `gorm:"not null;index"`
-	Sequence     int    `gorm:"not null;default:0"`
+	Address      string               // as the source gave it, when it differs from the court's
+	Status       docket.HearingStatus `gorm:"not null;index"`
+	Sequence     int                  `gorm:"not null;default:0"`
 	FirstSeen    time.Time
 	LastSeen     time.Time
 	MissingSince *time.Time // set while a complete source no longer lists it
@@ -91,8 +88,8 @@ type Hearing struct {
 	UpdatedAt    time.Time
 }
 
-// HearingChange records one field of a hearing that changed, and where the change came from.
-type HearingChange struct {
+// changeRow records one field of a hearing that changed, and where the change came from.
+type changeRow struct {
 	ID        uint   `gorm:"primaryKey"`
 	HearingID uint   `gorm:"not null;index"`
 	Source    string `gorm:"not null"`
@@ -102,42 +99,24 @@ type HearingChange struct {
 	At        time.Time `gorm:"not null;index"`
 }
 
-// Outbox states.
-const (
-	OutboxPending   = "pending"
-	OutboxSending   = "sending"
-	OutboxSent      = "sent"
-	OutboxDelivered = "delivered"
-	OutboxFailed    = "failed"
-	OutboxSkipped   = "skipped"
-	OutboxCancelled = "cancelled"
-)
-
-// Outbox kinds.
-const (
-	KindReminder    = "reminder"
-	KindRescheduled = "rescheduled"
-	KindCancelled   = "cancelled"
-)
-
-// Outbox is one message to send: planned from a hearing, a policy and a recipient, claimed before sending and
+// outboxRow is one message to send: planned from a hearing, a policy and a recipient, claimed before sending and
 // recorded after, so that a restart neither loses nor repeats it.
-type Outbox struct {
-	ID            uint   `gorm:"primaryKey"`
-	HearingID     uint   `gorm:"not null;index"`
-	Recipient     string `gorm:"not null"` // client | attorney
-	RecipientID   string `gorm:"not null"`
-	Channel       string `gorm:"not null"`
-	Address       string `gorm:"not null;index"` // phone or email at planning time
-	Kind          string `gorm:"not null"`
+type outboxRow struct {
+	ID            uint           `gorm:"primaryKey"`
+	HearingID     uint           `gorm:"not null;index"`
+	Recipient     string         `gorm:"not null"` // client | attorney
+	RecipientID   string         `gorm:"not null"`
+	Channel       docket.Channel `gorm:"not null"`
+	Address       string         `gorm:"not null;index"` // phone or email at planning time
+	Kind          docket.Kind    `gorm:"not null"`
 	Policy        string
 	Offset        string
-	Sequence      int       // the hearing's sequence when planned; a later change makes the row stale
-	DedupeKey     string    `gorm:"not null;uniqueIndex;size:255"` // planning the same thing twice creates nothing
-	GroupKey      string    `gorm:"index;size:255"`                // household: one message per address, court and start
-	Due           time.Time `gorm:"not null;index:idx_outbox_state_due,priority:2"`
-	State         string    `gorm:"not null;index:idx_outbox_state_due,priority:1"`
-	Attempts      int       `gorm:"not null;default:0"`
+	Sequence      int                  // the hearing's sequence when planned; a later change makes the row stale
+	DedupeKey     string               `gorm:"not null;uniqueIndex;size:255"` // planning the same thing twice creates nothing
+	GroupKey      string               `gorm:"index;size:255"`                // household: one message per address, court and start
+	Due           time.Time            `gorm:"not null;index:idx_outbox_state_due,priority:2"`
+	State         docket.ReminderState `gorm:"not null;index:idx_outbox_state_due,priority:1"`
+	Attempts      int                  `gorm:"not null;default:0"`
 	NextAttempt   *time.Time
 	ClaimedAt     *time.Time
 	SentAt        *time.Time
@@ -151,17 +130,17 @@ type Outbox struct {
 	UpdatedAt     time.Time
 }
 
-// OptOut records that an address asked not to be contacted on a channel.
-type OptOut struct {
-	ID      uint      `gorm:"primaryKey"`
-	Channel string    `gorm:"not null;uniqueIndex:idx_optout_address,priority:1;size:16"`
-	Address string    `gorm:"not null;uniqueIndex:idx_optout_address,priority:2;size:255"`
-	Keyword string    // what they wrote
-	At      time.Time `gorm:"not null"`
+// optOutRow records that an address asked not to be contacted on a channel.
+type optOutRow struct {
+	ID      uint           `gorm:"primaryKey"`
+	Channel docket.Channel `gorm:"not null;uniqueIndex:idx_optout_address,priority:1;size:16"`
+	Address string         `gorm:"not null;uniqueIndex:idx_optout_address,priority:2;size:255"`
+	Keyword string         // what they wrote
+	At      time.Time      `gorm:"not null"`
 }
 
-// FeedToken grants read access to one calendar feed. Only the SHA-256 of the secret is stored.
-type FeedToken struct {
+// feedTokenRow grants read access to one calendar feed. Only the SHA-256 of the secret is stored.
+type feedTokenRow struct {
 	ID         uint   `gorm:"primaryKey"`
 	Hash       []byte `gorm:"not null;uniqueIndex;size:32"`
 	Scope      string `gorm:"not null;index"` // attorney:<id> | client:<id> | court:<code> | org
@@ -171,8 +150,8 @@ type FeedToken struct {
 	LastUsedAt *time.Time
 }
 
-// SyncRun records one pass over one source.
-type SyncRun struct {
+// syncRunRow records one pass over one source.
+type syncRunRow struct {
 	ID        uint      `gorm:"primaryKey"`
 	Source    string    `gorm:"not null;index"`
 	StartedAt time.Time `gorm:"not null"`
@@ -187,6 +166,18 @@ type SyncRun struct {
 
 // models lists every table, in creation order.
 func models() []any {
-	return []any{&Court{}, &Attorney{}, &Client{}, &Case{}, &Hearing{}, &HearingChange{}, &Outbox{}, &OptOut{},
-		&FeedToken{}, &SyncRun{}}
+	return []any{&courtRow{}, &attorneyRow{}, &clientRow{}, &caseRow{}, &hearingRow{}, &changeRow{}, &outboxRow{}, &optOutRow{},
+		&feedTokenRow{}, &syncRunRow{}}
 }
+
+// The rows keep the table names the models had when they were exported (gorm derives a table's name from its type).
+func (courtRow) TableName() string     { return "courts" }
+func (attorneyRow) TableName() string  { return "attorneys" }
+func (clientRow) TableName() string    { return "clients" }
+func (caseRow) TableName() string      { return "cases" }
+func (hearingRow) TableName() string   { return "hearings" }
+func (changeRow) TableName() string    { return "hearing_changes" }
+func (outboxRow) TableName() string    { return "outboxes" }
+func (optOutRow) TableName() string    { return "opt_outs" }
+func (feedTokenRow) TableName() string { return "feed_tokens" }
+func (syncRunRow) TableName() string   { return "sync_runs" }

@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
 // PlanOutbox inserts rows whose DedupeKey is new and ignores the rest, so planning twice creates nothing. It returns
 // the number of rows created.
-func (db *DB) PlanOutbox(ctx context.Context, rows []Outbox) (int, error) {
-	if len(rows) == 0 {
+func (db *DB) PlanOutbox(ctx context.Context, reminders []docket.Reminder) (int, error) {
+	if len(reminders) == 0 {
 		return 0, nil
 	}
+	rows := each(reminders, outboxRowOf)
 	created := 0
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		for i := 0; i < len(rows); i += 200 {
@@ -34,21 +36,21 @@ func (db *DB) PlanOutbox(ctx context.Context, rows []Outbox) (int, error) {
 // CancelStale cancels the pending rows of a hearing planned for an earlier sequence (it has moved or been
 // cancelled since), and every pending reminder of a hearing that is no longer scheduled. It returns how many.
 func (db *DB) CancelStale(ctx context.Context, hearingID uint, sequence int, scheduled bool) (int, error) {
-	q := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("hearing_id = ? AND state = ?", hearingID, OutboxPending)
+	q := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("hearing_id = ? AND state = ?", hearingID, docket.StatePending)
 	if scheduled {
 		q = q.Where("sequence < ?", sequence)
 	} else {
-		q = q.Where("sequence < ? OR kind = ?", sequence, KindReminder)
+		q = q.Where("sequence < ? OR kind = ?", sequence, docket.KindReminder)
 	}
-	res := q.Updates(map[string]any{"state": OutboxCancelled, "last_error": "hearing changed since planned",
+	res := q.Updates(map[string]any{"state": docket.StateCancelled, "last_error": "hearing changed since planned",
 		"updated_at": db.now()})
 	return int(res.RowsAffected), res.Error
 }
 
 // NextDue returns when the next pending row becomes due, or false when none is pending.
 func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
-	var row Outbox
-	err := db.gorm.WithContext(ctx).Select("due", "next_attempt").Where("state = ?", OutboxPending).
+	var row outboxRow
+	err := db.gorm.WithContext(ctx).Select("due", "next_attempt").Where("state = ?", docket.StatePending).
 		Order(clause.Expr{SQL: "COALESCE(next_attempt, due)"}).Limit(1).Take(&row).Error
 	if err == gorm.ErrRecordNotFound {
 		return time.Time{}, false, nil
@@ -65,17 +67,17 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 // ClaimDue moves up to limit pending rows due at now to "sending" and returns them, together with every other
 // pending row of the same household group, so a merged message is claimed whole. On PostgreSQL rows locked by
 // another replica are skipped, so two dispatchers never claim the same row.
-func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]Outbox, error) {
+func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]docket.Reminder, error) {
 	now = now.UTC()
-	var claimed []Outbox
+	var claimed []outboxRow
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		q := tx.Model(&Outbox{}).Select("id", "group_key").
-			Where("state = ? AND due <= ? AND (next_attempt IS NULL OR next_attempt <= ?)", OutboxPending, now, now).
+		q := tx.Model(&outboxRow{}).Select("id", "group_key").
+			Where("state = ? AND due <= ? AND (next_attempt IS NULL OR next_attempt <= ?)", docket.StatePending, now, now).
 			Order("due, id").Limit(limit)
 		if db.dialect == "postgres" {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}
-		var due []Outbox
+		var due []outboxRow
 		if err := q.Find(&due).Error; err != nil {
 			return err
 		}
@@ -92,7 +94,7 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]Outbox,
 		}
 		if len(groups) > 0 {
 			var more []uint
-			g := tx.Model(&Outbox{}).Where("state = ? AND group_key IN ? AND due <= ?", OutboxPending, groups, now)
+			g := tx.Model(&outboxRow{}).Where("state = ? AND group_key IN ? AND due <= ?", docket.StatePending, groups, now)
 			if db.dialect == "postgres" {
 				g = g.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 			}
@@ -101,33 +103,33 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]Outbox,
 			}
 			ids = append(ids, more...)
 		}
-		if err := tx.Model(&Outbox{}).Where("id IN ? AND state = ?", ids, OutboxPending).
-			Updates(map[string]any{"state": OutboxSending, "claimed_at": now, "attempts": gorm.Expr("attempts + 1"),
+		if err := tx.Model(&outboxRow{}).Where("id IN ? AND state = ?", ids, docket.StatePending).
+			Updates(map[string]any{"state": docket.StateSending, "claimed_at": now, "attempts": gorm.Expr("attempts + 1"),
 				"updated_at": now}).Error; err != nil {
 			return err
 		}
-		return tx.Where("id IN ? AND state = ? AND claimed_at = ?", ids, OutboxSending, now).Order("id").
+		return tx.Where("id IN ? AND state = ? AND claimed_at = ?", ids, docket.StateSending, now).Order("id").
 			Find(&claimed).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
-	return claimed, nil
+	return each(claimed, reminderOf), nil
 }
 
 // Sending returns rows left in "sending" (claimed by a process that then stopped), for reconciliation.
-func (db *DB) Sending(ctx context.Context) ([]Outbox, error) {
-	var rows []Outbox
-	err := db.gorm.WithContext(ctx).Where("state = ?", OutboxSending).Order("id").Find(&rows).Error
-	return rows, err
+func (db *DB) Sending(ctx context.Context) ([]docket.Reminder, error) {
+	var rows []outboxRow
+	err := db.gorm.WithContext(ctx).Where("state = ?", docket.StateSending).Order("id").Find(&rows).Error
+	return each(rows, reminderOf), err
 }
 
 // OutboxResult is what became of an attempt to send some rows.
 type OutboxResult struct {
-	State      string     // sent, pending (retry), failed, skipped, cancelled
-	ProviderID string     // sent
-	Body       string     // sent: what went out
-	NextTry    *time.Time // pending
+	State      docket.ReminderState // sent, pending (retry), failed, skipped, cancelled
+	ProviderID string               // sent
+	Body       string               // sent: what went out
+	NextTry    *time.Time           // pending
 	ErrorCode  string
 	Error      string
 	// Claimed, when set, changes only rows still under that claim: a reconciliation must not undo a claim its
@@ -141,15 +143,15 @@ func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r OutboxResult) erro
 	now := db.now()
 	u := map[string]any{"state": r.State, "updated_at": now, "error_code": r.ErrorCode, "last_error": r.Error}
 	switch r.State {
-	case OutboxSent:
+	case docket.StateSent:
 		u["provider_id"] = r.ProviderID
 		u["body"] = r.Body
 		u["sent_at"] = now
-	case OutboxPending:
+	case docket.StatePending:
 		u["next_attempt"] = r.NextTry
 		u["claimed_at"] = nil
 	}
-	q := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("id IN ? AND state = ?", ids, OutboxSending)
+	q := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("id IN ? AND state = ?", ids, docket.StateSending)
 	if r.Claimed != nil {
 		q = q.Where("claimed_at = ?", r.Claimed.UTC())
 	}
@@ -161,14 +163,14 @@ func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r OutboxResult) erro
 
 // OutboxFilter selects outbox rows.
 type OutboxFilter struct {
-	State     string
+	State     docket.ReminderState
 	HearingID uint
 	Limit     int
 }
 
 // OutboxRows returns rows by due time.
-func (db *DB) OutboxRows(ctx context.Context, f OutboxFilter) ([]Outbox, error) {
-	q := db.gorm.WithContext(ctx).Model(&Outbox{})
+func (db *DB) OutboxRows(ctx context.Context, f OutboxFilter) ([]docket.Reminder, error) {
+	q := db.gorm.WithContext(ctx).Model(&outboxRow{})
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
 	}
@@ -178,42 +180,42 @@ func (db *DB) OutboxRows(ctx context.Context, f OutboxFilter) ([]Outbox, error) 
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var rows []Outbox
+	var rows []outboxRow
 	err := q.Order("due, id").Find(&rows).Error
-	return rows, err
+	return each(rows, reminderOf), err
 }
 
 // IsOptedOut reports whether address opted out of channel.
-func (db *DB) IsOptedOut(ctx context.Context, channel, address string) (bool, error) {
+func (db *DB) IsOptedOut(ctx context.Context, channel docket.Channel, address string) (bool, error) {
 	var n int64
-	err := db.gorm.WithContext(ctx).Model(&OptOut{}).Where("channel = ? AND address = ?", channel, address).Count(&n).Error
+	err := db.gorm.WithContext(ctx).Model(&optOutRow{}).Where("channel = ? AND address = ?", channel, address).Count(&n).Error
 	return n > 0, err
 }
 
 // OptOut records that address asked not to be contacted on channel.
-func (db *DB) OptOut(ctx context.Context, channel, address, keyword string, at time.Time) error {
+func (db *DB) OptOut(ctx context.Context, channel docket.Channel, address, keyword string, at time.Time) error {
 	return db.gorm.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "channel"}, {Name: "address"}},
 		DoUpdates: clause.AssignmentColumns([]string{"keyword", "at"}),
-	}).Create(&OptOut{Channel: channel, Address: address, Keyword: keyword, At: at.UTC()}).Error
+	}).Create(&optOutRow{Channel: channel, Address: address, Keyword: keyword, At: at.UTC()}).Error
 }
 
 // OptIn removes an opt-out.
-func (db *DB) OptIn(ctx context.Context, channel, address string) error {
-	return db.gorm.WithContext(ctx).Where("channel = ? AND address = ?", channel, address).Delete(&OptOut{}).Error
+func (db *DB) OptIn(ctx context.Context, channel docket.Channel, address string) error {
+	return db.gorm.WithContext(ctx).Where("channel = ? AND address = ?", channel, address).Delete(&optOutRow{}).Error
 }
 
 // LastChange returns the latest change-log entries of a hearing (those made at its last change).
-func (db *DB) LastChange(ctx context.Context, h Hearing) ([]HearingChange, error) {
-	var cs []HearingChange
+func (db *DB) LastChange(ctx context.Context, h docket.Hearing) ([]docket.HearingChange, error) {
+	var cs []changeRow
 	err := db.gorm.WithContext(ctx).Where("hearing_id = ? AND at = ?", h.ID, h.ChangedAt).Order("id").Find(&cs).Error
-	return cs, err
+	return each(cs, changeOf), err
 }
 
 // CancelPending cancels the pending rows of a hearing, saying why.
 func (db *DB) CancelPending(ctx context.Context, hearingID uint, reason string) (int, error) {
-	res := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("hearing_id = ? AND state = ?", hearingID, OutboxPending).
-		Updates(map[string]any{"state": OutboxCancelled, "last_error": reason, "updated_at": db.now()})
+	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("hearing_id = ? AND state = ?", hearingID, docket.StatePending).
+		Updates(map[string]any{"state": docket.StateCancelled, "last_error": reason, "updated_at": db.now()})
 	return int(res.RowsAffected), res.Error
 }
 
@@ -225,7 +227,7 @@ func (db *DB) KnownProviderIDs(ctx context.Context, ids []string) (map[string]bo
 		return known, nil
 	}
 	var found []string
-	if err := db.gorm.WithContext(ctx).Model(&Outbox{}).Where("provider_id IN ?", ids).Distinct().
+	if err := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("provider_id IN ?", ids).Distinct().
 		Pluck("provider_id", &found).Error; err != nil {
 		return nil, err
 	}
@@ -239,8 +241,8 @@ func (db *DB) KnownProviderIDs(ctx context.Context, ids []string) (map[string]bo
 // now, provided they are still "sending" under that claim. False means another dispatcher took them for abandoned
 // and reconciled them; the caller must not send.
 func (db *DB) RenewClaim(ctx context.Context, ids []uint, claimed, now time.Time) (bool, error) {
-	res := db.gorm.WithContext(ctx).Model(&Outbox{}).
-		Where("id IN ? AND state = ? AND claimed_at = ?", ids, OutboxSending, claimed.UTC()).
+	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).
+		Where("id IN ? AND state = ? AND claimed_at = ?", ids, docket.StateSending, claimed.UTC()).
 		Update("claimed_at", now.UTC())
 	if res.Error != nil {
 		return false, fmt.Errorf("renew claim: %w", res.Error)

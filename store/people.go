@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/docketd/docketd/docket"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
 // ReplacePeople makes the attorneys and clients in the store those of the config: new ones are added, changed ones
 // updated, and ones no longer listed marked inactive (kept, because outbox rows and history refer to them).
-func (db *DB) ReplacePeople(ctx context.Context, attorneys []Attorney, clients []Client) error {
+func (db *DB) ReplacePeople(ctx context.Context, atts []docket.Attorney, cls []docket.Client) error {
+	attorneys, clients := each(atts, attorneyRowOf), each(cls, clientRowOf)
 	return db.tx(ctx, func(tx *gorm.DB) error {
 		attIDs := make([]string, 0, len(attorneys))
 		for i := range attorneys {
@@ -26,7 +28,7 @@ func (db *DB) ReplacePeople(ctx context.Context, attorneys []Attorney, clients [
 				return fmt.Errorf("save attorneys: %w", err)
 			}
 		}
-		if err := deactivate(tx, &Attorney{}, attIDs); err != nil {
+		if err := deactivate(tx, &attorneyRow{}, attIDs); err != nil {
 			return err
 		}
 		cliIDs := make([]string, 0, len(clients))
@@ -35,7 +37,7 @@ func (db *DB) ReplacePeople(ctx context.Context, attorneys []Attorney, clients [
 			clients[i].Origin = "config"
 			cliIDs = append(cliIDs, clients[i].ID)
 			if clients[i].ANumber != "" {
-				if _, err := ensureCase(tx, clients[i].ANumber, "", ""); err != nil {
+				if _, err := ensureCase(tx, string(clients[i].ANumber), "", ""); err != nil {
 					return err
 				}
 			}
@@ -49,7 +51,7 @@ func (db *DB) ReplacePeople(ctx context.Context, attorneys []Attorney, clients [
 				return fmt.Errorf("save clients: %w", err)
 			}
 		}
-		return deactivate(tx.Where("origin = ?", "config"), &Client{}, cliIDs)
+		return deactivate(tx.Where("origin = ?", "config"), &clientRow{}, cliIDs)
 	})
 }
 
@@ -66,8 +68,8 @@ func deactivate(tx *gorm.DB, model any, keep []string) error {
 
 // ensureCase returns the id of the case with this A-number or EOIR case id, creating it if needed.
 func ensureCase(tx *gorm.DB, aNumber, eoirCaseID, court string) (uint, error) {
-	var c Case
-	q := tx.Model(&Case{})
+	var c caseRow
+	q := tx.Model(&caseRow{})
 	switch {
 	case aNumber != "":
 		q = q.Where("a_number = ?", aNumber)
@@ -88,7 +90,7 @@ func ensureCase(tx *gorm.DB, aNumber, eoirCaseID, court string) (uint, error) {
 	if err != gorm.ErrRecordNotFound {
 		return 0, err
 	}
-	c = Case{CourtCode: court}
+	c = caseRow{CourtCode: court}
 	if aNumber != "" {
 		c.ANumber = &aNumber
 	}
@@ -102,15 +104,15 @@ func ensureCase(tx *gorm.DB, aNumber, eoirCaseID, court string) (uint, error) {
 }
 
 // Clients returns the active clients.
-func (db *DB) Clients(ctx context.Context) ([]Client, error) {
-	var cs []Client
+func (db *DB) Clients(ctx context.Context) ([]docket.Client, error) {
+	var cs []clientRow
 	err := db.gorm.WithContext(ctx).Where("active = ?", true).Order("id").Find(&cs).Error
-	return cs, err
+	return each(cs, clientOf), err
 }
 
 // Attorneys returns the active attorneys.
-func (db *DB) Attorneys(ctx context.Context) ([]Attorney, error) {
-	var as []Attorney
+func (db *DB) Attorneys(ctx context.Context) ([]docket.Attorney, error) {
+	var as []attorneyRow
 	err := db.gorm.WithContext(ctx).Where("active = ?", true).Order("id").Find(&as).Error
-	return as, err
+	return each(as, attorneyOf), err
 }

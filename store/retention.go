@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"gorm.io/gorm"
 )
 
@@ -23,25 +24,25 @@ type Pruned struct {
 func (db *DB) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error) {
 	var p Pruned
 	now = now.UTC()
-	settled := []string{OutboxSent, OutboxDelivered, OutboxFailed, OutboxSkipped, OutboxCancelled}
+	settled := []docket.ReminderState{docket.StateSent, docket.StateDelivered, docket.StateFailed, docket.StateSkipped, docket.StateCancelled}
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Outbox{}).Where("body <> '' AND sent_at < ?", now.Add(-r.Bodies)).Update("body", "")
+		res := tx.Model(&outboxRow{}).Where("body <> '' AND sent_at < ?", now.Add(-r.Bodies)).Update("body", "")
 		if res.Error != nil {
 			return res.Error
 		}
 		p.Bodies = res.RowsAffected
-		old := tx.Model(&Hearing{}).Select("id").Where("start < ?", now.Add(-r.Outbox))
-		res = tx.Where("state IN ? AND hearing_id IN (?)", settled, old).Delete(&Outbox{})
+		old := tx.Model(&hearingRow{}).Select("id").Where("start < ?", now.Add(-r.Outbox))
+		res = tx.Where("state IN ? AND hearing_id IN (?)", settled, old).Delete(&outboxRow{})
 		if res.Error != nil {
 			return res.Error
 		}
 		p.Outbox = res.RowsAffected
-		res = tx.Where("at < ?", now.Add(-r.Changes)).Delete(&HearingChange{})
+		res = tx.Where("at < ?", now.Add(-r.Changes)).Delete(&changeRow{})
 		if res.Error != nil {
 			return res.Error
 		}
 		p.Changes = res.RowsAffected
-		res = tx.Where("started_at < ?", now.Add(-r.SyncRuns)).Delete(&SyncRun{})
+		res = tx.Where("started_at < ?", now.Add(-r.SyncRuns)).Delete(&syncRunRow{})
 		p.SyncRuns = res.RowsAffected
 		return res.Error
 	})

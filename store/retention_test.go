@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
@@ -17,10 +19,10 @@ func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
 		}
 		hs, _ := db.Hearings(ctx, HearingFilter{})
 		sentAt := old.Add(-24 * time.Hour)
-		var rows []Outbox
+		var rows []docket.Reminder
 		for i, h := range hs {
-			rows = append(rows, Outbox{HearingID: h.ID, Recipient: "client", RecipientID: "c", Channel: "sms",
-				Address: "+12145550142", Kind: KindReminder, Due: sentAt, State: OutboxPending,
+			rows = append(rows, docket.Reminder{HearingID: h.ID, Recipient: "client", RecipientID: "c", Channel: "sms",
+				Address: "+12145550142", Kind: docket.KindReminder, Due: sentAt, State: docket.StatePending,
 				DedupeKey: string(rune('a' + i))})
 		}
 		if _, err := db.PlanOutbox(ctx, rows); err != nil {
@@ -28,7 +30,7 @@ func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
 		}
 		claimed, _ := db.ClaimDue(ctx, sentAt, 10)
 		for _, r := range claimed {
-			db.FinishOutbox(ctx, []uint{r.ID}, OutboxResult{State: OutboxSent, ProviderID: "SM1", Body: "text"})
+			db.FinishOutbox(ctx, []uint{r.ID}, OutboxResult{State: docket.StateSent, ProviderID: "SM1", Body: "text"})
 		}
 		r := Retention{Bodies: 30 * 24 * time.Hour, Outbox: 365 * 24 * time.Hour, Changes: 730 * 24 * time.Hour,
 			SyncRuns: 90 * 24 * time.Hour}

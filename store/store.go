@@ -52,9 +52,11 @@ func Open(rawURL string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("open store: unsupported database url %q (want sqlite:PATH or postgres://…)", RedactURL(rawURL))
 	}
+	db := &DB{dialect: dialect, Now: time.Now}
 	g, err := gorm.Open(dialector, &gorm.Config{
-		Logger:         logger.Discard,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		Logger: logger.Discard,
+		// Created and updated times come from the store's clock too, so a test or a --now run sees its own time.
+		NowFunc:        db.now,
 		TranslateError: true,
 		// Methods that need a transaction open one (db.tx); gorm's implicit one around every write would, inside
 		// them, add a savepoint per batch (a SQLite sub-journal file each time).
@@ -74,7 +76,7 @@ func Open(rawURL string) (*DB, error) {
 		sqlDB.SetMaxOpenConns(16)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{gorm: g, dialect: dialect, Now: time.Now}
+	db.gorm = g
 	if err := db.Ping(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", RedactURL(rawURL), err)

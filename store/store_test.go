@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 var schemaSeq atomic.Int64
@@ -111,7 +113,7 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 func TestCourtOverrides(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		err := db.ApplyCourts(ctx, []Court{{Code: "DAL", Phone: "+12147675000"},
+		err := db.ApplyCourts(ctx, []docket.Court{{Code: "DAL", Phone: "+12147675000"},
 			{Code: "XYZ", Name: "Pop-up Court", Zone: "America/Phoenix"}})
 		if err != nil {
 			t.Fatal(err)
@@ -147,7 +149,7 @@ var (
 	t0         = time.Date(2027, 1, 10, 12, 0, 0, 0, time.UTC)
 )
 
-func record(key, anum string, start time.Time) HearingRecord {
+func record(key string, anum docket.ANumber, start time.Time) HearingRecord {
 	return HearingRecord{Key: key, ANumber: anum, Start: start, Zone: start.Location().String(), CourtCode: "DAL",
 		Type: "master", Medium: "in_person"}
 }
@@ -203,7 +205,7 @@ func TestSyncCreatesMovesAndKeepsIdentity(t *testing.T) {
 			t.Errorf("move: got %+v, want %+v", got, want)
 		}
 		hs, _ := db.Hearings(ctx, HearingFilter{})
-		var h HearingView
+		var h docket.Hearing
 		for _, x := range hs {
 			if x.SourceKey == "k1" {
 				h = x
@@ -225,7 +227,7 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 		ctx := context.Background()
 		var recs []HearingRecord
 		for i := range 10 {
-			recs = append(recs, record(fmt.Sprintf("k%d", i), fmt.Sprintf("2015551%02d", i),
+			recs = append(recs, record(fmt.Sprintf("k%d", i), docket.ANumber(fmt.Sprintf("2015551%02d", i)),
 				time.Date(2027, 3, 2+i, 9, 0, 0, 0, chicago)))
 		}
 		opts := SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
@@ -243,7 +245,7 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "5 of its 10") {
 			t.Fatalf("half: got %v, want ErrRefused naming 5 of 10", err)
 		}
-		hs, _ := db.Hearings(ctx, HearingFilter{Status: []string{StatusScheduled}})
+		hs, _ := db.Hearings(ctx, HearingFilter{Status: []docket.HearingStatus{docket.StatusScheduled}})
 		if got, want := len(hs), 10; got != want {
 			t.Fatalf("after refusals: got %d scheduled, want %d", got, want)
 		}
@@ -267,7 +269,7 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 		if res, err = runSync(t, db, opts, recs...); err != nil || res.Restored != 1 {
 			t.Fatalf("back: got %+v, %v; want Restored 1", res, err)
 		}
-		h, _ := db.Hearings(ctx, HearingFilter{Status: []string{StatusCancelled}})
+		h, _ := db.Hearings(ctx, HearingFilter{Status: []docket.HearingStatus{docket.StatusCancelled}})
 		if len(h) != 0 {
 			t.Fatalf("a hearing back within grace was cancelled")
 		}
@@ -280,7 +282,7 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 		if err != nil || res.Cancelled != 1 {
 			t.Fatalf("after grace: got %+v, %v; want Cancelled 1", res, err)
 		}
-		cancelled, _ := db.Hearings(ctx, HearingFilter{Status: []string{StatusCancelled}})
+		cancelled, _ := db.Hearings(ctx, HearingFilter{Status: []docket.HearingStatus{docket.StatusCancelled}})
 		if len(cancelled) != 1 || cancelled[0].SourceKey != "k0" || cancelled[0].Sequence != 1 {
 			t.Fatalf("cancelled: got %+v", cancelled)
 		}
@@ -291,8 +293,8 @@ func TestHearingViewsAndNotFound(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
 		att := "lf"
-		err := db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}},
-			[]Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", AttorneyID: &att},
+		err := db.ReplacePeople(ctx, []docket.Attorney{{ID: att, Name: "Lucía Fernández"}},
+			[]docket.Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", AttorneyID: &att},
 				{ID: "sam", Name: "Samuel", ANumber: "208555310"}})
 		if err != nil {
 			t.Fatal(err)
@@ -321,7 +323,7 @@ func TestHearingViewsAndNotFound(t *testing.T) {
 			t.Errorf("Hearing(9999): got %v, want ErrNotFound", err)
 		}
 		// Dropping a client from the config keeps the row, inactive.
-		if err := db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}}, nil); err != nil {
+		if err := db.ReplacePeople(ctx, []docket.Attorney{{ID: att, Name: "Lucía Fernández"}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		cs, _ := db.Clients(ctx)
@@ -329,7 +331,7 @@ func TestHearingViewsAndNotFound(t *testing.T) {
 			t.Errorf("active clients: got %d, want 0", len(cs))
 		}
 		var n int64
-		db.gorm.Model(&Client{}).Count(&n)
+		db.gorm.Model(&clientRow{}).Count(&n)
 		if n != 2 {
 			t.Errorf("client rows kept: got %d, want 2", n)
 		}
@@ -339,7 +341,7 @@ func TestHearingViewsAndNotFound(t *testing.T) {
 func TestBackupIsAConsistentCopy(t *testing.T) {
 	db := MustOpenSQLite(t)
 	ctx := context.Background()
-	if err := db.ReplacePeople(ctx, nil, []Client{{ID: "c", Name: "Client"}}); err != nil {
+	if err := db.ReplacePeople(ctx, nil, []docket.Client{{ID: "c", Name: "Client"}}); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "copy.db")
@@ -362,7 +364,7 @@ func TestBackupIsAConsistentCopy(t *testing.T) {
 
 func TestPrevailingSourceDecidesOneHearing(t *testing.T) {
 	day := time.Date(2027, 3, 2, 9, 0, 0, 0, chicago)
-	hs := []Hearing{
+	hs := []docket.Hearing{
 		{ID: 1, CaseID: 7, Source: "acis", Start: day.Add(4 * time.Hour), Zone: "America/Chicago"},
 		{ID: 2, CaseID: 7, Source: "office", Start: day, Zone: "America/Chicago"},
 		{ID: 3, CaseID: 7, Source: "office", Start: day.Add(5 * time.Hour), Zone: "America/Chicago"}, // afternoon session
@@ -383,8 +385,8 @@ func TestSourceContactsBecomeClientsUnlessTheConfigHasThem(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
 		att := "lf"
-		if err := db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}},
-			[]Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", Phone: "+12145550142", AttorneyID: &att}}); err != nil {
+		if err := db.ReplacePeople(ctx, []docket.Attorney{{ID: att, Name: "Lucía Fernández"}},
+			[]docket.Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", Phone: "+12145550142", AttorneyID: &att}}); err != nil {
 			t.Fatal(err)
 		}
 		start := time.Date(2028, 3, 21, 13, 0, 0, 0, denver)
@@ -399,7 +401,7 @@ func TestSourceContactsBecomeClientsUnlessTheConfigHasThem(t *testing.T) {
 		if len(cs) != 2 {
 			t.Fatalf("clients: got %d, want 2 (the config's Rosa and the export's Nilda)", len(cs))
 		}
-		var n Client
+		var n docket.Client
 		for _, c := range cs {
 			if c.ANumber == "209555427" {
 				n = c
@@ -412,8 +414,8 @@ func TestSourceContactsBecomeClientsUnlessTheConfigHasThem(t *testing.T) {
 			t.Errorf("client from the export: %+v", n)
 		}
 		// Reloading the config keeps the export's client.
-		if err := db.ReplacePeople(ctx, []Attorney{{ID: att, Name: "Lucía Fernández"}},
-			[]Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", AttorneyID: &att}}); err != nil {
+		if err := db.ReplacePeople(ctx, []docket.Attorney{{ID: att, Name: "Lucía Fernández"}},
+			[]docket.Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", AttorneyID: &att}}); err != nil {
 			t.Fatal(err)
 		}
 		if cs, _ := db.Clients(ctx); len(cs) != 2 {

@@ -8,22 +8,23 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
 // HearingRecord is a hearing as one source reports it, normalised.
 type HearingRecord struct {
-	Key          string // identity within the source
-	ANumber      string // 9 digits, or empty when only the EOIR case id is known
+	Key          string         // identity within the source
+	ANumber      docket.ANumber // 9 digits, or empty when only the EOIR case id is known
 	EOIRCaseID   string
 	Start        time.Time // instant; stored as UTC
 	Zone         string    // IANA zone of the court
 	CourtCode    string
 	LocationCode string
-	Type         string
+	Type         docket.HearingType
 	TypeCode     string
-	Medium       string
+	Medium       docket.Medium
 	MediumCode   string
 	Judge        string
 	WebEx        string
@@ -93,7 +94,7 @@ func (db *DB) BeginSync(ctx context.Context, opts SyncOptions) (*Sync, error) {
 		return nil, fmt.Errorf("begin sync: %w", tx.Error)
 	}
 	s := &Sync{db: db, tx: tx, opts: opts, seen: map[uint]struct{}{}}
-	if err := tx.Model(&Hearing{}).Where("source = ? AND status = ? AND start > ?", opts.Source, StatusScheduled,
+	if err := tx.Model(&hearingRow{}).Where("source = ? AND status = ? AND start > ?", opts.Source, docket.StatusScheduled,
 		opts.Now).Count(&s.base).Error; err != nil {
 		tx.Rollback()
 		return nil, fmt.Errorf("begin sync: %w", err)
@@ -111,11 +112,11 @@ func (s *Sync) Apply(recs []HearingRecord) error {
 	for i, r := range recs {
 		keys[i] = r.Key
 	}
-	var existing []Hearing
+	var existing []hearingRow
 	if err := s.tx.Where("source = ? AND source_key IN ?", s.opts.Source, keys).Find(&existing).Error; err != nil {
 		return fmt.Errorf("sync %s: %w", s.opts.Source, err)
 	}
-	byKey := make(map[string]*Hearing, len(existing))
+	byKey := make(map[string]*hearingRow, len(existing))
 	for i := range existing {
 		byKey[existing[i].SourceKey] = &existing[i]
 	}
@@ -132,7 +133,7 @@ func (s *Sync) Apply(recs []HearingRecord) error {
 	if err := s.contacts(recs); err != nil {
 		return err
 	}
-	var creates []Hearing
+	var creates []hearingRow
 	for _, r := range recs {
 		h, ok := byKey[r.Key]
 		if !ok {
@@ -166,7 +167,7 @@ func (s *Sync) Apply(recs []HearingRecord) error {
 func caseKey(r HearingRecord) string {
 	switch {
 	case r.ANumber != "":
-		return "a:" + r.ANumber
+		return "a:" + string(r.ANumber)
 	case r.EOIRCaseID != "":
 		return "e:" + r.EOIRCaseID
 	}
@@ -187,7 +188,7 @@ func (s *Sync) ensureCases(recs []HearingRecord) (map[string]uint, error) {
 		prev, ok := want[k]
 		switch {
 		case !ok && r.ANumber != "":
-			aNumbers = append(aNumbers, r.ANumber)
+			aNumbers = append(aNumbers, string(r.ANumber))
 		case !ok:
 			eoirIDs = append(eoirIDs, r.EOIRCaseID)
 		case r.CourtCode == "":
@@ -201,7 +202,7 @@ func (s *Sync) ensureCases(recs []HearingRecord) (map[string]uint, error) {
 	ids := make(map[string]uint, len(want))
 	resolve := func(column, prefix string, values []string) error {
 		for chunk := range slices.Chunk(values, 500) {
-			var found []Case
+			var found []caseRow
 			if err := s.tx.Where(column+" IN ?", chunk).Find(&found).Error; err != nil {
 				return fmt.Errorf("sync %s: cases: %w", s.opts.Source, err)
 			}
@@ -216,7 +217,7 @@ func (s *Sync) ensureCases(recs []HearingRecord) (map[string]uint, error) {
 				k := prefix + *v
 				ids[k] = c.ID
 				if court := want[k].CourtCode; court != "" && c.CourtCode != court {
-					if err := s.tx.Model(&Case{}).Where("id = ?", c.ID).Update("court_code", court).Error; err != nil {
+					if err := s.tx.Model(&caseRow{}).Where("id = ?", c.ID).Update("court_code", court).Error; err != nil {
 						return fmt.Errorf("sync %s: case court: %w", s.opts.Source, err)
 					}
 				}
@@ -230,16 +231,17 @@ func (s *Sync) ensureCases(recs []HearingRecord) (map[string]uint, error) {
 	if err := resolve("eoir_case_id", "e:", eoirIDs); err != nil {
 		return nil, err
 	}
-	var creates []Case
+	var creates []caseRow
 	var createKeys []string
 	for _, k := range order {
 		if _, ok := ids[k]; ok {
 			continue
 		}
 		r := want[k]
-		c := Case{CourtCode: r.CourtCode}
+		c := caseRow{CourtCode: r.CourtCode}
 		if r.ANumber != "" {
-			c.ANumber = &r.ANumber
+			a := string(r.ANumber)
+			c.ANumber = &a
 		}
 		if r.EOIRCaseID != "" {
 			c.EOIRCaseID = &r.EOIRCaseID
@@ -258,15 +260,15 @@ func (s *Sync) ensureCases(recs []HearingRecord) (map[string]uint, error) {
 	return ids, nil
 }
 
-func newHearing(caseID uint, opts SyncOptions, r HearingRecord) Hearing {
-	return Hearing{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
+func newHearing(caseID uint, opts SyncOptions, r HearingRecord) hearingRow {
+	return hearingRow{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
 		CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
-		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: StatusScheduled,
+		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: docket.StatusScheduled,
 		FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
 }
 
 // diff lists the fields people see that differ between h and r.
-func diff(h *Hearing, r HearingRecord) [][3]string {
+func diff(h *hearingRow, r HearingRecord) [][3]string {
 	var d [][3]string
 	add := func(field, from, to string) {
 		if from != to {
@@ -279,18 +281,18 @@ func diff(h *Hearing, r HearingRecord) [][3]string {
 	add("zone", h.Zone, r.Zone)
 	add("court", h.CourtCode, r.CourtCode)
 	add("location", h.LocationCode, r.LocationCode)
-	add("type", h.Type, r.Type)
-	add("medium", h.Medium, r.Medium)
+	add("type", string(h.Type), string(r.Type))
+	add("medium", string(h.Medium), string(r.Medium))
 	add("judge", h.Judge, r.Judge)
 	add("webex", h.WebEx, r.WebEx)
 	add("address", h.Address, r.Address)
 	return d
 }
 
-func (s *Sync) update(h *Hearing, r HearingRecord) error {
+func (s *Sync) update(h *hearingRow, r HearingRecord) error {
 	changes := diff(h, r)
 	restored := h.MissingSince != nil
-	reopened := h.Status == StatusCancelled
+	reopened := h.Status == docket.StatusCancelled
 	if len(changes) == 0 && !restored && !reopened {
 		s.result.Unchanged++
 		return nil
@@ -302,7 +304,7 @@ func (s *Sync) update(h *Hearing, r HearingRecord) error {
 	}
 	if len(changes) > 0 || reopened {
 		if reopened {
-			changes = append(changes, [3]string{"status", h.Status, StatusScheduled})
+			changes = append(changes, [3]string{"status", string(h.Status), string(docket.StatusScheduled)})
 		}
 		updates["start"] = r.Start.UTC()
 		updates["zone"] = r.Zone
@@ -315,7 +317,7 @@ func (s *Sync) update(h *Hearing, r HearingRecord) error {
 		updates["judge"] = r.Judge
 		updates["web_ex"] = r.WebEx
 		updates["address"] = r.Address
-		updates["status"] = StatusScheduled
+		updates["status"] = docket.StatusScheduled
 		updates["sequence"] = h.Sequence + 1
 		updates["changed_at"] = now
 		if !h.Start.Equal(r.Start) {
@@ -328,16 +330,16 @@ func (s *Sync) update(h *Hearing, r HearingRecord) error {
 	} else {
 		s.result.Unchanged++
 	}
-	if err := s.tx.Model(&Hearing{}).Where("id = ?", h.ID).Updates(updates).Error; err != nil {
+	if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Updates(updates).Error; err != nil {
 		return fmt.Errorf("sync %s: update hearing %d: %w", s.opts.Source, h.ID, err)
 	}
 	return nil
 }
 
 func (s *Sync) log(hearingID uint, changes [][3]string) error {
-	entries := make([]HearingChange, len(changes))
+	entries := make([]changeRow, len(changes))
 	for i, c := range changes {
-		entries[i] = HearingChange{HearingID: hearingID, Source: s.opts.Source, Field: c[0], From: c[1], To: c[2],
+		entries[i] = changeRow{HearingID: hearingID, Source: s.opts.Source, Field: c[0], From: c[1], To: c[2],
 			At: s.opts.Now}
 	}
 	if err := s.tx.Create(&entries).Error; err != nil {
@@ -402,13 +404,13 @@ func (s *Sync) protected() (map[uint]struct{}, error) {
 		return nil
 	}
 	for chunk := range chunks(s.protectKeys, 500) {
-		if err := add(s.tx.Model(&Hearing{}).Where("source = ? AND source_key IN ?", s.opts.Source, chunk)); err != nil {
+		if err := add(s.tx.Model(&hearingRow{}).Where("source = ? AND source_key IN ?", s.opts.Source, chunk)); err != nil {
 			return nil, err
 		}
 	}
 	for chunk := range chunks(s.protectANumbers, 500) {
-		cases := s.tx.Model(&Case{}).Select("id").Where("a_number IN ?", chunk)
-		if err := add(s.tx.Model(&Hearing{}).Where("source = ? AND case_id IN (?)", s.opts.Source, cases)); err != nil {
+		cases := s.tx.Model(&caseRow{}).Select("id").Where("a_number IN ?", chunk)
+		if err := add(s.tx.Model(&hearingRow{}).Where("source = ? AND case_id IN (?)", s.opts.Source, cases)); err != nil {
 			return nil, err
 		}
 	}
@@ -464,9 +466,9 @@ func (s *Sync) Abort() {
 
 func (s *Sync) missing() error {
 	now := s.opts.Now
-	var batch, notSeen []Hearing
+	var batch, notSeen []hearingRow
 	err := s.tx.Select("id", "missing_since", "sequence", "status").
-		Where("source = ? AND status = ? AND start > ?", s.opts.Source, StatusScheduled, now).
+		Where("source = ? AND status = ? AND start > ?", s.opts.Source, docket.StatusScheduled, now).
 		FindInBatches(&batch, 1000, func(*gorm.DB, int) error {
 			for _, h := range batch {
 				if _, ok := s.seen[h.ID]; !ok {
@@ -483,7 +485,7 @@ func (s *Sync) missing() error {
 		if err != nil {
 			return err
 		}
-		notSeen = slices.DeleteFunc(notSeen, func(h Hearing) bool {
+		notSeen = slices.DeleteFunc(notSeen, func(h hearingRow) bool {
 			_, ok := protected[h.ID]
 			return ok
 		})
@@ -502,7 +504,7 @@ func (s *Sync) missing() error {
 	for _, h := range notSeen {
 		switch {
 		case h.MissingSince == nil:
-			if err := s.tx.Model(&Hearing{}).Where("id = ?", h.ID).Update("missing_since", now).Error; err != nil {
+			if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Update("missing_since", now).Error; err != nil {
 				return err
 			}
 			s.result.Missing++
@@ -510,11 +512,11 @@ func (s *Sync) missing() error {
 			s.result.Missing++
 			s.result.Held++
 		case now.Sub(*h.MissingSince) >= s.opts.Grace:
-			if err := s.tx.Model(&Hearing{}).Where("id = ?", h.ID).Updates(map[string]any{
-				"status": StatusCancelled, "sequence": h.Sequence + 1, "changed_at": now}).Error; err != nil {
+			if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Updates(map[string]any{
+				"status": docket.StatusCancelled, "sequence": h.Sequence + 1, "changed_at": now}).Error; err != nil {
 				return err
 			}
-			if err := s.log(h.ID, [][3]string{{"status", StatusScheduled, StatusCancelled}}); err != nil {
+			if err := s.log(h.ID, [][3]string{{"status", string(docket.StatusScheduled), string(docket.StatusCancelled)}}); err != nil {
 				return err
 			}
 			s.result.Cancelled++
@@ -526,20 +528,22 @@ func (s *Sync) missing() error {
 }
 
 // RecordSyncRun stores the outcome of a pass.
-func (db *DB) RecordSyncRun(ctx context.Context, run *SyncRun) error {
-	if err := db.gorm.WithContext(ctx).Create(run).Error; err != nil {
+func (db *DB) RecordSyncRun(ctx context.Context, run *docket.SyncRun) error {
+	row := syncRunRow(*run)
+	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
 		return fmt.Errorf("record sync run: %w", err)
 	}
+	run.ID = row.ID
 	return nil
 }
 
 // LastSyncRuns returns the latest run of each source.
-func (db *DB) LastSyncRuns(ctx context.Context) ([]SyncRun, error) {
-	var runs []SyncRun
+func (db *DB) LastSyncRuns(ctx context.Context) ([]docket.SyncRun, error) {
+	var runs []syncRunRow
 	err := db.gorm.WithContext(ctx).
-		Where("id IN (?)", db.gorm.Model(&SyncRun{}).Select("MAX(id)").Group("source")).
+		Where("id IN (?)", db.gorm.Model(&syncRunRow{}).Select("MAX(id)").Group("source")).
 		Order("source").Find(&runs).Error
-	return runs, err
+	return each(runs, syncRunOf), err
 }
 
 // contacts keeps the clients a source names: one client per source and A-number, updated when the source's details
@@ -551,17 +555,17 @@ func (s *Sync) contacts(recs []HearingRecord) error {
 			continue
 		}
 		var n int64
-		if err := s.tx.Model(&Client{}).Where("a_number = ? AND origin = ? AND active = ?", r.ANumber, "config", true).
+		if err := s.tx.Model(&clientRow{}).Where("a_number = ? AND origin = ? AND active = ?", r.ANumber, "config", true).
 			Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
 			continue
 		}
-		cl := Client{ID: s.opts.Source + ":" + r.ANumber, Name: c.Name, ANumber: r.ANumber, Phone: c.Phone,
+		cl := clientRow{ID: s.opts.Source + ":" + string(r.ANumber), Name: c.Name, ANumber: r.ANumber, Phone: c.Phone,
 			Email: c.Email, Language: c.Language, Active: true, Origin: s.opts.Source}
 		if c.Attorney != "" {
-			var a Attorney
+			var a attorneyRow
 			if err := s.tx.Where("active = ? AND (id = ? OR LOWER(name) = LOWER(?))", true, c.Attorney, c.Attorney).
 				Take(&a).Error; err == nil {
 				cl.AttorneyID = &a.ID

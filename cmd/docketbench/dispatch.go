@@ -16,6 +16,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
@@ -115,7 +116,7 @@ func (f *fakeTwilio) dispatcher(db *store.DB) (*scheduler.Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &scheduler.Dispatcher{DB: db, Senders: map[string]scheduler.Sender{"sms": tw},
+	return &scheduler.Dispatcher{DB: db, Senders: map[docket.Channel]scheduler.Sender{docket.SMS: tw},
 		Renderer: &scheduler.Renderer{DB: db, Templates: tpl, Rules: benchRules},
 		Clock:    clockwork.NewRealClock(), Log: discardLog()}, nil
 }
@@ -135,16 +136,16 @@ func seedOutbox(ctx context.Context, path string, n int, now time.Time, due func
 		db.Close()
 		return nil, err
 	}
-	rows := make([]store.Outbox, 0, len(hs))
+	rows := make([]docket.Reminder, 0, len(hs))
 	for i, h := range hs {
 		if len(h.Clients) == 0 {
 			db.Close()
 			return nil, fmt.Errorf("hearing %d has no client", h.ID)
 		}
 		c := h.Clients[0]
-		rows = append(rows, store.Outbox{HearingID: h.ID, Recipient: "client", RecipientID: c.ID, Channel: "sms",
-			Address: c.Phone, Kind: store.KindReminder, Policy: "client-text", Offset: "1d", Due: due(i).UTC(),
-			State: store.OutboxPending, DedupeKey: fmt.Sprintf("bench/%d", h.ID),
+		rows = append(rows, docket.Reminder{HearingID: h.ID, Recipient: "client", RecipientID: c.ID, Channel: "sms",
+			Address: c.Phone, Kind: docket.KindReminder, Policy: "client-text", Offset: "1d", Due: due(i).UTC(),
+			State: docket.StatePending, DedupeKey: fmt.Sprintf("bench/%d", h.ID),
 			GroupKey: fmt.Sprintf("bench/%s/%d", c.Phone, h.ID)})
 	}
 	if _, err := db.PlanOutbox(ctx, rows); err != nil {
@@ -235,7 +236,7 @@ func runLateness(ctx context.Context, o *options) (metrics, error) {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 	defer db.Close()
-	rows, err := db.OutboxRows(ctx, store.OutboxFilter{State: store.OutboxPending})
+	rows, err := db.OutboxRows(ctx, store.OutboxFilter{State: docket.StatePending})
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +305,7 @@ func firstUnsent(ctx context.Context, db *store.DB) string {
 		return ": " + err.Error()
 	}
 	for _, r := range rows {
-		if r.State != store.OutboxSent {
+		if r.State != docket.StateSent {
 			return fmt.Sprintf(": row %d is %s (%s %s)", r.ID, r.State, r.ErrorCode, r.LastError)
 		}
 	}

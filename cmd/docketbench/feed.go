@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
 )
 
@@ -177,8 +178,8 @@ func benchCalendar(n int, now time.Time) feed.Calendar {
 	}{{"DAL", "America/Chicago", "Dallas Immigration Court"}, {"ELP", "America/Denver", "El Paso Immigration Court"},
 		{"PHO", "America/Phoenix", "Phoenix Immigration Court"}, {"NYC", "America/New_York", "New York Immigration Court"},
 		{"LOS", "America/Los_Angeles", "Los Angeles Immigration Court"}}
-	types := []feed.HearingType{feed.TypeMaster, feed.TypeMaster, feed.TypeIndividual, feed.TypeBond}
-	media := []feed.Medium{feed.MediumInPerson, feed.MediumInPerson, feed.MediumVideo, feed.MediumInternet}
+	types := []docket.HearingType{docket.TypeMaster, docket.TypeMaster, docket.TypeIndividual, docket.TypeBond}
+	media := []docket.Medium{docket.MediumInPerson, docket.MediumInPerson, docket.MediumVideo, docket.MediumInternet}
 	cal := feed.Calendar{Options: feed.Options{Host: "bench.example", Detail: feed.DetailFull},
 		Name: "Bench Legal Aid — all hearings", Modified: now.Add(-time.Hour).UTC().Truncate(time.Second)}
 	for i := range n {
@@ -187,9 +188,9 @@ func benchCalendar(n int, now time.Time) feed.Calendar {
 		day := now.In(loc).AddDate(0, 0, 1+rng.IntN(365))
 		minutes := 8*60 + 15*rng.IntN(33)
 		start := time.Date(day.Year(), day.Month(), day.Day(), minutes/60, minutes%60, 0, 0, loc)
-		status := feed.StatusScheduled
+		status := docket.StatusScheduled
 		if i%50 == 0 {
-			status = feed.StatusCancelled
+			status = docket.StatusCancelled
 		}
 		cal.Hearings = append(cal.Hearings, feed.Hearing{
 			ID: fmt.Sprint(i + 1), Sequence: rng.IntN(3), Updated: now.Add(-time.Duration(rng.IntN(1000)) * time.Hour),

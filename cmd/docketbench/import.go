@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
@@ -162,7 +163,7 @@ func rawImport(ctx context.Context, raw *sql.DB, r source.Reader) (int64, error)
 		}
 		return hearings.Add(ctx, id, importSource, rec.Key, rec.Start.UTC(), rec.Start.Location().String(),
 			rec.Court, rec.Location, rec.Type, rec.TypeCode, rec.Medium, rec.MediumCode, rec.Judge, rec.WebEx,
-			rec.Address, store.StatusScheduled, 0, now, now, nil, now, now, now)
+			rec.Address, docket.StatusScheduled, 0, now, now, nil, now, now, now)
 	}, nil)
 	if err != nil {
 		return 0, err

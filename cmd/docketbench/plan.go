@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
 )
@@ -101,9 +102,9 @@ func seedHearings(ctx context.Context, path string, n, clients int, now time.Tim
 	}
 	defer db.Close()
 	clients = min(clients, n)
-	people := make([]store.Client, clients)
+	people := make([]docket.Client, clients)
 	for i := range people {
-		people[i] = store.Client{ID: fmt.Sprintf("client-%d", i), Name: fmt.Sprintf("Client %d", i),
+		people[i] = docket.Client{ID: fmt.Sprintf("client-%d", i), Name: fmt.Sprintf("Client %d", i),
 			ANumber: aNumber(i), Phone: phone(i), Language: []string{"en", "es"}[i%2], Zone: benchZone}
 	}
 	if err := db.ReplacePeople(ctx, nil, people); err != nil {
@@ -139,7 +140,7 @@ func seedHearings(ctx context.Context, path string, n, clients int, now time.Tim
 	return err
 }
 
-func aNumber(i int) string { return fmt.Sprintf("2%08d", i) }
+func aNumber(i int) docket.ANumber { return docket.ANumber(fmt.Sprintf("2%08d", i)) }
 
 func phone(i int) string { return fmt.Sprintf("+1214%07d", 2000000+i) }
 
@@ -171,7 +172,7 @@ func rawPlan(ctx context.Context, raw *sql.DB, now time.Time) (int64, error) {
 	var hs []hearing
 	rows, err = raw.QueryContext(ctx, `SELECT h.id, h.sequence, h.start, h.court_code, c.a_number FROM hearings h
 		JOIN cases c ON c.id = h.case_id WHERE h.start >= ? AND h.status = ? ORDER BY h.start, h.id`,
-		now.UTC(), store.StatusScheduled)
+		now.UTC(), docket.StatusScheduled)
 	if err != nil {
 		return 0, err
 	}
@@ -218,8 +219,8 @@ func rawPlan(ctx context.Context, raw *sql.DB, now time.Time) (int64, error) {
 			dedupe := fmt.Sprintf("reminder/%d/%d/client/%s/sms/client-text/%s", h.id, h.seq, h.c.id, off.Label)
 			group := fmt.Sprintf("reminder/sms/%s/%s/%s/client-text/%s", h.c.phone, h.court,
 				h.start.UTC().Format(time.RFC3339), off.Label)
-			if err := ins.Add(ctx, h.id, "client", h.c.id, "sms", h.c.phone, store.KindReminder, "client-text",
-				off.Label, h.seq, dedupe, group, due.UTC(), store.OutboxPending, 0, nil, nil, nil, "", "", "", "",
+			if err := ins.Add(ctx, h.id, "client", h.c.id, "sms", h.c.phone, docket.KindReminder, "client-text",
+				off.Label, h.seq, dedupe, group, due.UTC(), docket.StatePending, 0, nil, nil, nil, "", "", "", "",
 				"", nil, stamp, stamp); err != nil {
 				return 0, err
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
 	"github.com/docketd/docketd/store"
 )
@@ -160,14 +161,14 @@ func webcalURL(u string) string {
 }
 
 // grantFeed creates a token for the scope and returns its row and URL. The token itself exists only in the URL.
-func grantFeed(ctx context.Context, db *store.DB, publicURL string, sc feedScope, label string) (store.FeedToken, string, error) {
+func grantFeed(ctx context.Context, db *store.DB, publicURL string, sc feedScope, label string) (docket.FeedToken, string, error) {
 	token, err := feed.NewToken()
 	if err != nil {
-		return store.FeedToken{}, "", err
+		return docket.FeedToken{}, "", err
 	}
 	row, err := db.CreateFeedToken(ctx, feed.HashToken(token), sc.String(), label)
 	if err != nil {
-		return store.FeedToken{}, "", err
+		return docket.FeedToken{}, "", err
 	}
 	return row, feedURL(publicURL, token), nil
 }

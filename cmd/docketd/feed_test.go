@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
 	"github.com/docketd/docketd/store"
 )
@@ -246,10 +247,10 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 		t.Fatalf("Rosa's hearings: got %d, %v", len(hs), err)
 	}
 	confirmed := time.Date(2028, 2, 1, 16, 5, 0, 0, time.UTC)
-	if _, err := f.db.PlanOutbox(ctx, []store.Outbox{{HearingID: hs[0].ID, Recipient: "client",
-		RecipientID: "rosa-mendoza", Channel: "sms", Address: "+12145550142", Kind: store.KindReminder,
+	if _, err := f.db.PlanOutbox(ctx, []docket.Reminder{{HearingID: hs[0].ID, Recipient: "client",
+		RecipientID: "rosa-mendoza", Channel: "sms", Address: "+12145550142", Kind: docket.KindReminder,
 		Policy: "client-text", Offset: "7d", DedupeKey: "rosa-7d", Due: time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC),
-		State: store.OutboxDelivered, ConfirmedAt: &confirmed}}); err != nil {
+		State: docket.StateDelivered, ConfirmedAt: &confirmed}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -271,7 +272,7 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 	if got, want := len(evs), 4; got != want {
 		t.Fatalf("Lucía's events: got %d, want 4 (the Mendoza family)", got)
 	}
-	rosa := eventOf(t, evs, "A-201-555-101")
+	rosa := eventOf(t, evs, "A201-555-101")
 	desc := text(rosa, ical.PropDescription)
 	for _, want := range []string{"Rosa María Mendoza López", "+12145550142", "Spanish", "Judge: Example, Judge",
 		"Counsel: Lucía Fernández, +12145550111", "SMS · client · Tue 1 Feb 10:00 AM CST · delivered",
@@ -318,7 +319,7 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 	if moved.etag == first.etag {
 		t.Error("ETag unchanged after the move")
 	}
-	rosa2 := eventOf(t, events(t, moved.body), "A-201-555-101")
+	rosa2 := eventOf(t, events(t, moved.body), "A201-555-101")
 	if got, want := text(rosa2, ical.PropUID), text(rosa, ical.PropUID); got != want {
 		t.Errorf("UID after the move: got %s, want %s", got, want)
 	}
@@ -438,7 +439,7 @@ func TestFeedKeepsPastAndCancelledForTheirWindows(t *testing.T) {
 			}
 			cancelled := false
 			for _, h := range cal.Hearings {
-				if h.Status == feed.StatusCancelled {
+				if h.Status == docket.StatusCancelled {
 					cancelled = true
 				}
 			}

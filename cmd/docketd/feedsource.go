@@ -168,10 +168,10 @@ func (sc feedScope) filter() store.HearingFilter {
 
 // feedOptions are the rendering choices the config makes for feeds and invitations.
 func feedOptions(cfg *config.Config, detail feed.Detail) feed.Options {
-	durations := make(map[feed.HearingType]time.Duration, len(cfg.Feeds.Durations))
+	durations := make(map[docket.HearingType]time.Duration, len(cfg.Feeds.Durations))
 	for t, d := range cfg.Feeds.Durations {
 		if d.D > 0 {
-			durations[feed.HearingType(t)] = d.D
+			durations[docket.HearingType(t)] = d.D
 		}
 	}
 	return feed.Options{Host: feedHost(cfg.HTTP.PublicURL), Detail: cmp.Or(detail, feed.Detail(cfg.Feeds.Detail)),
@@ -189,14 +189,14 @@ func feedHost(publicURL string) string {
 }
 
 // hearingDuration is how long a hearing blocks the calendar, as the renderer will decide it.
-func hearingDuration(typ string, opts feed.Options) time.Duration {
-	if d, ok := opts.Durations[feed.HearingType(typ)]; ok && d > 0 {
+func hearingDuration(typ docket.HearingType, opts feed.Options) time.Duration {
+	if d, ok := opts.Durations[typ]; ok && d > 0 {
 		return d
 	}
-	if d, ok := feed.DefaultDurations[feed.HearingType(typ)]; ok {
+	if d, ok := feed.DefaultDurations[docket.HearingType(typ)]; ok {
 		return d
 	}
-	return feed.DefaultDurations[feed.TypeOther]
+	return feed.DefaultDurations[docket.TypeOther]
 }
 
 // Calendar implements feed.Source: the hearings of the scope, past ones kept for keep_past after they end and
@@ -242,7 +242,7 @@ func (s *feedSource) Calendar(ctx context.Context, f feed.Feed, now time.Time) (
 	}
 	for _, v := range views {
 		until := v.Start.Add(hearingDuration(v.Type, opts) + keepPast)
-		if v.Status == store.StatusCancelled {
+		if v.Status == docket.StatusCancelled {
 			until = minTime(until, v.ChangedAt.Add(keepCancelled))
 		}
 		if !now.Before(until) {
@@ -250,7 +250,7 @@ func (s *feedSource) Calendar(ctx context.Context, f feed.Feed, now time.Time) (
 			continue
 		}
 		expire(until)
-		var rows []store.Outbox
+		var rows []docket.Reminder
 		if opts.Detail != feed.DetailBusy && (len(v.Clients) > 0 || len(v.Attorneys) > 0) {
 			// Only hearings with people get reminders; a court-watch feed of thousands asks nothing more.
 			if rows, err = s.db.OutboxRows(ctx, store.OutboxFilter{HearingID: v.ID}); err != nil {
@@ -345,20 +345,20 @@ func courtName(name, code string) string {
 }
 
 // feedHearing converts a stored hearing, with its outbox rows, to what a feed shows.
-func feedHearing(v store.HearingView, rows []store.Outbox, loc *time.Location) feed.Hearing {
+func feedHearing(v docket.Hearing, rows []docket.Reminder, loc *time.Location) feed.Hearing {
 	h := feed.Hearing{
 		ID:         strconv.FormatUint(uint64(v.ID), 10),
 		Sequence:   v.Sequence,
 		Updated:    v.ChangedAt,
 		Start:      v.Start.In(loc),
-		Type:       feed.HearingType(v.Type),
+		Type:       docket.HearingType(v.Type),
 		TypeCode:   v.TypeCode,
-		Medium:     feed.Medium(v.Medium),
+		Medium:     v.Medium,
 		MediumCode: v.MediumCode,
-		Status:     feed.Status(v.Status),
+		Status:     v.Status,
 		Judge:      v.Judge,
 		WebEx:      v.WebEx,
-		Court: feed.Court{Code: v.CourtCode, Name: courtName(v.Court.Name, v.CourtCode), Address: hearingAddress(v),
+		Court: feed.Court{Code: v.CourtCode, Name: v.CourtName(), Address: v.Place(),
 			Phone: v.Court.Phone},
 	}
 	for _, c := range v.Clients {
@@ -373,13 +373,13 @@ func feedHearing(v store.HearingView, rows []store.Outbox, loc *time.Location) f
 	if len(v.Attorneys) > 0 {
 		h.CounselPhone = v.Attorneys[0].Phone
 	}
-	var confirmed *store.Outbox
+	var confirmed *docket.Reminder
 	for i, r := range rows {
-		if r.State == store.OutboxCancelled {
+		if r.State == docket.StateCancelled {
 			continue // a plan for a time the hearing no longer has
 		}
-		state := r.State
-		if r.State == store.OutboxFailed && r.ErrorCode != "" {
+		state := string(r.State)
+		if r.State == docket.StateFailed && r.ErrorCode != "" {
 			state += " (" + r.ErrorCode + ")"
 		}
 		h.Reminders = append(h.Reminders, feed.Reminder{Channel: r.Channel, To: r.Recipient, Due: r.Due, State: state})
@@ -418,8 +418,8 @@ func languageName(code string) string {
 // inviteFunc builds the invitation attached to counsel's email reminders: the same event as in the feeds (UID,
 // SEQUENCE, detail level), from the organization to the hearing's first attorney. It plugs into
 // scheduler.Renderer.Invite.
-func inviteFunc(cfg func() *config.Config) func(h store.HearingView, method string) (*docket.Invite, error) {
-	return func(h store.HearingView, method string) (*docket.Invite, error) {
+func inviteFunc(cfg func() *config.Config) func(h docket.Hearing, method string) (*docket.Invite, error) {
+	return func(h docket.Hearing, method string) (*docket.Invite, error) {
 		c := cfg()
 		if len(h.Attorneys) == 0 || h.Attorneys[0].Email == "" {
 			return nil, fmt.Errorf("invite for hearing %d: no counsel with an email address", h.ID)

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/store"
 )
 
@@ -38,7 +39,7 @@ func cmdHearings(ctx context.Context, e *env, args []string) error {
 		filter.To = now.Add(time.Duration(*days) * 24 * time.Hour)
 	}
 	if !*all {
-		filter.Status = []string{store.StatusScheduled}
+		filter.Status = []docket.HearingStatus{docket.StatusScheduled}
 	}
 	hs, err := db.Hearings(ctx, filter)
 	if err != nil {
@@ -51,36 +52,36 @@ func cmdHearings(ctx context.Context, e *env, args []string) error {
 }
 
 type hearingJSON struct {
-	ID         uint     `json:"id"`
-	Start      string   `json:"start"`
-	Zone       string   `json:"zone"`
-	ZoneAbbr   string   `json:"zone_abbr"`
-	Court      string   `json:"court"`
-	CourtName  string   `json:"court_name"`
-	Location   string   `json:"location,omitempty"`
-	Address    string   `json:"address"`
-	Type       string   `json:"type"`
-	TypeCode   string   `json:"type_code,omitempty"`
-	Medium     string   `json:"medium"`
-	MediumCode string   `json:"medium_code,omitempty"`
-	Judge      string   `json:"judge,omitempty"`
-	WebEx      string   `json:"webex,omitempty"`
-	Status     string   `json:"status"`
-	Sequence   int      `json:"sequence"`
-	ANumber    string   `json:"a_number,omitempty"`
-	Clients    []string `json:"clients"`
-	Attorneys  []string `json:"attorneys"`
-	Source     string   `json:"source"`
-	ChangedAt  string   `json:"changed_at"`
+	ID         uint                 `json:"id"`
+	Start      string               `json:"start"`
+	Zone       string               `json:"zone"`
+	ZoneAbbr   string               `json:"zone_abbr"`
+	Court      string               `json:"court"`
+	CourtName  string               `json:"court_name"`
+	Location   string               `json:"location,omitempty"`
+	Address    string               `json:"address"`
+	Type       docket.HearingType   `json:"type"`
+	TypeCode   string               `json:"type_code,omitempty"`
+	Medium     docket.Medium        `json:"medium"`
+	MediumCode string               `json:"medium_code,omitempty"`
+	Judge      string               `json:"judge,omitempty"`
+	WebEx      string               `json:"webex,omitempty"`
+	Status     docket.HearingStatus `json:"status"`
+	Sequence   int                  `json:"sequence"`
+	ANumber    docket.ANumber       `json:"a_number,omitempty"`
+	Clients    []string             `json:"clients"`
+	Attorneys  []string             `json:"attorneys"`
+	Source     string               `json:"source"`
+	ChangedAt  string               `json:"changed_at"`
 }
 
-func hearingsJSON(hs []store.HearingView) []hearingJSON {
+func hearingsJSON(hs []docket.Hearing) []hearingJSON {
 	out := make([]hearingJSON, 0, len(hs))
 	for _, h := range hs {
 		local := h.Local()
 		abbr, _ := local.Zone()
 		j := hearingJSON{ID: h.ID, Start: local.Format(time.RFC3339), Zone: h.Zone, ZoneAbbr: abbr, Court: h.CourtCode,
-			CourtName: h.Court.Name, Location: h.LocationCode, Address: hearingAddress(h), Type: h.Type,
+			CourtName: h.Court.Name, Location: h.LocationCode, Address: h.Place(), Type: h.Type,
 			TypeCode: h.TypeCode, Medium: h.Medium, MediumCode: h.MediumCode, Judge: h.Judge, WebEx: h.WebEx,
 			Status: h.Status, Sequence: h.Sequence, ANumber: h.ANumber, Clients: []string{}, Attorneys: []string{},
 			Source: h.Source, ChangedAt: h.ChangedAt.UTC().Format(time.RFC3339)}
@@ -95,18 +96,7 @@ func hearingsJSON(hs []store.HearingView) []hearingJSON {
 	return out
 }
 
-func hearingAddress(h store.HearingView) string {
-	if h.Address != "" {
-		return h.Address
-	}
-	parts := []string{h.Court.Address, h.Court.City}
-	if h.Court.State != "" {
-		parts = append(parts, h.Court.State)
-	}
-	return strings.Trim(strings.Join(parts, ", "), ", ")
-}
-
-func hearingsTable(w io.Writer, hs []store.HearingView) error {
+func hearingsTable(w io.Writer, hs []docket.Hearing) error {
 	if len(hs) == 0 {
 		_, err := fmt.Fprintln(w, "No upcoming hearings.")
 		return err
@@ -122,13 +112,13 @@ func hearingsTable(w io.Writer, hs []store.HearingView) error {
 		for _, a := range h.Attorneys {
 			counsel = append(counsel, a.Name)
 		}
-		status := h.Status
+		status := string(h.Status)
 		if h.Sequence > 0 {
 			status += fmt.Sprintf(" (changed %d×)", h.Sequence)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", local.Format("Mon Jan 2 2006"),
-			local.Format("3:04 PM MST"), h.CourtCode+" "+h.Court.Name, h.Type, strings.ReplaceAll(h.Medium, "_", " "),
-			formatANumber(h.ANumber), dash(strings.Join(names, ", ")), dash(strings.Join(counsel, ", ")), status)
+			local.Format("3:04 PM MST"), h.CourtCode+" "+h.Court.Name, h.Type, strings.ReplaceAll(string(h.Medium), "_", " "),
+			dash(h.ANumber.String()), dash(strings.Join(names, ", ")), dash(strings.Join(counsel, ", ")), status)
 	}
 	return tw.Flush()
 }
@@ -138,14 +128,6 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// formatANumber writes an A-number the way EOIR notices print it: A201-555-101.
-func formatANumber(a string) string {
-	if len(a) != 9 {
-		return dash(a)
-	}
-	return "A" + a[:3] + "-" + a[3:6] + "-" + a[6:]
 }
 
 // writeJSON writes v as indented JSON (an array of objects with snake_case keys, times in RFC 3339).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/docketd/docketd/config"
@@ -29,15 +28,15 @@ func (s *inboundStore) RecordDelivery(ctx context.Context, providerID, status, e
 }
 
 func (s *inboundStore) OptOut(ctx context.Context, ch docket.Channel, address, keyword string, at time.Time) error {
-	return s.db.OptOut(ctx, string(ch), address, keyword, at)
+	return s.db.OptOut(ctx, ch, address, keyword, at)
 }
 
 func (s *inboundStore) OptIn(ctx context.Context, ch docket.Channel, address string, _ time.Time) error {
-	return s.db.OptIn(ctx, string(ch), address)
+	return s.db.OptIn(ctx, ch, address)
 }
 
 func (s *inboundStore) IsOptedOut(ctx context.Context, ch docket.Channel, address string) (bool, error) {
-	return s.db.IsOptedOut(ctx, string(ch), address)
+	return s.db.IsOptedOut(ctx, ch, address)
 }
 
 func (s *inboundStore) Confirm(ctx context.Context, phone string, at time.Time) (string, bool, error) {
@@ -63,18 +62,15 @@ func (s *inboundStore) NextHearing(ctx context.Context, phone string, now time.T
 }
 
 // nextHearing is what a client who asks for their next date is told about h.
-func nextHearing(h store.HearingView, phone string) notify.NextHearing {
+func nextHearing(h docket.Hearing, phone string) notify.NextHearing {
 	n := notify.NextHearing{Start: h.Local(), Court: h.Court.Name}
 	if n.Court == "" {
 		n.Court = h.CourtCode
 	}
-	if h.Medium == "internet" {
-		// The WebEx link is filled in even for hearings in person, so only the medium says the hearing is online;
-		// an online hearing gets no street address, which could send someone to the wrong place.
+	if h.Online() {
 		n.VideoURL = h.WebEx
 	} else {
-		// ACIS separates address lines with "|".
-		n.Address = strings.Join(strings.FieldsFunc(hearingAddress(h), func(r rune) bool { return r == '|' }), ", ")
+		n.Address = h.Place()
 	}
 	for _, c := range h.Clients {
 		if c.Phone == phone && c.Language != "" {

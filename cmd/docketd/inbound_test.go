@@ -50,7 +50,7 @@ func newInboundEnv(t *testing.T) *inboundEnv {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReplacePeople(ctx, nil, []store.Client{
+	if err := db.ReplacePeople(ctx, nil, []docket.Client{
 		{ID: "rosa", Name: "Rosa", ANumber: "201555101", Phone: inboundRosa, Language: "es", Zone: "America/Chicago"},
 		{ID: "sam", Name: "Samuel", ANumber: "208555310", Phone: inboundSam, Language: "en", Zone: "America/Denver"},
 	}); err != nil {
@@ -227,9 +227,9 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 		t.Fatalf("rosa's hearings: got %d, %v", len(hs), err)
 	}
 	sentAt := inboundNow.Add(-time.Hour)
-	if _, err := e.db.PlanOutbox(ctx, []store.Outbox{{HearingID: hs[0].ID, Recipient: "client", RecipientID: "rosa",
-		Channel: "sms", Address: inboundRosa, Kind: store.KindReminder, Policy: "client-text", Offset: "21d",
-		DedupeKey: "rosa/21d", Due: sentAt, State: store.OutboxPending}}); err != nil {
+	if _, err := e.db.PlanOutbox(ctx, []docket.Reminder{{HearingID: hs[0].ID, Recipient: "client", RecipientID: "rosa",
+		Channel: "sms", Address: inboundRosa, Kind: docket.KindReminder, Policy: "client-text", Offset: "21d",
+		DedupeKey: "rosa/21d", Due: sentAt, State: docket.StatePending}}); err != nil {
 		t.Fatal(err)
 	}
 	claimed, err := e.db.ClaimDue(ctx, sentAt, 10)
@@ -237,7 +237,7 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 		t.Fatalf("claim: got %d, %v", len(claimed), err)
 	}
 	const sid = "SM0123456789abcdef0123456789abcdef"
-	if err := e.db.FinishOutbox(ctx, []uint{claimed[0].ID}, store.OutboxResult{State: store.OutboxSent,
+	if err := e.db.FinishOutbox(ctx, []uint{claimed[0].ID}, store.OutboxResult{State: docket.StateSent,
 		ProviderID: sid}); err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 		t.Fatalf("outbox: got %d rows, %v", len(rows), err)
 	}
 	r := rows[0]
-	if r.State != store.OutboxDelivered || r.ProviderState != "delivered" {
+	if r.State != docket.StateDelivered || r.ProviderState != "delivered" {
 		t.Errorf("delivery: got state %q provider %q, want delivered delivered", r.State, r.ProviderState)
 	}
 	if r.ConfirmedAt == nil || !r.ConfirmedAt.Equal(inboundNow) {
@@ -274,30 +274,32 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 func TestNextHearingConversion(t *testing.T) {
 	denver, _ := time.LoadLocation("America/Denver")
 	start := time.Date(2027, 4, 11, 9, 0, 0, 0, denver)
-	court := store.Court{Code: "ELP", Name: "El Paso", Address: "700 E. San Antonio Avenue, Suite 750", City: "El Paso",
+	court := docket.Court{Code: "ELP", Name: "El Paso", Address: "700 E. San Antonio Avenue, Suite 750", City: "El Paso",
 		State: "TX", Zone: "America/Denver"}
-	clients := []store.Client{{ID: "a", Phone: "+19155550100", Language: "en"}, {ID: "b", Phone: inboundSam, Language: "es"}}
+	clients := []docket.Client{{ID: "a", Phone: "+19155550100", Language: "en"}, {ID: "b", Phone: inboundSam, Language: "es"}}
 	tests := []struct {
 		name string
-		h    store.Hearing
+		h    docket.Hearing
 		want notify.NextHearing
 	}{
 		{"in person at the court's address, WebEx link ignored",
-			store.Hearing{Start: start.UTC(), Zone: "America/Denver", CourtCode: "ELP", Medium: "in_person",
+			docket.Hearing{Start: start.UTC(), Zone: "America/Denver", CourtCode: "ELP", Medium: "in_person",
 				WebEx: "https://eoir.webex.com/meet/ij"},
 			notify.NextHearing{Court: "El Paso", Address: "700 E. San Antonio Avenue, Suite 750, El Paso, TX", Language: "es"}},
 		{"online: link and no address",
-			store.Hearing{Start: start.UTC(), Zone: "America/Denver", CourtCode: "ELP", Medium: "internet",
+			docket.Hearing{Start: start.UTC(), Zone: "America/Denver", CourtCode: "ELP", Medium: "internet",
 				WebEx: "https://eoir.webex.com/meet/ij"},
 			notify.NextHearing{Court: "El Paso", VideoURL: "https://eoir.webex.com/meet/ij", Language: "es"}},
 		{"ACIS address lines",
-			store.Hearing{Start: start.UTC(), Zone: "America/Denver", CourtCode: "ELP", Medium: "video",
+			docket.Hearing{Start: start.UTC(), Zone: "America/Denver", CourtCode: "ELP", Medium: "video",
 				Address: "8915 Montana Ave.|Suite 100|El Paso, TX 79925"},
 			notify.NextHearing{Court: "El Paso", Address: "8915 Montana Ave., Suite 100, El Paso, TX 79925", Language: "es"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := nextHearing(store.HearingView{Hearing: tt.h, Court: court, Clients: clients}, inboundSam)
+			h := tt.h
+			h.Court, h.Clients = court, clients
+			got := nextHearing(h, inboundSam)
 			if gotLocal, want := got.Start.Format("2006-01-02 15:04 MST"), "2027-04-11 09:00 MDT"; gotLocal != want {
 				t.Errorf("start: got %s, want %s", gotLocal, want)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/store"
 )
 
@@ -45,10 +46,10 @@ func newMetrics(db func() *store.DB, leader func() bool, now func() time.Time, l
 }
 
 // observeSend is the dispatcher's hook.
-func (m *metrics) observeSend(channel, result, code string, late time.Duration) {
-	m.sends.WithLabelValues(channel, result, code).Inc()
+func (m *metrics) observeSend(channel docket.Channel, result, code string, late time.Duration) {
+	m.sends.WithLabelValues(string(channel), result, code).Inc()
 	if result == "sent" || result == "opted_out" || code != "" {
-		m.lateness.WithLabelValues(channel).Observe(max(late, 0).Seconds())
+		m.lateness.WithLabelValues(string(channel)).Observe(max(late, 0).Seconds())
 	}
 }
 
@@ -132,11 +133,13 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		c.log.Warn("metrics", "component", "http", "err", err)
 		return
 	}
-	for _, s := range []string{store.StatusScheduled, store.StatusCancelled} {
-		ch <- prometheus.MustNewConstMetric(descHearings, prometheus.GaugeValue, float64(counts.Hearings[s]), s)
+	for _, s := range []docket.HearingStatus{docket.StatusScheduled, docket.StatusCancelled} {
+		ch <- prometheus.MustNewConstMetric(descHearings, prometheus.GaugeValue, float64(counts.Hearings[string(s)]),
+			string(s))
 	}
-	for _, s := range outboxStates {
-		ch <- prometheus.MustNewConstMetric(descOutbox, prometheus.GaugeValue, float64(counts.Outbox[s]), s)
+	for _, s := range docket.ReminderStates {
+		ch <- prometheus.MustNewConstMetric(descOutbox, prometheus.GaugeValue, float64(counts.Outbox[string(s)]),
+			string(s))
 	}
 	ch <- prometheus.MustNewConstMetric(descOptOuts, prometheus.GaugeValue, float64(counts.OptOuts))
 	totals, err := db.SyncTotals(ctx)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/store"
 )
 
@@ -22,7 +23,7 @@ func TestMetricsGatherWithFailedAndGoodRunsOfOneSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2027, 11, 1, 12, 0, 0, 0, time.UTC)
-	for _, run := range []store.SyncRun{{Source: "office", StartedAt: now, Created: 3},
+	for _, run := range []docket.SyncRun{{Source: "office", StartedAt: now, Created: 3},
 		{Source: "office", StartedAt: now, Error: "file missing"}} {
 		if err := db.RecordSyncRun(ctx, &run); err != nil {
 			t.Fatal(err)

@@ -3,15 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/store"
 )
-
-var outboxStates = []string{store.OutboxPending, store.OutboxSending, store.OutboxSent, store.OutboxDelivered,
-	store.OutboxFailed, store.OutboxSkipped, store.OutboxCancelled}
 
 type outboxJSON struct {
 	ID          uint    `json:"id"`
@@ -50,24 +48,24 @@ func cmdOutbox(ctx context.Context, e *env, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if *state != "" && !contains(outboxStates, *state) {
-		return usageErrorf("outbox: --state must be one of %v, got %q", outboxStates, *state)
+	if *state != "" && !slices.Contains(docket.ReminderStates, docket.ReminderState(*state)) {
+		return usageErrorf("outbox: --state must be one of %v, got %q", docket.ReminderStates, *state)
 	}
 	_, db, err := openConfigured(ctx, f.config, e.now)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rows, err := db.OutboxRows(ctx, store.OutboxFilter{State: *state, Limit: *limit})
+	rows, err := db.OutboxRows(ctx, store.OutboxFilter{State: docket.ReminderState(*state), Limit: *limit})
 	if err != nil {
 		return err
 	}
 	if f.format == "json" {
 		out := make([]outboxJSON, 0, len(rows))
 		for _, r := range rows {
-			out = append(out, outboxJSON{ID: r.ID, HearingID: r.HearingID, Kind: r.Kind, Recipient: r.Recipient,
-				RecipientID: r.RecipientID, Channel: r.Channel, Address: r.Address, Policy: r.Policy, Offset: r.Offset,
-				Due: r.Due.UTC().Format(time.RFC3339), State: r.State, Attempts: r.Attempts,
+			out = append(out, outboxJSON{ID: r.ID, HearingID: r.HearingID, Kind: string(r.Kind), Recipient: r.Recipient,
+				RecipientID: r.RecipientID, Channel: string(r.Channel), Address: r.Address, Policy: r.Policy, Offset: r.Offset,
+				Due: r.Due.UTC().Format(time.RFC3339), State: string(r.State), Attempts: r.Attempts,
 				NextAttempt: rfc3339(r.NextAttempt), SentAt: rfc3339(r.SentAt), ProviderID: r.ProviderID,
 				Delivery: r.ProviderState, ErrorCode: r.ErrorCode, LastError: r.LastError,
 				ConfirmedAt: rfc3339(r.ConfirmedAt)})
@@ -94,7 +92,7 @@ func cmdOutbox(ctx context.Context, e *env, args []string) error {
 			policy += " " + r.Offset
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Due.UTC().Format("2006-01-02 15:04"), r.Kind,
-			r.Recipient, r.RecipientID, r.Channel+" "+docket.MaskContact(r.Address), dash(policy), r.State, confirmed,
+			r.Recipient, r.RecipientID, string(r.Channel)+" "+docket.MaskContact(r.Address), dash(policy), r.State, confirmed,
 			dash(note))
 	}
 	return tw.Flush()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
@@ -22,7 +23,10 @@ func reminderRules(cfg *config.Config) scheduler.Rules {
 		NotifyChanges: cfg.Reminders.NotifyChangesEnabled(), DefaultZone: def, OrgName: cfg.Organization.Name,
 		OrgPhone: cfg.Organization.Phone, Precedence: precedence(cfg)}
 	for _, p := range cfg.Reminders.Policies {
-		pol := scheduler.Policy{Name: p.Name, To: p.To, Channel: p.Channel, Types: p.Types}
+		pol := scheduler.Policy{Name: p.Name, To: p.To, Channel: docket.Channel(p.Channel)}
+		for _, t := range p.Types {
+			pol.Types = append(pol.Types, docket.HearingType(t))
+		}
 		for _, b := range p.Before {
 			o := scheduler.Offset{Label: b.Raw, Before: b.D}
 			if days, ok := b.Days(); ok {
@@ -36,8 +40,8 @@ func reminderRules(cfg *config.Config) scheduler.Rules {
 }
 
 // senders builds the channels the config names: Twilio and SMTP, or the log channel that only prints.
-func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[string]scheduler.Sender, error) {
-	out := map[string]scheduler.Sender{}
+func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[docket.Channel]scheduler.Sender, error) {
+	out := map[docket.Channel]scheduler.Sender{}
 	show := cfg.Log.Level == "debug"
 	switch cfg.SMS.Provider {
 	case "twilio":
@@ -48,9 +52,9 @@ func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[st
 		if err != nil {
 			return nil, fmt.Errorf("sms: %w", err)
 		}
-		out["sms"] = tw
+		out[docket.SMS] = tw
 	default:
-		out["sms"] = &notify.Log{Logger: log.With("component", "sms"), ShowBody: show}
+		out[docket.SMS] = &notify.Log{Logger: log.With("component", "sms"), ShowBody: show}
 	}
 	switch cfg.Email.Provider {
 	case "smtp":
@@ -61,9 +65,9 @@ func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[st
 		if err != nil {
 			return nil, fmt.Errorf("email: %w", err)
 		}
-		out["email"] = m
+		out[docket.Email] = m
 	default:
-		out["email"] = &notify.Log{Logger: log.With("component", "email"), ShowBody: show}
+		out[docket.Email] = &notify.Log{Logger: log.With("component", "email"), ShowBody: show}
 	}
 	return out, nil
 }
@@ -81,7 +85,7 @@ func reminderParts(cfg func() *config.Config, db *store.DB, clock scheduler.Cloc
 	}
 	rules := func() scheduler.Rules { return reminderRules(cfg()) }
 	planner := &scheduler.Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
-	disp := &scheduler.Dispatcher{DB: db, Senders: snd, Rates: map[string]float64{"sms": c.SMS.Rate},
+	disp := &scheduler.Dispatcher{DB: db, Senders: snd, Rates: map[docket.Channel]float64{docket.SMS: c.SMS.Rate},
 		Renderer: &scheduler.Renderer{DB: db, Templates: tpl, Rules: rules}, Clock: clock, Log: log}
 	return planner, disp, nil
 }

@@ -282,7 +282,7 @@ func (d *daemon) greet(ctx context.Context) {
 		d.log.Warn("count hearings", "component", "daemon", "err", err)
 		return
 	}
-	hs, err := d.db.Hearings(ctx, store.HearingFilter{From: now, Status: []string{store.StatusScheduled}, Limit: 1})
+	hs, err := d.db.Hearings(ctx, store.HearingFilter{From: now, Status: []docket.HearingStatus{docket.StatusScheduled}, Limit: 1})
 	if err != nil {
 		d.log.Warn("list hearings", "component", "daemon", "err", err)
 		return
@@ -292,7 +292,7 @@ func (d *daemon) greet(ctx context.Context) {
 		return
 	}
 	next := hs[0]
-	d.log.Info("upcoming hearings", "component", "daemon", "count", counts.Hearings[store.StatusScheduled],
+	d.log.Info("upcoming hearings", "component", "daemon", "count", counts.Hearings[string(docket.StatusScheduled)],
 		"next", next.Local().Format("Mon Jan 2 2006 3:04 PM MST"), "next_court", next.CourtCode,
 		"list_with", "docketd hearings --config "+d.path)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/store"
 )
 
@@ -49,22 +50,22 @@ func applyConfig(ctx context.Context, db *store.DB, cfg *config.Config, now time
 }
 
 func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, log *slog.Logger) (store.SyncResult, error) {
-	courts := make([]store.Court, len(cfg.Courts))
+	courts := make([]docket.Court, len(cfg.Courts))
 	for i, c := range cfg.Courts {
-		courts[i] = store.Court{Code: c.Code, Name: c.Name, Address: c.Address, City: c.City, State: c.State,
+		courts[i] = docket.Court{Code: c.Code, Name: c.Name, Address: c.Address, City: c.City, State: c.State,
 			Zone: c.Timezone, Phone: c.Phone}
 	}
 	if err := db.ApplyCourts(ctx, courts); err != nil {
 		return store.SyncResult{}, err
 	}
-	atts := make([]store.Attorney, len(cfg.Attorneys))
+	atts := make([]docket.Attorney, len(cfg.Attorneys))
 	for i, a := range cfg.Attorneys {
-		atts[i] = store.Attorney{ID: a.ID, Name: a.Name, Email: a.Email, Phone: a.Phone, Language: a.Language,
+		atts[i] = docket.Attorney{ID: a.ID, Name: a.Name, Email: a.Email, Phone: a.Phone, Language: a.Language,
 			Zone: a.Timezone, Organization: a.Organization}
 	}
-	clients := make([]store.Client, len(cfg.Clients))
+	clients := make([]docket.Client, len(cfg.Clients))
 	for i, c := range cfg.Clients {
-		clients[i] = store.Client{ID: c.ID, Name: c.Name, ANumber: c.ANumber, Nationality: c.Nationality,
+		clients[i] = docket.Client{ID: c.ID, Name: c.Name, ANumber: docket.ANumber(c.ANumber), Nationality: c.Nationality,
 			Phone: c.Phone, Email: c.Email, Language: c.Language, Zone: c.Timezone}
 		if c.Attorney != "" {
 			clients[i].AttorneyID = &c.Attorney
@@ -87,7 +88,7 @@ func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now t
 		return store.SyncResult{}, err
 	}
 	res, err := s.Finish()
-	run := &store.SyncRun{Source: "config", StartedAt: now, EndedAt: now, Created: res.Created, Changed: res.Changed,
+	run := &docket.SyncRun{Source: "config", StartedAt: now, EndedAt: now, Created: res.Created, Changed: res.Changed,
 		Cancelled: res.Cancelled, Unchanged: res.Unchanged}
 	if err != nil {
 		run.Error = err.Error()
@@ -122,8 +123,8 @@ func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) ([]st
 			key = h.ANumber + "#" + strconv.Itoa(ordinal[h.ANumber])
 		}
 		medium := h.Medium
-		recs = append(recs, store.HearingRecord{Key: key, ANumber: h.ANumber, Start: h.StartIn(loc), Zone: loc.String(),
-			CourtCode: h.Court, LocationCode: h.Location, Type: h.Type, Medium: medium, Judge: h.Judge, WebEx: h.WebEx})
+		recs = append(recs, store.HearingRecord{Key: key, ANumber: docket.ANumber(h.ANumber), Start: h.StartIn(loc), Zone: loc.String(),
+			CourtCode: h.Court, LocationCode: h.Location, Type: docket.HearingType(h.Type), Medium: docket.Medium(medium), Judge: h.Judge, WebEx: h.WebEx})
 	}
 	return recs, nil
 }
