@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -88,7 +89,7 @@ func (db *DB) ApplyCourts(ctx context.Context, overrides []Court) error {
 			var c Court
 			err := tx.First(&c, "code = ?", o.Code).Error
 			switch {
-			case err == gorm.ErrRecordNotFound:
+			case errors.Is(err, gorm.ErrRecordNotFound):
 				o.Status = "config"
 				if err := tx.Create(&o).Error; err != nil {
 					return fmt.Errorf("add court %s: %w", o.Code, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"gorm.io/gorm"
@@ -85,7 +86,7 @@ func ensureCase(tx *gorm.DB, aNumber, eoirCaseID, court string) (uint, error) {
 		}
 		return c.ID, nil
 	}
-	if err != gorm.ErrRecordNotFound {
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return 0, err
 	}
 	c = Case{CourtCode: court}
