@@ -479,7 +479,7 @@ func (v *validator) hearings(c *Config, courts map[string]bool) {
 			}
 		}
 		var start time.Time
-		var perr error = fmt.Errorf("empty")
+		perr := fmt.Errorf("empty")
 		for _, layout := range StartLayouts {
 			if start, perr = time.Parse(layout, strings.TrimSpace(h.Start)); perr == nil {
 				break

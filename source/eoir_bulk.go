@@ -446,8 +446,8 @@ func syntheticShortRow(i int) bool { return i%9973 == 9972 }
 func WriteSyntheticSchedule(w io.Writer, n int, seed int64, start time.Time) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
-	bw.WriteString(strings.Join(EOIRScheduleColumns, "\t"))
-	bw.WriteString("\r\n")
+	bw.WriteString(strings.Join(EOIRScheduleColumns, "\t")) //nolint:errcheck // bufio keeps the error for Flush
+	bw.WriteString("\r\n")                                  //nolint:errcheck // likewise
 	base := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
 	// "revisión" in latin-1: one byte for ó.
 	msgs := []string{"", "", "", "HEARING RESET", "Audiencia de revisi\xf3n", "Notice \xe0 la partie"}
@@ -458,10 +458,10 @@ func WriteSyntheticSchedule(w io.Writer, n int, seed int64, start time.Time) err
 		typ := syntheticTypes[rng.IntN(len(syntheticTypes))]
 		day := base.AddDate(0, 0, rng.IntN(365))
 		var date string
-		switch k := rng.IntN(20); {
-		case k == 0:
+		switch rng.IntN(20) {
+		case 0:
 			date = day.Format("01/02/2006")
-		case k == 1:
+		case 1:
 			date = day.Format("2006-01-02")
 		default:
 			date = day.Format("2006-01-02") + " 00:00:00.000"

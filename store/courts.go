@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -94,7 +95,7 @@ func (db *DB) ApplyCourts(ctx context.Context, overrides []docket.Court) error {
 			var c courtRow
 			err := tx.First(&c, "code = ?", o.Code).Error
 			switch {
-			case err == gorm.ErrRecordNotFound:
+			case errors.Is(err, gorm.ErrRecordNotFound):
 				o.Status = "config"
 				if err := tx.Create(&o).Error; err != nil {
 					return fmt.Errorf("add court %s: %w", o.Code, err)

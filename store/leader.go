@@ -76,7 +76,7 @@ func (l *Leader) Held() bool {
 
 func (l *Leader) drop() {
 	if l.conn != nil {
-		l.conn.Raw(func(any) error { return driver.ErrBadConn }) // discard: a pooled connection must not keep the lock
+		l.conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discard: a pooled connection must not keep the lock
 		l.conn.Close()
 	}
 	l.conn, l.held = nil, false
@@ -90,7 +90,7 @@ func (l *Leader) Close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn != nil && l.held {
-		l.conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", leaderLockKey)
+		l.conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", leaderLockKey) //nolint:errcheck // Close has no error to report
 	}
 	if l.conn != nil {
 		l.conn.Close()
@@ -120,6 +120,6 @@ func (db *DB) Serialized(ctx context.Context, fn func() error) error {
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", serialLockKey); err != nil {
 		return fmt.Errorf("serialize: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", serialLockKey)
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", serialLockKey) //nolint:errcheck // fn's result is the one to return
 	return fn()
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -52,7 +53,7 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var row outboxRow
 	err := db.gorm.WithContext(ctx).Select("due", "next_attempt").Where("state = ?", docket.StatePending).
 		Order(clause.Expr{SQL: "COALESCE(next_attempt, due)"}).Limit(1).Take(&row).Error
-	if err == gorm.ErrRecordNotFound {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return time.Time{}, false, nil
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/docketd/docketd/docket"
@@ -87,7 +88,7 @@ func ensureCase(tx *gorm.DB, aNumber, eoirCaseID, court string) (uint, error) {
 		}
 		return c.ID, nil
 	}
-	if err != gorm.ErrRecordNotFound {
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return 0, err
 	}
 	c = caseRow{CourtCode: court}

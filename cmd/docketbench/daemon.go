@@ -92,7 +92,7 @@ func runDaemon(ctx context.Context, o *options) (metrics, error) {
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck // it may have exited already
 		select {
-		case <-exited:
+		case <-exited: //nolint:errcheck // stopping it: its exit status is not wanted
 		case <-time.After(10 * time.Second):
 			cmd.Process.Kill() //nolint:errcheck // last resort
 		}
@@ -106,7 +106,7 @@ func runDaemon(ctx context.Context, o *options) (metrics, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case err := <-exited:
-		return nil, fmt.Errorf("daemon exited: %v\n%s", err, logs.String())
+		return nil, fmt.Errorf("daemon exited: %v\n%s", err, logs.String()) //nolint:errorlint // nil on a clean exit, which %w prints as %!w(<nil>)
 	case <-time.After(o.Settle):
 	}
 	rss, err := procStatus(cmd.Process.Pid, "VmRSS")
@@ -136,7 +136,7 @@ func waitReady(ctx context.Context, url string, exited <-chan error, limit time.
 		case <-ctx.Done():
 			return time.Time{}, ctx.Err()
 		case err := <-exited:
-			return time.Time{}, fmt.Errorf("daemon exited before it was ready: %v", err)
+			return time.Time{}, fmt.Errorf("daemon exited before it was ready: %v", err) //nolint:errorlint // nil on a clean exit, which %w prints as %!w(<nil>)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}

@@ -144,7 +144,7 @@ func rawImport(ctx context.Context, raw *sql.DB, r source.Reader) (int64, error)
 	if err != nil {
 		return 0, err
 	}
-	defer tx.Rollback()
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	cases := newBatchInsert(tx, "cases", []string{"id", "eoir_case_id", "court_code", "created_at"}, "", importBatch)
 	defer cases.Close()
 	hearings := newBatchInsert(tx, "hearings", hearingColumns, "", importBatch)

@@ -199,7 +199,7 @@ func rawPlan(ctx context.Context, raw *sql.DB, now time.Time) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer tx.Rollback()
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	ins := newBatchInsert(tx, "outboxes", []string{"hearing_id", "recipient", "recipient_id", "channel", "address",
 		"kind", "policy", "offset", "sequence", "dedupe_key", "group_key", "due", "state", "attempts", "next_attempt",
 		"claimed_at", "sent_at", "provider_id", "provider_state", "error_code", "last_error", "body", "confirmed_at",

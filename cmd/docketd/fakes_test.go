@@ -74,7 +74,7 @@ func (c *testClock) After(d time.Duration) <-chan time.Time {
 func (c *testClock) next() (time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.FakeClock.Now()
+	now := c.Now()
 	c.pending = slices.DeleteFunc(c.pending, func(at time.Time) bool { return !at.After(now) })
 	if len(c.pending) == 0 {
 		return time.Time{}, false
@@ -207,7 +207,7 @@ func launchDaemon(t *testing.T, path string, clk *testClock, ring bell) (*testDa
 		d.base = "http://" + a
 	case err := <-d.done:
 		d.done <- err
-		return nil, fmt.Errorf("daemon stopped before listening: %v\n%s", err, d.logs)
+		return nil, fmt.Errorf("daemon stopped before listening: %v\n%s", err, d.logs) //nolint:errorlint // nil on a clean exit, which %w prints as %!w(<nil>)
 	case <-guard:
 		return nil, fmt.Errorf("daemon did not listen within %v", realGuard)
 	}
@@ -215,7 +215,7 @@ func launchDaemon(t *testing.T, path string, clk *testClock, ring bell) (*testDa
 	case <-ready:
 	case err := <-d.done:
 		d.done <- err
-		return nil, fmt.Errorf("daemon stopped before it was ready: %v\n%s", err, d.logs)
+		return nil, fmt.Errorf("daemon stopped before it was ready: %v\n%s", err, d.logs) //nolint:errorlint // nil on a clean exit, which %w prints as %!w(<nil>)
 	case <-guard:
 		return nil, fmt.Errorf("daemon not ready within %v:\n%s", realGuard, d.logs)
 	}
@@ -341,12 +341,6 @@ func (f *fakeTwilio) to(phone string) []twilioMessage {
 		}
 	}
 	return out
-}
-
-func (f *fakeTwilio) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.msgs)
 }
 
 func twilioAnswerError(w http.ResponseWriter, status, code int, msg string) {
@@ -573,7 +567,7 @@ func mailParts(t *testing.T, data []byte) (mail.Header, []mimePart) {
 				walk(p.Header, p)
 			}
 		}
-		var r io.Reader = body
+		r := body
 		if enc := h["Content-Transfer-Encoding"]; len(enc) > 0 {
 			switch strings.ToLower(enc[0]) {
 			case "quoted-printable":

@@ -62,7 +62,7 @@ func feedUsage(w io.Writer) {
 func parseWithArgs(f *flags, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := f.FlagSet.Parse(args); err != nil {
+		if err := f.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, &exitError{code: exitOK}
 			}

@@ -20,7 +20,7 @@ func cmdRemind(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	clock := shiftedClock{offset: f.clock(e)().Sub(time.Now())}
+	clock := shiftedClock{offset: time.Until(f.clock(e)())}
 	log := newLogger(cfg.Log, e.stderr)
 	db, err := openStore(ctx, cfg, clock.Now)
 	if err != nil {

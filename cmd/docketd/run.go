@@ -220,7 +220,7 @@ func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error 
 	if err != nil {
 		return err
 	}
-	specs, err := sourceSpecs(cfg, zones, nil)
+	specs, err := sourceSpecs(cfg, zones)
 	if err != nil {
 		return err
 	}

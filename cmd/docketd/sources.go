@@ -14,14 +14,13 @@ import (
 )
 
 // sourceSpecs builds the runnable form of every [[sources]] entry, in config order. zones gives court time zones
-// (the store's court table, after the config's [[courts]] are applied). hc, when not nil, makes every HTTP request
-// of the acis and ics kinds (tests point it at local servers); nil gives each source a client with the source's
-// timeout, or the kind's default when the file sets none.
+// (the store's court table, after the config's [[courts]] are applied). Each acis and ics source gets a client with
+// the source's timeout, or the kind's default when the file sets none.
 // Relative paths are read from the config file's directory, so the file means the same from any working directory.
-func sourceSpecs(cfg *config.Config, zones source.Zoner, hc *http.Client) ([]scheduler.SourceSpec, error) {
+func sourceSpecs(cfg *config.Config, zones source.Zoner) ([]scheduler.SourceSpec, error) {
 	specs := make([]scheduler.SourceSpec, 0, len(cfg.Sources))
 	for i, sc := range cfg.Sources {
-		r, err := sourceReader(cfg, sc, zones, hc)
+		r, err := sourceReader(cfg, sc, zones)
 		if err != nil {
 			return nil, fmt.Errorf("%s: sources[%d] (%s): %w", cfg.File, i, sc.Name, err)
 		}
@@ -31,7 +30,7 @@ func sourceSpecs(cfg *config.Config, zones source.Zoner, hc *http.Client) ([]sch
 	return specs, nil
 }
 
-func sourceReader(cfg *config.Config, sc config.Source, zones source.Zoner, hc *http.Client) (source.Reader, error) {
+func sourceReader(cfg *config.Config, sc config.Source, zones source.Zoner) (source.Reader, error) {
 	if sc.Timezone != "" {
 		loc, err := time.LoadLocation(sc.Timezone)
 		if err != nil {
@@ -41,8 +40,8 @@ func sourceReader(cfg *config.Config, sc config.Source, zones source.Zoner, hc *
 	}
 	// Without a timeout in the file, each kind keeps its own default: an ACIS lookup may wait for a captcha to be
 	// solved for far longer than the 15 seconds that suit other providers.
-	client := hc
-	if client == nil && sc.Timeout.Raw != "" {
+	var client *http.Client
+	if sc.Timeout.Raw != "" {
 		client = &http.Client{Timeout: sc.Timeout.D}
 	}
 	path := configRelative(cfg, sc.Path)

@@ -55,7 +55,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	specs, err := sourceSpecs(cfg, zones, nil)
+	specs, err := sourceSpecs(cfg, zones)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -72,12 +72,12 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 				if bar == nil {
 					bar = newProgressBar(e.stdout, spec.Name, total)
 				}
-				bar.Set64(done)
+				bar.Set64(done) //nolint:errcheck // a progress bar on a terminal: nothing to do if it fails
 			}
 		}
 		rep, err := syncer.Run(ctx, spec, *force, progress)
 		if bar != nil {
-			bar.Clear()
+			bar.Clear() //nolint:errcheck // as above
 		}
 		fmt.Fprintln(e.stdout, rep)
 		switch {

@@ -143,7 +143,7 @@ func TestSourceSpecsBuildEachKind(t *testing.T) {
 			{Name: "calendar", Kind: "ics", URL: "https://cal.example/office.ics"},
 		},
 	}
-	specs, err := sourceSpecs(cfg, zones, nil)
+	specs, err := sourceSpecs(cfg, zones)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestSourceSpecsBuildEachKind(t *testing.T) {
 	}
 
 	cfg.Sources[0].TimeFormat = "hh:mm"
-	if _, err := sourceSpecs(cfg, zones, nil); err == nil || !strings.Contains(err.Error(), "time_format") {
+	if _, err := sourceSpecs(cfg, zones); err == nil || !strings.Contains(err.Error(), "time_format") {
 		t.Errorf("bad time format: got %v, want an error naming time_format", err)
 	}
 }
