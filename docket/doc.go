@@ -4,3 +4,8 @@
 // package speaks these types and calls these rules instead of writing its own; this package imports nothing of
 // docketd's and only the standard library.
 package docket
+
+import "errors"
+
+// ErrNotFound is returned when a requested record does not exist.
+var ErrNotFound = errors.New("not found")

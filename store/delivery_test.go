@@ -10,7 +10,7 @@ import (
 	"github.com/docketd/docketd/docket"
 )
 
-// testRank orders Twilio statuses as notify.StatusRank does (store may not import notify).
+// testRank orders Twilio statuses as inbound.StatusRank does (store may not import notify).
 func testRank(s string) int {
 	switch s {
 	case "queued":

@@ -12,14 +12,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/ncruces/go-sqlite3/gormlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
 
-// ErrNotFound is returned when a requested row does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned when a requested row does not exist; it is the vocabulary's, so rooms that never import
+// the store can tell it apart.
+var ErrNotFound = docket.ErrNotFound
 
 // DB is the store.
 type DB struct {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/inbound"
 )
 
 const (
@@ -254,7 +254,7 @@ func TestEndToEnd(t *testing.T) {
 	if got, want := text.From, e2eFrom; got != want {
 		t.Errorf("text from: got %s, want %s", got, want)
 	}
-	if got, want := text.StatusCallback, e2ePublic+notify.StatusPath; got != want {
+	if got, want := text.StatusCallback, e2ePublic+inbound.StatusPath; got != want {
 		t.Errorf("status callback: got %s, want %s", got, want)
 	}
 	if got, want := text.At, due.UTC(); !got.Equal(want) {
@@ -322,12 +322,12 @@ func TestEndToEnd(t *testing.T) {
 	// The household texts ALTO: a signed webhook, and the opt-out lands.
 	form := url.Values{"From": {"+12145550142"}, "To": {e2eFrom}, "Body": {"ALTO"}, "AccountSid": {e2eSID},
 		"MessageSid": {"SM0000000000000000000000000000a170"}}
-	req, err := http.NewRequest(http.MethodPost, d.base+notify.InboundPath, strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, d.base+inbound.InboundPath, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilioSign(e2eToken, e2ePublic+notify.InboundPath, form))
+	req.Header.Set("X-Twilio-Signature", twilioSign(e2eToken, e2ePublic+inbound.InboundPath, form))
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

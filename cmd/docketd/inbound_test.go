@@ -19,7 +19,7 @@ import (
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/inbound"
 	"github.com/docketd/docketd/store"
 )
 
@@ -138,7 +138,7 @@ func (e *inboundEnv) post(t *testing.T, path, token string, form url.Values) (in
 
 func (e *inboundEnv) text(t *testing.T, from, body string) (int, string) {
 	t.Helper()
-	return e.post(t, notify.InboundPath, inboundToken, url.Values{"From": {from}, "To": {"+12145550199"},
+	return e.post(t, inbound.InboundPath, inboundToken, url.Values{"From": {from}, "To": {"+12145550199"},
 		"Body": {body}, "MessageSid": {"SMin" + strings.ToLower(body)}, "AccountSid": {"AC123"}})
 }
 
@@ -185,14 +185,14 @@ func TestInboundOptOutInAndOutAgain(t *testing.T) {
 func TestInboundForgedSignatureChangesNothing(t *testing.T) {
 	e := newInboundEnv(t)
 	form := url.Values{"From": {inboundRosa}, "Body": {"STOP"}, "MessageSid": {"SMforged"}}
-	code, _ := e.post(t, notify.InboundPath, "ffffffffffffffffffffffffffffffff", form)
+	code, _ := e.post(t, inbound.InboundPath, "ffffffffffffffffffffffffffffffff", form)
 	if got, want := code, http.StatusForbidden; got != want {
 		t.Errorf("inbound: status got %d, want %d", got, want)
 	}
 	if e.optedOut(t, inboundRosa) {
 		t.Errorf("a forged STOP opted the number out")
 	}
-	code, _ = e.post(t, notify.StatusPath, "ffffffffffffffffffffffffffffffff",
+	code, _ = e.post(t, inbound.StatusPath, "ffffffffffffffffffffffffffffffff",
 		url.Values{"MessageSid": {"SMx"}, "MessageStatus": {"delivered"}})
 	if got, want := code, http.StatusForbidden; got != want {
 		t.Errorf("status: status got %d, want %d", got, want)
@@ -244,7 +244,7 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 
 	// Twilio's callbacks out of order, then one for a message another application sent from the number.
 	for _, r := range []struct{ sid, status string }{{sid, "delivered"}, {sid, "sent"}, {"SMother", "delivered"}} {
-		code, _ := e.post(t, notify.StatusPath, inboundToken,
+		code, _ := e.post(t, inbound.StatusPath, inboundToken,
 			url.Values{"MessageSid": {r.sid}, "MessageStatus": {r.status}, "AccountSid": {"AC123"}})
 		if got, want := code, http.StatusNoContent; got != want {
 			t.Errorf("%s %s: status got %d, want %d", r.sid, r.status, got, want)
@@ -268,46 +268,6 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 	}
 	if r.ConfirmedAt == nil || !r.ConfirmedAt.Equal(inboundNow) {
 		t.Errorf("confirmed at: got %v, want %v", r.ConfirmedAt, inboundNow)
-	}
-}
-
-func TestNextHearingConversion(t *testing.T) {
-	denver, _ := time.LoadLocation("America/Denver")
-	start := time.Date(2027, 4, 11, 9, 0, 0, 0, denver)
-	court := docket.Court{Code: "ELP", Name: "El Paso", Address: "700 E. San Antonio Avenue, Suite 750", City: "El Paso",
-		State: "TX", Zone: "America/Denver"}
-	clients := []docket.Client{{ID: "a", Phone: "+19155550100", Language: "en"}, {ID: "b", Phone: inboundSam, Language: "es"}}
-	tests := []struct {
-		name string
-		h    docket.Hearing
-		want notify.NextHearing
-	}{
-		{"in person at the court's address, WebEx link ignored",
-			docket.Hearing{Start: start.UTC(), Zone: "America/Denver", CourtCode: "ELP", Medium: "in_person",
-				WebEx: "https://eoir.webex.com/meet/ij"},
-			notify.NextHearing{Court: "El Paso", Address: "700 E. San Antonio Avenue, Suite 750, El Paso, TX", Language: "es"}},
-		{"online: link and no address",
-			docket.Hearing{Start: start.UTC(), Zone: "America/Denver", CourtCode: "ELP", Medium: "internet",
-				WebEx: "https://eoir.webex.com/meet/ij"},
-			notify.NextHearing{Court: "El Paso", VideoURL: "https://eoir.webex.com/meet/ij", Language: "es"}},
-		{"ACIS address lines",
-			docket.Hearing{Start: start.UTC(), Zone: "America/Denver", CourtCode: "ELP", Medium: "video",
-				Address: "8915 Montana Ave.|Suite 100|El Paso, TX 79925"},
-			notify.NextHearing{Court: "El Paso", Address: "8915 Montana Ave., Suite 100, El Paso, TX 79925", Language: "es"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := tt.h
-			h.Court, h.Clients = court, clients
-			got := nextHearing(h, inboundSam)
-			if gotLocal, want := got.Start.Format("2006-01-02 15:04 MST"), "2027-04-11 09:00 MDT"; gotLocal != want {
-				t.Errorf("start: got %s, want %s", gotLocal, want)
-			}
-			got.Start = time.Time{}
-			if got != tt.want {
-				t.Errorf("got %+v, want %+v", got, tt.want)
-			}
-		})
 	}
 }
 

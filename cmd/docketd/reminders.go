@@ -7,6 +7,7 @@ import (
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/inbound"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
@@ -48,7 +49,7 @@ func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[do
 		t := cfg.SMS.Twilio
 		tw, err := notify.NewTwilio(notify.TwilioConfig{AccountSID: t.AccountSID, AuthToken: t.AuthToken, From: t.From,
 			MessagingServiceSID: t.MessagingServiceSID, APIURL: t.APIURL, Timeout: t.Timeout.D,
-			StatusCallback: cfg.HTTP.PublicURL + notify.StatusPath})
+			StatusCallback: cfg.HTTP.PublicURL + inbound.StatusPath})
 		if err != nil {
 			return nil, fmt.Errorf("sms: %w", err)
 		}

@@ -1,4 +1,4 @@
-package notify
+package inbound
 
 import (
 	"bytes"
@@ -25,6 +25,9 @@ const (
 	hookToken  = "12345678901234567890123456789012"
 	hookPublic = "https://docket.example.org"
 	clientA    = "+12145550123"
+	// testAccountSID and testFrom are the account and number the office texts from, as Twilio posts them.
+	testAccountSID = "AC0123456789abcdef0123456789abcdef"
+	testFrom       = "+15005550006"
 )
 
 // memStore is an in-memory InboundStore that keeps delivery states the way the real store must (StatusRank).
