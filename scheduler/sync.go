@@ -220,7 +220,7 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 	}
 	reject := func(e source.RecordError) {
 		rep.Rejected++
-		sy.Protect(e.Key, e.ANumber)
+		sy.Protect(e.Key, string(e.ANumber))
 		if rep.Rejected <= maxLoggedRejects {
 			log.Warn("record rejected", "file", docket.MaskText(e.File), "line", e.Line,
 				"reason", docket.MaskText(e.Reason))
@@ -304,9 +304,10 @@ func hearingRecord(r source.Record) (store.HearingRecord, error) {
 		// time.Local names the machine's zone, not the court's.
 		return store.HearingRecord{}, errors.New("start has no court time zone")
 	}
-	return store.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
-		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
-		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Contact: contact(r)}, nil
+	return store.HearingRecord{Key: r.Key, ANumber: string(r.ANumber), EOIRCaseID: r.CaseID, Start: r.Start,
+		Zone: zone, CourtCode: r.Court, LocationCode: r.Location, Type: string(r.Type), TypeCode: r.TypeCode,
+		Medium: string(r.Medium), MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address,
+		Contact: contact(r)}, nil
 }
 
 // contact is the respondent a record names, with the phone in E.164 (a number that does not read as one is left

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 // CSV fields an admin can map to a header in [sources.columns].
@@ -233,7 +235,7 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 	if a == "" {
 		return rec, errors.New("no a-number")
 	}
-	an, err := NormalizeANumber(a)
+	an, err := docket.ParseANumber(a)
 	if err != nil {
 		return rec, err
 	}
@@ -262,11 +264,11 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 	if rec.Key == "" {
 		// Without an id from the exporting system, a hearing is its case on a
 		// day: a time change the same day stays the same hearing.
-		rec.Key = an + "@" + rec.Start.Format("2006-01-02")
+		rec.Key = string(an) + "@" + rec.Start.Format("2006-01-02")
 	}
-	rec.Type, rec.TypeCode = TypeFromText(get(FieldType))
+	rec.Type, rec.TypeCode = docket.ParseHearingType(get(FieldType))
 	rec.MediumCode = get(FieldMedium)
-	rec.Medium = MediumFromText(rec.MediumCode)
+	rec.Medium = docket.ParseMedium(rec.MediumCode)
 	rec.Judge = get(FieldJudge)
 	rec.WebEx = get(FieldWebEx)
 	rec.ClientName = get(FieldClientName)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/docketd/docketd/docket"
 )
 
 // EOIRScheduleColumns are the columns of tbl_schedule in EOIR's case-data
@@ -277,10 +279,10 @@ func (s *eoirScanner) row(n int) error {
 		return nil
 	}
 	rec.Start = time.Date(y, time.Month(m), d, hh, mm, 0, 0, loc)
-	typ, code := HearingType(string(s.get("CAL_TYPE")), string(s.get("SCHEDULE_TYPE")))
+	typ, code := docket.EOIRHearingType(string(s.get("CAL_TYPE")), string(s.get("SCHEDULE_TYPE")))
 	rec.Type, rec.TypeCode = typ, s.intern1(code)
 	rec.MediumCode = s.internUpper(s.get("ADJ_MEDIUM"))
-	rec.Medium = Medium(rec.MediumCode)
+	rec.Medium = docket.EOIRMedium(rec.MediumCode)
 	// The dump has judge codes and language codes, not names; keep the codes.
 	rec.Judge = s.internUpper(s.get("IJ_CODE"))
 	rec.Language = s.internUpper(s.get("LANG"))
