@@ -20,6 +20,15 @@ import (
 	"github.com/docketd/docketd/docket"
 )
 
+// acisKind asks an ACIS lookup service about the office's clients and/or reads saved answers: a slow source, read
+// whole before the store is touched.
+var acisKind = Kind{Name: "acis", Buffered: true, build: newACIS}
+
+func newACIS(s Spec, zones Zoner) (Reader, error) {
+	return &ACIS{URL: s.URL, APIKey: s.APIKey, Cases: s.Cases, Dir: s.Path, Rate: rate.Limit(s.Rate),
+		HTTPClient: s.httpClient(), Zoner: zones}, nil
+}
+
 // Defaults of the ACIS source, each chosen to be polite to a service that
 // solves a captcha per lookup on EOIR's portal.
 const (

@@ -17,6 +17,29 @@ import (
 	"github.com/docketd/docketd/docket"
 )
 
+// icsKind reads an office calendar from a file or a URL: read whole before the store is touched, since a URL may be
+// slow.
+var icsKind = Kind{Name: "ics", Buffered: true, build: newICS}
+
+// newICS reads floating times in the source's own zone, else the default one (the organisation's); a URL is read
+// rather than the path.
+func newICS(s Spec, zones Zoner) (Reader, error) {
+	zone := s.Timezone
+	if zone == "" {
+		zone = s.DefaultTimezone
+	}
+	def, err := docket.LoadZone(zone)
+	if err != nil {
+		return nil, fmt.Errorf("timezone: %w", err)
+	}
+	p := s.Path
+	if s.URL != "" {
+		p = s.URL
+	}
+	return &ICS{Path: p, ANumberPattern: s.ANumberPattern, Zoner: zones, DefaultZone: def,
+		HTTPClient: s.httpClient()}, nil
+}
+
 // DefaultANumberPattern finds an A-number in an event's summary or
 // description: "A" then 8 or 9 digits, dashes or a space allowed ("A201555123",
 // "A-201-555-123", "A 20155512"). The first group, when there is one, is the

@@ -1,13 +1,16 @@
 // Package source reads hearing data from the places it lives (docket exports,
 // EOIR's case-data dump, the ACIS lookup service, office calendars) and turns
-// every hearing into one normalised Record. It knows nothing about the store:
-// deciding what changed is the sync's job.
+// every hearing into one normalised Record in docket's terms. Each kind of
+// source is one file with its reader and its Kind; Kinds lists them. It knows
+// nothing about the store: deciding what changed is the sync's job.
 package source
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -105,6 +108,38 @@ func Collect(ctx context.Context, r Reader) (Result, error) {
 // The court table lives elsewhere; sources only need this much of it.
 type Zoner interface {
 	Zone(location, court string) (*time.Location, error)
+}
+
+// progressStep is how many bytes of a file pass between progress reports: often enough for a smooth bar, rare
+// enough to cost nothing.
+const progressStep = 1 << 20
+
+// countingReader counts the bytes read through it for progress reports and, when report is set, reports them about
+// every progressStep.
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	last   int64
+	total  int64
+	report func(done, total int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.report != nil && c.n-c.last >= progressStep {
+		c.last = c.n
+		c.report(c.n, c.total)
+	}
+	return n, err
+}
+
+// fileSize is the size of a regular file, -1 for anything else (a pipe, a device) or when it cannot be told.
+func fileSize(f *os.File) int64 {
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		return fi.Size()
+	}
+	return -1
 }
 
 // rejectFunc never returns nil, so readers need not test for it.
