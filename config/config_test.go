@@ -147,12 +147,3 @@ func TestParseQuietHours(t *testing.T) {
 		}
 	}
 }
-
-func TestNormalizeANumber(t *testing.T) {
-	for in, want := range map[string]string{"A201-555-123": "201555123", "20155512": "020155512", "a 201 555 123": "201555123", "12": "", "A2015551X": ""} {
-		got, ok := NormalizeANumber(in)
-		if got != want || ok != (want != "") {
-			t.Errorf("NormalizeANumber(%q) = %q, %v; want %q", in, got, ok, want)
-		}
-	}
-}

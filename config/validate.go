@@ -14,6 +14,8 @@ import (
 	"github.com/nyaruka/phonenumbers"
 	"github.com/robfig/cron/v3"
 	"golang.org/x/text/language"
+
+	"github.com/docketd/docketd/docket"
 )
 
 type validator struct {
@@ -46,11 +48,19 @@ func parentKey(k string) string {
 	return ""
 }
 
-// Hearing types and media the rest of docketd understands.
+// The names a hearing's type and medium may take: docketd's own.
 var (
-	HearingTypes = []string{"master", "individual", "bond", "credible_fear", "other"}
-	Media        = []string{"in_person", "video", "telephone", "internet"}
+	hearingTypes = stringsOf(docket.HearingTypes)
+	media        = stringsOf(docket.Media)
 )
+
+func stringsOf[T ~string](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
 
 // StartLayouts are the forms a hand-entered hearing's start may take, in court local time.
 var StartLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 3:04 PM", "2006-01-02 3:04PM"}
@@ -230,7 +240,7 @@ func (v *validator) reminders(c *Config) {
 			v.add(key+".at", "is required for day offsets (like \"7d\"): the local time of day they land on, e.g. \"10:00\"")
 		}
 		for j, t := range p.Types {
-			v.oneOf(fmt.Sprintf("%s.types[%d]", key, j), t, HearingTypes...)
+			v.oneOf(fmt.Sprintf("%s.types[%d]", key, j), t, hearingTypes...)
 		}
 	}
 }
@@ -243,7 +253,7 @@ func (v *validator) feeds(c *Config) {
 	v.oneOf("feeds.detail", f.Detail, "full", "initials", "busy")
 	for t, d := range f.Durations {
 		key := "feeds.durations." + t
-		v.oneOf(key, t, HearingTypes...)
+		v.oneOf(key, t, hearingTypes...)
 		v.duration(key, d, true)
 	}
 }
@@ -287,7 +297,9 @@ func (v *validator) courts(c *Config, known map[string]bool) map[string]bool {
 	return all
 }
 
-var sourceKinds = []string{"csv", "eoir_bulk", "acis", "ics"}
+// SourceKinds are the kinds a [[sources]] entry may name. Config knows which keys each kind needs; the readers are
+// source's (source.Kinds), and a test of cmd/docketd, which imports both, keeps the two lists the same.
+var SourceKinds = []string{"csv", "eoir_bulk", "acis", "ics"}
 
 func (v *validator) sources(c *Config) {
 	names := map[string]bool{"config": true}
@@ -306,7 +318,7 @@ func (v *validator) sources(c *Config) {
 			v.add(key+".name", "use letters, digits, '-', '_' or '.', got %q", s.Name)
 		}
 		names[s.Name] = true
-		v.oneOf(key+".kind", s.Kind, sourceKinds...)
+		v.oneOf(key+".kind", s.Kind, SourceKinds...)
 		switch {
 		case s.Every.Raw == "" && s.Schedule == "":
 			v.add(key, "needs every = \"30m\" or schedule = \"<cron>\"")
@@ -413,14 +425,14 @@ func (v *validator) clients(c *Config, attorneys map[string]bool) {
 			v.add(key+".name", "is required")
 		}
 		if cl.ANumber != "" {
-			if a, ok := NormalizeANumber(cl.ANumber); !ok {
+			if a, err := docket.ParseANumber(cl.ANumber); err != nil {
 				v.add(key+".a_number", "expected an A-number of 8 or 9 digits, like \"A201-555-123\", got %q", cl.ANumber)
 			} else {
-				cl.ANumber = a
-				if other, dup := anumbers[a]; dup {
+				cl.ANumber = string(a)
+				if other, dup := anumbers[cl.ANumber]; dup {
 					v.add(key+".a_number", "A-number is also given to client %q", other)
 				}
-				anumbers[a] = cl.ID
+				anumbers[cl.ANumber] = cl.ID
 			}
 		}
 		if cl.Nationality != "" && !regexp.MustCompile(`^[A-Za-z]{1,3}$`).MatchString(cl.Nationality) {
@@ -449,10 +461,10 @@ func (v *validator) hearings(c *Config, courts map[string]bool) {
 		if h.ID != "" {
 			v.id(key+".id", h.ID, ids, "hearing")
 		}
-		if a, ok := NormalizeANumber(h.ANumber); !ok {
+		if a, err := docket.ParseANumber(h.ANumber); err != nil {
 			v.add(key+".a_number", "expected an A-number of 8 or 9 digits, got %q", h.ANumber)
 		} else {
-			h.ANumber = a
+			h.ANumber = string(a)
 		}
 		h.Court = strings.ToUpper(strings.TrimSpace(h.Court))
 		h.Location = strings.ToUpper(strings.TrimSpace(h.Location))
@@ -463,16 +475,16 @@ func (v *validator) hearings(c *Config, courts map[string]bool) {
 			v.add(key+".court", "%q is not an EOIR court code (add it under [[courts]] if it is new)", h.Court)
 		}
 		if h.Type == "" {
-			h.Type = "master"
+			h.Type = string(docket.TypeMaster)
 		}
-		v.oneOf(key+".type", h.Type, HearingTypes...)
+		v.oneOf(key+".type", h.Type, hearingTypes...)
 		if h.Medium == "" {
-			h.Medium = "in_person"
+			h.Medium = string(docket.MediumInPerson)
 			if h.WebEx != "" {
-				h.Medium = "internet"
+				h.Medium = string(docket.MediumInternet)
 			}
 		}
-		v.oneOf(key+".medium", h.Medium, Media...)
+		v.oneOf(key+".medium", h.Medium, media...)
 		if h.WebEx != "" {
 			if u, err := url.Parse(h.WebEx); err != nil || u.Scheme != "https" {
 				v.add(key+".webex", "expected an https:// link, got %q", h.WebEx)
@@ -548,7 +560,7 @@ func (v *validator) zone(key, name string, required bool) {
 		v.add(key, "expected an IANA time zone like \"America/Chicago\", got %q", name)
 		return
 	}
-	if _, err := time.LoadLocation(name); err != nil {
+	if _, err := docket.LoadZone(name); err != nil {
 		v.add(key, "unknown time zone %q; expected an IANA name like \"America/Chicago\"", name)
 	}
 }
@@ -604,26 +616,4 @@ func (v *validator) language(key, tag, def string) string {
 	}
 	base, _ := t.Base()
 	return base.String()
-}
-
-// NormalizeANumber returns the 9-digit form of an A-number ("A201-555-123", "20155512" → "201555123").
-func NormalizeANumber(s string) (string, bool) {
-	var b strings.Builder
-	for _, r := range strings.TrimSpace(s) {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == 'A' || r == 'a' || r == '-' || r == ' ' || r == '#':
-		default:
-			return "", false
-		}
-	}
-	d := b.String()
-	switch len(d) {
-	case 8:
-		return "0" + d, true
-	case 9:
-		return d, true
-	}
-	return "", false
 }

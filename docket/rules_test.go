@@ -5,19 +5,6 @@ import (
 	"time"
 )
 
-func TestANumberString(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{"201555001", "A201-555-001"},
-		{"020155503", "A020-155-503"},
-		{"12345", "12345"},
-		{"", ""},
-	} {
-		if got := ANumber(tt.in).String(); got != tt.want {
-			t.Errorf("ANumber(%q).String() = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestHearingPlace(t *testing.T) {
 	dal := Court{Code: "DAL", Name: "Dallas", Address: "1100 Commerce St|Suite 1060", City: "Dallas", State: "TX"}
 	tests := []struct {

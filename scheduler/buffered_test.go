@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/source"
 )
@@ -20,7 +21,7 @@ func (r *slowReader) Read(ctx context.Context, emit func(source.Record) error, _
 	r.err = r.during()
 	chicago, _ := time.LoadLocation("America/Chicago")
 	return emit(source.Record{Key: "201555101", ANumber: "201555101", Court: "DAL",
-		Start: time.Date(2028, 2, 8, 8, 30, 0, 0, chicago), Type: source.TypeMaster})
+		Start: time.Date(2028, 2, 8, 8, 30, 0, 0, chicago), Type: docket.TypeMaster})
 }
 
 func TestBufferedSourceDoesNotHoldTheStoreWhileReading(t *testing.T) {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -29,8 +27,6 @@ const (
 	maxLoggedRejects = 200
 	// recordTimeout bounds writing the run record, which happens even when the run's own context has ended.
 	recordTimeout = 10 * time.Second
-	// progressStep is how many bytes of a file pass between progress reports.
-	progressStep = 1 << 20
 )
 
 // Limits of the store's columns (see store.Hearing): a longer value fails the whole transaction on PostgreSQL, so
@@ -220,7 +216,7 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 	}
 	reject := func(e source.RecordError) {
 		rep.Rejected++
-		sy.Protect(e.Key, e.ANumber)
+		sy.Protect(e.Key, string(e.ANumber))
 		if rep.Rejected <= maxLoggedRejects {
 			log.Warn("record rejected", "file", docket.MaskText(e.File), "line", e.Line,
 				"reason", docket.MaskText(e.Reason))
@@ -304,8 +300,8 @@ func hearingRecord(r source.Record) (store.HearingRecord, error) {
 		// time.Local names the machine's zone, not the court's.
 		return store.HearingRecord{}, errors.New("start has no court time zone")
 	}
-	return store.HearingRecord{Key: r.Key, ANumber: docket.ANumber(r.ANumber), EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
-		CourtCode: r.Court, LocationCode: r.Location, Type: docket.HearingType(r.Type), TypeCode: r.TypeCode, Medium: docket.Medium(r.Medium),
+	return store.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
+		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Contact: contact(r)}, nil
 }
 
@@ -328,63 +324,18 @@ func contact(r source.Record) *store.Contact {
 	return c
 }
 
-// withProgress returns a reader that reports the bytes it has read, for the file kinds that have a size.
+// progressReporter is a reader that can report the bytes it has read: the file kinds (source.Kind.Progress).
+type progressReporter interface {
+	WithProgress(progress func(done, total int64)) source.Reader
+}
+
+// withProgress returns a reader that reports its progress, when r can.
 func withProgress(r source.Reader, progress func(done, total int64)) source.Reader {
-	if progress == nil {
-		return r
-	}
-	switch r := r.(type) {
-	case *source.EOIRBulk:
-		b := *r // the spec's reader may be shared with the next run: leave it as it was
-		b.Progress = progress
-		return &b
-	case *source.CSV:
-		return readerFunc(func(ctx context.Context, emit func(source.Record) error,
-			reject func(source.RecordError)) error {
-			f, err := os.Open(r.Path)
-			if err != nil {
-				return fmt.Errorf("csv: %w", err)
-			}
-			defer f.Close()
-			total := int64(-1)
-			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-				total = fi.Size()
-			}
-			cr := &progressReader{r: f, total: total, report: progress}
-			err = r.Scan(ctx, cr, emit, reject)
-			if err == nil {
-				progress(cr.n, total)
-			}
-			return err
-		})
+	if p, ok := r.(progressReporter); ok && progress != nil {
+		// A copy: the spec's reader may be shared with the next run.
+		return p.WithProgress(progress)
 	}
 	return r
-}
-
-// readerFunc adapts a function to source.Reader.
-type readerFunc func(ctx context.Context, emit func(source.Record) error, reject func(source.RecordError)) error
-
-func (f readerFunc) Read(ctx context.Context, emit func(source.Record) error, reject func(source.RecordError)) error {
-	return f(ctx, emit, reject)
-}
-
-// progressReader reports the bytes read through it about every progressStep.
-type progressReader struct {
-	r      io.Reader
-	n      int64
-	last   int64
-	total  int64
-	report func(done, total int64)
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	p.n += int64(n)
-	if p.n-p.last >= progressStep {
-		p.last = p.n
-		p.report(p.n, p.total)
-	}
-	return n, err
 }
 
 func (s *Syncer) now() time.Time {

@@ -16,7 +16,18 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/docketd/docketd/docket"
 )
+
+// acisKind asks an ACIS lookup service about the office's clients and/or reads saved answers: a slow source, read
+// whole before the store is touched.
+var acisKind = Kind{Name: "acis", Buffered: true, build: newACIS}
+
+func newACIS(s Spec, zones Zoner) (Reader, error) {
+	return &ACIS{URL: s.URL, APIKey: s.APIKey, Cases: s.Cases, Dir: s.Path, Rate: rate.Limit(s.Rate),
+		HTTPClient: s.httpClient(), Zoner: zones}, nil
+}
 
 // Defaults of the ACIS source, each chosen to be polite to a service that
 // solves a captcha per lookup on EOIR's portal.
@@ -83,7 +94,7 @@ var _ Reader = (*ACIS)(nil)
 func (a *ACIS) Read(ctx context.Context, emit func(Record) error, reject func(RecordError)) error {
 	reject = rejectFunc(reject)
 	zones := newZoneCache(a.Zoner)
-	seen := map[string]string{}
+	seen := map[docket.ANumber]string{}
 	if a.Dir != "" {
 		if err := a.readDir(ctx, zones, seen, emit, reject); err != nil {
 			return err
@@ -95,7 +106,7 @@ func (a *ACIS) Read(ctx context.Context, emit func(Record) error, reject func(Re
 	return a.lookupAll(ctx, zones, seen, emit, reject)
 }
 
-func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[string]string, emit func(Record) error,
+func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, emit func(Record) error,
 	reject func(RecordError)) error {
 	files, err := filepath.Glob(filepath.Join(a.Dir, "*.json"))
 	if err != nil {
@@ -118,11 +129,11 @@ func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[string]st
 		}
 		an, recs, err := parseCaseInfo(data, "", zones)
 		if err != nil {
-			reject(RecordError{File: name, Key: an, ANumber: an, Reason: err.Error()})
+			reject(RecordError{File: name, Key: string(an), ANumber: an, Reason: err.Error()})
 			continue
 		}
 		if first, dup := seen[an]; dup {
-			reject(RecordError{File: name, Key: an, ANumber: an, Reason: "same case as " + first})
+			reject(RecordError{File: name, Key: string(an), ANumber: an, Reason: "same case as " + first})
 			continue
 		}
 		seen[an] = name
@@ -135,7 +146,7 @@ func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[string]st
 	return nil
 }
 
-func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[string]string, emit func(Record) error,
+func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, emit func(Record) error,
 	reject func(RecordError)) error {
 	r := a.Rate
 	if r == 0 {
@@ -144,19 +155,19 @@ func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[string]
 	lim := rate.NewLimiter(r, 1)
 	upstreamFailures := 0
 	for i, c := range a.Cases {
-		an, err := NormalizeANumber(c.ANumber)
+		an, err := docket.ParseANumber(c.ANumber)
 		if err != nil {
 			reject(RecordError{File: "acis cases", Line: i + 1, Reason: err.Error()})
 			continue
 		}
-		file := strings.TrimRight(a.URL, "/") + "/cases/" + MaskANumber(an)
+		file := strings.TrimRight(a.URL, "/") + "/cases/" + an.Masked()
 		if _, dup := seen[an]; dup {
 			continue
 		}
 		seen[an] = file
 		nat := strings.ToUpper(strings.TrimSpace(c.Nationality))
 		if nat == "" {
-			reject(RecordError{File: file, Key: an, ANumber: an, Reason: "no nationality code to look up with"})
+			reject(RecordError{File: file, Key: string(an), ANumber: an, Reason: "no nationality code to look up with"})
 			continue
 		}
 		recs, err := a.lookup(ctx, lim, an, nat, zones)
@@ -172,7 +183,7 @@ func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[string]
 			} else {
 				upstreamFailures = 0
 			}
-			reject(RecordError{File: file, Key: an, ANumber: an, Reason: rerr.reason})
+			reject(RecordError{File: file, Key: string(an), ANumber: an, Reason: rerr.reason})
 			continue
 		case err != nil:
 			return err
@@ -197,8 +208,9 @@ func (e *lookupError) Error() string { return e.reason }
 
 // lookup asks the service about one case, keeping to the rate of lim and
 // waiting out 429 and 503 answers as told by Retry-After. Errors other than *lookupError fail the run.
-func (a *ACIS) lookup(ctx context.Context, lim *rate.Limiter, an, nat string, zones *zoneCache) ([]Record, error) {
-	u := strings.TrimRight(a.URL, "/") + "/cases/" + url.PathEscape(an) + "?nationality=" + url.QueryEscape(nat)
+func (a *ACIS) lookup(ctx context.Context, lim *rate.Limiter, an docket.ANumber, nat string,
+	zones *zoneCache) ([]Record, error) {
+	u := strings.TrimRight(a.URL, "/") + "/cases/" + url.PathEscape(string(an)) + "?nationality=" + url.QueryEscape(nat)
 	retries, maxWait := a.MaxRetries, a.MaxWait
 	if retries == 0 {
 		retries = DefaultACISRetries
@@ -412,7 +424,7 @@ type getCaseInfo struct {
 // into zero records (no case, nothing scheduled) or one. want is the
 // A-number looked up, "" for a saved file; the A-number found is returned
 // even with an error so the caller can name the case.
-func parseCaseInfo(data []byte, want string, zones *zoneCache) (string, []Record, error) {
+func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.ANumber, []Record, error) {
 	an := want
 	var env acisEnvelope
 	if err := json.Unmarshal(data, &env); err != nil {
@@ -437,7 +449,7 @@ func parseCaseInfo(data []byte, want string, zones *zoneCache) (string, []Record
 		if raw == "" {
 			return "", nil, errors.New("answer names no A-number")
 		}
-		n, err := NormalizeANumber(raw)
+		n, err := docket.ParseANumber(raw)
 		if err != nil {
 			return "", nil, err
 		}
@@ -447,7 +459,7 @@ func parseCaseInfo(data []byte, want string, zones *zoneCache) (string, []Record
 			if got == "" {
 				continue
 			}
-			if n, err := NormalizeANumber(string(got)); err != nil || n != an {
+			if n, err := docket.ParseANumber(string(got)); err != nil || n != an {
 				return an, nil, errors.New("answer is about another A-number")
 			}
 		}
@@ -469,7 +481,7 @@ func parseCaseInfo(data []byte, want string, zones *zoneCache) (string, []Record
 		return an, nil, nil // nothing scheduled
 	}
 	s := ci.Schedule
-	rec := Record{Key: an, ANumber: an, CaseID: string(ci.Data.CaseID), ClientName: ci.Data.AlienName}
+	rec := Record{Key: string(an), ANumber: an, CaseID: string(ci.Data.CaseID), ClientName: ci.Data.AlienName}
 	rec.Location = strings.ToUpper(strings.TrimSpace(s.HearingLocationCode))
 	addr := s.HearingLocationAddress
 	rec.Judge = strings.TrimSpace(s.IJName)
@@ -495,9 +507,9 @@ func parseCaseInfo(data []byte, want string, zones *zoneCache) (string, []Record
 	if rec.Start, err = ACISTime(s.AdjDate, s.AdjTime, loc); err != nil {
 		return an, nil, err
 	}
-	rec.Type, rec.TypeCode = HearingType(s.CalType, s.ScheduleType)
+	rec.Type, rec.TypeCode = docket.EOIRHearingType(s.CalType, s.ScheduleType)
 	rec.MediumCode = strings.ToUpper(strings.TrimSpace(s.HearingMedium))
-	rec.Medium = Medium(rec.MediumCode)
+	rec.Medium = docket.EOIRMedium(rec.MediumCode)
 	rec.WebEx = strings.TrimSpace(s.WebEx)
 	rec.Address = ReadableAddress(addr)
 	return an, []Record{rec}, nil

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 // fakeClock drives the ACIS source's rate limit and Retry-After waits
@@ -80,7 +82,7 @@ func (s *acisServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	list := s.answers[an]
 	if len(list) == 0 {
-		s.t.Errorf("unexpected lookup of %s", MaskANumber(an))
+		s.t.Errorf("unexpected lookup of %s", docket.MaskANumber(an))
 		w.WriteHeader(http.StatusNotFound)
 		return
 	}
@@ -160,8 +162,8 @@ func TestACISLookups(t *testing.T) {
 	}
 	chicago := mustLoad(t, "America/Chicago")
 	want := Record{Key: "201555123", ANumber: "201555123", CaseID: "71002233", Court: "DAL", Location: "DAL",
-		Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago), Type: TypeIndividual, TypeCode: "I/II",
-		Medium: MediumInPerson, MediumCode: "P", Judge: "Example, Judge",
+		Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago), Type: docket.TypeIndividual, TypeCode: "I/II",
+		Medium: docket.MediumInPerson, MediumCode: "P", Judge: "Example, Judge",
 		WebEx:      "https://eoir.webex.com/meet/IJ.Example",
 		Address:    "Dallas, Texas, 1100 Commerce Street, Suite 1060, Dallas, TX 75242",
 		ClientName: "RAMIREZ SOTO, MARIO"}
@@ -188,7 +190,7 @@ func TestACISLookups(t *testing.T) {
 	}
 	for _, r := range res.Rejects {
 		if w, ok := wantRejects[r.Key]; !ok || !strings.Contains(r.Reason, w) {
-			t.Errorf("reject %+v, want key %s with %q", r, MaskANumber(r.Key), w)
+			t.Errorf("reject %+v, want key %s with %q", r, docket.MaskANumber(r.Key), w)
 		}
 		if r.Key != "" && strings.Contains(r.Error(), r.Key) {
 			t.Errorf("reject message %q shows the A-number", r.Error())
@@ -367,7 +369,7 @@ func FuzzACISJSON(f *testing.F) {
 			t.Fatalf("%d records, want at most 1", len(recs))
 		}
 		for _, r := range recs {
-			if r.Key != an || len(r.ANumber) != 9 || r.Start.IsZero() || r.Type == "" {
+			if r.Key != string(an) || len(r.ANumber) != 9 || r.Start.IsZero() || r.Type == "" {
 				t.Fatalf("bad record %+v", r)
 			}
 		}

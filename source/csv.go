@@ -11,7 +11,27 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
+
+// csvKind is a docket export from a case-management system, a file read as it streams.
+var csvKind = Kind{Name: "csv", Progress: true, build: newCSV}
+
+// newCSV checks the formats now, which the reader would find bad only when it runs: the error then points at the
+// config.
+func newCSV(s Spec, zones Zoner) (Reader, error) {
+	for _, f := range []struct{ key, format string }{{"date_format", s.DateFormat}, {"time_format", s.TimeFormat}} {
+		if f.format == "" {
+			continue
+		}
+		if _, err := ParseFormat(f.format); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.key, err)
+		}
+	}
+	return &CSV{Path: s.Path, Columns: s.Columns, DateFormat: s.DateFormat, TimeFormat: s.TimeFormat, Zoner: zones},
+		nil
+}
 
 // CSV fields an admin can map to a header in [sources.columns].
 const (
@@ -63,6 +83,9 @@ type CSV struct {
 	Comma rune
 	// Zoner gives each row's time zone from its location and court.
 	Zoner Zoner
+	// Progress, when set, is called with the bytes read so far and the file's size (-1 when unknown), about every
+	// megabyte and once at the end of a read that succeeds.
+	Progress func(done, total int64)
 }
 
 var _ Reader = (*CSV)(nil)
@@ -74,7 +97,22 @@ func (c *CSV) Read(ctx context.Context, emit func(Record) error, reject func(Rec
 		return fmt.Errorf("csv: %w", err)
 	}
 	defer f.Close()
-	return c.Scan(ctx, f, emit, reject)
+	if c.Progress == nil {
+		return c.Scan(ctx, f, emit, reject)
+	}
+	cr := &countingReader{r: f, total: fileSize(f), report: c.Progress}
+	if err := c.Scan(ctx, cr, emit, reject); err != nil {
+		return err
+	}
+	c.Progress(cr.n, cr.total)
+	return nil
+}
+
+// WithProgress returns a copy of c that reports its progress to progress (see Progress).
+func (c *CSV) WithProgress(progress func(done, total int64)) Reader {
+	r := *c
+	r.Progress = progress
+	return &r
 }
 
 // Scan reads CSV text from r as if it were the file at Path.
@@ -233,7 +271,7 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 	if a == "" {
 		return rec, errors.New("no a-number")
 	}
-	an, err := NormalizeANumber(a)
+	an, err := docket.ParseANumber(a)
 	if err != nil {
 		return rec, err
 	}
@@ -262,11 +300,11 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 	if rec.Key == "" {
 		// Without an id from the exporting system, a hearing is its case on a
 		// day: a time change the same day stays the same hearing.
-		rec.Key = an + "@" + rec.Start.Format("2006-01-02")
+		rec.Key = string(an) + "@" + rec.Start.Format("2006-01-02")
 	}
-	rec.Type, rec.TypeCode = TypeFromText(get(FieldType))
+	rec.Type, rec.TypeCode = docket.ParseHearingType(get(FieldType))
 	rec.MediumCode = get(FieldMedium)
-	rec.Medium = MediumFromText(rec.MediumCode)
+	rec.Medium = docket.ParseMedium(rec.MediumCode)
 	rec.Judge = get(FieldJudge)
 	rec.WebEx = get(FieldWebEx)
 	rec.ClientName = get(FieldClientName)

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 func TestParseFormat(t *testing.T) {
@@ -75,15 +78,15 @@ func TestCSVRead(t *testing.T) {
 	chicago, denver := mustLoad(t, "America/Chicago"), mustLoad(t, "America/Denver")
 	want := []Record{
 		{Key: "201555123@2027-02-09", ANumber: "201555123", Court: "DAL",
-			Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago), Type: TypeIndividual, TypeCode: "Individual",
-			Medium: MediumInPerson, MediumCode: "in person", Judge: "Example", ClientName: "Mario Ramirez",
+			Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago), Type: docket.TypeIndividual, TypeCode: "Individual",
+			Medium: docket.MediumInPerson, MediumCode: "in person", Judge: "Example", ClientName: "Mario Ramirez",
 			Phone: "+12145550100", Line: 2},
 		{Key: "020155512@2027-03-01", ANumber: "020155512", Court: "ELP",
-			Start: time.Date(2027, 3, 1, 8, 30, 0, 0, denver), Type: TypeMaster, TypeCode: "MM",
-			Medium: MediumVideo, MediumCode: "V", ClientName: "Ana Soto", Line: 3},
+			Start: time.Date(2027, 3, 1, 8, 30, 0, 0, denver), Type: docket.TypeMaster, TypeCode: "MM",
+			Medium: docket.MediumVideo, MediumCode: "V", ClientName: "Ana Soto", Line: 3},
 		{Key: "201555126@2027-04-01", ANumber: "201555126", Court: "HOU",
-			Start: time.Date(2027, 4, 1, 9, 0, 0, 0, chicago), Type: TypeBond, TypeCode: "bond",
-			Medium: MediumInternet, MediumCode: "WebEx", ClientName: "Multi\nLine", Line: 7},
+			Start: time.Date(2027, 4, 1, 9, 0, 0, 0, chicago), Type: docket.TypeBond, TypeCode: "bond",
+			Medium: docket.MediumInternet, MediumCode: "WebEx", ClientName: "Multi\nLine", Line: 7},
 	}
 	if len(res.Records) != len(want) {
 		t.Fatalf("got %d records, want %d: %+v", len(res.Records), len(want), res.Records)
@@ -110,7 +113,7 @@ func TestCSVRead(t *testing.T) {
 	if len(res.Rejects) != len(wantRejects) {
 		t.Fatalf("got rejects %v, want %d", res.Rejects, len(wantRejects))
 	}
-	if got, want := res.Rejects[0].ANumber, "201555124"; got != want {
+	if got, want := res.Rejects[0].ANumber, docket.ANumber("201555124"); got != want {
 		t.Errorf("reject a-number = %q, want %q so the sync can leave the case alone", got, want)
 	}
 	for i, w := range wantRejects {
@@ -283,9 +286,7 @@ func FuzzCSVRow(f *testing.F) {
 				if len(r.ANumber) != 9 || r.Start.IsZero() || r.Key == "" || r.Line < 2 {
 					t.Fatalf("bad record %+v", r)
 				}
-				switch r.Type {
-				case TypeMaster, TypeIndividual, TypeBond, TypeCredibleFear, TypeOther:
-				default:
+				if !slices.Contains(docket.HearingTypes, r.Type) {
 					t.Fatalf("type %q", r.Type)
 				}
 				return nil

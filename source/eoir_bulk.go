@@ -14,7 +14,16 @@ import (
 	"time"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/docketd/docketd/docket"
 )
+
+// eoirBulkKind is the tbl_schedule table of EOIR's case-data dump, a file of millions of rows read as it streams.
+var eoirBulkKind = Kind{Name: "eoir_bulk", Progress: true, build: newEOIRBulk}
+
+func newEOIRBulk(s Spec, zones Zoner) (Reader, error) {
+	return &EOIRBulk{Path: s.Path, Courts: s.BaseCities, CaseIDs: s.CaseIDs, Zoner: zones}, nil
+}
 
 // EOIRScheduleColumns are the columns of tbl_schedule in EOIR's case-data
 // dump, in the dump's order. The reader finds columns by header name, so this
@@ -32,9 +41,6 @@ const (
 	// maxEOIRLine bounds one line so a file without newlines cannot exhaust
 	// memory; real lines are a few hundred bytes.
 	maxEOIRLine = 1 << 20
-	// progressStep is how many bytes pass between progress reports: often
-	// enough for a smooth bar, rare enough to cost nothing.
-	progressStep = 1 << 20
 )
 
 // EOIRBulk streams the tbl_schedule table of EOIR's public case-data dump:
@@ -68,11 +74,14 @@ func (b *EOIRBulk) Read(ctx context.Context, emit func(Record) error, reject fun
 		return fmt.Errorf("eoir_bulk: %w", err)
 	}
 	defer f.Close()
-	size := int64(-1)
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		size = fi.Size()
-	}
-	return b.Scan(ctx, f, size, emit, reject)
+	return b.Scan(ctx, f, fileSize(f), emit, reject)
+}
+
+// WithProgress returns a copy of b that reports its progress to progress (see Progress).
+func (b *EOIRBulk) WithProgress(progress func(done, total int64)) Reader {
+	r := *b
+	r.Progress = progress
+	return &r
 }
 
 // Scan reads tbl_schedule text from r as if it were the file at Path; size
@@ -277,10 +286,10 @@ func (s *eoirScanner) row(n int) error {
 		return nil
 	}
 	rec.Start = time.Date(y, time.Month(m), d, hh, mm, 0, 0, loc)
-	typ, code := HearingType(string(s.get("CAL_TYPE")), string(s.get("SCHEDULE_TYPE")))
+	typ, code := docket.EOIRHearingType(string(s.get("CAL_TYPE")), string(s.get("SCHEDULE_TYPE")))
 	rec.Type, rec.TypeCode = typ, s.intern1(code)
 	rec.MediumCode = s.internUpper(s.get("ADJ_MEDIUM"))
-	rec.Medium = Medium(rec.MediumCode)
+	rec.Medium = docket.EOIRMedium(rec.MediumCode)
 	// The dump has judge codes and language codes, not names; keep the codes.
 	rec.Judge = s.internUpper(s.get("IJ_CODE"))
 	rec.Language = s.internUpper(s.get("LANG"))
@@ -410,18 +419,6 @@ func stringSet(list []string, norm func(string) string) map[string]struct{} {
 		m[s] = struct{}{}
 	}
 	return m
-}
-
-// countingReader counts bytes for progress reports.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // syntheticCourts are real court codes (in eoir_courts.csv) spread over

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 // eoirRow builds a tbl_schedule line from column values, empty elsewhere.
@@ -58,12 +60,12 @@ func TestEOIRBulkRead(t *testing.T) {
 	chicago, denver := mustLoad(t, "America/Chicago"), mustLoad(t, "America/Denver")
 	want := []Record{
 		{Key: "1", CaseID: "100", Court: "DAL", Location: "DAL", Start: time.Date(2027, 2, 9, 8, 30, 0, 0, chicago),
-			Type: TypeIndividual, TypeCode: "I/II", Medium: MediumInPerson, MediumCode: "P", Judge: "XYZ",
+			Type: docket.TypeIndividual, TypeCode: "I/II", Medium: docket.MediumInPerson, MediumCode: "P", Judge: "XYZ",
 			Language: "SP", Line: 2},
 		{Key: "2", CaseID: "101", Court: "ELP", Start: time.Date(2027, 7, 1, 9, 30, 0, 0, denver),
-			Type: TypeMaster, TypeCode: "M/MR", MediumCode: "H", Line: 3},
+			Type: docket.TypeMaster, TypeCode: "M/MR", MediumCode: "H", Line: 3},
 		{Key: "7", CaseID: "106", Court: "DAL", Location: "ZZZ", Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago),
-			Type: TypeBond, TypeCode: "C/CY", Line: 9},
+			Type: docket.TypeBond, TypeCode: "C/CY", Line: 9},
 	}
 	if len(res.Records) != len(want) {
 		t.Fatalf("got %d records %+v, want %d", len(res.Records), res.Records, len(want))

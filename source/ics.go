@@ -13,7 +13,32 @@ import (
 	_ "time/tzdata" // TZIDs must resolve on minimal images too
 
 	"github.com/emersion/go-ical"
+
+	"github.com/docketd/docketd/docket"
 )
+
+// icsKind reads an office calendar from a file or a URL: read whole before the store is touched, since a URL may be
+// slow.
+var icsKind = Kind{Name: "ics", Buffered: true, build: newICS}
+
+// newICS reads floating times in the source's own zone, else the default one (the organisation's); a URL is read
+// rather than the path.
+func newICS(s Spec, zones Zoner) (Reader, error) {
+	zone := s.Timezone
+	if zone == "" {
+		zone = s.DefaultTimezone
+	}
+	def, err := docket.LoadZone(zone)
+	if err != nil {
+		return nil, fmt.Errorf("timezone: %w", err)
+	}
+	p := s.Path
+	if s.URL != "" {
+		p = s.URL
+	}
+	return &ICS{Path: p, ANumberPattern: s.ANumberPattern, Zoner: zones, DefaultZone: def,
+		HTTPClient: s.httpClient()}, nil
+}
 
 // DefaultANumberPattern finds an A-number in an event's summary or
 // description: "A" then 8 or 9 digits, dashes or a space allowed ("A201555123",
@@ -214,7 +239,7 @@ type icsEventParser struct {
 
 // parse returns the event's records (none for an event that is not a
 // hearing), and its key and first A-number, known even when it fails.
-func (p *icsEventParser) parse(block []byte) (recs []Record, key, an string, err error) {
+func (p *icsEventParser) parse(block []byte) (recs []Record, key string, an docket.ANumber, err error) {
 	defer func() {
 		// go-ical is not fuzzed upstream; a panic on odd input must fail this
 		// event only.
@@ -259,12 +284,12 @@ func (p *icsEventParser) parse(block []byte) (recs []Record, key, an string, err
 	}
 	location, _ := ev.Props.Text(ical.PropLocation)
 	location = strings.Join(strings.Fields(location), " ")
-	typ, _ := TypeFromText(summary)
+	typ, _ := docket.ParseHearingType(summary)
 	base := Record{
 		Court:   strings.ToUpper(p.c.Court),
 		Start:   start,
 		Type:    typ,
-		Medium:  MediumFromText(location),
+		Medium:  docket.ParseMedium(location),
 		WebEx:   webexLink(location, desc, ev.Props.Get(ical.PropURL)),
 		Address: location,
 	}
@@ -274,7 +299,7 @@ func (p *icsEventParser) parse(block []byte) (recs []Record, key, an string, err
 		r.Key = key
 		if len(anums) > 1 {
 			// A family's consolidated hearing: one record per respondent.
-			r.Key = key + "|" + a
+			r.Key = key + "|" + string(a)
 		}
 		recs = append(recs, r)
 	}
@@ -282,14 +307,14 @@ func (p *icsEventParser) parse(block []byte) (recs []Record, key, an string, err
 }
 
 // aNumbers returns the distinct valid A-numbers the pattern finds in s.
-func (p *icsEventParser) aNumbers(s string) []string {
-	var out []string
+func (p *icsEventParser) aNumbers(s string) []docket.ANumber {
+	var out []docket.ANumber
 	for _, m := range p.re.FindAllStringSubmatch(s, -1) {
 		v := m[0]
 		if len(m) > 1 && m[1] != "" {
 			v = m[1]
 		}
-		a, err := NormalizeANumber(v)
+		a, err := docket.ParseANumber(v)
 		if err != nil {
 			continue
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 const officeCalendar = "BEGIN:VCALENDAR\r\n" +
@@ -58,16 +60,16 @@ func TestICSRead(t *testing.T) {
 	chicago := mustLoad(t, "America/Chicago")
 	want := []Record{
 		{Key: "ev-1@office", ANumber: "201555123", Court: "DAL", Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago),
-			Type: TypeIndividual, WebEx: "https://eoir.webex.com/meet/IJ.Example",
+			Type: docket.TypeIndividual, WebEx: "https://eoir.webex.com/meet/IJ.Example",
 			Address: "1100 Commerce St, Suite 1060, Dallas TX", Line: 7},
 		{Key: "ev-3@office|201555124", ANumber: "201555124", Court: "DAL",
-			Start: time.Date(2027, 3, 1, 9, 30, 0, 0, chicago), Type: TypeMaster, Medium: MediumInternet,
+			Start: time.Date(2027, 3, 1, 9, 30, 0, 0, chicago), Type: docket.TypeMaster, Medium: docket.MediumInternet,
 			Address: "WebEx", Line: 25},
 		{Key: "ev-3@office|020155512", ANumber: "020155512", Court: "DAL",
-			Start: time.Date(2027, 3, 1, 9, 30, 0, 0, chicago), Type: TypeMaster, Medium: MediumInternet,
+			Start: time.Date(2027, 3, 1, 9, 30, 0, 0, chicago), Type: docket.TypeMaster, Medium: docket.MediumInternet,
 			Address: "WebEx", Line: 25},
 		{Key: "ev-8@office|20270401T140000Z", ANumber: "201555129", Court: "DAL",
-			Start: time.Date(2027, 4, 2, 9, 0, 0, 0, chicago), Type: TypeMaster, Line: 51},
+			Start: time.Date(2027, 4, 2, 9, 0, 0, 0, chicago), Type: docket.TypeMaster, Line: 51},
 	}
 	if len(res.Records) != len(want) {
 		t.Fatalf("got %d records %+v, want %d; rejects %v", len(res.Records), res.Records, len(want), res.Rejects)
@@ -95,7 +97,7 @@ func TestICSRead(t *testing.T) {
 	if len(res.Rejects) != len(wantRejects) {
 		t.Fatalf("rejects = %v, want %d", res.Rejects, len(wantRejects))
 	}
-	if got, want := res.Rejects[0].ANumber, "201555125"; got != want {
+	if got, want := res.Rejects[0].ANumber, docket.ANumber("201555125"); got != want {
 		t.Errorf("reject a-number = %q, want %q", got, want)
 	}
 	for i, w := range wantRejects {
@@ -125,7 +127,7 @@ func TestICSDefaultZoneAndPattern(t *testing.T) {
 			t.Errorf("record %d start = %v, want %v", i, got, want)
 		}
 	}
-	if got, want := res.Records[0].ANumber, "201555123"; got != want {
+	if got, want := res.Records[0].ANumber, docket.ANumber("201555123"); got != want {
 		t.Errorf("a-number = %s, want %s", got, want)
 	}
 }

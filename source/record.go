@@ -1,34 +1,20 @@
 // Package source reads hearing data from the places it lives (docket exports,
 // EOIR's case-data dump, the ACIS lookup service, office calendars) and turns
-// every hearing into one normalised Record. It knows nothing about the store:
-// deciding what changed is the sync's job.
+// every hearing into one normalised Record in docket's terms. Each kind of
+// source is one file with its reader and its Kind; Kinds lists them. It knows
+// nothing about the store: deciding what changed is the sync's job.
 package source
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
-)
 
-// Hearing types. EOIR has dozens of calendar and schedule codes; reminders and
-// feeds only need to tell these apart, and the raw code is kept beside them.
-const (
-	TypeMaster       = "master"
-	TypeIndividual   = "individual"
-	TypeBond         = "bond"
-	TypeCredibleFear = "credible_fear"
-	TypeOther        = "other"
-)
-
-// Hearing media. An empty medium means the source did not say or used a code
-// EOIR does not document; the raw code is kept in Record.MediumCode.
-const (
-	MediumInPerson  = "in_person"
-	MediumVideo     = "video"
-	MediumTelephone = "telephone"
-	MediumInternet  = "internet"
+	"github.com/docketd/docketd/docket"
 )
 
 // Record is one hearing as a source reports it, normalised so that every kind
@@ -39,7 +25,7 @@ type Record struct {
 	Key string
 	// ANumber is 9 digits, or "" when the source does not carry one (EOIR's
 	// dump has none).
-	ANumber string
+	ANumber docket.ANumber
 	// CaseID is EOIR's IDNCASE when known.
 	CaseID string
 	// Court is the EOIR base-city code (e.g. "DAL").
@@ -49,12 +35,12 @@ type Record struct {
 	Location string
 	// Start is the hearing's instant, expressed in the court's zone.
 	Start time.Time
-	// Type is one of the Type constants.
-	Type string
+	// Type is the hearing type (docket.TypeMaster…).
+	Type docket.HearingType
 	// TypeCode keeps the source's raw type code(s), e.g. "I/II".
 	TypeCode string
-	// Medium is one of the Medium constants or "".
-	Medium string
+	// Medium is how the hearing is held (docket.MediumInPerson…), or "".
+	Medium docket.Medium
 	// MediumCode keeps the source's raw medium code, e.g. "P".
 	MediumCode string
 	// Judge, WebEx and Address are shown to people as they are.
@@ -77,7 +63,7 @@ type RecordError struct {
 	Key string
 	// ANumber is the case's 9-digit A-number when it could be read, for the
 	// same reason; Error never prints it.
-	ANumber string
+	ANumber docket.ANumber
 	// Reason says what is wrong, without personal data.
 	Reason string
 }
@@ -124,186 +110,44 @@ type Zoner interface {
 	Zone(location, court string) (*time.Location, error)
 }
 
+// progressStep is how many bytes of a file pass between progress reports: often enough for a smooth bar, rare
+// enough to cost nothing.
+const progressStep = 1 << 20
+
+// countingReader counts the bytes read through it for progress reports and, when report is set, reports them about
+// every progressStep.
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	last   int64
+	total  int64
+	report func(done, total int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.report != nil && c.n-c.last >= progressStep {
+		c.last = c.n
+		c.report(c.n, c.total)
+	}
+	return n, err
+}
+
+// fileSize is the size of a regular file, -1 for anything else (a pipe, a device) or when it cannot be told.
+func fileSize(f *os.File) int64 {
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		return fi.Size()
+	}
+	return -1
+}
+
 // rejectFunc never returns nil, so readers need not test for it.
 func rejectFunc(f func(RecordError)) func(RecordError) {
 	if f == nil {
 		return func(RecordError) {}
 	}
 	return f
-}
-
-// errInvalidANumber is wrapped by NormalizeANumber's errors.
-var errInvalidANumber = errors.New("invalid a-number")
-
-// NormalizeANumber returns the 9-digit form of an alien registration number
-// written as "A201-555-123", "a 20155 5123" or "20155512" (8 digits get the
-// leading zero EOIR expects). The error never repeats the number.
-func NormalizeANumber(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if len(s) > 0 && (s[0] == 'A' || s[0] == 'a') {
-		s = s[1:]
-	}
-	var b strings.Builder
-	b.Grow(9)
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			if b.Len() == 9 {
-				return "", fmt.Errorf("%w: more than 9 digits", errInvalidANumber)
-			}
-			b.WriteRune(r)
-		case r == '-' || r == ' ' || r == '#' || r == '\t':
-		default:
-			return "", fmt.Errorf("%w: unexpected character %q", errInvalidANumber, r)
-		}
-	}
-	d := b.String()
-	switch len(d) {
-	case 9:
-	case 8:
-		d = "0" + d
-	default:
-		return "", fmt.Errorf("%w: %d digits, want 8 or 9", errInvalidANumber, len(d))
-	}
-	if strings.Trim(d, "0") == "" {
-		return "", fmt.Errorf("%w: all zeros", errInvalidANumber)
-	}
-	return d, nil
-}
-
-// MaskANumber hides all but the last 3 digits of an A-number, which is how it
-// may appear in logs and error messages.
-func MaskANumber(a string) string {
-	if len(a) <= 3 {
-		return strings.Repeat("*", len(a))
-	}
-	return strings.Repeat("*", len(a)-3) + a[len(a)-3:]
-}
-
-// scheduleTypes maps EOIR SCHEDULE_TYPE codes (eoir_schedule_types.csv) to a
-// hearing type. The schedule type is more precise than CAL_TYPE (CAL_TYPE C
-// covers custody, conferences and circulation alike), so it decides first.
-var scheduleTypes = map[string]string{
-	"MM": TypeMaster, "MR": TypeMaster, "MD": TypeMaster, "MA": TypeMaster, "MC": TypeMaster,
-	"MS": TypeMaster, "MT": TypeMaster, "MP": TypeMaster, "CI": TypeMaster, "CD": TypeMaster,
-	"DC": TypeMaster, "RD": TypeMaster, "PD": TypeMaster,
-	"II": TypeIndividual, "IR": TypeIndividual, "IA": TypeIndividual, "ID": TypeIndividual,
-	// A custody hearing is a bond redetermination in practice.
-	"CY": TypeBond,
-	// Credible fear, reasonable fear and their "reasonable cause" resets are
-	// all reviews of an asylum officer's fear finding (CAL_TYPE R/T).
-	"RR": TypeCredibleFear, "ED": TypeCredibleFear, "TD": TypeCredibleFear,
-}
-
-// calTypes maps EOIR CAL_TYPE codes used when the schedule type is missing or
-// unknown. T and V name a medium, not a kind of hearing.
-var calTypes = map[string]string{
-	"M": TypeMaster,
-	"I": TypeIndividual,
-	"C": TypeBond, // EOIR-DATA.md lists C as custody; a known non-custody schedule type overrides it
-	"R": TypeCredibleFear,
-}
-
-// HearingType maps EOIR's CAL_TYPE and SCHEDULE_TYPE codes to a hearing type
-// and returns the raw codes joined as "CAL/SCHEDULE" for Record.TypeCode.
-func HearingType(calType, scheduleType string) (typ, code string) {
-	c := strings.ToUpper(strings.TrimSpace(calType))
-	s := strings.ToUpper(strings.TrimSpace(scheduleType))
-	switch {
-	case c != "" && s != "":
-		code = c + "/" + s
-	case s != "":
-		code = "/" + s
-	default:
-		code = c
-	}
-	if t, ok := scheduleTypes[s]; ok {
-		return t, code
-	}
-	if s != "" && c == "C" {
-		// A conference or circulation entry on the custody calendar.
-		return TypeOther, code
-	}
-	if t, ok := calTypes[c]; ok {
-		return t, code
-	}
-	return TypeOther, code
-}
-
-// TypeFromText reads a type column of a docket export, which may hold EOIR
-// codes ("M", "MM", "I/II") or words ("Master", "Individual hearing").
-func TypeFromText(s string) (typ, code string) {
-	raw := strings.TrimSpace(s)
-	u := strings.ToUpper(raw)
-	if u == "" {
-		return TypeOther, ""
-	}
-	if c, st, ok := strings.Cut(u, "/"); ok && len(c) <= 1 && len(st) <= 2 {
-		t, _ := HearingType(c, st)
-		return t, raw
-	}
-	if _, ok := scheduleTypes[u]; ok {
-		t, _ := HearingType("", u)
-		return t, raw
-	}
-	if _, ok := calTypes[u]; ok {
-		t, _ := HearingType(u, "")
-		return t, raw
-	}
-	l := strings.ToLower(raw)
-	switch {
-	case strings.Contains(l, "master"):
-		return TypeMaster, raw
-	case strings.Contains(l, "individual"), strings.Contains(l, "merits"):
-		return TypeIndividual, raw
-	case strings.Contains(l, "bond"), strings.Contains(l, "custody"):
-		return TypeBond, raw
-	case strings.Contains(l, "credible"), strings.Contains(l, "reasonable fear"), l == "cfr", l == "rfr":
-		return TypeCredibleFear, raw
-	}
-	return TypeOther, raw
-}
-
-// Medium maps an EOIR hearing-medium code (ADJ_MEDIUM, HearingMedium). Only P,
-// V and T are documented by EOIR; W is taken for WebEx. Other codes (H, A, C,
-// N, M appear in the dump) map to "" because guessing wrong would send someone
-// to the wrong place; the caller keeps the raw code.
-func Medium(code string) string {
-	switch strings.ToUpper(strings.TrimSpace(code)) {
-	case "P":
-		return MediumInPerson
-	case "V":
-		return MediumVideo
-	case "T":
-		return MediumTelephone
-	case "W":
-		return MediumInternet
-	}
-	return ""
-}
-
-// MediumFromText reads a medium column that may hold an EOIR code or words
-// such as "in person", "WebEx" or "video".
-func MediumFromText(s string) string {
-	raw := strings.TrimSpace(s)
-	if len(raw) == 1 {
-		return Medium(raw)
-	}
-	l := strings.ToLower(raw)
-	switch {
-	case l == "":
-		return ""
-	case strings.Contains(l, "person"):
-		return MediumInPerson
-	case strings.Contains(l, "webex"), strings.Contains(l, "internet"), strings.Contains(l, "online"),
-		strings.Contains(l, "remote"), strings.Contains(l, "zoom"):
-		return MediumInternet
-	case strings.Contains(l, "video"), l == "vtc":
-		return MediumVideo
-	case strings.Contains(l, "phon"):
-		return MediumTelephone
-	}
-	return ""
 }
 
 // usStates are the postal codes that stay upper case in an address.

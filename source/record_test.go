@@ -1,9 +1,7 @@
 package source
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -53,128 +51,6 @@ func mustLoad(t testing.TB, name string) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
-}
-
-func TestNormalizeANumber(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"201555123", "201555123", true},
-		{"A201555123", "201555123", true},
-		{"a-201-555-123", "201555123", true},
-		{" A 201 555 123 ", "201555123", true},
-		{"20155512", "020155512", true},
-		{"A#20155512", "020155512", true},
-		{"2015551", "", false},
-		{"2015551234", "", false},
-		{"A20155512X", "", false},
-		{"000000000", "", false},
-		{"", "", false},
-		{"AA201555123", "", false},
-	}
-	for _, tt := range tests {
-		got, err := NormalizeANumber(tt.in)
-		if (err == nil) != tt.ok {
-			t.Errorf("NormalizeANumber(%q) error = %v, want ok %v", tt.in, err, tt.ok)
-			continue
-		}
-		if got != tt.want {
-			t.Errorf("NormalizeANumber(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-		if err != nil {
-			if !errors.Is(err, errInvalidANumber) {
-				t.Errorf("NormalizeANumber(%q) error %v does not wrap errInvalidANumber", tt.in, err)
-			}
-			if len(tt.in) >= 7 && regexp.MustCompile(`\d{7}`).MatchString(err.Error()) {
-				t.Errorf("NormalizeANumber(%q) error %q repeats the number", tt.in, err)
-			}
-		}
-	}
-}
-
-func TestMaskANumber(t *testing.T) {
-	for in, want := range map[string]string{"201555123": "******123", "12": "**", "": ""} {
-		if got := MaskANumber(in); got != want {
-			t.Errorf("MaskANumber(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestHearingType(t *testing.T) {
-	tests := []struct{ cal, sched, want, code string }{
-		{"M", "MM", TypeMaster, "M/MM"},
-		{"M", "MR", TypeMaster, "M/MR"},
-		{"I", "II", TypeIndividual, "I/II"},
-		{"i", "ir", TypeIndividual, "I/IR"},
-		{"C", "CY", TypeBond, "C/CY"},
-		{"C", "", TypeBond, "C"},
-		{"C", "CN", TypeOther, "C/CN"},
-		{"R", "RR", TypeCredibleFear, "R/RR"},
-		{"", "RR", TypeCredibleFear, "/RR"},
-		{"M", "", TypeMaster, "M"},
-		{"V", "VC", TypeOther, "V/VC"},
-		{"T", "TD", TypeCredibleFear, "T/TD"},
-		{"", "", TypeOther, ""},
-		{"*", "**", TypeOther, "*/**"},
-	}
-	for _, tt := range tests {
-		got, code := HearingType(tt.cal, tt.sched)
-		if got != tt.want || code != tt.code {
-			t.Errorf("HearingType(%q, %q) = %q, %q, want %q, %q", tt.cal, tt.sched, got, code, tt.want, tt.code)
-		}
-	}
-}
-
-func TestTypeFromText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Master", TypeMaster},
-		{"master calendar hearing", TypeMaster},
-		{"Individual", TypeIndividual},
-		{"Merits hearing", TypeIndividual},
-		{"Bond", TypeBond},
-		{"custody redetermination", TypeBond},
-		{"Credible Fear Review", TypeCredibleFear},
-		{"M", TypeMaster},
-		{"II", TypeIndividual},
-		{"I/IR", TypeIndividual},
-		{"CY", TypeBond},
-		{"status conference", TypeOther},
-		{"", TypeOther},
-	}
-	for _, tt := range tests {
-		got, code := TypeFromText(tt.in)
-		if got != tt.want {
-			t.Errorf("TypeFromText(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-		if code != tt.in {
-			t.Errorf("TypeFromText(%q) code = %q, want the raw text", tt.in, code)
-		}
-	}
-}
-
-func TestMedium(t *testing.T) {
-	tests := []struct{ in, code, text string }{
-		{"P", MediumInPerson, MediumInPerson},
-		{"v", MediumVideo, MediumVideo},
-		{"T", MediumTelephone, MediumTelephone},
-		{"W", MediumInternet, MediumInternet},
-		{"H", "", ""},
-		{"In Person", "", MediumInPerson},
-		{"in-person", "", MediumInPerson},
-		{"WebEx", "", MediumInternet},
-		{"Video (VTC)", "", MediumVideo},
-		{"Telephonic", "", MediumTelephone},
-		{"courtroom 5", "", ""},
-	}
-	for _, tt := range tests {
-		if got := Medium(tt.in); got != tt.code {
-			t.Errorf("Medium(%q) = %q, want %q", tt.in, got, tt.code)
-		}
-		if got := MediumFromText(tt.in); got != tt.text {
-			t.Errorf("MediumFromText(%q) = %q, want %q", tt.in, got, tt.text)
-		}
-	}
 }
 
 func TestReadableAddress(t *testing.T) {
@@ -240,34 +116,14 @@ func TestRecordError(t *testing.T) {
 		want string
 	}{
 		{RecordError{File: "docket.csv", Line: 7, Reason: "no date"}, "docket.csv:7: no date"},
-		{RecordError{File: "cases/******123", Reason: "case information is unavailable"},
-			"cases/******123: case information is unavailable"},
+		{RecordError{File: "cases/*****5123", Reason: "case information is unavailable"},
+			"cases/*****5123: case information is unavailable"},
 	}
 	for _, tt := range tests {
 		if got := tt.e.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
 	}
-}
-
-func FuzzNormalizeANumber(f *testing.F) {
-	for _, s := range []string{"A201-555-123", "20155512", "", "A", "0000000000", "a 1 2 3 4 5 6 7 8", "A٣٣"} {
-		f.Add(s)
-	}
-	digits := regexp.MustCompile(`^[0-9]{9}$`)
-	f.Fuzz(func(t *testing.T, s string) {
-		got, err := NormalizeANumber(s)
-		if err != nil {
-			return
-		}
-		if !digits.MatchString(got) {
-			t.Fatalf("NormalizeANumber(%q) = %q, want 9 digits", s, got)
-		}
-		again, err := NormalizeANumber(got)
-		if err != nil || again != got {
-			t.Fatalf("NormalizeANumber not idempotent on %q: %q, %v", got, again, err)
-		}
-	})
 }
 
 func FuzzReadableAddress(f *testing.F) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/source"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -67,7 +68,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		}
 		var bar *progressbar.ProgressBar
 		var progress func(done, total int64)
-		if k := cfg.Sources[i].Kind; (k == "csv" || k == "eoir_bulk") && isTerminal(e.stdout) {
+		if kind, _ := source.Lookup(cfg.Sources[i].Kind); kind.Progress && isTerminal(e.stdout) {
 			progress = func(done, total int64) {
 				if bar == nil {
 					bar = newProgressBar(e.stdout, spec.Name, total)
