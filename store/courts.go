@@ -124,18 +124,14 @@ func (db *DB) Courts(ctx context.Context) ([]docket.Court, error) {
 	if err := db.gorm.WithContext(ctx).Order("code").Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	courts := make([]docket.Court, len(rows))
-	for i, c := range rows {
-		courts[i] = docket.Court(c)
-	}
-	return courts, nil
+	return each(rows, courtOf), nil
 }
 
 // Court returns one court.
 func (db *DB) Court(ctx context.Context, code string) (docket.Court, error) {
 	var c courtRow
 	err := db.gorm.WithContext(ctx).First(&c, "code = ?", code).Error
-	return docket.Court(c), notFound(err)
+	return courtOf(c), notFound(err)
 }
 
 // CourtZones resolves time zones by hearing-location code first and court code second.

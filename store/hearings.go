@@ -175,7 +175,7 @@ func (db *DB) views(ctx context.Context, hs []hearingRow) ([]docket.Hearing, err
 	out := make([]docket.Hearing, len(hs))
 	for i, h := range hs {
 		v := hearingOf(h)
-		v.Court = docket.Court(courts[h.CourtCode])
+		v.Court = courtOf(courts[h.CourtCode])
 		if v.ANumber != "" {
 			v.Clients = each(byANum[v.ANumber], clientOf)
 			seen := map[string]bool{}

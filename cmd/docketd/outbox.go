@@ -97,12 +97,3 @@ func cmdOutbox(ctx context.Context, e *env, args []string) error {
 	}
 	return tw.Flush()
 }
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
-}
