@@ -10,7 +10,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
 )
@@ -44,7 +44,7 @@ func newInproc(t *testing.T, now time.Time, senders map[docket.Channel]scheduler
 		return scheduler.Rules{Policies: policies, CatchUp: 7 * 24 * time.Hour, NotifyChanges: true,
 			DefaultZone: chicago, OrgName: "Drill Legal Aid", OrgPhone: "+12145550100"}
 	}
-	tpl, err := notify.LoadTemplates("")
+	tpl, err := message.LoadTemplates("")
 	if err != nil {
 		t.Fatal(err)
 	}

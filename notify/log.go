@@ -42,7 +42,7 @@ func (l *Log) Send(ctx context.Context, m docket.Message) (providerID string, er
 		slog.String("language", m.Language),
 	}
 	if m.Channel == docket.SMS {
-		enc, n := Segments(m.Text)
+		enc, n := docket.Segments(m.Text)
 		attrs = append(attrs, slog.String("encoding", enc), slog.Int("segments", n))
 	}
 	attrs = append(attrs, slog.Int("chars", len([]rune(m.Text))))

@@ -8,11 +8,15 @@ import (
 	"testing"
 
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/message"
 )
 
 func TestLogSend(t *testing.T) {
-	ts := mustLoad(t, "")
-	sms, err := ts.Render(SampleNotices("es")[0])
+	ts, err := message.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sms, err := ts.Render(message.SampleNotices("es")[0])
 	if err != nil {
 		t.Fatal(err)
 	}

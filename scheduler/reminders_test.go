@@ -14,6 +14,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/store"
 )
@@ -98,7 +99,7 @@ func newFixture(t *testing.T, start time.Time) *fixture {
 		Quiet: Quiet{Start: 21 * 60, End: 8 * 60}, CatchUp: 6 * time.Hour, NotifyChanges: true, DefaultZone: chicago,
 		OrgName: "Frontera Immigrant Legal Aid", OrgPhone: "+12145550100",
 	}
-	tpl, err := notify.LoadTemplates("")
+	tpl, err := message.LoadTemplates("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/store"
 )
 
 // Renderer turns a group of outbox rows into one message, from the hearings as they stand at sending time.
 type Renderer struct {
 	DB        *store.DB
-	Templates *notify.Templates
+	Templates *message.Templates
 	Rules     func() Rules
 	// Invite, when set, builds the calendar invitation mailed to counsel (METHOD:REQUEST, or CANCEL for a
 	// cancelled hearing) with the same UID and SEQUENCE as the feed event.
@@ -85,7 +85,7 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 	}
 	first := rows[0]
 	rules := r.Rules()
-	n := notify.Notice{
+	n := message.Notice{
 		Kind: docket.Kind(first.Kind), Channel: docket.Channel(first.Channel), Key: fmt.Sprintf("outbox-%d", first.ID),
 		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone,
 	}
@@ -103,7 +103,7 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 				continue
 			}
 			seenPerson[c.ID] = true
-			n.People = append(n.People, notify.Person{Name: c.Name, ANumber: c.ANumber})
+			n.People = append(n.People, message.Person{Name: c.Name, ANumber: c.ANumber})
 		}
 	}
 	h := views[0]

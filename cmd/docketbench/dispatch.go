@@ -17,6 +17,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
@@ -112,7 +113,7 @@ func (f *fakeTwilio) dispatcher(db *store.DB) (*scheduler.Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := notify.LoadTemplates("")
+	tpl, err := message.LoadTemplates("")
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/docketd/docketd/config"
-	"github.com/docketd/docketd/notify"
+	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/store"
 )
 
@@ -29,7 +29,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 		_, err = e.stdout.Write(out)
 		return err
 	}
-	tpl, err := notify.LoadTemplates(cfg.Reminders.TemplatesDir)
+	tpl, err := message.LoadTemplates(cfg.Reminders.TemplatesDir)
 	if err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s: reminders.templates_dir: %w", f.config, err)}
 	}
@@ -40,7 +40,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	for _, a := range cfg.Attorneys {
 		langs = append(langs, a.Language)
 	}
-	for _, p := range notify.CheckTemplates(tpl, langs...) {
+	for _, p := range message.CheckTemplates(tpl, langs...) {
 		fmt.Fprintln(e.stdout, "warning:", p)
 	}
 	fmt.Fprintf(e.stdout, "%s is valid: %d attorneys, %d clients, %d hearings, %d sources, %d reminder policies\n",

@@ -7,7 +7,6 @@ import (
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/notify"
 )
 
 func cmdRemind(ctx context.Context, e *env, args []string) error {
@@ -52,7 +51,7 @@ func cmdRemind(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "planned %d new, cancelled %d stale; %d message(s) due at %s (dry run, nothing sent)\n",
 			res.Planned, res.Cancelled, len(msgs), at)
 		for _, m := range msgs {
-			enc, segs := notify.Segments(m.Text)
+			enc, segs := docket.Segments(m.Text)
 			fmt.Fprintf(e.stdout, "\n--- %s to %s (%s", m.Channel, docket.MaskContact(m.To), m.Language)
 			if m.Channel == docket.SMS {
 				fmt.Fprintf(e.stdout, ", %d %s segment(s)", segs, enc)

@@ -8,6 +8,7 @@ import (
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/inbound"
+	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/store"
@@ -76,7 +77,7 @@ func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[do
 // reminderParts builds the planner and the dispatcher for a config.
 func reminderParts(cfg func() *config.Config, db *store.DB, clock scheduler.Clock, log *slog.Logger) (*scheduler.Planner, *scheduler.Dispatcher, error) {
 	c := cfg()
-	tpl, err := notify.LoadTemplates(c.Reminders.TemplatesDir)
+	tpl, err := message.LoadTemplates(c.Reminders.TemplatesDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("templates: %w", err)
 	}

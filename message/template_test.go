@@ -1,4 +1,4 @@
-package notify
+package message
 
 import (
 	"flag"
@@ -63,7 +63,7 @@ func describe(m docket.Message) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "key: %s\nchannel: %s\nto: %s\nlanguage: %s\n", m.Key, m.Channel, m.To, m.Language)
 	if m.Channel == docket.SMS {
-		enc, n := Segments(m.Text)
+		enc, n := docket.Segments(m.Text)
 		fmt.Fprintf(&b, "encoding: %s\nsegments: %d\n", enc, n)
 	} else {
 		fmt.Fprintf(&b, "subject: %s\n", m.Subject)
@@ -118,9 +118,9 @@ func TestBuiltinSMSFits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			enc, count := Segments(m.Text)
-			if enc != GSM7 || count > MaxSMSSegments {
-				r, _ := FirstNonGSM(m.Text)
+			enc, count := docket.Segments(m.Text)
+			if enc != docket.GSM7 || count > MaxSMSSegments {
+				r, _ := docket.FirstNonGSM(m.Text)
 				t.Errorf("%s %s %s: got %s in %d segments (first non-GSM %q), want GSM-7 in at most %d:\n%s",
 					lang, n.Kind, variant(n), enc, count, r, MaxSMSSegments, m.Text)
 			}

@@ -1,4 +1,4 @@
-package notify
+package docket
 
 import "unicode/utf16"
 

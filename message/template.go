@@ -1,4 +1,4 @@
-package notify
+package message
 
 import (
 	"bytes"
@@ -599,10 +599,10 @@ func CheckTemplates(t *Templates, wanted ...string) []Problem {
 					Message: "the text tells no way to stop the texts (e.g. \"Reply STOP to opt out\")"})
 				seen[name+"/optout"] = true
 			}
-			enc, count := Segments(m.Text)
+			enc, count := docket.Segments(m.Text)
 			if count > MaxSMSSegments && !seen[name] {
 				msg := fmt.Sprintf("a sample text takes %d segments in %s; aim for %d or fewer", count, enc, MaxSMSSegments)
-				if r, ok := FirstNonGSM(m.Text); ok {
+				if r, ok := docket.FirstNonGSM(m.Text); ok {
 					msg += fmt.Sprintf(" (%q forces UCS-2)", r)
 				}
 				out = append(out, Problem{Language: lang, Template: name, Message: msg})
