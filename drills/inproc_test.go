@@ -11,7 +11,7 @@ import (
 
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/message"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
 )
 
@@ -20,11 +20,11 @@ import (
 type inproc struct {
 	db    *store.DB
 	clock *clockwork.FakeClock
-	plan  *scheduler.Planner
-	disp  *scheduler.Dispatcher
+	plan  *reminder.Planner
+	disp  *reminder.Dispatcher
 }
 
-func newInproc(t *testing.T, now time.Time, senders map[docket.Channel]scheduler.Sender, policies ...scheduler.Policy) *inproc {
+func newInproc(t *testing.T, now time.Time, senders map[docket.Channel]reminder.Sender, policies ...reminder.Policy) *inproc {
 	t.Helper()
 	db, err := store.Open("sqlite:" + filepath.Join(t.TempDir(), "drill.db"))
 	if err != nil {
@@ -40,8 +40,8 @@ func newInproc(t *testing.T, now time.Time, senders map[docket.Channel]scheduler
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules := func() scheduler.Rules {
-		return scheduler.Rules{Policies: policies, CatchUp: 7 * 24 * time.Hour, NotifyChanges: true,
+	rules := func() reminder.Rules {
+		return reminder.Rules{Policies: policies, CatchUp: 7 * 24 * time.Hour, NotifyChanges: true,
 			DefaultZone: chicago, OrgName: "Drill Legal Aid", OrgPhone: "+12145550100"}
 	}
 	tpl, err := message.LoadTemplates("")
@@ -49,8 +49,8 @@ func newInproc(t *testing.T, now time.Time, senders map[docket.Channel]scheduler
 		t.Fatal(err)
 	}
 	return &inproc{db: db, clock: clock,
-		plan: &scheduler.Planner{DB: db, Rules: rules, Now: clock.Now, Log: discard()},
-		disp: &scheduler.Dispatcher{DB: db, Senders: senders, Renderer: &scheduler.Renderer{DB: db, Templates: tpl,
+		plan: &reminder.Planner{DB: db, Rules: rules, Now: clock.Now, Log: discard()},
+		disp: &reminder.Dispatcher{DB: db, Senders: senders, Renderer: &reminder.Renderer{DB: db, Templates: tpl,
 			Rules: rules}, Clock: clock, Log: discard()},
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/scheduler/reminder"
 )
 
 // TestProviderFailures makes the fake Twilio fail 20% of sends, evenly with 429 (JSON 20429), 500 (JSON), a
@@ -42,8 +42,8 @@ func TestProviderFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p = newInproc(t, now, map[docket.Channel]scheduler.Sender{docket.SMS: sms}, scheduler.Policy{Name: "client-text",
-				To: "client", Channel: "sms", Offsets: []scheduler.Offset{{Label: "80h", Before: 80 * time.Hour}}})
+			p = newInproc(t, now, map[docket.Channel]reminder.Sender{docket.SMS: sms}, reminder.Policy{Name: "client-text",
+				To: "client", Channel: "sms", Offsets: []reminder.Offset{{Label: "80h", Before: 80 * time.Hour}}})
 			o := office{clients: 250, households: 5, start: now.Add(72 * time.Hour)}
 			p.people(t, o, nil)
 			rounds := p.drain(t, 400)

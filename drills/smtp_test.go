@@ -16,7 +16,7 @@ import (
 
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
 )
 
@@ -110,8 +110,8 @@ func TestSMTPFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p = newInproc(t, now, map[docket.Channel]scheduler.Sender{docket.Email: mail}, scheduler.Policy{Name: "client-email",
-		To: "client", Channel: "email", Offsets: []scheduler.Offset{{Label: "80h", Before: 80 * time.Hour}}})
+	p = newInproc(t, now, map[docket.Channel]reminder.Sender{docket.Email: mail}, reminder.Policy{Name: "client-email",
+		To: "client", Channel: "email", Offsets: []reminder.Offset{{Label: "80h", Before: 80 * time.Hour}}})
 	email := func(i int) string {
 		switch i {
 		case 0:

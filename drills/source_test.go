@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
 )
@@ -23,7 +23,7 @@ import (
 // sourceDrill holds a store and runs one source against it.
 type sourceDrill struct {
 	db   *store.DB
-	sync *scheduler.Syncer
+	sync *ingest.Syncer
 	now  time.Time
 }
 
@@ -42,7 +42,7 @@ func newSourceDrill(t *testing.T, now time.Time) (*sourceDrill, *store.CourtZone
 		t.Fatal(err)
 	}
 	d := &sourceDrill{db: db, now: now}
-	d.sync = &scheduler.Syncer{DB: db, Now: func() time.Time { return d.now }, Log: discard()}
+	d.sync = &ingest.Syncer{DB: db, Now: func() time.Time { return d.now }, Log: discard()}
 	return d, zones
 }
 
@@ -86,7 +86,7 @@ type breakage struct {
 
 // run syncs spec with a good source, then with each breakage five days later (past grace, so a misread would cancel
 // hearings), and checks each time that nothing changed and the run is recorded; then once more with the good source.
-func (d *sourceDrill) run(t *testing.T, spec scheduler.SourceSpec, good func(), breakages []breakage) {
+func (d *sourceDrill) run(t *testing.T, spec ingest.SourceSpec, good func(), breakages []breakage) {
 	t.Helper()
 	ctx := context.Background()
 	good()
@@ -163,7 +163,7 @@ func TestBrokenSources(t *testing.T) {
 		for i := range garbage {
 			garbage[i] = byte(i*7919%251) ^ 0x5a
 		}
-		spec := scheduler.SourceSpec{Name: "office-export", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
+		spec := ingest.SourceSpec{Name: "office-export", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
 			Reader: &source.CSV{Path: path, Zoner: zones}}
 		d.run(t, spec, write(g), []breakage{
 			{"garbage", write(garbage), true},
@@ -210,7 +210,7 @@ func TestBrokenSources(t *testing.T) {
 		refused := closedURL(t)
 		reader := &source.ICS{Path: srv.URL + "/office.ics", Court: "DAL", Zoner: zones, DefaultZone: chicago,
 			HTTPClient: &http.Client{Timeout: time.Second}}
-		spec := scheduler.SourceSpec{Name: "office-calendar", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
+		spec := ingest.SourceSpec{Name: "office-calendar", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
 			Reader: reader}
 		set := func(m string) func() {
 			return func() { mode.Store(m); reader.Path = srv.URL + "/office.ics" }
@@ -253,7 +253,7 @@ func TestBrokenSources(t *testing.T) {
 		reader := &source.ACIS{URL: srv.URL, APIKey: "k", Zoner: zones, Rate: 100,
 			Cases:      []source.ACISCase{{ANumber: "201555123", Nationality: "MX"}},
 			HTTPClient: &http.Client{Timeout: time.Second}}
-		spec := scheduler.SourceSpec{Name: "acis", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
+		spec := ingest.SourceSpec{Name: "acis", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
 			Reader: reader}
 		set := func(m string) func() {
 			return func() { mode.Store(m); reader.URL = srv.URL }

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/ingest"
 )
 
 // modulePath is the module whose cmd/docketd the daemon scenario builds.
@@ -66,7 +66,7 @@ func runDaemon(ctx context.Context, o *options) (metrics, error) {
 		db.Close()
 		return nil, err
 	}
-	rep, err := (&scheduler.Syncer{DB: db}).Run(ctx, spec, false, nil)
+	rep, err := (&ingest.Syncer{DB: db}).Run(ctx, spec, false, nil)
 	db.Close()
 	if err != nil {
 		return nil, err

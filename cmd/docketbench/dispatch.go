@@ -19,7 +19,7 @@ import (
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/notify"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
 )
 
@@ -107,7 +107,7 @@ func (f *fakeTwilio) sent() (int, []url.Values) {
 }
 
 // dispatcher returns a dispatcher sending SMS through notify.Twilio to the fake, with no rate limit.
-func (f *fakeTwilio) dispatcher(db *store.DB) (*scheduler.Dispatcher, error) {
+func (f *fakeTwilio) dispatcher(db *store.DB) (*reminder.Dispatcher, error) {
 	tw, err := notify.NewTwilio(notify.TwilioConfig{AccountSID: fakeAccountSID, AuthToken: fakeAuthToken,
 		From: fakeFrom, APIURL: f.server.URL})
 	if err != nil {
@@ -117,8 +117,8 @@ func (f *fakeTwilio) dispatcher(db *store.DB) (*scheduler.Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &scheduler.Dispatcher{DB: db, Senders: map[docket.Channel]scheduler.Sender{docket.SMS: tw},
-		Renderer: &scheduler.Renderer{DB: db, Templates: tpl, Rules: benchRules},
+	return &reminder.Dispatcher{DB: db, Senders: map[docket.Channel]reminder.Sender{docket.SMS: tw},
+		Renderer: &reminder.Renderer{DB: db, Templates: tpl, Rules: benchRules},
 		Clock:    clockwork.NewRealClock(), Log: discardLog()}, nil
 }
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
 )
@@ -25,7 +25,7 @@ var hearingColumns = []string{"case_id", "source", "source_key", "start", "zone"
 // importBatch is the rows per INSERT of the raw baseline, the batch size the store uses for creates.
 const importBatch = 500
 
-// runImport measures scheduler.Syncer importing the tbl_schedule file into a fresh SQLite store (the first run),
+// runImport measures ingest.Syncer importing the tbl_schedule file into a fresh SQLite store (the first run),
 // then running it again over the unchanged file, which must write nothing.
 func runImport(ctx context.Context, o *options) (metrics, error) {
 	file, err := scheduleFile(o, o.Rows)
@@ -42,7 +42,7 @@ func runImport(ctx context.Context, o *options) (metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	syncer := &scheduler.Syncer{DB: db}
+	syncer := &ingest.Syncer{DB: db}
 	start := time.Now()
 	rep, err := syncer.Run(ctx, spec, false, nil)
 	if err != nil {
@@ -71,12 +71,12 @@ func runImport(ctx context.Context, o *options) (metrics, error) {
 }
 
 // eoirSpec is the source as docketd runs an EOIR dump: complete, with its grace period and refusal threshold.
-func eoirSpec(ctx context.Context, db *store.DB, file string) (scheduler.SourceSpec, error) {
+func eoirSpec(ctx context.Context, db *store.DB, file string) (ingest.SourceSpec, error) {
 	zones, err := db.Zones(ctx)
 	if err != nil {
-		return scheduler.SourceSpec{}, err
+		return ingest.SourceSpec{}, err
 	}
-	return scheduler.SourceSpec{Name: importSource, Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
+	return ingest.SourceSpec{Name: importSource, Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
 		Reader: &source.EOIRBulk{Path: file, Zoner: zones}}, nil
 }
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
 )
 
@@ -27,15 +27,15 @@ const planBatch = 200
 const benchZone = "America/Chicago"
 
 // planOffsets are the reminders of the example config's client policy: 7, 3 and 1 days before, at 10:00.
-var planOffsets = []scheduler.Offset{{Label: "7d", Days: 7, At: 600}, {Label: "3d", Days: 3, At: 600},
+var planOffsets = []reminder.Offset{{Label: "7d", Days: 7, At: 600}, {Label: "3d", Days: 3, At: 600},
 	{Label: "1d", Days: 1, At: 600}}
 
 // benchRules are the reminder rules of the example config, with its client text policy.
-func benchRules() scheduler.Rules {
+func benchRules() reminder.Rules {
 	loc, _ := time.LoadLocation(benchZone)
-	return scheduler.Rules{
-		Policies:      []scheduler.Policy{{Name: "client-text", To: "client", Channel: "sms", Offsets: planOffsets}},
-		Quiet:         scheduler.Quiet{Start: 21 * 60, End: 8 * 60},
+	return reminder.Rules{
+		Policies:      []reminder.Policy{{Name: "client-text", To: "client", Channel: "sms", Offsets: planOffsets}},
+		Quiet:         reminder.Quiet{Start: 21 * 60, End: 8 * 60},
 		CatchUp:       6 * time.Hour,
 		NotifyChanges: true,
 		DefaultZone:   loc,
@@ -46,7 +46,7 @@ func benchRules() scheduler.Rules {
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// runPlan measures scheduler.Planner planning 3 reminders for each of o.Hearings hearings into an empty outbox,
+// runPlan measures reminder.Planner planning 3 reminders for each of o.Hearings hearings into an empty outbox,
 // against raw inserts of the same rows into a copy of the same database.
 func runPlan(ctx context.Context, o *options) (metrics, error) {
 	path := scratch(o, "plan.db")
@@ -64,7 +64,7 @@ func runPlan(ctx context.Context, o *options) (metrics, error) {
 		return nil, err
 	}
 	defer db.Close()
-	p := &scheduler.Planner{DB: db, Rules: benchRules, Now: func() time.Time { return now }, Log: discardLog()}
+	p := &reminder.Planner{DB: db, Rules: benchRules, Now: func() time.Time { return now }, Log: discardLog()}
 	start := time.Now()
 	res, err := p.Plan(ctx)
 	if err != nil {

@@ -417,7 +417,7 @@ func languageName(code string) string {
 
 // inviteFunc builds the invitation attached to counsel's email reminders: the same event as in the feeds (UID,
 // SEQUENCE, detail level), from the organization to the hearing's first attorney. It plugs into
-// scheduler.Renderer.Invite.
+// reminder.Renderer.Invite.
 func inviteFunc(cfg func() *config.Config) func(h docket.Hearing, method string) (*docket.Invite, error) {
 	return func(h docket.Hearing, method string) (*docket.Invite, error) {
 		c := cfg()

@@ -10,27 +10,27 @@ import (
 	"github.com/docketd/docketd/inbound"
 	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/notify"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
 )
 
 // reminderRules converts the config's [reminders] to the scheduler's rules.
-func reminderRules(cfg *config.Config) scheduler.Rules {
+func reminderRules(cfg *config.Config) reminder.Rules {
 	q, _ := config.ParseQuietHours(cfg.Reminders.QuietHours) // validated when loaded
 	def, err := time.LoadLocation(cfg.Organization.Timezone)
 	if err != nil {
 		def = time.UTC
 	}
-	r := scheduler.Rules{Quiet: scheduler.Quiet{Start: q.Start, End: q.End}, CatchUp: cfg.Reminders.CatchUp.D,
+	r := reminder.Rules{Quiet: reminder.Quiet{Start: q.Start, End: q.End}, CatchUp: cfg.Reminders.CatchUp.D,
 		NotifyChanges: cfg.Reminders.NotifyChangesEnabled(), DefaultZone: def, OrgName: cfg.Organization.Name,
 		OrgPhone: cfg.Organization.Phone, Precedence: precedence(cfg)}
 	for _, p := range cfg.Reminders.Policies {
-		pol := scheduler.Policy{Name: p.Name, To: p.To, Channel: docket.Channel(p.Channel)}
+		pol := reminder.Policy{Name: p.Name, To: p.To, Channel: docket.Channel(p.Channel)}
 		for _, t := range p.Types {
 			pol.Types = append(pol.Types, docket.HearingType(t))
 		}
 		for _, b := range p.Before {
-			o := scheduler.Offset{Label: b.Raw, Before: b.D}
+			o := reminder.Offset{Label: b.Raw, Before: b.D}
 			if days, ok := b.Days(); ok {
 				o.Days, o.At = days, p.At.Minutes()
 			}
@@ -42,8 +42,8 @@ func reminderRules(cfg *config.Config) scheduler.Rules {
 }
 
 // senders builds the channels the config names: Twilio and SMTP, or the log channel that only prints.
-func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[docket.Channel]scheduler.Sender, error) {
-	out := map[docket.Channel]scheduler.Sender{}
+func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[docket.Channel]reminder.Sender, error) {
+	out := map[docket.Channel]reminder.Sender{}
 	show := cfg.Log.Level == "debug"
 	switch cfg.SMS.Provider {
 	case "twilio":
@@ -75,7 +75,7 @@ func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[do
 }
 
 // reminderParts builds the planner and the dispatcher for a config.
-func reminderParts(cfg func() *config.Config, db *store.DB, clock scheduler.Clock, log *slog.Logger) (*scheduler.Planner, *scheduler.Dispatcher, error) {
+func reminderParts(cfg func() *config.Config, db *store.DB, clock reminder.Clock, log *slog.Logger) (*reminder.Planner, *reminder.Dispatcher, error) {
 	c := cfg()
 	tpl, err := message.LoadTemplates(c.Reminders.TemplatesDir)
 	if err != nil {
@@ -85,9 +85,9 @@ func reminderParts(cfg func() *config.Config, db *store.DB, clock scheduler.Cloc
 	if err != nil {
 		return nil, nil, err
 	}
-	rules := func() scheduler.Rules { return reminderRules(cfg()) }
-	planner := &scheduler.Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
-	disp := &scheduler.Dispatcher{DB: db, Senders: snd, Rates: map[docket.Channel]float64{docket.SMS: c.SMS.Rate},
-		Renderer: &scheduler.Renderer{DB: db, Templates: tpl, Rules: rules}, Clock: clock, Log: log}
+	rules := func() reminder.Rules { return reminderRules(cfg()) }
+	planner := &reminder.Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
+	disp := &reminder.Dispatcher{DB: db, Senders: snd, Rates: map[docket.Channel]float64{docket.SMS: c.SMS.Rate},
+		Renderer: &reminder.Renderer{DB: db, Templates: tpl, Rules: rules}, Clock: clock, Log: log}
 	return planner, disp, nil
 }

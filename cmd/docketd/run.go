@@ -21,7 +21,9 @@ import (
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
 )
 
@@ -41,8 +43,8 @@ type daemon struct {
 	notYet  string // why the daemon is not ready, for /readyz
 	clock   clockwork.Clock
 	jobs    *scheduler.Jobs
-	planner *scheduler.Planner
-	disp    *scheduler.Dispatcher
+	planner *reminder.Planner
+	disp    *reminder.Dispatcher
 	leader  *store.Leader // nil with SQLite
 	feeds   *feedSource
 	started time.Time // when the daemon started; a source's tolerance counts from here at the earliest
@@ -225,7 +227,7 @@ func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error 
 		return err
 	}
 	names := []string{"plan", "prune"}
-	syncer := &scheduler.Syncer{DB: d.db, Now: d.now, Log: d.log}
+	syncer := &ingest.Syncer{DB: d.db, Now: d.now, Log: d.log}
 	for i, spec := range specs {
 		src := cfg.Sources[i]
 		def := gocron.DurationJob(src.Every.D)

@@ -6,21 +6,21 @@ import (
 	"strings"
 
 	"github.com/docketd/docketd/config"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/source"
 )
 
 // sourceSpecs builds the runnable form of every [[sources]] entry, in config order. zones gives court time zones
 // (the store's court table, after the config's [[courts]] are applied). Each network source gets a client with the
 // source's timeout, or the kind's default when the file sets none.
-func sourceSpecs(cfg *config.Config, zones source.Zoner) ([]scheduler.SourceSpec, error) {
-	specs := make([]scheduler.SourceSpec, 0, len(cfg.Sources))
+func sourceSpecs(cfg *config.Config, zones source.Zoner) ([]ingest.SourceSpec, error) {
+	specs := make([]ingest.SourceSpec, 0, len(cfg.Sources))
 	for i, sc := range cfg.Sources {
 		kind, r, err := sourceReader(cfg, sc, zones)
 		if err != nil {
 			return nil, fmt.Errorf("%s: sources[%d] (%s): %w", cfg.File, i, sc.Name, err)
 		}
-		specs = append(specs, scheduler.SourceSpec{Name: sc.Name, Complete: sc.Complete, Grace: sc.Grace.D,
+		specs = append(specs, ingest.SourceSpec{Name: sc.Name, Complete: sc.Complete, Grace: sc.Grace.D,
 			MaxChange: sc.MaxChange.F, Reader: r, Buffered: kind.Buffered})
 	}
 	return specs, nil

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/config"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/source"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -50,7 +50,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("apply config: %w", err)
 	}
 	if *only == "" {
-		fmt.Fprintln(e.stdout, scheduler.SyncReport{Source: "config", SyncResult: res})
+		fmt.Fprintln(e.stdout, ingest.SyncReport{Source: "config", SyncResult: res})
 	}
 	zones, err := db.Zones(ctx)
 	if err != nil {
@@ -60,7 +60,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	syncer := &scheduler.Syncer{DB: db, Now: now, Log: log}
+	syncer := &ingest.Syncer{DB: db, Now: now, Log: log}
 	var failed, refused []string
 	for i, spec := range specs {
 		if *only != "" && spec.Name != *only {

@@ -1,4 +1,4 @@
-package scheduler_test
+package ingest_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/source"
 )
 
@@ -30,8 +30,8 @@ func TestBufferedSourceDoesNotHoldTheStoreWhileReading(t *testing.T) {
 	r := &slowReader{during: func() error {
 		return db.OptOut(ctx, "sms", "+12145550142", "ALTO", syncT0)
 	}}
-	s := &scheduler.Syncer{DB: db, Now: func() time.Time { return syncT0 }}
-	rep, err := s.Run(ctx, scheduler.SourceSpec{Name: "acis", Reader: r, Buffered: true}, false, nil)
+	s := &ingest.Syncer{DB: db, Now: func() time.Time { return syncT0 }}
+	rep, err := s.Run(ctx, ingest.SourceSpec{Name: "acis", Reader: r, Buffered: true}, false, nil)
 	if err != nil || rep.Created != 1 {
 		t.Fatalf("sync: %+v, %v", rep, err)
 	}

@@ -1,4 +1,4 @@
-package scheduler
+package reminder
 
 import (
 	"context"

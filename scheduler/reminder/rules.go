@@ -1,6 +1,6 @@
 // Package scheduler runs docketd's work on time: syncing sources, planning reminders from policies, and the
 // dispatcher that sends each due message exactly once.
-package scheduler
+package reminder
 
 import (
 	"fmt"

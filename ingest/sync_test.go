@@ -1,4 +1,4 @@
-package scheduler_test
+package ingest_test
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/scheduler"
+	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
 )
@@ -133,8 +133,8 @@ func TestSyncCSVRescheduleKeepsHearingAndRaisesSequence(t *testing.T) {
 	writeDocket(t, path, rows)
 	clock := newSyncClock(syncT0)
 	var logs bytes.Buffer
-	s := &scheduler.Syncer{DB: db, Now: clock.now, Log: slog.New(slog.NewTextHandler(&logs, nil))}
-	spec := scheduler.SourceSpec{Name: "office-export", Reader: docketReader(path, syncZones(t, db)),
+	s := &ingest.Syncer{DB: db, Now: clock.now, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	spec := ingest.SourceSpec{Name: "office-export", Reader: docketReader(path, syncZones(t, db)),
 		MaxChange: 0.2, Grace: 72 * time.Hour}
 
 	rep, err := s.Run(ctx, spec, false, nil)
@@ -221,8 +221,8 @@ func TestSyncCompleteSourceNeverWipesOnBadFile(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "docket.csv")
 			writeDocket(t, path, rows)
 			clock := newSyncClock(syncT0)
-			s := &scheduler.Syncer{DB: db, Now: clock.now}
-			spec := scheduler.SourceSpec{Name: "court-list", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
+			s := &ingest.Syncer{DB: db, Now: clock.now}
+			spec := ingest.SourceSpec{Name: "court-list", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
 				Reader: docketReader(path, syncZones(t, db))}
 			if _, err := s.Run(ctx, spec, false, nil); err != nil {
 				t.Fatal(err)
@@ -314,8 +314,8 @@ func TestSyncMissingHearingWithinGraceIsNeverCancelled(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "docket.csv")
 			writeDocket(t, path, rows)
 			clock := newSyncClock(syncT0)
-			s := &scheduler.Syncer{DB: db, Now: clock.now}
-			spec := scheduler.SourceSpec{Name: "court-list", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
+			s := &ingest.Syncer{DB: db, Now: clock.now}
+			spec := ingest.SourceSpec{Name: "court-list", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
 				Reader: docketReader(path, syncZones(t, db))}
 			if _, err := s.Run(ctx, spec, false, nil); err != nil {
 				t.Fatal(err)
@@ -388,8 +388,8 @@ func TestSyncReaderFailureKeepsData(t *testing.T) {
 	acis := &source.ACIS{URL: srv.URL, APIKey: "k", Cases: []source.ACISCase{{ANumber: aNumber, Nationality: "MX"}},
 		Rate: 1000, Zoner: zones, Now: func() time.Time { return now },
 		Sleep: func(ctx context.Context, d time.Duration) error { slept.Add(int64(d)); return ctx.Err() }}
-	s := &scheduler.Syncer{DB: db, Now: func() time.Time { return now }}
-	spec := scheduler.SourceSpec{Name: "acis", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Reader: acis}
+	s := &ingest.Syncer{DB: db, Now: func() time.Time { return now }}
+	spec := ingest.SourceSpec{Name: "acis", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Reader: acis}
 	if _, err := s.Run(ctx, spec, false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -440,8 +440,8 @@ func (panicReader) Read(context.Context, func(source.Record) error, func(source.
 
 func TestSyncPanicIsAFailedRun(t *testing.T) {
 	db := syncTestDB(t)
-	s := &scheduler.Syncer{DB: db, Now: func() time.Time { return syncT0 }}
-	rep, err := s.Run(context.Background(), scheduler.SourceSpec{Name: "buggy", Reader: panicReader{}}, false, nil)
+	s := &ingest.Syncer{DB: db, Now: func() time.Time { return syncT0 }}
+	rep, err := s.Run(context.Background(), ingest.SourceSpec{Name: "buggy", Reader: panicReader{}}, false, nil)
 	if err == nil || !strings.Contains(err.Error(), "bug in a reader") {
 		t.Fatalf("got %v, want the panic as an error", err)
 	}
@@ -471,8 +471,8 @@ func TestSyncEOIRBulkImportsWithFlatMemory(t *testing.T) {
 	}
 	fi, _ := os.Stat(path)
 	db := syncTestDB(t)
-	s := &scheduler.Syncer{DB: db, Now: func() time.Time { return syncT0 }}
-	spec := scheduler.SourceSpec{Name: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
+	s := &ingest.Syncer{DB: db, Now: func() time.Time { return syncT0 }}
+	spec := ingest.SourceSpec{Name: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
 		Reader: &source.EOIRBulk{Path: path, Zoner: syncZones(t, db)}}
 
 	var ms runtime.MemStats
