@@ -344,7 +344,7 @@ type deliveryReport struct {
 // group's provider id must be one the provider issued for that text, and no two groups may share one.
 func checkDelivery(ctx context.Context, t *testing.T, db *store.DB, accepted []twMsg, channel docket.Channel) deliveryReport {
 	t.Helper()
-	rows, err := db.OutboxRows(ctx, store.OutboxFilter{})
+	rows, err := db.OutboxRows(ctx, docket.OutboxFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -610,7 +610,7 @@ func openStore(t *testing.T, rawURL string) *store.DB {
 
 // outboxStates counts the outbox rows by state.
 func outboxStates(ctx context.Context, db *store.DB) (map[string]int, error) {
-	rows, err := db.OutboxRows(ctx, store.OutboxFilter{})
+	rows, err := db.OutboxRows(ctx, docket.OutboxFilter{})
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func (p *inproc) people(t *testing.T, o office, email func(i int) string) {
 	t.Helper()
 	ctx := context.Background()
 	var clients []docket.Client
-	var recs []store.HearingRecord
+	var recs []docket.HearingRecord
 	for i := range o.clients {
 		an := docket.ANumber(fmt.Sprintf("2%08d", i))
 		c := docket.Client{ID: fmt.Sprint("c", i), Name: fmt.Sprintf("Client %d Drill", i), ANumber: an,
@@ -70,13 +70,13 @@ func (p *inproc) people(t *testing.T, o office, email func(i int) string) {
 			c.Email = email(i)
 		}
 		clients = append(clients, c)
-		recs = append(recs, store.HearingRecord{Key: fmt.Sprint("h", i), ANumber: an, Start: o.hearingStart(i),
+		recs = append(recs, docket.HearingRecord{Key: fmt.Sprint("h", i), ANumber: an, Start: o.hearingStart(i),
 			Zone: "America/Chicago", CourtCode: "DAL", Type: "master", Medium: "in_person"})
 	}
 	if err := p.db.ReplacePeople(ctx, nil, clients); err != nil {
 		t.Fatal(err)
 	}
-	s, err := p.db.BeginSync(ctx, store.SyncOptions{Source: "office", Now: p.clock.Now()})
+	s, err := p.db.BeginSync(ctx, docket.SyncOptions{Source: "office", Now: p.clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

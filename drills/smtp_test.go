@@ -17,7 +17,6 @@ import (
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler/reminder"
-	"github.com/docketd/docketd/store"
 )
 
 // mailServer is an in-process SMTP server: RCPT to refuse@ gets 550, DATA for tempfail@ gets 451 the first time
@@ -128,7 +127,7 @@ func TestSMTPFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	byAddr := func() map[string]docket.Reminder {
-		rows, err := p.db.OutboxRows(ctx, store.OutboxFilter{})
+		rows, err := p.db.OutboxRows(ctx, docket.OutboxFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

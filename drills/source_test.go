@@ -49,7 +49,7 @@ func newSourceDrill(t *testing.T, now time.Time) (*sourceDrill, *store.CourtZone
 // snapshot lists the source's hearings as "key status start".
 func (d *sourceDrill) snapshot(t *testing.T, src string) []string {
 	t.Helper()
-	hs, err := d.db.Hearings(context.Background(), store.HearingFilter{})
+	hs, err := d.db.Hearings(context.Background(), docket.HearingFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

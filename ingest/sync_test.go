@@ -97,7 +97,7 @@ func docketReader(path string, zones source.Zoner) *source.CSV {
 
 func hearingsBySource(t testing.TB, db *store.DB, src string) map[string]docket.Hearing {
 	t.Helper()
-	hs, err := db.Hearings(context.Background(), store.HearingFilter{})
+	hs, err := db.Hearings(context.Background(), docket.HearingFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,7 @@ type Syncer struct {
 type SyncReport struct {
 	Source         string
 	Started, Ended time.Time
-	store.SyncResult
+	docket.SyncResult
 	// Rejected counts the records the source could not read, and records the store could not take.
 	Rejected int
 	// Err is why the run failed or was refused; nil when it committed.
@@ -154,7 +154,7 @@ func (s *Syncer) Run(ctx context.Context, spec SourceSpec, force bool, progress 
 	rep.Ended = s.now()
 	if err != nil {
 		rep.Err = err
-		rep.SyncResult = store.SyncResult{}
+		rep.SyncResult = docket.SyncResult{}
 	}
 	run := &docket.SyncRun{Source: spec.Name, StartedAt: rep.Started, EndedAt: rep.Ended, Created: rep.Created,
 		Changed: rep.Changed, Cancelled: rep.Cancelled, Unchanged: rep.Unchanged, Rejected: rep.Rejected}
@@ -209,7 +209,7 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 		}
 		spec.Reader = (*replay)(&res)
 	}
-	sy, err = s.DB.BeginSync(ctx, store.SyncOptions{Source: spec.Name, Complete: spec.Complete, Grace: spec.Grace,
+	sy, err = s.DB.BeginSync(ctx, docket.SyncOptions{Source: spec.Name, Complete: spec.Complete, Grace: spec.Grace,
 		MaxChange: spec.MaxChange, Force: force, Now: rep.Started})
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", spec.Name, err)
@@ -224,7 +224,7 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 			log.Warn("more records rejected; only the count is kept from here on", "logged", maxLoggedRejects)
 		}
 	}
-	batch := make([]store.HearingRecord, 0, syncBatch)
+	batch := make([]docket.HearingRecord, 0, syncBatch)
 	var applyErr error
 	flush := func() error {
 		if len(batch) == 0 {
@@ -278,40 +278,40 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 
 // hearingRecord converts a source record for the store, rejecting what the store could not take without failing
 // the whole transaction.
-func hearingRecord(r source.Record) (store.HearingRecord, error) {
+func hearingRecord(r source.Record) (docket.HearingRecord, error) {
 	switch {
 	case r.Key == "":
-		return store.HearingRecord{}, errors.New("no hearing key")
+		return docket.HearingRecord{}, errors.New("no hearing key")
 	case len(r.Key) > maxKeyLen:
-		return store.HearingRecord{}, fmt.Errorf("hearing key longer than %d characters", maxKeyLen)
+		return docket.HearingRecord{}, fmt.Errorf("hearing key longer than %d characters", maxKeyLen)
 	case r.ANumber == "" && r.CaseID == "":
-		return store.HearingRecord{}, errors.New("no a-number or EOIR case id")
+		return docket.HearingRecord{}, errors.New("no a-number or EOIR case id")
 	case len(r.ANumber) > 9:
-		return store.HearingRecord{}, errors.New("a-number longer than 9 digits")
+		return docket.HearingRecord{}, errors.New("a-number longer than 9 digits")
 	case len(r.CaseID) > maxCaseIDLen:
-		return store.HearingRecord{}, fmt.Errorf("case id longer than %d characters", maxCaseIDLen)
+		return docket.HearingRecord{}, fmt.Errorf("case id longer than %d characters", maxCaseIDLen)
 	case len(r.Court) > maxCodeLen || len(r.Location) > maxCodeLen:
-		return store.HearingRecord{}, fmt.Errorf("court or location code longer than %d characters", maxCodeLen)
+		return docket.HearingRecord{}, fmt.Errorf("court or location code longer than %d characters", maxCodeLen)
 	case r.Start.IsZero():
-		return store.HearingRecord{}, errors.New("no start time")
+		return docket.HearingRecord{}, errors.New("no start time")
 	}
 	zone := r.Start.Location().String()
 	if zone == "" || zone == "Local" {
 		// time.Local names the machine's zone, not the court's.
-		return store.HearingRecord{}, errors.New("start has no court time zone")
+		return docket.HearingRecord{}, errors.New("start has no court time zone")
 	}
-	return store.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
+	return docket.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
 		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Contact: contact(r)}, nil
 }
 
 // contact is the respondent a record names, with the phone in E.164 (a number that does not read as one is left
 // out rather than texted) and the language as a base language code.
-func contact(r source.Record) *store.Contact {
+func contact(r source.Record) *docket.ContactDetails {
 	if r.ClientName == "" {
 		return nil
 	}
-	c := &store.Contact{Name: r.ClientName, Email: strings.TrimSpace(r.Email), Attorney: strings.TrimSpace(r.Attorney)}
+	c := &docket.ContactDetails{Name: r.ClientName, Email: strings.TrimSpace(r.Email), Attorney: strings.TrimSpace(r.Attorney)}
 	if r.Phone != "" {
 		if num, err := phonenumbers.Parse(r.Phone, "US"); err == nil && phonenumbers.IsPossibleNumber(num) {
 			c.Phone = phonenumbers.Format(num, phonenumbers.E164)

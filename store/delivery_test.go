@@ -50,13 +50,13 @@ func deliveryFixture(t *testing.T, db *DB) map[string]uint {
 	if err != nil {
 		t.Fatal(err)
 	}
-	elp := HearingRecord{Key: "sam", ANumber: "208555310", Start: startELP, Zone: "America/Denver", CourtCode: "ELP",
+	elp := docket.HearingRecord{Key: "sam", ANumber: "208555310", Start: startELP, Zone: "America/Denver", CourtCode: "ELP",
 		Type: "individual", Medium: "internet", WebEx: "https://eoir.webex.com/meet/ij.elp"}
-	if _, err := runSync(t, db, SyncOptions{Source: "office", Now: t0},
+	if _, err := runSync(t, db, docket.SyncOptions{Source: "office", Now: t0},
 		record("rosa", "201555101", startDAL), record("mateo", "201555102", startDAL), elp); err != nil {
 		t.Fatal(err)
 	}
-	hs, err := db.Hearings(ctx, HearingFilter{})
+	hs, err := db.Hearings(ctx, docket.HearingFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func send(t *testing.T, db *DB, at time.Time, providerID string, rows ...docket.
 	for i, r := range claimed {
 		ids[i] = r.ID
 	}
-	if err := db.FinishOutbox(ctx, ids, OutboxResult{State: docket.StateSent, ProviderID: providerID, Body: "…"}); err != nil {
+	if err := db.FinishOutbox(ctx, ids, docket.OutboxResult{State: docket.StateSent, ProviderID: providerID, Body: "…"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -307,8 +307,8 @@ func TestNextHearingFor(t *testing.T) {
 		// Rosa also has an earlier hearing that was cancelled, and Sam a later master after his individual.
 		early := time.Date(2027, 1, 20, 9, 0, 0, 0, chicago)
 		later := time.Date(2027, 6, 1, 9, 0, 0, 0, denver)
-		if _, err := runSync(t, db, SyncOptions{Source: "office2", Now: t0}, record("rosa-early", "201555101", early),
-			HearingRecord{Key: "sam-later", ANumber: "208555310", Start: later, Zone: "America/Denver", CourtCode: "ELP",
+		if _, err := runSync(t, db, docket.SyncOptions{Source: "office2", Now: t0}, record("rosa-early", "201555101", early),
+			docket.HearingRecord{Key: "sam-later", ANumber: "208555310", Start: later, Zone: "America/Denver", CourtCode: "ELP",
 				Type: "master", Medium: "in_person"}); err != nil {
 			t.Fatal(err)
 		}

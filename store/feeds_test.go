@@ -90,15 +90,15 @@ func TestDataVersionChangesWithWhatFeedsShow(t *testing.T) {
 					[]docket.Client{{ID: "rosa", Name: "Rosa", ANumber: "201555101", AttorneyID: &att}})
 			}, true},
 			{"hearing created", func() error {
-				_, err := runSync(t, db, SyncOptions{Source: "config", Now: t0}, record("r", "201555101", start))
+				_, err := runSync(t, db, docket.SyncOptions{Source: "config", Now: t0}, record("r", "201555101", start))
 				return err
 			}, true},
 			{"same hearing again", func() error {
-				_, err := runSync(t, db, SyncOptions{Source: "config", Now: t0}, record("r", "201555101", start))
+				_, err := runSync(t, db, docket.SyncOptions{Source: "config", Now: t0}, record("r", "201555101", start))
 				return err
 			}, false},
 			{"hearing moved", func() error {
-				_, err := runSync(t, db, SyncOptions{Source: "config", Now: t0},
+				_, err := runSync(t, db, docket.SyncOptions{Source: "config", Now: t0},
 					record("r", "201555101", start.Add(24*time.Hour)))
 				return err
 			}, true},
@@ -110,7 +110,7 @@ func TestDataVersionChangesWithWhatFeedsShow(t *testing.T) {
 				return db.ApplyCourts(ctx, []docket.Court{{Code: "DAL", Phone: "+12147675000"}})
 			}, true},
 			{"reminder planned", func() error {
-				hs, err := db.Hearings(ctx, HearingFilter{})
+				hs, err := db.Hearings(ctx, docket.HearingFilter{})
 				if err != nil {
 					return err
 				}

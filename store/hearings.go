@@ -9,24 +9,9 @@ import (
 	"github.com/docketd/docketd/docket"
 )
 
-// HearingFilter selects hearings.
-type HearingFilter struct {
-	From, To time.Time // start in [From, To); zero means unbounded
-	Court    string
-	Status   []docket.HearingStatus // empty means every status
-	ClientID string
-	Attorney string
-	Limit    int
-	// WithPeople keeps only hearings of cases that have an active client (whom reminders could reach).
-	WithPeople bool
-	// Precedence, when set, lists source names from most to least trusted. Two sources reporting one case on one
-	// court-local day are taken to report one hearing: only the first source's hearing is returned. Sources not
-	// listed come last.
-	Precedence []string
-}
 
 // Hearings returns hearings by start, with their clients, counsel and court.
-func (db *DB) Hearings(ctx context.Context, f HearingFilter) ([]docket.Hearing, error) {
+func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.Hearing, error) {
 	q := db.gorm.WithContext(ctx).Model(&hearingRow{}).Preload("Case")
 	if !f.From.IsZero() {
 		q = q.Where("start >= ?", f.From.UTC())

@@ -125,22 +125,10 @@ func (db *DB) Sending(ctx context.Context) ([]docket.Reminder, error) {
 	return each(rows, reminderOf), err
 }
 
-// OutboxResult is what became of an attempt to send some rows.
-type OutboxResult struct {
-	State      docket.ReminderState // sent, pending (retry), failed, skipped, cancelled
-	ProviderID string               // sent
-	Body       string               // sent: what went out
-	NextTry    *time.Time           // pending
-	ErrorCode  string
-	Error      string
-	// Claimed, when set, changes only rows still under that claim: a reconciliation must not undo a claim its
-	// dispatcher renewed meanwhile.
-	Claimed *time.Time
-}
 
 // FinishOutbox records the outcome of a claimed batch. Only rows still in "sending" change, so a late duplicate
 // outcome cannot undo another.
-func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r OutboxResult) error {
+func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResult) error {
 	now := db.now()
 	u := map[string]any{"state": r.State, "updated_at": now, "error_code": r.ErrorCode, "last_error": r.Error}
 	switch r.State {
@@ -162,15 +150,9 @@ func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r OutboxResult) erro
 	return nil
 }
 
-// OutboxFilter selects outbox rows.
-type OutboxFilter struct {
-	State     docket.ReminderState
-	HearingID uint
-	Limit     int
-}
 
 // OutboxRows returns rows by due time.
-func (db *DB) OutboxRows(ctx context.Context, f OutboxFilter) ([]docket.Reminder, error) {
+func (db *DB) OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]docket.Reminder, error) {
 	q := db.gorm.WithContext(ctx).Model(&outboxRow{})
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)

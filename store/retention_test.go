@@ -13,11 +13,11 @@ func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
 		ctx := context.Background()
 		old := time.Date(2026, 1, 5, 9, 0, 0, 0, chicago)
 		soon := time.Date(2027, 3, 2, 9, 0, 0, 0, chicago)
-		if _, err := runSync(t, db, SyncOptions{Source: "s", Now: old.Add(-30 * 24 * time.Hour)},
+		if _, err := runSync(t, db, docket.SyncOptions{Source: "s", Now: old.Add(-30 * 24 * time.Hour)},
 			record("old", "201555101", old), record("soon", "201555102", soon)); err != nil {
 			t.Fatal(err)
 		}
-		hs, _ := db.Hearings(ctx, HearingFilter{})
+		hs, _ := db.Hearings(ctx, docket.HearingFilter{})
 		sentAt := old.Add(-24 * time.Hour)
 		var rows []docket.Reminder
 		for i, h := range hs {
@@ -30,7 +30,7 @@ func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
 		}
 		claimed, _ := db.ClaimDue(ctx, sentAt, 10)
 		for _, r := range claimed {
-			db.FinishOutbox(ctx, []uint{r.ID}, OutboxResult{State: docket.StateSent, ProviderID: "SM1", Body: "text"})
+			db.FinishOutbox(ctx, []uint{r.ID}, docket.OutboxResult{State: docket.StateSent, ProviderID: "SM1", Body: "text"})
 		}
 		r := Retention{Bodies: 30 * 24 * time.Hour, Outbox: 365 * 24 * time.Hour, Changes: 730 * 24 * time.Hour,
 			SyncRuns: 90 * 24 * time.Hour}
@@ -42,7 +42,7 @@ func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
 		if p.Outbox != 1 {
 			t.Errorf("outbox rows pruned: got %d, want 1 (the hearing over a year ago)", p.Outbox)
 		}
-		left, _ := db.OutboxRows(ctx, OutboxFilter{})
+		left, _ := db.OutboxRows(ctx, docket.OutboxFilter{})
 		if len(left) != 1 || left[0].Body != "" || left[0].ProviderID != "SM1" {
 			t.Errorf("kept row: got %+v, want its body gone and its record kept", left)
 		}

@@ -149,12 +149,12 @@ var (
 	t0         = time.Date(2027, 1, 10, 12, 0, 0, 0, time.UTC)
 )
 
-func record(key string, anum docket.ANumber, start time.Time) HearingRecord {
-	return HearingRecord{Key: key, ANumber: anum, Start: start, Zone: start.Location().String(), CourtCode: "DAL",
+func record(key string, anum docket.ANumber, start time.Time) docket.HearingRecord {
+	return docket.HearingRecord{Key: key, ANumber: anum, Start: start, Zone: start.Location().String(), CourtCode: "DAL",
 		Type: "master", Medium: "in_person"}
 }
 
-func runSync(t *testing.T, db *DB, opts SyncOptions, recs ...HearingRecord) (SyncResult, error) {
+func runSync(t *testing.T, db *DB, opts docket.SyncOptions, recs ...docket.HearingRecord) (docket.SyncResult, error) {
 	t.Helper()
 	s, err := db.BeginSync(context.Background(), opts)
 	if err != nil {
@@ -162,7 +162,7 @@ func runSync(t *testing.T, db *DB, opts SyncOptions, recs ...HearingRecord) (Syn
 	}
 	if err := s.Apply(recs); err != nil {
 		s.Abort()
-		return SyncResult{}, err
+		return docket.SyncResult{}, err
 	}
 	return s.Finish()
 }
@@ -170,7 +170,7 @@ func runSync(t *testing.T, db *DB, opts SyncOptions, recs ...HearingRecord) (Syn
 func TestSyncCreatesMovesAndKeepsIdentity(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		opts := SyncOptions{Source: "office", Now: t0}
+		opts := docket.SyncOptions{Source: "office", Now: t0}
 		start := time.Date(2027, 3, 2, 8, 30, 0, 0, chicago)
 		res, err := runSync(t, db, opts, record("k1", "201555101", start), record("k2", "201555102", start))
 		if err != nil {
@@ -179,17 +179,17 @@ func TestSyncCreatesMovesAndKeepsIdentity(t *testing.T) {
 		if got, want := res.Created, 2; got != want {
 			t.Fatalf("created: got %d, want %d", got, want)
 		}
-		before, _ := db.Hearings(ctx, HearingFilter{})
+		before, _ := db.Hearings(ctx, docket.HearingFilter{})
 
 		opts.Now = t0.Add(time.Hour)
 		res, err = runSync(t, db, opts, record("k1", "201555101", start), record("k2", "201555102", start))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := res, (SyncResult{Unchanged: 2}); got != want {
+		if got, want := res, (docket.SyncResult{Unchanged: 2}); got != want {
 			t.Errorf("re-sync: got %+v, want %+v", got, want)
 		}
-		after, _ := db.Hearings(ctx, HearingFilter{})
+		after, _ := db.Hearings(ctx, docket.HearingFilter{})
 		for i := range before {
 			if !after[i].UpdatedAt.Equal(before[i].UpdatedAt) {
 				t.Errorf("unchanged hearing %d was written", after[i].ID)
@@ -201,10 +201,10 @@ func TestSyncCreatesMovesAndKeepsIdentity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := res, (SyncResult{Changed: 1, Moved: 1, Unchanged: 1}); got != want {
+		if got, want := res, (docket.SyncResult{Changed: 1, Moved: 1, Unchanged: 1}); got != want {
 			t.Errorf("move: got %+v, want %+v", got, want)
 		}
-		hs, _ := db.Hearings(ctx, HearingFilter{})
+		hs, _ := db.Hearings(ctx, docket.HearingFilter{})
 		var h docket.Hearing
 		for _, x := range hs {
 			if x.SourceKey == "k1" {
@@ -225,12 +225,12 @@ func TestSyncCreatesMovesAndKeepsIdentity(t *testing.T) {
 func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		var recs []HearingRecord
+		var recs []docket.HearingRecord
 		for i := range 10 {
 			recs = append(recs, record(fmt.Sprintf("k%d", i), docket.ANumber(fmt.Sprintf("2015551%02d", i)),
 				time.Date(2027, 3, 2+i, 9, 0, 0, 0, chicago)))
 		}
-		opts := SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
+		opts := docket.SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
 		if _, err := runSync(t, db, opts, recs...); err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +245,7 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "5 of its 10") {
 			t.Fatalf("half: got %v, want ErrRefused naming 5 of 10", err)
 		}
-		hs, _ := db.Hearings(ctx, HearingFilter{Status: []docket.HearingStatus{docket.StatusScheduled}})
+		hs, _ := db.Hearings(ctx, docket.HearingFilter{Status: []docket.HearingStatus{docket.StatusScheduled}})
 		if got, want := len(hs), 10; got != want {
 			t.Fatalf("after refusals: got %d scheduled, want %d", got, want)
 		}
@@ -269,7 +269,7 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 		if res, err = runSync(t, db, opts, recs...); err != nil || res.Restored != 1 {
 			t.Fatalf("back: got %+v, %v; want Restored 1", res, err)
 		}
-		h, _ := db.Hearings(ctx, HearingFilter{Status: []docket.HearingStatus{docket.StatusCancelled}})
+		h, _ := db.Hearings(ctx, docket.HearingFilter{Status: []docket.HearingStatus{docket.StatusCancelled}})
 		if len(h) != 0 {
 			t.Fatalf("a hearing back within grace was cancelled")
 		}
@@ -282,7 +282,7 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 		if err != nil || res.Cancelled != 1 {
 			t.Fatalf("after grace: got %+v, %v; want Cancelled 1", res, err)
 		}
-		cancelled, _ := db.Hearings(ctx, HearingFilter{Status: []docket.HearingStatus{docket.StatusCancelled}})
+		cancelled, _ := db.Hearings(ctx, docket.HearingFilter{Status: []docket.HearingStatus{docket.StatusCancelled}})
 		if len(cancelled) != 1 || cancelled[0].SourceKey != "k0" || cancelled[0].Sequence != 1 {
 			t.Fatalf("cancelled: got %+v", cancelled)
 		}
@@ -299,13 +299,13 @@ func TestHearingViewsAndNotFound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		elp := HearingRecord{Key: "x", ANumber: "208555310", Start: time.Date(2028, 4, 11, 9, 0, 0, 0, denver),
+		elp := docket.HearingRecord{Key: "x", ANumber: "208555310", Start: time.Date(2028, 4, 11, 9, 0, 0, 0, denver),
 			Zone: "America/Denver", CourtCode: "ELP", Type: "individual"}
-		if _, err := runSync(t, db, SyncOptions{Source: "config", Now: t0},
+		if _, err := runSync(t, db, docket.SyncOptions{Source: "config", Now: t0},
 			record("r", "201555101", time.Date(2028, 2, 8, 8, 30, 0, 0, chicago)), elp); err != nil {
 			t.Fatal(err)
 		}
-		hs, err := db.Hearings(ctx, HearingFilter{From: t0, Court: "ELP"})
+		hs, err := db.Hearings(ctx, docket.HearingFilter{From: t0, Court: "ELP"})
 		if err != nil || len(hs) != 1 {
 			t.Fatalf("ELP hearings: got %d, %v", len(hs), err)
 		}
@@ -315,7 +315,7 @@ func TestHearingViewsAndNotFound(t *testing.T) {
 		if got, want := hs[0].Court.Name, "El Paso"; got != want {
 			t.Errorf("court: got %q, want %q", got, want)
 		}
-		mine, _ := db.Hearings(ctx, HearingFilter{Attorney: att})
+		mine, _ := db.Hearings(ctx, docket.HearingFilter{Attorney: att})
 		if len(mine) != 1 || len(mine[0].Attorneys) != 1 || mine[0].Clients[0].ID != "rosa" {
 			t.Errorf("attorney filter: got %+v", mine)
 		}
@@ -390,11 +390,11 @@ func TestSourceContactsBecomeClientsUnlessTheConfigHasThem(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Date(2028, 3, 21, 13, 0, 0, 0, denver)
-		nilda := HearingRecord{Key: "EV-1", ANumber: "209555427", Start: start, Zone: "America/Denver", CourtCode: "ELP",
-			Contact: &Contact{Name: "Nilda Quispe Mamani", Phone: "+19155550190", Language: "es", Attorney: "lucía fernández"}}
+		nilda := docket.HearingRecord{Key: "EV-1", ANumber: "209555427", Start: start, Zone: "America/Denver", CourtCode: "ELP",
+			Contact: &docket.ContactDetails{Name: "Nilda Quispe Mamani", Phone: "+19155550190", Language: "es", Attorney: "lucía fernández"}}
 		rosa := record("EV-2", "201555101", time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))
-		rosa.Contact = &Contact{Name: "Rosa M. (as the export spells it)", Phone: "+12145550999"}
-		if _, err := runSync(t, db, SyncOptions{Source: "office", Now: t0}, nilda, rosa); err != nil {
+		rosa.Contact = &docket.ContactDetails{Name: "Rosa M. (as the export spells it)", Phone: "+12145550999"}
+		if _, err := runSync(t, db, docket.SyncOptions{Source: "office", Now: t0}, nilda, rosa); err != nil {
 			t.Fatal(err)
 		}
 		cs, _ := db.Clients(ctx)

@@ -13,53 +13,9 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// HearingRecord is a hearing as one source reports it, normalised.
-type HearingRecord struct {
-	Key          string         // identity within the source
-	ANumber      docket.ANumber // 9 digits, or empty when only the EOIR case id is known
-	EOIRCaseID   string
-	Start        time.Time // instant; stored as UTC
-	Zone         string    // IANA zone of the court
-	CourtCode    string
-	LocationCode string
-	Type         docket.HearingType
-	TypeCode     string
-	Medium       docket.Medium
-	MediumCode   string
-	Judge        string
-	WebEx        string
-	Address      string
-	// Contact, when the source names the respondent (a CSV export's name and phone columns), makes them a client
-	// of the case unless the config already has a client with this A-number.
-	Contact *Contact
-}
 
-// Contact is a respondent as a source names them.
-type Contact struct {
-	Name, Phone, Email, Language string
-	Attorney                     string // an attorney's id or name
-}
 
-// SyncOptions are the rules one sync pass follows.
-type SyncOptions struct {
-	Source   string
-	Complete bool // the source lists every current hearing it knows
-	// Grace is how long a hearing may be missing from a complete source before it is cancelled.
-	Grace time.Duration
-	// MaxChange refuses a pass that would cancel or move more than this share of the source's hearings.
-	// Zero disables the check (the config file's own hearings are edited on purpose).
-	MaxChange float64
-	Force     bool
-	Now       time.Time
-}
 
-// SyncResult counts what a pass did.
-type SyncResult struct {
-	Created, Changed, Moved, Cancelled, Unchanged, Missing, Restored int
-	// Held counts hearings missing past the grace period that were not cancelled because a rejected record of the
-	// pass, which named no hearing, could have been them.
-	Held int
-}
 
 // ErrRefused is returned when a pass would change more than MaxChange allows; nothing was written.
 var ErrRefused = errors.New("sync refused")
@@ -73,8 +29,8 @@ const minRefusable = 3
 type Sync struct {
 	db     *DB
 	tx     *gorm.DB
-	opts   SyncOptions
-	result SyncResult
+	opts   docket.SyncOptions
+	result docket.SyncResult
 	seen   map[uint]struct{}
 	base   int64 // scheduled future hearings of the source at the start
 	done   bool
@@ -84,7 +40,7 @@ type Sync struct {
 }
 
 // BeginSync starts a pass.
-func (db *DB) BeginSync(ctx context.Context, opts SyncOptions) (*Sync, error) {
+func (db *DB) BeginSync(ctx context.Context, opts docket.SyncOptions) (*Sync, error) {
 	if opts.Now.IsZero() {
 		opts.Now = db.Now()
 	}
@@ -104,7 +60,7 @@ func (db *DB) BeginSync(ctx context.Context, opts SyncOptions) (*Sync, error) {
 
 // Apply writes a batch of records: new hearings are created, changed ones updated with Sequence + 1 and a
 // change-log entry, unchanged ones not written at all.
-func (s *Sync) Apply(recs []HearingRecord) error {
+func (s *Sync) Apply(recs []docket.HearingRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -120,7 +76,7 @@ func (s *Sync) Apply(recs []HearingRecord) error {
 	for i := range existing {
 		byKey[existing[i].SourceKey] = &existing[i]
 	}
-	var fresh []HearingRecord
+	var fresh []docket.HearingRecord
 	for _, r := range recs {
 		if _, ok := byKey[r.Key]; !ok {
 			fresh = append(fresh, r)
@@ -164,7 +120,7 @@ func (s *Sync) Apply(recs []HearingRecord) error {
 }
 
 // caseKey names the case of a record the way ensureCase finds it: by A-number first, EOIR case id second.
-func caseKey(r HearingRecord) string {
+func caseKey(r docket.HearingRecord) string {
 	switch {
 	case r.ANumber != "":
 		return "a:" + string(r.ANumber)
@@ -176,8 +132,8 @@ func caseKey(r HearingRecord) string {
 
 // ensureCases does what ensureCase does for every record of a batch in a few queries, keyed by caseKey: one query
 // per record made the first import of a large dump take minutes.
-func (s *Sync) ensureCases(recs []HearingRecord) (map[string]uint, error) {
-	want := map[string]HearingRecord{}
+func (s *Sync) ensureCases(recs []docket.HearingRecord) (map[string]uint, error) {
+	want := map[string]docket.HearingRecord{}
 	var order, aNumbers, eoirIDs []string
 	for _, r := range recs {
 		k := caseKey(r)
@@ -260,7 +216,7 @@ func (s *Sync) ensureCases(recs []HearingRecord) (map[string]uint, error) {
 	return ids, nil
 }
 
-func newHearing(caseID uint, opts SyncOptions, r HearingRecord) hearingRow {
+func newHearing(caseID uint, opts docket.SyncOptions, r docket.HearingRecord) hearingRow {
 	return hearingRow{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
 		CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: docket.StatusScheduled,
@@ -268,7 +224,7 @@ func newHearing(caseID uint, opts SyncOptions, r HearingRecord) hearingRow {
 }
 
 // diff lists the fields people see that differ between h and r.
-func diff(h *hearingRow, r HearingRecord) [][3]string {
+func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	var d [][3]string
 	add := func(field, from, to string) {
 		if from != to {
@@ -289,7 +245,7 @@ func diff(h *hearingRow, r HearingRecord) [][3]string {
 	return d
 }
 
-func (s *Sync) update(h *hearingRow, r HearingRecord) error {
+func (s *Sync) update(h *hearingRow, r docket.HearingRecord) error {
 	changes := diff(h, r)
 	restored := h.MissingSince != nil
 	reopened := h.Status == docket.StatusCancelled
@@ -439,7 +395,7 @@ func chunks(set map[string]struct{}, n int) func(yield func([]string) bool) {
 // Finish handles hearings a complete source no longer lists, then commits. A hearing missing for less than the
 // grace period is only marked; one missing longer is cancelled. A complete source that lists nothing while hearings
 // exist is refused: an empty file never wipes a calendar.
-func (s *Sync) Finish() (SyncResult, error) {
+func (s *Sync) Finish() (docket.SyncResult, error) {
 	if s.done {
 		return s.result, errors.New("sync already finished")
 	}
@@ -548,7 +504,7 @@ func (db *DB) LastSyncRuns(ctx context.Context) ([]docket.SyncRun, error) {
 
 // contacts keeps the clients a source names: one client per source and A-number, updated when the source's details
 // change, never one the config already defines.
-func (s *Sync) contacts(recs []HearingRecord) error {
+func (s *Sync) contacts(recs []docket.HearingRecord) error {
 	for _, r := range recs {
 		c := r.Contact
 		if c == nil || r.ANumber == "" || c.Name == "" {

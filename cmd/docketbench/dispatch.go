@@ -132,7 +132,7 @@ func seedOutbox(ctx context.Context, path string, n int, now time.Time, due func
 	if err != nil {
 		return nil, err
 	}
-	hs, err := db.Hearings(ctx, store.HearingFilter{})
+	hs, err := db.Hearings(ctx, docket.HearingFilter{})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -237,7 +237,7 @@ func runLateness(ctx context.Context, o *options) (metrics, error) {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 	defer db.Close()
-	rows, err := db.OutboxRows(ctx, store.OutboxFilter{State: docket.StatePending})
+	rows, err := db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StatePending})
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func percentile(sorted []float64, p float64) float64 {
 
 // firstUnsent describes a row that did not go out, for the error that says the dispatcher sent too little.
 func firstUnsent(ctx context.Context, db *store.DB) string {
-	rows, err := db.OutboxRows(ctx, store.OutboxFilter{})
+	rows, err := db.OutboxRows(ctx, docket.OutboxFilter{})
 	if err != nil {
 		return ": " + err.Error()
 	}

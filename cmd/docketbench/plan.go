@@ -114,19 +114,19 @@ func seedHearings(ctx context.Context, path string, n, clients int, now time.Tim
 	if err != nil {
 		return err
 	}
-	sy, err := db.BeginSync(ctx, store.SyncOptions{Source: "office", Now: now})
+	sy, err := db.BeginSync(ctx, docket.SyncOptions{Source: "office", Now: now})
 	if err != nil {
 		return err
 	}
 	defer sy.Abort()
 	rng := rand.New(rand.NewPCG(syntheticSeed, 1))
 	today := now.In(loc)
-	batch := make([]store.HearingRecord, 0, 1000)
+	batch := make([]docket.HearingRecord, 0, 1000)
 	for i := range n {
 		day := today.AddDate(0, 0, 8+rng.IntN(357))
 		minutes := 8*60 + 15*rng.IntN(33)
 		start := time.Date(day.Year(), day.Month(), day.Day(), minutes/60, minutes%60, 0, 0, loc)
-		batch = append(batch, store.HearingRecord{Key: fmt.Sprintf("h%d", i), ANumber: aNumber(i % clients),
+		batch = append(batch, docket.HearingRecord{Key: fmt.Sprintf("h%d", i), ANumber: aNumber(i % clients),
 			Start: start, Zone: benchZone, CourtCode: "DAL", Type: "master", TypeCode: "M", Medium: "in_person",
 			MediumCode: "P", Judge: "Example, Judge"})
 		if len(batch) == cap(batch) || i == n-1 {

@@ -242,7 +242,7 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 	chicago, _ := time.LoadLocation("America/Chicago")
 
 	// Rosa's first reminder went out and she confirmed by text: counsel's feed says so.
-	hs, err := f.db.Hearings(ctx, store.HearingFilter{ClientID: "rosa-mendoza"})
+	hs, err := f.db.Hearings(ctx, docket.HearingFilter{ClientID: "rosa-mendoza"})
 	if err != nil || len(hs) != 1 {
 		t.Fatalf("Rosa's hearings: got %d, %v", len(hs), err)
 	}
@@ -543,7 +543,7 @@ func TestDemoFeedsOnlyOnTheDemoDatabaseAndOnlyOnce(t *testing.T) {
 func TestInviteMatchesTheFeedEvent(t *testing.T) {
 	f := newFeedFixture(t)
 	ctx := context.Background()
-	hs, err := f.db.Hearings(ctx, store.HearingFilter{ClientID: "samuel-tesfaye"})
+	hs, err := f.db.Hearings(ctx, docket.HearingFilter{ClientID: "samuel-tesfaye"})
 	if err != nil || len(hs) != 1 {
 		t.Fatalf("hearings: got %d, %v", len(hs), err)
 	}

@@ -153,16 +153,16 @@ func (sc feedScope) String() string {
 	return sc.kind + ":" + sc.id
 }
 
-func (sc feedScope) filter() store.HearingFilter {
+func (sc feedScope) filter() docket.HearingFilter {
 	switch sc.kind {
 	case "attorney":
-		return store.HearingFilter{Attorney: sc.id}
+		return docket.HearingFilter{Attorney: sc.id}
 	case "client":
-		return store.HearingFilter{ClientID: sc.id}
+		return docket.HearingFilter{ClientID: sc.id}
 	case "court":
-		return store.HearingFilter{Court: sc.id}
+		return docket.HearingFilter{Court: sc.id}
 	default:
-		return store.HearingFilter{}
+		return docket.HearingFilter{}
 	}
 }
 
@@ -253,7 +253,7 @@ func (s *feedSource) Calendar(ctx context.Context, f feed.Feed, now time.Time) (
 		var rows []docket.Reminder
 		if opts.Detail != feed.DetailBusy && (len(v.Clients) > 0 || len(v.Attorneys) > 0) {
 			// Only hearings with people get reminders; a court-watch feed of thousands asks nothing more.
-			if rows, err = s.db.OutboxRows(ctx, store.OutboxFilter{HearingID: v.ID}); err != nil {
+			if rows, err = s.db.OutboxRows(ctx, docket.OutboxFilter{HearingID: v.ID}); err != nil {
 				return feed.Calendar{}, fmt.Errorf("feed %s: reminders of hearing %d: %w", sc, v.ID, err)
 			}
 		}

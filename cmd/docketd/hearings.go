@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/store"
 )
 
 func cmdHearings(ctx context.Context, e *env, args []string) error {
@@ -34,7 +33,7 @@ func cmdHearings(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	filter := store.HearingFilter{From: now, Court: strings.ToUpper(*court), Precedence: precedence(cfg)}
+	filter := docket.HearingFilter{From: now, Court: strings.ToUpper(*court), Precedence: precedence(cfg)}
 	if *days > 0 {
 		filter.To = now.Add(time.Duration(*days) * 24 * time.Hour)
 	}

@@ -57,11 +57,11 @@ func newInboundEnv(t *testing.T) *inboundEnv {
 		t.Fatal(err)
 	}
 	chicago, _ := time.LoadLocation("America/Chicago")
-	s, err := db.BeginSync(ctx, store.SyncOptions{Source: "office", Now: inboundNow.Add(-24 * time.Hour)})
+	s, err := db.BeginSync(ctx, docket.SyncOptions{Source: "office", Now: inboundNow.Add(-24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Apply([]store.HearingRecord{{Key: "rosa", ANumber: "201555101",
+	if err := s.Apply([]docket.HearingRecord{{Key: "rosa", ANumber: "201555101",
 		Start: time.Date(2027, 3, 2, 8, 30, 0, 0, chicago), Zone: "America/Chicago", CourtCode: "DAL",
 		Type: "master", Medium: "in_person", WebEx: "https://eoir.webex.com/meet/ij.dal"}}); err != nil {
 		s.Abort()
@@ -222,7 +222,7 @@ func TestInboundNextHearingInSpanishAtCourtTime(t *testing.T) {
 func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 	e := newInboundEnv(t)
 	ctx := context.Background()
-	hs, err := e.db.Hearings(ctx, store.HearingFilter{ClientID: "rosa"})
+	hs, err := e.db.Hearings(ctx, docket.HearingFilter{ClientID: "rosa"})
 	if err != nil || len(hs) != 1 {
 		t.Fatalf("rosa's hearings: got %d, %v", len(hs), err)
 	}
@@ -237,7 +237,7 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 		t.Fatalf("claim: got %d, %v", len(claimed), err)
 	}
 	const sid = "SM0123456789abcdef0123456789abcdef"
-	if err := e.db.FinishOutbox(ctx, []uint{claimed[0].ID}, store.OutboxResult{State: docket.StateSent,
+	if err := e.db.FinishOutbox(ctx, []uint{claimed[0].ID}, docket.OutboxResult{State: docket.StateSent,
 		ProviderID: sid}); err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 		t.Errorf("YES without a reminder: got reply %q, want none", got)
 	}
 
-	rows, err := e.db.OutboxRows(ctx, store.OutboxFilter{HearingID: hs[0].ID})
+	rows, err := e.db.OutboxRows(ctx, docket.OutboxFilter{HearingID: hs[0].ID})
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("outbox: got %d rows, %v", len(rows), err)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/store"
 )
 
 type outboxJSON struct {
@@ -56,7 +55,7 @@ func cmdOutbox(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rows, err := db.OutboxRows(ctx, store.OutboxFilter{State: docket.ReminderState(*state), Limit: *limit})
+	rows, err := db.OutboxRows(ctx, docket.OutboxFilter{State: docket.ReminderState(*state), Limit: *limit})
 	if err != nil {
 		return err
 	}

@@ -284,7 +284,7 @@ func (d *daemon) greet(ctx context.Context) {
 		d.log.Warn("count hearings", "component", "daemon", "err", err)
 		return
 	}
-	hs, err := d.db.Hearings(ctx, store.HearingFilter{From: now, Status: []docket.HearingStatus{docket.StatusScheduled}, Limit: 1})
+	hs, err := d.db.Hearings(ctx, docket.HearingFilter{From: now, Status: []docket.HearingStatus{docket.StatusScheduled}, Limit: 1})
 	if err != nil {
 		d.log.Warn("list hearings", "component", "daemon", "err", err)
 		return

@@ -41,7 +41,7 @@ func openStore(ctx context.Context, cfg *config.Config, now func() time.Time) (*
 }
 
 // applyConfig makes the store match the config's courts, people and hand-entered hearings (the source "config").
-func applyConfig(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, log *slog.Logger) (res store.SyncResult, err error) {
+func applyConfig(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, log *slog.Logger) (res docket.SyncResult, err error) {
 	err = db.Serialized(ctx, func() error {
 		res, err = applyConfigNow(ctx, db, cfg, now, log)
 		return err
@@ -49,14 +49,14 @@ func applyConfig(ctx context.Context, db *store.DB, cfg *config.Config, now time
 	return res, err
 }
 
-func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, log *slog.Logger) (store.SyncResult, error) {
+func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, log *slog.Logger) (docket.SyncResult, error) {
 	courts := make([]docket.Court, len(cfg.Courts))
 	for i, c := range cfg.Courts {
 		courts[i] = docket.Court{Code: c.Code, Name: c.Name, Address: c.Address, City: c.City, State: c.State,
 			Zone: c.Timezone, Phone: c.Phone}
 	}
 	if err := db.ApplyCourts(ctx, courts); err != nil {
-		return store.SyncResult{}, err
+		return docket.SyncResult{}, err
 	}
 	atts := make([]docket.Attorney, len(cfg.Attorneys))
 	for i, a := range cfg.Attorneys {
@@ -72,20 +72,20 @@ func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now t
 		}
 	}
 	if err := db.ReplacePeople(ctx, atts, clients); err != nil {
-		return store.SyncResult{}, err
+		return docket.SyncResult{}, err
 	}
 	recs, err := configHearings(ctx, db, cfg)
 	if err != nil {
-		return store.SyncResult{}, err
+		return docket.SyncResult{}, err
 	}
 	// The file's hearings are edited on purpose: no max_change, and one removed from the file is cancelled at once.
-	s, err := db.BeginSync(ctx, store.SyncOptions{Source: "config", Complete: true, Force: true, Now: now})
+	s, err := db.BeginSync(ctx, docket.SyncOptions{Source: "config", Complete: true, Force: true, Now: now})
 	if err != nil {
-		return store.SyncResult{}, err
+		return docket.SyncResult{}, err
 	}
 	if err := s.Apply(recs); err != nil {
 		s.Abort()
-		return store.SyncResult{}, err
+		return docket.SyncResult{}, err
 	}
 	res, err := s.Finish()
 	run := &docket.SyncRun{Source: "config", StartedAt: now, EndedAt: now, Created: res.Created, Changed: res.Changed,
@@ -105,13 +105,13 @@ func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now t
 
 // configHearings turns [[hearings]] into records. A hearing without an id is known by its A-number and its place
 // among that A-number's hearings, so editing its start moves it rather than replacing it.
-func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) ([]store.HearingRecord, error) {
+func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) ([]docket.HearingRecord, error) {
 	zones, err := db.Zones(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ordinal := map[string]int{}
-	recs := make([]store.HearingRecord, 0, len(cfg.Hearings))
+	recs := make([]docket.HearingRecord, 0, len(cfg.Hearings))
 	for i, h := range cfg.Hearings {
 		loc, err := zones.Zone(h.Location, h.Court)
 		if err != nil {
@@ -123,7 +123,7 @@ func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) ([]st
 			key = h.ANumber + "#" + strconv.Itoa(ordinal[h.ANumber])
 		}
 		medium := h.Medium
-		recs = append(recs, store.HearingRecord{Key: key, ANumber: docket.ANumber(h.ANumber), Start: h.StartIn(loc), Zone: loc.String(),
+		recs = append(recs, docket.HearingRecord{Key: key, ANumber: docket.ANumber(h.ANumber), Start: h.StartIn(loc), Zone: loc.String(),
 			CourtCode: h.Court, LocationCode: h.Location, Type: docket.HearingType(h.Type), Medium: docket.Medium(medium), Judge: h.Judge, WebEx: h.WebEx})
 	}
 	return recs, nil

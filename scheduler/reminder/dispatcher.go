@@ -197,16 +197,16 @@ func (d *Dispatcher) send(ctx context.Context, group []docket.Reminder) error {
 		return err
 	} else if out {
 		log.Info("skipped: recipient opted out")
-		return d.record(ctx, ids(live), store.OutboxResult{State: docket.StateSkipped, Error: "opted out"})
+		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSkipped, Error: "opted out"})
 	}
 	msg, start, err := d.Renderer.render(ctx, live, views)
 	if err != nil {
 		log.Error("render", "err", err)
-		return d.record(ctx, ids(live), store.OutboxResult{State: docket.StateFailed, Error: "render: " + err.Error()})
+		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed, Error: "render: " + err.Error()})
 	}
 	sender := d.Senders[first.Channel]
 	if sender == nil {
-		return d.record(ctx, ids(live), store.OutboxResult{State: docket.StateFailed,
+		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed,
 			Error: "no sender for channel " + string(first.Channel)})
 	}
 	if first.Attempts > 1 {
@@ -218,14 +218,14 @@ func (d *Dispatcher) send(ctx context.Context, group []docket.Reminder) error {
 					return err
 				} else if ok {
 					log.Info("already sent by an earlier attempt", "provider_id", m.SID)
-					return d.record(ctx, ids(live), store.OutboxResult{State: docket.StateSent,
+					return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSent,
 						ProviderID: m.SID, Body: msg.Text})
 				}
 			}
 		}
 	}
 	if err := d.waitSlot(ctx, first.Channel); err != nil {
-		return d.record(ctx, ids(live), store.OutboxResult{State: docket.StatePending})
+		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StatePending})
 	}
 	// The batch may have waited (rate limit, slow sends before it): make sure no other dispatcher has taken these
 	// rows for abandoned meanwhile, and tell it they are alive.
@@ -248,7 +248,7 @@ func (d *Dispatcher) send(ctx context.Context, group []docket.Reminder) error {
 	if sendErr == nil {
 		log.Info("sent", "provider_id", id, "late_ms", d.Clock.Now().Sub(first.Due).Milliseconds())
 		return d.record(context.WithoutCancel(ctx), ids(live),
-			store.OutboxResult{State: docket.StateSent, ProviderID: id, Body: msg.Text})
+			docket.OutboxResult{State: docket.StateSent, ProviderID: id, Body: msg.Text})
 	}
 	return d.failed(ctx, log, live, start, sendErr)
 }
@@ -290,21 +290,21 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []docket
 		if err := d.DB.OptOut(ctx, first.Channel, first.Address, "provider "+code, d.Clock.Now()); err != nil {
 			return err
 		}
-		return d.record(ctx, ids(rows), store.OutboxResult{State: docket.StateSkipped, ErrorCode: code,
+		return d.record(ctx, ids(rows), docket.OutboxResult{State: docket.StateSkipped, ErrorCode: code,
 			Error: "opted out with the provider"})
 	case docket.IsTemporary(sendErr):
 		next := d.Clock.Now().Add(backoff(first.Attempts))
 		if !next.Before(start) {
 			log.Error("giving up: the hearing starts before the next try", "code", code, "err", sendErr)
-			return d.record(ctx, ids(rows), store.OutboxResult{State: docket.StateFailed, ErrorCode: code,
+			return d.record(ctx, ids(rows), docket.OutboxResult{State: docket.StateFailed, ErrorCode: code,
 				Error: "temporary failures until the hearing: " + sendErr.Error()})
 		}
 		log.Warn("temporary failure, will retry", "code", code, "err", sendErr, "next_attempt", next)
-		return d.record(ctx, ids(rows), store.OutboxResult{State: docket.StatePending, NextTry: &next,
+		return d.record(ctx, ids(rows), docket.OutboxResult{State: docket.StatePending, NextTry: &next,
 			ErrorCode: code, Error: sendErr.Error()})
 	default:
 		log.Error("failed", "code", code, "err", sendErr)
-		return d.record(ctx, ids(rows), store.OutboxResult{State: docket.StateFailed, ErrorCode: code,
+		return d.record(ctx, ids(rows), docket.OutboxResult{State: docket.StateFailed, ErrorCode: code,
 			Error: sendErr.Error()})
 	}
 }
@@ -312,7 +312,7 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []docket
 // record stores the outcome of claimed rows. A message that went out must be recorded, or the rows would stay
 // "sending" until a reconciliation; so a store that is busy (SQLite locked by a long import) or unreachable for a
 // while is retried, up to recordFor.
-func (d *Dispatcher) record(ctx context.Context, ids []uint, r store.OutboxResult) error {
+func (d *Dispatcher) record(ctx context.Context, ids []uint, r docket.OutboxResult) error {
 	ctx = context.WithoutCancel(ctx)
 	deadline := d.Clock.Now().Add(recordFor)
 	wait := time.Second
@@ -399,7 +399,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 				}
 				if ok {
 					log.Info("reconciled: the provider sent it before the stop", "provider_id", m.SID)
-					if err := d.record(ctx, ids(group), store.OutboxResult{State: docket.StateSent,
+					if err := d.record(ctx, ids(group), docket.OutboxResult{State: docket.StateSent,
 						ProviderID: m.SID, Body: msg.Text, Claimed: first.ClaimedAt}); err != nil {
 						return err
 					}
@@ -408,7 +408,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 			}
 		}
 		log.Info("reconciled: not sent before the stop; sending again")
-		if err := d.record(ctx, ids(group), store.OutboxResult{State: docket.StatePending,
+		if err := d.record(ctx, ids(group), docket.OutboxResult{State: docket.StatePending,
 			Claimed: first.ClaimedAt}); err != nil {
 			return err
 		}
@@ -440,7 +440,7 @@ func (d *Dispatcher) matchSent(ctx context.Context, sent []notify.SentMessage, b
 
 // Preview renders the messages due at now without claiming or sending anything (remind --dry-run).
 func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]docket.Message, error) {
-	rows, err := d.DB.OutboxRows(ctx, store.OutboxFilter{State: docket.StatePending})
+	rows, err := d.DB.OutboxRows(ctx, docket.OutboxFilter{State: docket.StatePending})
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	rules := p.Rules()
 	// Status is filtered here rather than in SQL: almost every hearing is scheduled or cancelled, and an index on
 	// status would lead the database away from the one on start that pages need.
-	filter := store.HearingFilter{WithPeople: true}
+	filter := docket.HearingFilter{WithPeople: true}
 	var pending []docket.Reminder
 	flush := func() error {
 		n, err := p.DB.PlanOutbox(ctx, pending)

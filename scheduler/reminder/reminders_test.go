@@ -126,15 +126,15 @@ func newFixture(t *testing.T, start time.Time) *fixture {
 }
 
 // hearings applies hearings as the source "office" at the fixture's now.
-func (f *fixture) hearings(t *testing.T, recs ...store.HearingRecord) {
+func (f *fixture) hearings(t *testing.T, recs ...docket.HearingRecord) {
 	t.Helper()
 	f.hearingsFrom(t, "office", recs...)
 }
 
-func family(start time.Time) []store.HearingRecord {
-	var recs []store.HearingRecord
+func family(start time.Time) []docket.HearingRecord {
+	var recs []docket.HearingRecord
 	for i, a := range []docket.ANumber{"201555101", "201555102", "201555103", "201555104"} {
-		recs = append(recs, store.HearingRecord{Key: fmt.Sprint("fam", i), ANumber: a, Start: start,
+		recs = append(recs, docket.HearingRecord{Key: fmt.Sprint("fam", i), ANumber: a, Start: start,
 			Zone: "America/Chicago", CourtCode: "DAL", Type: "master", Medium: "in_person"})
 	}
 	return recs
@@ -210,7 +210,7 @@ func TestElPasoHearingForDallasClient(t *testing.T) {
 	f := newFixture(t, t0)
 	// After the March 12 change; the 7-day text goes out before it, on March 9.
 	start := time.Date(2028, 3, 16, 9, 0, 0, 0, denver)
-	f.hearings(t, store.HearingRecord{Key: "sam", ANumber: "208555310", Start: start, Zone: "America/Denver",
+	f.hearings(t, docket.HearingRecord{Key: "sam", ANumber: "208555310", Start: start, Zone: "America/Denver",
 		CourtCode: "ELP", Type: "individual", Medium: "in_person"})
 	f.runUntil(t, start)
 	texts := f.sms.messages()
@@ -345,7 +345,7 @@ func TestCrashBetweenClaimAndRecordSendsOnce(t *testing.T) {
 			if got := len(f.sms.messages()); got != 1 {
 				t.Fatalf("sent %d times, want exactly once", got)
 			}
-			sent, _ := f.db.OutboxRows(ctx, store.OutboxFilter{State: docket.StateSent})
+			sent, _ := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateSent})
 			if len(sent) != 1 || sent[0].ProviderID != "SM001" {
 				t.Fatalf("recorded: %+v", sent)
 			}
@@ -357,7 +357,7 @@ func TestTemporaryFailuresRetryUntilDeliveredPermanentOnesFail(t *testing.T) {
 	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
 	f := newFixture(t, t0)
 	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0],
-		store.HearingRecord{Key: "sam", ANumber: "208555310", Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
+		docket.HearingRecord{Key: "sam", ANumber: "208555310", Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
 			Zone: "America/Chicago", CourtCode: "DAL", Type: "master"})
 	failures := 0
 	f.sms.fail = func(m docket.Message) error {
@@ -372,8 +372,8 @@ func TestTemporaryFailuresRetryUntilDeliveredPermanentOnesFail(t *testing.T) {
 	}
 	f.runUntil(t, time.Date(2028, 2, 2, 0, 0, 0, 0, chicago))
 	ctx := context.Background()
-	sent, _ := f.db.OutboxRows(ctx, store.OutboxFilter{State: docket.StateSent})
-	failed, _ := f.db.OutboxRows(ctx, store.OutboxFilter{State: docket.StateFailed})
+	sent, _ := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateSent})
+	failed, _ := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateFailed})
 	if len(sent) != 1 || sent[0].Attempts != 3 {
 		t.Errorf("sent after retries: got %+v", sent)
 	}
@@ -439,7 +439,7 @@ func TestRetryAfterAnUnclearFailureDoesNotSendTwice(t *testing.T) {
 	if got := len(f.sms.messages()); got != 1 {
 		t.Fatalf("provider got %d messages, want 1", got)
 	}
-	sent, _ := f.db.OutboxRows(context.Background(), store.OutboxFilter{State: docket.StateSent})
+	sent, _ := f.db.OutboxRows(context.Background(), docket.OutboxFilter{State: docket.StateSent})
 	if len(sent) != 1 || sent[0].ProviderID != "SM001" {
 		t.Fatalf("recorded: %+v", sent)
 	}
@@ -469,9 +469,9 @@ func TestTheFirstSourceDecidesWhenTwoDisagree(t *testing.T) {
 }
 
 // hearingsFrom applies hearings as the named source.
-func (f *fixture) hearingsFrom(t *testing.T, source string, recs ...store.HearingRecord) {
+func (f *fixture) hearingsFrom(t *testing.T, source string, recs ...docket.HearingRecord) {
 	t.Helper()
-	s, err := f.db.BeginSync(context.Background(), store.SyncOptions{Source: source, Now: f.clock.Now()})
+	s, err := f.db.BeginSync(context.Background(), docket.SyncOptions{Source: source, Now: f.clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ type Renderer struct {
 
 type settled struct {
 	row    docket.Reminder
-	result store.OutboxResult
+	result docket.OutboxResult
 }
 
 // live separates the rows still worth sending from those a change has made moot: a reminder for a hearing that
@@ -36,7 +36,7 @@ func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Ti
 	for _, row := range rows {
 		h, err := views.get(ctx, r.DB, row.HearingID)
 		if errors.Is(err, store.ErrNotFound) {
-			dead = append(dead, settled{row, store.OutboxResult{State: docket.StateCancelled, Error: "hearing deleted"}})
+			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateCancelled, Error: "hearing deleted"}})
 			continue
 		}
 		if err != nil {
@@ -44,13 +44,13 @@ func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Ti
 		}
 		switch {
 		case !now.Before(h.Start):
-			dead = append(dead, settled{row, store.OutboxResult{State: docket.StateFailed,
+			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateFailed,
 				Error: "the hearing started before this could be sent"}})
 		case row.Kind == docket.KindReminder && (h.Status != docket.StatusScheduled || row.Sequence != h.Sequence):
-			dead = append(dead, settled{row, store.OutboxResult{State: docket.StateCancelled,
+			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateCancelled,
 				Error: "hearing changed since planned"}})
 		case row.Kind != docket.KindReminder && row.Sequence != h.Sequence:
-			dead = append(dead, settled{row, store.OutboxResult{State: docket.StateCancelled,
+			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateCancelled,
 				Error: "superseded by a later change"}})
 		default:
 			live = append(live, row)

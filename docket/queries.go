@@ -1,0 +1,90 @@
+package docket
+
+import "time"
+
+// The questions rooms ask of the store and the changes they make through it, in the vocabulary's terms, so that a
+// room can declare the part of the store it needs without importing it.
+
+// HearingFilter selects hearings.
+type HearingFilter struct {
+	From, To time.Time // start in [From, To); zero means unbounded
+	Court    string
+	Status   []HearingStatus // empty means every status
+	ClientID string
+	Attorney string
+	Limit    int
+	// WithPeople keeps only hearings of cases that have an active client (whom reminders could reach).
+	WithPeople bool
+	// Precedence, when set, lists source names from most to least trusted. Two sources reporting one case on one
+	// court-local day are taken to report one hearing: only the first source's hearing is returned. Sources not
+	// listed come last.
+	Precedence []string
+}
+
+// HearingRecord is a hearing as one source reports it, normalised.
+type HearingRecord struct {
+	Key          string  // identity within the source
+	ANumber      ANumber // 9 digits, or empty when only the EOIR case id is known
+	EOIRCaseID   string
+	Start        time.Time // instant; stored as UTC
+	Zone         string    // IANA zone of the court
+	CourtCode    string
+	LocationCode string
+	Type         HearingType
+	TypeCode     string
+	Medium       Medium
+	MediumCode   string
+	Judge        string
+	WebEx        string
+	Address      string
+	// Contact, when the source names the respondent (a CSV export's name and phone columns), makes them a client
+	// of the case unless the config already has a client with this A-number.
+	Contact *ContactDetails
+}
+
+// ContactDetails is a respondent as a source names them.
+type ContactDetails struct {
+	Name, Phone, Email, Language string
+	Attorney                     string // an attorney's id or name
+}
+
+// SyncOptions are the rules one sync pass follows.
+type SyncOptions struct {
+	Source   string
+	Complete bool // the source lists every current hearing it knows
+	// Grace is how long a hearing may be missing from a complete source before it is cancelled.
+	Grace time.Duration
+	// MaxChange refuses a pass that would cancel or move more than this share of the source's hearings.
+	// Zero disables the check (the config file's own hearings are edited on purpose).
+	MaxChange float64
+	Force     bool
+	Now       time.Time
+}
+
+// SyncResult counts what a pass did.
+type SyncResult struct {
+	Created, Changed, Moved, Cancelled, Unchanged, Missing, Restored int
+	// Held counts hearings missing past the grace period that were not cancelled because a rejected record of the
+	// pass, which named no hearing, could have been them.
+	Held int
+}
+
+// OutboxResult is what became of an attempt to send some rows.
+type OutboxResult struct {
+	State      ReminderState // sent, pending (retry), failed, skipped, cancelled
+	ProviderID string        // sent
+	Body       string        // sent: what went out
+	NextTry    *time.Time    // pending
+	ErrorCode  string
+	Error      string
+	// Claimed, when set, changes only rows still under that claim: a reconciliation must not undo a claim its
+	// dispatcher renewed meanwhile.
+	Claimed *time.Time
+}
+
+// OutboxFilter selects outbox rows.
+type OutboxFilter struct {
+	State     ReminderState
+	HearingID uint
+	Limit     int
+}
