@@ -9,7 +9,6 @@ import (
 	"github.com/docketd/docketd/docket"
 )
 
-
 // Hearings returns hearings by start, with their clients, counsel and court.
 func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.Hearing, error) {
 	q := db.gorm.WithContext(ctx).Model(&hearingRow{}).Preload("Case")

@@ -125,7 +125,6 @@ func (db *DB) Sending(ctx context.Context) ([]docket.Reminder, error) {
 	return each(rows, reminderOf), err
 }
 
-
 // FinishOutbox records the outcome of a claimed batch. Only rows still in "sending" change, so a late duplicate
 // outcome cannot undo another.
 func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResult) error {
@@ -149,7 +148,6 @@ func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResul
 	}
 	return nil
 }
-
 
 // OutboxRows returns rows by due time.
 func (db *DB) OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]docket.Reminder, error) {

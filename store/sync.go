@@ -13,10 +13,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-
-
-
-
 // ErrRefused is returned when a pass would change more than MaxChange allows; nothing was written.
 var ErrRefused = errors.New("sync refused")
 
