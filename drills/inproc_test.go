@@ -9,14 +9,16 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
+	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
 )
 
-// inproc is the reminder machinery in this process: a real SQLite store, the planner and the dispatcher with real
-// senders, driven by a fake clock so that retry backoff passes without waiting.
+// inproc is the reminder machinery in this process, built as every command builds it (assembly.Open): a real
+// SQLite store, the planner and the dispatcher with the channels the config names, driven by a fake clock so that
+// retry backoff passes without waiting.
 type inproc struct {
 	db    *store.DB
 	clock *clockwork.FakeClock
@@ -24,35 +26,41 @@ type inproc struct {
 	disp  *reminder.Dispatcher
 }
 
-func newInproc(t *testing.T, now time.Time, senders map[docket.Channel]reminder.Sender, policies ...reminder.Policy) *inproc {
+// newInproc builds docketd at now from a config of the drill office with channels (the [sms] or [email] tables
+// that point at the drill's fake provider) and one policy sending on channel offset before the hearing.
+func newInproc(t *testing.T, now time.Time, channels, channel, offset string) *inproc {
 	t.Helper()
-	db, err := store.Open("sqlite:" + filepath.Join(t.TempDir(), "drill.db"))
+	cfg, err := config.Parse("drill.toml", []byte(fmt.Sprintf(`
+[organization]
+name = "Drill Legal Aid"
+phone = "+12145550100"
+email = "office@drill.example"
+timezone = "America/Chicago"
+
+[database]
+url = %q
+
+[reminders]
+catch_up = "168h"
+
+[[reminders.policy]]
+name = "client-%s"
+to = "client"
+channel = %q
+before = [%q]
+%s`, "sqlite:"+filepath.Join(t.TempDir(), "drill.db"), channel, channel, offset, channels)),
+		config.Options{Courts: store.CourtCodes()})
 	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	clock := clockwork.NewFakeClockAt(now)
-	db.Now = clock.Now
-	chicago, err := time.LoadLocation("America/Chicago")
+	o, err := assembly.Open(context.Background(), func() *config.Config { return cfg },
+		assembly.Options{Now: clock.Now, Clock: clock, Log: discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules := func() reminder.Rules {
-		return reminder.Rules{Policies: policies, CatchUp: 7 * 24 * time.Hour, NotifyChanges: true,
-			DefaultZone: chicago, OrgName: "Drill Legal Aid", OrgPhone: "+12145550100"}
-	}
-	tpl, err := message.LoadTemplates("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &inproc{db: db, clock: clock,
-		plan: &reminder.Planner{DB: db, Rules: rules, Now: clock.Now, Log: discard()},
-		disp: &reminder.Dispatcher{DB: db, Senders: senders, Renderer: &reminder.Renderer{DB: db, Templates: tpl,
-			Rules: rules}, Clock: clock, Log: discard()},
-	}
+	t.Cleanup(func() { o.Close() })
+	return &inproc{db: o.DB, clock: clock, plan: o.Planner, disp: o.Dispatcher}
 }
 
 // people stores the office's clients (phone, and email when withEmail) and one hearing each, as the source "office",

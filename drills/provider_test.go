@@ -2,13 +2,10 @@ package drills
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
-
-	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/notify"
-	"github.com/docketd/docketd/scheduler/reminder"
 )
 
 // TestProviderFailures makes the fake Twilio fail 20% of sends, evenly with 429 (JSON 20429), 500 (JSON), a
@@ -37,13 +34,18 @@ func TestProviderFailures(t *testing.T) {
 				}
 				return []fault{fault429, fault500, fault503, tc.hang}[rng.IntN(4)]
 			}
-			sms, err := notify.NewTwilio(notify.TwilioConfig{AccountSID: accountSID, AuthToken: authToken,
-				From: fromNumber, APIURL: tw.srv.URL, Timeout: time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			p = newInproc(t, now, map[docket.Channel]reminder.Sender{docket.SMS: sms}, reminder.Policy{Name: "client-text",
-				To: "client", Channel: "sms", Offsets: []reminder.Offset{{Label: "80h", Before: 80 * time.Hour}}})
+			p = newInproc(t, now, fmt.Sprintf(`
+[sms]
+provider = "twilio"
+rate = 1000000
+
+[sms.twilio]
+account_sid = %q
+auth_token = %q
+from = %q
+api_url = %q
+timeout = "1s"
+`, accountSID, authToken, fromNumber, tw.srv.URL), "sms", "80h")
 			o := office{clients: 250, households: 5, start: now.Add(72 * time.Hour)}
 			p.people(t, o, nil)
 			rounds := p.drain(t, 400)

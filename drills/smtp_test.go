@@ -15,8 +15,6 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/notify"
-	"github.com/docketd/docketd/scheduler/reminder"
 )
 
 // mailServer is an in-process SMTP server: RCPT to refuse@ gets 550, DATA for tempfail@ gets 451 the first time
@@ -102,15 +100,17 @@ func TestSMTPFailures(t *testing.T) {
 	host, portText, _ := net.SplitHostPort(srv.addr)
 	port, _ := strconv.Atoi(portText)
 	now := time.Date(2027, 3, 1, 15, 0, 0, 0, time.UTC)
-	var p *inproc
-	mail, err := notify.NewSMTP(notify.SMTPConfig{Host: host, Port: port, TLS: notify.SMTPNoTLS,
-		From: "Drill Docket <docket@drill.example>", Timeout: 5 * time.Second,
-		Now: func() time.Time { return p.clock.Now() }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p = newInproc(t, now, map[docket.Channel]reminder.Sender{docket.Email: mail}, reminder.Policy{Name: "client-email",
-		To: "client", Channel: "email", Offsets: []reminder.Offset{{Label: "80h", Before: 80 * time.Hour}}})
+	p := newInproc(t, now, fmt.Sprintf(`
+[email]
+provider = "smtp"
+from = "Drill Docket <docket@drill.example>"
+
+[email.smtp]
+host = %q
+port = %d
+tls = "none"
+timeout = "5s"
+`, host, port), "email", "80h")
 	email := func(i int) string {
 		switch i {
 		case 0:

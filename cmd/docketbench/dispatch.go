@@ -14,12 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jonboulle/clockwork"
-
+	"github.com/docketd/docketd/cmd/docketd/assembly"
+	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/message"
-	"github.com/docketd/docketd/notify"
-	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
 )
 
@@ -106,20 +103,42 @@ func (f *fakeTwilio) sent() (int, []url.Values) {
 	return len(f.posts), slices.Clone(f.posts)
 }
 
-// dispatcher returns a dispatcher sending SMS through notify.Twilio to the fake, with no rate limit.
-func (f *fakeTwilio) dispatcher(db *store.DB) (*reminder.Dispatcher, error) {
-	tw, err := notify.NewTwilio(notify.TwilioConfig{AccountSID: fakeAccountSID, AuthToken: fakeAuthToken,
-		From: fakeFrom, APIURL: f.server.URL})
+// office builds docketd over the store at path as the daemon would (assembly.Open), from a config whose SMS go
+// through Twilio to the fake, with no rate limit. The store is taken as seeded: the config lists no people, and
+// applying it would retire the seeded clients.
+func (f *fakeTwilio) office(ctx context.Context, path string) (*assembly.Office, error) {
+	cfg, err := config.Parse("bench.toml", []byte(fmt.Sprintf(`
+[organization]
+name = "Bench Legal Aid"
+phone = "+12145550100"
+timezone = %q
+
+[database]
+url = %q
+
+[sms]
+provider = "twilio"
+rate = 1000000 # far above what the fake can take: the figure is the dispatcher's own
+
+[sms.twilio]
+account_sid = %q
+auth_token = %q
+from = %q
+api_url = %q
+
+[[reminders.policy]]
+name = "client-text"
+to = "client"
+channel = "sms"
+before = ["7d", "3d", "1d"]
+at = "10:00"
+`, benchZone, "sqlite:"+path, fakeAccountSID, fakeAuthToken, fakeFrom, f.server.URL)),
+		config.Options{Courts: store.CourtCodes()})
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := message.LoadTemplates("")
-	if err != nil {
-		return nil, err
-	}
-	return &reminder.Dispatcher{DB: db, Senders: map[docket.Channel]reminder.Sender{docket.SMS: tw},
-		Renderer: &reminder.Renderer{DB: db, Templates: tpl, Rules: benchRules},
-		Clock:    clockwork.NewRealClock(), Log: discardLog()}, nil
+	return assembly.Open(ctx, func() *config.Config { return cfg }, assembly.Options{Clock: assembly.RealClock(),
+		Log: discardLog(), ReadOnly: true})
 }
 
 // seedOutbox writes a store at path with n hearings of n clients and one reminder per hearing, the i-th due at
@@ -160,7 +179,8 @@ func seedOutbox(ctx context.Context, path string, n int, now time.Time, due func
 // a bare http.Client posting the same forms to the same fake, one after another as the dispatcher does.
 func runDispatch(ctx context.Context, o *options) (metrics, error) {
 	now := time.Now()
-	db, err := seedOutbox(ctx, scratch(o, "dispatch.db"), o.Messages, now,
+	path := scratch(o, "dispatch.db")
+	db, err := seedOutbox(ctx, path, o.Messages, now,
 		func(int) time.Time { return now.Add(-time.Second) })
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
@@ -168,10 +188,12 @@ func runDispatch(ctx context.Context, o *options) (metrics, error) {
 	defer db.Close()
 	fake := newFakeTwilio()
 	defer fake.Close()
-	d, err := fake.dispatcher(db)
+	office, err := fake.office(ctx, path)
 	if err != nil {
 		return nil, err
 	}
+	defer office.Close()
+	d := office.Dispatcher
 	start := time.Now()
 	settled, err := d.DispatchDue(ctx)
 	if err != nil {
@@ -232,7 +254,8 @@ func runLateness(ctx context.Context, o *options) (metrics, error) {
 	now := time.Now()
 	first := now.Add(latenessLead)
 	due := func(i int) time.Time { return first.Add(o.Window * time.Duration(i) / time.Duration(o.Reminders)) }
-	db, err := seedOutbox(ctx, scratch(o, "lateness.db"), o.Reminders, now, due)
+	path := scratch(o, "lateness.db")
+	db, err := seedOutbox(ctx, path, o.Reminders, now, due)
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
@@ -247,10 +270,12 @@ func runLateness(ctx context.Context, o *options) (metrics, error) {
 	}
 	fake := newFakeTwilio()
 	defer fake.Close()
-	d, err := fake.dispatcher(db)
+	office, err := fake.office(ctx, path)
 	if err != nil {
 		return nil, err
 	}
+	defer office.Close()
+	d := office.Dispatcher
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(rctx) }()

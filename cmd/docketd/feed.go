@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
@@ -78,13 +79,13 @@ func parseWithArgs(f *flags, args []string) ([]string, error) {
 }
 
 // scopeArg parses the one SCOPE argument of a subcommand.
-func scopeArg(name string, pos []string) (feedScope, error) {
+func scopeArg(name string, pos []string) (feed.Scope, error) {
 	if len(pos) != 1 {
-		return feedScope{}, usageErrorf("feed %s: want one SCOPE: org, attorney:ID, client:ID or court:CODE", name)
+		return feed.Scope{}, usageErrorf("feed %s: want one SCOPE: org, attorney:ID, client:ID or court:CODE", name)
 	}
-	sc, err := parseFeedScope(pos[0])
+	sc, err := feed.ParseScope(pos[0])
 	if err != nil {
-		return feedScope{}, usageErrorf("feed %s: %v", name, err)
+		return feed.Scope{}, usageErrorf("feed %s: %v", name, err)
 	}
 	return sc, nil
 }
@@ -92,8 +93,8 @@ func scopeArg(name string, pos []string) (feedScope, error) {
 // checkScope makes sure a scope names someone or something that exists, so a typo does not hand out a URL to an
 // empty calendar. The store is asked first; the config second, since the daemon loads the config's people into the
 // store only when it starts or reloads.
-func checkScope(ctx context.Context, db *store.DB, cfg *config.Config, sc feedScope) error {
-	switch sc.kind {
+func checkScope(ctx context.Context, db *store.DB, cfg *config.Config, sc feed.Scope) error {
+	switch sc.Kind {
 	case "attorney":
 		as, err := db.Attorneys(ctx)
 		if err != nil {
@@ -101,46 +102,46 @@ func checkScope(ctx context.Context, db *store.DB, cfg *config.Config, sc feedSc
 		}
 		ids := make([]string, 0, len(as))
 		for _, a := range as {
-			if a.ID == sc.id {
+			if a.ID == sc.ID {
 				return nil
 			}
 			ids = append(ids, a.ID)
 		}
 		for _, a := range cfg.Attorneys {
-			if a.ID == sc.id {
+			if a.ID == sc.ID {
 				return nil
 			}
 		}
-		return usageErrorf("no attorney %q (known: %s)", sc.id, dash(strings.Join(ids, ", ")))
+		return usageErrorf("no attorney %q (known: %s)", sc.ID, dash(strings.Join(ids, ", ")))
 	case "client":
 		cs, err := db.Clients(ctx)
 		if err != nil {
 			return err
 		}
 		for _, c := range cs {
-			if c.ID == sc.id {
+			if c.ID == sc.ID {
 				return nil
 			}
 		}
 		for _, c := range cfg.Clients {
-			if c.ID == sc.id {
+			if c.ID == sc.ID {
 				return nil
 			}
 		}
 		// Client ids often carry names: they are not listed here.
-		return usageErrorf("no client %q in the store or the config", sc.id)
+		return usageErrorf("no client %q in the store or the config", sc.ID)
 	case "court":
-		if _, err := db.Court(ctx, sc.id); err == nil {
+		if _, err := db.Court(ctx, sc.ID); err == nil {
 			return nil
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		for _, c := range cfg.Courts {
-			if strings.EqualFold(c.Code, sc.id) {
+			if strings.EqualFold(c.Code, sc.ID) {
 				return nil
 			}
 		}
-		return usageErrorf("no court %q (EOIR codes such as DAL, ELP; [[courts]] adds more)", sc.id)
+		return usageErrorf("no court %q (EOIR codes such as DAL, ELP; [[courts]] adds more)", sc.ID)
 	}
 	return nil
 }
@@ -161,7 +162,7 @@ func webcalURL(u string) string {
 }
 
 // grantFeed creates a token for the scope and returns its row and URL. The token itself exists only in the URL.
-func grantFeed(ctx context.Context, db *store.DB, publicURL string, sc feedScope, label string) (docket.FeedToken, string, error) {
+func grantFeed(ctx context.Context, db *store.DB, publicURL string, sc feed.Scope, label string) (docket.FeedToken, string, error) {
 	token, err := feed.NewToken()
 	if err != nil {
 		return docket.FeedToken{}, "", err
@@ -303,17 +304,17 @@ func cmdFeedExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	clock := f.clock(e)
-	db, err := openStore(ctx, cfg, clock)
+	office, err := assembly.Open(ctx, func() *config.Config { return cfg }, assembly.Options{Now: clock,
+		ReadOnly: true})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := checkScope(ctx, db, cfg, sc); err != nil {
+	defer office.Close()
+	if err := checkScope(ctx, office.DB, cfg, sc); err != nil {
 		return err
 	}
-	src := newFeedSource(db, func() *config.Config { return cfg }, clock)
-	cal, err := src.Calendar(ctx, feed.Feed{Scope: sc.String(), Detail: feed.Detail(cmp.Or(*detail, cfg.Feeds.Detail))},
-		clock())
+	cal, err := office.Feeds.Calendar(ctx, feed.Feed{Scope: sc.String(),
+		Detail: feed.Detail(cmp.Or(*detail, cfg.Feeds.Detail))}, clock())
 	if err != nil {
 		return err
 	}
@@ -342,10 +343,10 @@ func demoFeeds(ctx context.Context, db *store.DB, cfg *config.Config) ([]string,
 	if err != nil {
 		return nil, err
 	}
-	scopes := []feedScope{{kind: "org"}}
+	scopes := []feed.Scope{{Kind: "org"}}
 	labels := []string{"every hearing of the office"}
 	for _, a := range atts {
-		scopes = append(scopes, feedScope{kind: "attorney", id: a.ID})
+		scopes = append(scopes, feed.Scope{Kind: "attorney", ID: a.ID})
 		labels = append(labels, a.Name)
 	}
 	urls := make([]string, 0, len(scopes))

@@ -22,6 +22,7 @@ import (
 
 	"github.com/emersion/go-ical"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
@@ -33,9 +34,10 @@ type feedFixture struct {
 	t     *testing.T
 	path  string
 	db    *store.DB
+	o     *assembly.Office
 	cfg   atomic.Pointer[config.Config]
 	now   atomic.Int64 // unix nanoseconds; the handler's clock and the version cache's
-	src   *feedSource
+	src   *feed.Service
 	srv   *httptest.Server
 	mu    sync.Mutex
 	files []string // every feed served or exported, for ical.js
@@ -53,15 +55,14 @@ func newFeedFixture(t *testing.T) *feedFixture {
 		t.Fatal(err)
 	}
 	f.cfg.Store(cfg)
-	f.db, err = openStore(context.Background(), cfg, f.clock)
+	f.o, err = assembly.Open(context.Background(), f.cfg.Load, assembly.Options{Now: f.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.db.Close() })
-	f.apply(cfg)
-	h, src := feedHandler(f.db, f.cfg.Load, f.clock)
+	t.Cleanup(func() { f.o.Close() })
+	f.db, f.src = f.o.DB, f.o.Feeds
+	h := f.src.Handler()
 	h.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	f.src = src
 	f.srv = httptest.NewServer(h)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -74,7 +75,7 @@ func (f *feedFixture) advance(d time.Duration) { f.now.Add(int64(d)) }
 // apply does what the daemon does with a config: load it into the store.
 func (f *feedFixture) apply(cfg *config.Config) {
 	f.t.Helper()
-	if _, err := applyConfig(context.Background(), f.db, cfg, f.clock(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if _, err := f.o.ApplyConfig(context.Background(), cfg); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -311,7 +312,7 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 
 	// Rosa's hearing moves (a config reload, which bumps the feeds): same event, higher SEQUENCE, new ETag.
 	f.edit(`start = "2028-02-08 08:30"`, `start = "2028-02-09 13:00"`)
-	f.src.bump()
+	f.src.Bump()
 	moved := f.get(lfURL, first.etag)
 	if got, want := moved.status, http.StatusOK; got != want {
 		t.Fatalf("GET after the move: got %d, want %d", got, want)
@@ -336,7 +337,7 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 
 	// A change made by another process (no bump) shows once the version cache expires.
 	f.edit(`start = "2028-04-11 09:00"`, `start = "2028-04-11 10:30"`)
-	f.advance(feedVersionTTL)
+	f.advance(feed.VersionTTL)
 	ok2 := f.get(okURL, ok.etag)
 	if got, want := ok2.status, http.StatusOK; got != want {
 		t.Fatalf("GET after another process moved the hearing: got %d, want %d", got, want)
@@ -557,7 +558,7 @@ func TestInviteMatchesTheFeedEvent(t *testing.T) {
 	}
 	feedEvent := events(t, buf.Bytes())[0]
 
-	invite := inviteFunc(f.cfg.Load)
+	invite := f.src.Invite
 	for _, method := range []string{"REQUEST", "CANCEL"} {
 		inv, err := invite(hs[0], method)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/docket"
 )
 
@@ -28,12 +29,12 @@ func cmdHearings(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	now := f.clock(e)()
-	db, err := openStore(ctx, cfg, f.clock(e))
+	db, err := assembly.OpenStore(ctx, cfg, f.clock(e))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	filter := docket.HearingFilter{From: now, Court: strings.ToUpper(*court), Precedence: precedence(cfg)}
+	filter := docket.HearingFilter{From: now, Court: strings.ToUpper(*court), Precedence: assembly.Precedence(cfg)}
 	if *days > 0 {
 		filter.To = now.Add(time.Duration(*days) * 24 * time.Hour)
 	}

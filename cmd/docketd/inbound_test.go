@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/inbound"
@@ -78,7 +79,7 @@ func newInboundEnv(t *testing.T) *inboundEnv {
 	cfg.SMS.Twilio.AuthToken = inboundToken
 	cfg.HTTP.PublicURL = inboundPublic
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	wh, err := newWebhooks(cfg, db, log, func() time.Time { return inboundNow })
+	wh, err := assembly.NewWebhooks(cfg, db, log, func() time.Time { return inboundNow })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,13 +274,13 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 
 func TestNewWebhooksNeedsTwilio(t *testing.T) {
 	cfg := config.Default()
-	wh, err := newWebhooks(cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	wh, err := assembly.NewWebhooks(cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
 	if wh != nil || err != nil {
 		t.Errorf("provider log: got %v, %v; want nil, nil", wh, err)
 	}
 	cfg.SMS.Provider = "twilio"
 	cfg.HTTP.PublicURL = inboundPublic
-	if _, err := newWebhooks(cfg, nil, nil, time.Now); err == nil {
+	if _, err := assembly.NewWebhooks(cfg, nil, nil, time.Now); err == nil {
 		t.Errorf("twilio without an auth token: got no error")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
 )
@@ -19,20 +20,14 @@ func cmdRemind(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	clock := shiftedClock{offset: time.Until(f.clock(e)())}
-	log := newLogger(cfg.Log, e.stderr)
-	db, err := openStore(ctx, cfg, clock.Now)
+	clock := assembly.ShiftedClock(time.Until(f.clock(e)()))
+	office, err := assembly.Open(ctx, func() *config.Config { return cfg }, assembly.Options{Now: clock.Now,
+		Clock: clock, Log: newLogger(cfg.Log, e.stderr)})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if _, err := applyConfig(ctx, db, cfg, clock.Now(), log); err != nil {
-		return err
-	}
-	planner, disp, err := reminderParts(func() *config.Config { return cfg }, db, clock, log)
-	if err != nil {
-		return err
-	}
+	defer office.Close()
+	planner, disp := office.Planner, office.Dispatcher
 	if !*dry {
 		if err := disp.Reconcile(ctx); err != nil {
 			return err
@@ -71,10 +66,3 @@ func cmdRemind(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "planned %d new, cancelled %d stale; handled %d due at %s\n", res.Planned, res.Cancelled, n, at)
 	return nil
 }
-
-// shiftedClock is the real clock moved by offset, so --now runs the dispatcher "as if" at another time while its
-// waits (rate limits) still pass in real time.
-type shiftedClock struct{ offset time.Duration }
-
-func (c shiftedClock) Now() time.Time                         { return time.Now().Add(c.offset) }
-func (c shiftedClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

@@ -19,9 +19,10 @@ import (
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/ingest"
+	"github.com/docketd/docketd/feed"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
@@ -43,10 +44,11 @@ type daemon struct {
 	notYet  string // why the daemon is not ready, for /readyz
 	clock   clockwork.Clock
 	jobs    *scheduler.Jobs
+	office  *assembly.Office
 	planner *reminder.Planner
 	disp    *reminder.Dispatcher
 	leader  *store.Leader // nil with SQLite
-	feeds   *feedSource
+	feeds   *feed.Service
 	started time.Time // when the daemon started; a source's tolerance counts from here at the earliest
 	metrics *metrics
 	dbReady atomic.Pointer[store.DB]
@@ -147,32 +149,20 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 func (d *daemon) start(ctx context.Context) error {
 	cfg := d.cfg.Load()
 	d.setNotReady("migrating the database")
-	db, err := openStore(ctx, cfg, d.now)
+	office, err := assembly.Open(ctx, d.cfg.Load, assembly.Options{Now: d.now, Clock: d.clock, Log: d.log,
+		Observe: d.metrics.observeSend})
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
-	d.db = db
+	d.office, d.db, d.planner, d.disp, d.feeds = office, office.DB, office.Planner, office.Dispatcher, office.Feeds
+	db := d.db
 	d.dbReady.Store(db)
-	if _, err := applyConfig(ctx, db, cfg, d.now(), d.log); err != nil {
-		return fmt.Errorf("apply config: %w", err)
-	}
-	if d.planner, d.disp, err = reminderParts(d.cfg.Load, db, d.clock, d.log); err != nil {
-		return err
-	}
-	d.disp.Observe = d.metrics.observeSend
-	wh, err := newWebhooks(cfg, db, d.log, d.now)
-	if err != nil {
-		return err
-	}
-	if wh != nil {
+	if wh := office.Webhooks; wh != nil {
 		m := http.NewServeMux()
 		wh.Register(m)
 		d.late.Store("/twilio/", m)
 	}
-	d.disp.Renderer.Invite = inviteFunc(d.cfg.Load)
-	var fh http.Handler
-	fh, d.feeds = feedHandler(db, d.cfg.Load, d.now)
-	d.late.Store("/feeds/", fh)
+	d.late.Store("/feeds/", d.feeds.Handler())
 	// With PostgreSQL, several replicas may run: one, elected by an advisory lock, syncs and plans; every replica
 	// dispatches (rows are claimed with SKIP LOCKED) and serves feeds and webhooks.
 	var elector gocron.Elector
@@ -218,16 +208,12 @@ func (d *daemon) start(ctx context.Context) error {
 // scheduleSources makes one sync job per [[sources]] entry (named "sync NAME", run at start and then on its every or
 // schedule), updates the jobs of sources that remain, and removes those of sources no longer configured.
 func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error {
-	zones, err := d.db.Zones(ctx)
-	if err != nil {
-		return err
-	}
-	specs, err := sourceSpecs(cfg, zones)
+	specs, err := d.office.Sources(ctx)
 	if err != nil {
 		return err
 	}
 	names := []string{"plan", "prune"}
-	syncer := &ingest.Syncer{DB: d.db, Now: d.now, Log: d.log}
+	syncer := d.office.Syncer
 	for i, spec := range specs {
 		src := cfg.Sources[i]
 		def := gocron.DurationJob(src.Every.D)
@@ -242,7 +228,7 @@ func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error 
 				return err // recorded, logged by the job; the last good data stays
 			}
 			if rep.Created+rep.Changed+rep.Cancelled > 0 {
-				d.feeds.bump()
+				d.feeds.Bump()
 				return d.plan(ctx)
 			}
 			return nil
@@ -368,12 +354,12 @@ func (d *daemon) reload(ctx context.Context) error {
 			d.log.Warn("a change needs a restart to take effect", "component", "config", "key", key)
 		}
 	}
-	if _, err := applyConfig(ctx, d.db, cfg, d.now(), d.log); err != nil {
+	if _, err := d.office.ApplyConfig(ctx, cfg); err != nil {
 		d.log.Error("config not applied", "component", "config", "err", docket.MaskText(err.Error()))
 		return err
 	}
 	d.cfg.Store(cfg)
-	d.feeds.bump()
+	d.feeds.Bump()
 	if err := d.scheduleSources(ctx, cfg); err != nil {
 		d.log.Error("sources not rescheduled", "component", "config", "err", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/source"
@@ -39,28 +40,21 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		lc.Level = "warn"
 	}
 	log := newLogger(lc, e.stderr)
-	db, err := openStore(ctx, cfg, now)
+	// People and courts come first (Open applies them): ACIS looks up the config's clients, and rows are placed by
+	// the court table.
+	office, err := assembly.Open(ctx, func() *config.Config { return cfg }, assembly.Options{Now: now, Log: log})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	// People and courts come first: ACIS looks up the config's clients, and rows are placed by the court table.
-	res, err := applyConfig(ctx, db, cfg, now(), log)
-	if err != nil {
-		return fmt.Errorf("apply config: %w", err)
-	}
+	defer office.Close()
 	if *only == "" {
-		fmt.Fprintln(e.stdout, ingest.SyncReport{Source: "config", SyncResult: res})
+		fmt.Fprintln(e.stdout, ingest.SyncReport{Source: "config", SyncResult: office.Applied})
 	}
-	zones, err := db.Zones(ctx)
-	if err != nil {
-		return err
-	}
-	specs, err := sourceSpecs(cfg, zones)
+	specs, err := office.Sources(ctx)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	syncer := &ingest.Syncer{DB: db, Now: now, Log: log}
+	syncer := office.Syncer
 	var failed, refused []string
 	for i, spec := range specs {
 		if *only != "" && spec.Name != *only {

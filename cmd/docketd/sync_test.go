@@ -6,10 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/docketd/docketd/config"
-	"github.com/docketd/docketd/source"
 )
 
 // syncTestConfig writes the example config and a copy of the example docket beside it, where its relative path
@@ -112,71 +108,5 @@ func TestSyncCommandFailures(t *testing.T) {
 				t.Errorf("error: got %v, want it to contain %q", err, tt.wantErr)
 			}
 		})
-	}
-}
-
-// zonesFunc adapts a function to source.Zoner.
-type zonesFunc func(location, court string) (*time.Location, error)
-
-func (f zonesFunc) Zone(location, court string) (*time.Location, error) { return f(location, court) }
-
-func TestSourceSpecsBuildEachKind(t *testing.T) {
-	chicago, _ := time.LoadLocation("America/Chicago")
-	zones := zonesFunc(func(location, court string) (*time.Location, error) {
-		if court == "DAL" {
-			return chicago, nil
-		}
-		return nil, os.ErrNotExist
-	})
-	dir := t.TempDir()
-	cfg := &config.Config{
-		File:         filepath.Join(dir, "docketd.toml"),
-		Organization: config.Organization{Timezone: "America/New_York"},
-		Clients: []config.Client{{ID: "a", ANumber: "201555101", Nationality: "GT"}, {ID: "b"},
-			{ID: "c", ANumber: "201555102"}},
-		Sources: []config.Source{
-			{Name: "office", Kind: "csv", Path: "in/docket.csv", DateFormat: "MM/DD/YYYY", Timezone: "America/Denver",
-				Columns: map[string]string{"a_number": "A Number"}},
-			{Name: "court", Kind: "eoir_bulk", Path: "/data/tbl_schedule.txt", BaseCities: []string{"DAL"}},
-			{Name: "lookups", Kind: "acis", URL: "https://acis.example", Path: "saved", Rate: 0.25,
-				Timeout: config.Duration{D: time.Minute, Raw: "1m"}},
-			{Name: "calendar", Kind: "ics", URL: "https://cal.example/office.ics"},
-		},
-	}
-	specs, err := sourceSpecs(cfg, zones)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := len(specs), 4; got != want {
-		t.Fatalf("specs: got %d, want %d", got, want)
-	}
-	c := specs[0].Reader.(*source.CSV)
-	if got, want := c.Path, filepath.Join(dir, "in", "docket.csv"); got != want {
-		t.Errorf("csv path: got %q, want %q (relative to the config)", got, want)
-	}
-	if loc, err := c.Zoner.Zone("", "XYZ"); err != nil || loc.String() != "America/Denver" {
-		t.Errorf("csv zone of an unknown court: got %v, %v, want the source's America/Denver", loc, err)
-	}
-	if loc, _ := c.Zoner.Zone("", "DAL"); loc != chicago {
-		t.Errorf("csv zone of DAL: got %v, want the court table's America/Chicago", loc)
-	}
-	if b := specs[1].Reader.(*source.EOIRBulk); b.Path != "/data/tbl_schedule.txt" || len(b.Courts) != 1 {
-		t.Errorf("eoir_bulk: got path %q courts %v", b.Path, b.Courts)
-	}
-	a := specs[2].Reader.(*source.ACIS)
-	if got, want := len(a.Cases), 2; got != want {
-		t.Errorf("acis cases: got %d, want %d (clients with an A-number)", got, want)
-	}
-	if a.Dir != filepath.Join(dir, "saved") || a.HTTPClient.Timeout != time.Minute || float64(a.Rate) != 0.25 {
-		t.Errorf("acis: got dir %q timeout %v rate %v", a.Dir, a.HTTPClient.Timeout, a.Rate)
-	}
-	i := specs[3].Reader.(*source.ICS)
-	if i.Path != "https://cal.example/office.ics" || i.DefaultZone.String() != "America/New_York" {
-		t.Errorf("ics: got path %q default zone %v, want the URL and the organisation's zone", i.Path, i.DefaultZone)
-	}
-
-	cfg.Sources[0].TimeFormat = "hh:mm"
-	if _, err := sourceSpecs(cfg, zones); err == nil || !strings.Contains(err.Error(), "time_format") {
-		t.Errorf("bad time format: got %v, want an error naming time_format", err)
 	}
 }

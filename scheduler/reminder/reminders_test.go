@@ -106,8 +106,12 @@ func newFixture(t *testing.T, start time.Time) *fixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rules := func() Rules { return f.rules }
 	f.plan = &Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
+	renderer, err := NewRenderer(db, tpl, rules, NoInvitations)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.disp = &Dispatcher{DB: db, Senders: map[docket.Channel]Sender{docket.SMS: f.sms, docket.Email: f.email},
-		Renderer: &Renderer{DB: db, Templates: tpl, Rules: rules}, Clock: clock, Log: log}
+		Renderer: renderer, Clock: clock, Log: log}
 	att := "lf"
 	err = db.ReplacePeople(context.Background(),
 		[]docket.Attorney{{ID: att, Name: "Lucía Fernández", Email: "lf@example.org", Phone: "+12145550111", Language: "es",

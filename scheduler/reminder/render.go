@@ -12,14 +12,40 @@ import (
 	"github.com/docketd/docketd/store"
 )
 
-// Renderer turns a group of outbox rows into one message, from the hearings as they stand at sending time.
+// Renderer turns a group of outbox rows into one message, from the hearings as they stand at sending time. Build it
+// with NewRenderer, which makes its caller decide about counsel's invitations.
 type Renderer struct {
-	DB        *store.DB
-	Templates *message.Templates
-	Rules     func() Rules
-	// Invite, when set, builds the calendar invitation mailed to counsel (METHOD:REQUEST, or CANCEL for a
-	// cancelled hearing) with the same UID and SEQUENCE as the feed event.
-	Invite func(h docket.Hearing, method string) (*docket.Invite, error)
+	db        *store.DB
+	templates *message.Templates
+	rules     func() Rules
+	invite    Inviter
+}
+
+// Inviter builds the calendar invitation mailed with counsel's email (method "request", or "cancel" for a cancelled
+// hearing), with the same UID and SEQUENCE as the hearing's feed event.
+type Inviter interface {
+	Invite(h docket.Hearing, method string) (*docket.Invite, error)
+}
+
+// NoInvitations is the Inviter of a renderer that mails counsel no invitation, for callers that decide so.
+var NoInvitations Inviter = noInvitations{}
+
+type noInvitations struct{}
+
+func (noInvitations) Invite(docket.Hearing, string) (*docket.Invite, error) {
+	return nil, nil //nolint:nilnil // no invitation is what was decided, not a failure
+}
+
+// NewRenderer returns a renderer over db with the templates, the rules (read anew for every message, so a reload
+// takes effect) and the invitations counsel get: there is no default, so no path can leave them out by accident.
+func NewRenderer(db *store.DB, templates *message.Templates, rules func() Rules, invite Inviter) (*Renderer, error) {
+	switch {
+	case db == nil, templates == nil, rules == nil:
+		return nil, errors.New("renderer: needs a store, templates and rules")
+	case invite == nil:
+		return nil, errors.New("renderer: decide about counsel's invitations (an Inviter, or NoInvitations)")
+	}
+	return &Renderer{db: db, templates: templates, rules: rules, invite: invite}, nil
 }
 
 type settled struct {
@@ -34,7 +60,7 @@ func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Ti
 	var dead []settled
 	views := hearings{}
 	for _, row := range rows {
-		h, err := views.get(ctx, r.DB, row.HearingID)
+		h, err := views.get(ctx, r.db, row.HearingID)
 		if errors.Is(err, store.ErrNotFound) {
 			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateCancelled, Error: "hearing deleted"}})
 			continue
@@ -84,7 +110,7 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 		return docket.Message{}, time.Time{}, errors.New("nothing to render")
 	}
 	first := rows[0]
-	rules := r.Rules()
+	rules := r.rules()
 	n := message.Notice{
 		Kind: docket.Kind(first.Kind), Channel: docket.Channel(first.Channel), Key: fmt.Sprintf("outbox-%d", first.ID),
 		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone,
@@ -92,7 +118,7 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 	var views []docket.Hearing
 	seenPerson := map[string]bool{}
 	for _, row := range rows {
-		h, err := cache.get(ctx, r.DB, row.HearingID)
+		h, err := cache.get(ctx, r.db, row.HearingID)
 		if err != nil {
 			return docket.Message{}, time.Time{}, err
 		}
@@ -141,7 +167,7 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 		}
 	}
 	if first.Kind == docket.KindRescheduled {
-		changes, err := r.DB.LastChange(ctx, h)
+		changes, err := r.db.LastChange(ctx, h)
 		if err != nil {
 			return docket.Message{}, time.Time{}, err
 		}
@@ -153,16 +179,16 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 			}
 		}
 	}
-	msg, err := r.Templates.Render(n)
+	msg, err := r.templates.Render(n)
 	if err != nil {
 		return docket.Message{}, time.Time{}, err
 	}
-	if n.ToCounsel && first.Channel == "email" && r.Invite != nil {
+	if n.ToCounsel && first.Channel == docket.Email {
 		method := "REQUEST"
 		if h.Status == docket.StatusCancelled {
 			method = "CANCEL"
 		}
-		if msg.Invite, err = r.Invite(h, method); err != nil {
+		if msg.Invite, err = r.invite.Invite(h, method); err != nil {
 			return docket.Message{}, time.Time{}, fmt.Errorf("invitation: %w", err)
 		}
 	}

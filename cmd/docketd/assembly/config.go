@@ -1,8 +1,7 @@
-package main
+package assembly
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -13,21 +12,8 @@ import (
 	"github.com/docketd/docketd/store"
 )
 
-// loadConfig reads and validates the config. An invalid file is a usage error (exit 2) listing every problem.
-func loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path, config.Options{Courts: store.CourtCodes()})
-	if err != nil {
-		var errs config.Errors
-		if errors.As(err, &errs) {
-			return nil, &exitError{code: exitUsage, err: fmt.Errorf("%s has %d problem(s):\n%w", path, len(errs), err)}
-		}
-		return nil, &exitError{code: exitUsage, err: err}
-	}
-	return cfg, nil
-}
-
-// openStore opens and migrates the database the config names.
-func openStore(ctx context.Context, cfg *config.Config, now func() time.Time) (*store.DB, error) {
+// OpenStore opens and migrates the database the config names.
+func OpenStore(ctx context.Context, cfg *config.Config, now func() time.Time) (*store.DB, error) {
 	db, err := store.Open(cfg.Database.URL)
 	if err != nil {
 		return nil, err
@@ -129,22 +115,9 @@ func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) ([]do
 	return recs, nil
 }
 
-// openConfigured loads the config at path and opens and migrates its store: the start of most commands.
-func openConfigured(ctx context.Context, path string, now func() time.Time) (*config.Config, *store.DB, error) {
-	cfg, err := loadConfig(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := openStore(ctx, cfg, now)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cfg, db, nil
-}
-
-// precedence lists the sources from most to least trusted: the config's own hearings (entered by hand, on purpose),
+// Precedence lists the sources from most to least trusted: the config's own hearings (entered by hand, on purpose),
 // then [[sources]] in file order.
-func precedence(cfg *config.Config) []string {
+func Precedence(cfg *config.Config) []string {
 	out := []string{"config"}
 	for _, s := range cfg.Sources {
 		out = append(out, s.Name)

@@ -1,4 +1,4 @@
-package main
+package assembly
 
 import (
 	"log/slog"
@@ -11,9 +11,9 @@ import (
 
 var _ inbound.Records = (*store.DB)(nil)
 
-// newWebhooks builds the Twilio status and inbound-SMS handlers (to mount with Register on the daemon's mux). It
+// NewWebhooks builds the Twilio status and inbound-SMS handlers (to mount with Register on the daemon's mux). It
 // returns nil and no error when SMS does not go through Twilio: there is then nothing to receive.
-func newWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() time.Time) (*inbound.Webhooks, error) {
+func NewWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() time.Time) (*inbound.Webhooks, error) {
 	if cfg.SMS.Provider != "twilio" {
 		return nil, nil //nolint:nilnil // no Twilio, nothing to mount: not an error (see the doc comment)
 	}

@@ -1,4 +1,4 @@
-package main
+package assembly
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ func reminderRules(cfg *config.Config) reminder.Rules {
 	}
 	r := reminder.Rules{Quiet: reminder.Quiet{Start: q.Start, End: q.End}, CatchUp: cfg.Reminders.CatchUp.D,
 		NotifyChanges: cfg.Reminders.NotifyChangesEnabled(), DefaultZone: def, OrgName: cfg.Organization.Name,
-		OrgPhone: cfg.Organization.Phone, Precedence: precedence(cfg)}
+		OrgPhone: cfg.Organization.Phone, Precedence: Precedence(cfg)}
 	for _, p := range cfg.Reminders.Policies {
 		pol := reminder.Policy{Name: p.Name, To: p.To, Channel: docket.Channel(p.Channel)}
 		for _, t := range p.Types {
@@ -74,20 +74,28 @@ func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[do
 	return out, nil
 }
 
-// reminderParts builds the planner and the dispatcher for a config.
-func reminderParts(cfg func() *config.Config, db *store.DB, clock reminder.Clock, log *slog.Logger) (*reminder.Planner, *reminder.Dispatcher, error) {
+// reminderParts builds the planner and the dispatcher for a config. Counsel's email always carries the feeds'
+// invitation: whichever command sends a reminder, the same outbox row makes the same email.
+func reminderParts(cfg func() *config.Config, db *store.DB, clock reminder.Clock, log *slog.Logger,
+	invite reminder.Inviter, opts Options) (*reminder.Planner, *reminder.Dispatcher, error) {
 	c := cfg()
 	tpl, err := message.LoadTemplates(c.Reminders.TemplatesDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("templates: %w", err)
 	}
-	snd, err := senders(c, log, clock.Now)
+	snd := opts.Senders
+	if snd == nil {
+		if snd, err = senders(c, log, clock.Now); err != nil {
+			return nil, nil, err
+		}
+	}
+	rules := func() reminder.Rules { return reminderRules(cfg()) }
+	renderer, err := reminder.NewRenderer(db, tpl, rules, invite)
 	if err != nil {
 		return nil, nil, err
 	}
-	rules := func() reminder.Rules { return reminderRules(cfg()) }
 	planner := &reminder.Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
 	disp := &reminder.Dispatcher{DB: db, Senders: snd, Rates: map[docket.Channel]float64{docket.SMS: c.SMS.Rate},
-		Renderer: &reminder.Renderer{DB: db, Templates: tpl, Rules: rules}, Clock: clock, Log: log}
+		Renderer: renderer, Clock: clock, Log: log, Observe: opts.Observe}
 	return planner, disp, nil
 }

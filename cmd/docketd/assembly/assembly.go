@@ -1,0 +1,163 @@
+// Package assembly builds docketd from one config: the store, the sources and the syncer, the planner, the
+// dispatcher with its channels and counsel's calendar invitation, the feeds and the Twilio webhooks. It is the one
+// place docketd's rooms meet; every command (the daemon, a cron `docketd remind`, `docketd sync`, `feed export`),
+// the benchmark and the drills build their parts here, so they cannot drift apart.
+package assembly
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/feed"
+	"github.com/docketd/docketd/inbound"
+	"github.com/docketd/docketd/ingest"
+	"github.com/docketd/docketd/scheduler/reminder"
+	"github.com/docketd/docketd/store"
+)
+
+// Options are what the command line decides about the parts.
+type Options struct {
+	// Now is the clock of what is stored and shown (--now); nil means time.Now.
+	Now func() time.Time
+	// Clock drives the dispatcher's waits (retries, rate limits); nil means the real clock moved to Now.
+	Clock reminder.Clock
+	// Log receives every part's log; nil discards.
+	Log *slog.Logger
+	// Observe, when set, is told the outcome of every send (the daemon's /metrics).
+	Observe func(channel docket.Channel, result, code string, late time.Duration)
+	// Senders, when set, replace the channels the config names (tests and drills that count what was sent).
+	Senders map[docket.Channel]reminder.Sender
+	// ReadOnly leaves the store as it is instead of applying the config to it: for commands that only show what the
+	// daemon has (a feed export).
+	ReadOnly bool
+}
+
+// Office is docketd built from a config. Close releases the store.
+type Office struct {
+	// Config is the running config; the parts read it anew where a reload may change it.
+	Config func() *config.Config
+	DB     *store.DB
+	// Syncer runs sources into the store; Sources lists the configured ones (see Sources).
+	Syncer     *ingest.Syncer
+	Planner    *reminder.Planner
+	Dispatcher *reminder.Dispatcher
+	Feeds      *feed.Service
+	// Webhooks answers Twilio; nil when SMS does not go through Twilio.
+	Webhooks *inbound.Webhooks
+	// Applied is what applying the config to the store at Open changed.
+	Applied docket.SyncResult
+
+	log *slog.Logger
+	now func() time.Time
+}
+
+// Open opens and migrates the config's store, applies the config to it (courts, people, the file's own hearings),
+// and builds every part.
+func Open(ctx context.Context, cfg func() *config.Config, opts Options) (*Office, error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db, err := OpenStore(ctx, cfg(), now)
+	if err != nil {
+		return nil, err
+	}
+	o, err := build(ctx, db, cfg, now, log, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+// build makes every part over an open store.
+func build(ctx context.Context, db *store.DB, cfg func() *config.Config, now func() time.Time, log *slog.Logger,
+	opts Options) (*Office, error) {
+	o := &Office{Config: cfg, DB: db, log: log, now: now, Syncer: &ingest.Syncer{DB: db, Now: now, Log: log}}
+	if !opts.ReadOnly {
+		var err error
+		if o.Applied, err = o.ApplyConfig(ctx, cfg()); err != nil {
+			return nil, fmt.Errorf("apply config: %w", err)
+		}
+	}
+	o.Feeds = feed.NewService(db, func() feed.Settings { return FeedSettings(cfg()) }, now)
+	clock := opts.Clock
+	if clock == nil {
+		clock = ShiftedClock(time.Until(now()))
+	}
+	var err error
+	o.Planner, o.Dispatcher, err = reminderParts(cfg, db, clock, log, o.Feeds, opts)
+	if err != nil {
+		return nil, err
+	}
+	if o.Webhooks, err = NewWebhooks(cfg(), db, log, now); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// ApplyConfig makes the store match cfg's courts, people and hand-entered hearings: the running config, or one
+// about to replace it on a reload (which keeps the old one if this fails).
+func (o *Office) ApplyConfig(ctx context.Context, cfg *config.Config) (docket.SyncResult, error) {
+	return applyConfig(ctx, o.DB, cfg, o.now(), o.log)
+}
+
+// Sources returns the runnable form of every [[sources]] entry, in config order, with the store's court zones.
+func (o *Office) Sources(ctx context.Context) ([]ingest.SourceSpec, error) {
+	zones, err := o.DB.Zones(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sourceSpecs(o.Config(), zones)
+}
+
+// Close closes the store.
+func (o *Office) Close() error { return o.DB.Close() }
+
+// FeedSettings are the config's choices for feeds and invitations.
+func FeedSettings(cfg *config.Config) feed.Settings {
+	durations := make(map[docket.HearingType]time.Duration, len(cfg.Feeds.Durations))
+	for t, d := range cfg.Feeds.Durations {
+		if d.D > 0 {
+			durations[docket.HearingType(t)] = d.D
+		}
+	}
+	return feed.Settings{PublicURL: cfg.HTTP.PublicURL, OrgName: cfg.Organization.Name,
+		Organizer: feed.Person{Name: cfg.Organization.Name, Email: organizationEmail(cfg)},
+		Detail:    feed.Detail(cfg.Feeds.Detail), Refresh: cfg.Feeds.Refresh.D, KeepPast: cfg.Feeds.KeepPast.D,
+		KeepCancelled: cfg.Feeds.KeepCancelled.D, Durations: durations, Precedence: Precedence(cfg)}
+}
+
+// organizationEmail is the organizer of invitations: organization.email, else the address in email.from.
+func organizationEmail(c *config.Config) string {
+	if c.Organization.Email != "" {
+		return c.Organization.Email
+	}
+	if a, err := mail.ParseAddress(c.Email.From); err == nil {
+		return a.Address
+	}
+	return ""
+}
+
+// ShiftedClock is the real clock moved by offset, so --now runs the dispatcher "as if" at another time while its
+// waits (rate limits) still pass in real time.
+func ShiftedClock(offset time.Duration) reminder.Clock { return shiftedClock{offset} }
+
+type shiftedClock struct{ offset time.Duration }
+
+func (c shiftedClock) Now() time.Time                         { return time.Now().Add(c.offset) }
+func (c shiftedClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// RealClock is the dispatcher clock of a daemon: time as it passes.
+func RealClock() clockwork.Clock { return clockwork.NewRealClock() }
