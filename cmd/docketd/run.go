@@ -22,6 +22,7 @@ import (
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/ingest"
+	"github.com/docketd/docketd/metrics"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
@@ -48,7 +49,7 @@ type daemon struct {
 	leader  *store.Leader // nil with SQLite
 	feeds   *feedSource
 	started time.Time // when the daemon started; a source's tolerance counts from here at the earliest
-	metrics *metrics
+	metrics *metrics.Registry
 	dbReady atomic.Pointer[store.DB]
 	// handlers mounted once the store is open; until then their paths answer 503.
 	late sync.Map // path prefix -> http.Handler
@@ -78,7 +79,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	d.cfg.Store(cfg)
 	d.started = d.now()
 	d.setNotReady("starting")
-	d.metrics = newMetrics(d.dbReady.Load, func() bool { return d.leader.Held() }, d.now, d.log)
+	d.metrics = metrics.New(func() metrics.Store {
+		if db := d.dbReady.Load(); db != nil {
+			return db
+		}
+		return nil // not a nil *store.DB, which the collector would call
+	}, func() bool { return d.leader.Held() }, d.now, d.log)
 
 	// Listen before anything else so a busy port fails at once, and so /healthz answers during migrations.
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
@@ -159,7 +165,7 @@ func (d *daemon) start(ctx context.Context) error {
 	if d.planner, d.disp, err = reminderParts(d.cfg.Load, db, d.clock, d.log); err != nil {
 		return err
 	}
-	d.disp.Observe = d.metrics.observeSend
+	d.disp.Observe = d.metrics.ObserveSend
 	wh, err := newWebhooks(cfg, db, d.log, d.now)
 	if err != nil {
 		return err
@@ -429,10 +435,10 @@ func (d *daemon) routes() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", d.readyz)
-	mux.Handle("GET /metrics", d.metrics.handler())
+	mux.Handle("GET /metrics", d.metrics.Handler())
 	for _, prefix := range []string{"/feeds/", "/twilio/"} {
 		name := strings.Trim(prefix, "/")
-		mux.Handle(prefix, d.metrics.count(name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.Handle(prefix, d.metrics.Count(name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h, ok := d.late.Load(prefix)
 			if !ok {
 				http.Error(w, "starting", http.StatusServiceUnavailable)
