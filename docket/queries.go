@@ -88,3 +88,23 @@ type OutboxFilter struct {
 	HearingID uint
 	Limit     int
 }
+
+// Counts summarises the store: what `docketd status` prints and /metrics exposes.
+type Counts struct {
+	Hearings map[string]int64 // by status, upcoming only
+	Outbox   map[string]int64 // by state
+	OptOuts  int64
+	Clients  int64
+}
+
+// SyncTotal counts the recorded runs of one source with one outcome.
+type SyncTotal struct {
+	Source  string
+	Failed  bool
+	Runs    int64
+	Created int64
+	Changed int64
+	Cancel  int64
+	Same    int64
+	Reject  int64
+}

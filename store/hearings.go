@@ -193,17 +193,9 @@ func (db *DB) HearingChanges(ctx context.Context, hearingID uint) ([]docket.Hear
 	return each(cs, changeOf), err
 }
 
-// Counts summarises the store for `docketd status`.
-type Counts struct {
-	Hearings map[string]int64 // by status, upcoming only
-	Outbox   map[string]int64 // by state
-	OptOuts  int64
-	Clients  int64
-}
-
 // Counts returns the summary at now.
-func (db *DB) Counts(ctx context.Context, now time.Time) (Counts, error) {
-	c := Counts{Hearings: map[string]int64{}, Outbox: map[string]int64{}}
+func (db *DB) Counts(ctx context.Context, now time.Time) (docket.Counts, error) {
+	c := docket.Counts{Hearings: map[string]int64{}, Outbox: map[string]int64{}}
 	g := db.gorm.WithContext(ctx)
 	type row struct {
 		Key string

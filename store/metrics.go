@@ -6,23 +6,13 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/docketd/docketd/docket"
 )
 
-// SyncTotal counts the recorded runs of one source with one outcome.
-type SyncTotal struct {
-	Source  string
-	Failed  bool
-	Runs    int64
-	Created int64
-	Changed int64
-	Cancel  int64
-	Same    int64
-	Reject  int64
-}
-
 // SyncTotals sums the recorded sync runs per source and outcome, for /metrics.
-func (db *DB) SyncTotals(ctx context.Context) ([]SyncTotal, error) {
-	var out []SyncTotal
+func (db *DB) SyncTotals(ctx context.Context) ([]docket.SyncTotal, error) {
+	var out []docket.SyncTotal
 	err := db.gorm.WithContext(ctx).Model(&syncRunRow{}).
 		Select("source, (error <> '') AS failed, COUNT(*) AS runs, SUM(created) AS created, SUM(changed) AS changed, " +
 			"SUM(cancelled) AS cancel, SUM(unchanged) AS same, SUM(rejected) AS reject").

@@ -23,6 +23,7 @@ import (
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
+	"github.com/docketd/docketd/metrics"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
@@ -50,7 +51,7 @@ type daemon struct {
 	leader  *store.Leader // nil with SQLite
 	feeds   *feed.Service
 	started time.Time // when the daemon started; a source's tolerance counts from here at the earliest
-	metrics *metrics
+	metrics *metrics.Registry
 	dbReady atomic.Pointer[store.DB]
 	// handlers mounted once the store is open; until then their paths answer 503.
 	late sync.Map // path prefix -> http.Handler
@@ -80,7 +81,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	d.cfg.Store(cfg)
 	d.started = d.now()
 	d.setNotReady("starting")
-	d.metrics = newMetrics(d.dbReady.Load, func() bool { return d.leader.Held() }, d.now, d.log)
+	d.metrics = metrics.New(func() metrics.Store {
+		if db := d.dbReady.Load(); db != nil {
+			return db
+		}
+		return nil // not a nil *store.DB, which the collector would call
+	}, func() bool { return d.leader.Held() }, d.now, d.log)
 
 	// Listen before anything else so a busy port fails at once, and so /healthz answers during migrations.
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
@@ -150,7 +156,7 @@ func (d *daemon) start(ctx context.Context) error {
 	cfg := d.cfg.Load()
 	d.setNotReady("migrating the database")
 	office, err := assembly.Open(ctx, d.cfg.Load, assembly.Options{Now: d.now, Clock: d.clock, Log: d.log,
-		Observe: d.metrics.observeSend})
+		Observe: d.metrics.ObserveSend})
 	if err != nil {
 		return err
 	}
@@ -415,10 +421,10 @@ func (d *daemon) routes() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", d.readyz)
-	mux.Handle("GET /metrics", d.metrics.handler())
+	mux.Handle("GET /metrics", d.metrics.Handler())
 	for _, prefix := range []string{"/feeds/", "/twilio/"} {
 		name := strings.Trim(prefix, "/")
-		mux.Handle(prefix, d.metrics.count(name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.Handle(prefix, d.metrics.Count(name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h, ok := d.late.Load(prefix)
 			if !ok {
 				http.Error(w, "starting", http.StatusServiceUnavailable)

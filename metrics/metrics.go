@@ -1,4 +1,4 @@
-package main
+package metrics
 
 import (
 	"context"
@@ -12,11 +12,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/store"
 )
 
-// metrics is what /metrics exposes: counters the daemon increments, and the store's state read at scrape time.
-type metrics struct {
+// Store is what the collector reads from the store at each scrape.
+type Store interface {
+	// Counts summarises hearings upcoming at now, outbox rows and opt-outs.
+	Counts(ctx context.Context, now time.Time) (docket.Counts, error)
+	// SyncTotals sums the recorded sync runs per source and outcome (failed or not).
+	SyncTotals(ctx context.Context) ([]docket.SyncTotal, error)
+}
+
+// Registry holds the daemon's metrics: counters the daemon increments, and the store's state read at scrape time.
+type Registry struct {
 	reg      *prometheus.Registry
 	sends    *prometheus.CounterVec
 	lateness *prometheus.HistogramVec
@@ -24,8 +31,12 @@ type metrics struct {
 	rejected *prometheus.CounterVec
 }
 
-func newMetrics(db func() *store.DB, leader func() bool, now func() time.Time, log *slog.Logger) *metrics {
-	m := &metrics{
+// New returns a registry with the daemon's counters, the Go and process collectors, and a collector that reads
+// st() at each scrape. st returns nil (an untyped nil, not a nil pointer) until the store is open; until then a
+// scrape reports only leadership. leader tells whether this replica runs sync and planning; now is the clock that
+// decides which hearings are upcoming; log takes the store's errors during a scrape.
+func New(st func() Store, leader func() bool, now func() time.Time, log *slog.Logger) *Registry {
+	m := &Registry{
 		reg: prometheus.NewRegistry(),
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "docketd_sends_total",
 			Help: "Send attempts by channel, result (sent, retry, failed, opted_out) and provider error code."},
@@ -41,25 +52,27 @@ func newMetrics(db func() *store.DB, leader func() bool, now func() time.Time, l
 	}
 	m.reg.MustRegister(m.sends, m.lateness, m.http, m.rejected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&storeCollector{db: db, leader: leader, now: now, log: log})
+		&storeCollector{st: st, leader: leader, now: now, log: log})
 	return m
 }
 
-// observeSend is the dispatcher's hook.
-func (m *metrics) observeSend(channel docket.Channel, result, code string, late time.Duration) {
+// ObserveSend is the dispatcher's hook: it counts a send attempt on channel with its result (sent, retry, failed,
+// opted_out) and provider error code, and records how late the attempt was when it reached the provider.
+func (m *Registry) ObserveSend(channel docket.Channel, result, code string, late time.Duration) {
 	m.sends.WithLabelValues(string(channel), result, code).Inc()
 	if result == "sent" || result == "opted_out" || code != "" {
 		m.lateness.WithLabelValues(string(channel)).Observe(max(late, 0).Seconds())
 	}
 }
 
-// handler serves /metrics.
-func (m *metrics) handler() http.Handler {
+// Handler serves /metrics.
+func (m *Registry) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// count wraps h to count its answers by status; 4xx answers under /twilio/ count as webhook rejections.
-func (m *metrics) count(name string, h http.Handler) http.Handler {
+// Count wraps h to count its answers by status under the handler label name; 4xx answers under /twilio/ count as
+// webhook rejections.
+func (m *Registry) Count(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(rec, r)
@@ -93,7 +106,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 // storeCollector reads hearings, outbox and sync runs from the store at each scrape.
 type storeCollector struct {
-	db     func() *store.DB // nil until the store is open
+	st     func() Store // nil until the store is open
 	leader func() bool
 	now    func() time.Time
 	log    *slog.Logger
@@ -122,13 +135,13 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		leader = 1
 	}
 	ch <- prometheus.MustNewConstMetric(descLeader, prometheus.GaugeValue, leader)
-	db := c.db()
-	if db == nil {
+	st := c.st()
+	if st == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	counts, err := db.Counts(ctx, c.now())
+	counts, err := st.Counts(ctx, c.now())
 	if err != nil {
 		c.log.Warn("metrics", "component", "http", "err", err)
 		return
@@ -142,7 +155,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			string(s))
 	}
 	ch <- prometheus.MustNewConstMetric(descOptOuts, prometheus.GaugeValue, float64(counts.OptOuts))
-	totals, err := db.SyncTotals(ctx)
+	totals, err := st.SyncTotals(ctx)
 	if err != nil {
 		c.log.Warn("metrics", "component", "http", "err", err)
 		return
