@@ -37,7 +37,6 @@ func TestProviderFailures(t *testing.T) {
 			p = newInproc(t, now, fmt.Sprintf(`
 [sms]
 provider = "twilio"
-rate = 1000000
 
 [sms.twilio]
 account_sid = %q
