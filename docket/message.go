@@ -3,6 +3,7 @@ package docket
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Message is one rendered message, ready for a channel to deliver.
@@ -49,4 +50,14 @@ func IsTemporary(err error) bool {
 		return e.Temporary
 	}
 	return err != nil
+}
+
+// SentMessage is one message Twilio has on record as sent to a number.
+type SentMessage struct {
+	SID         string
+	To          string
+	Body        string
+	Status      string    // Twilio's status: queued, sending, sent, delivered, undelivered, failed…
+	DateSent    time.Time // zero while Twilio has not handed the message to a carrier yet
+	DateCreated time.Time
 }

@@ -53,7 +53,7 @@ type Settings struct {
 	KeepPast, KeepCancelled time.Duration
 	// Durations override DefaultDurations per hearing type.
 	Durations map[docket.HearingType]time.Duration
-	// Precedence lists sources from most to least trusted, for hearings two sources report (store.Prevailing).
+	// Precedence lists sources from most to least trusted, for hearings two sources report (docket.Prevailing).
 	Precedence []string
 }
 

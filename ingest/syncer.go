@@ -82,7 +82,7 @@ func (r *replay) Read(ctx context.Context, emit func(source.Record) error, rejec
 //
 // Disagreeing sources. Each source's hearings are kept under (source, source key), so a source can only ever move
 // or cancel its own hearings, and a sync never overwrites the config's own [[hearings]]. When two sources report one
-// case on one court-local day, the choice is made where hearings are read (store.Prevailing, given the config's
+// case on one court-local day, the choice is made where hearings are read (docket.Prevailing, given the config's
 // order): the planner, the feeds and `docketd hearings` see only the first source's hearing, and the planner
 // cancels what was pending for the other.
 type Syncer struct {

@@ -52,16 +52,6 @@ type Twilio struct {
 	base *url.URL
 }
 
-// SentMessage is one message Twilio has on record as sent to a number.
-type SentMessage struct {
-	SID         string
-	To          string
-	Body        string
-	Status      string    // Twilio's status: queued, sending, sent, delivered, undelivered, failed…
-	DateSent    time.Time // zero while Twilio has not handed the message to a carrier yet
-	DateCreated time.Time
-}
-
 // NewTwilio checks cfg and returns a sender for it.
 func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	if cfg.AccountSID == "" || cfg.AuthToken == "" {
@@ -121,7 +111,7 @@ func (t *Twilio) Send(ctx context.Context, m docket.Message) (string, error) {
 // between claiming an outbox row and recording its result the dispatcher can tell whether the text went out.
 // Twilio filters DateSent by day; Sent drops what is older than since itself (by DateSent, or DateCreated while a
 // message is still queued). Pass since a little before the claim to allow for clock skew with Twilio.
-func (t *Twilio) Sent(ctx context.Context, to string, since time.Time) ([]SentMessage, error) {
+func (t *Twilio) Sent(ctx context.Context, to string, since time.Time) ([]docket.SentMessage, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &docket.SendError{Temporary: true, Err: fmt.Errorf("twilio list: %w", err)}
 	}
@@ -132,9 +122,9 @@ func (t *Twilio) Sent(ctx context.Context, to string, since time.Time) ([]SentMe
 	if err != nil {
 		return nil, classifyTwilio("twilio list", err, rt.status(), to)
 	}
-	out := make([]SentMessage, 0, len(list))
+	out := make([]docket.SentMessage, 0, len(list))
 	for _, msg := range list {
-		s := SentMessage{
+		s := docket.SentMessage{
 			SID:         twDeref(msg.Sid),
 			To:          twDeref(msg.To),
 			Body:        twDeref(msg.Body),

@@ -355,7 +355,7 @@ func TestTwilioSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []SentMessage{
+	want := []docket.SentMessage{
 		{SID: "SM0000000000000000000000000000000a", To: toOK, Body: "Reminder SM0000000000000000000000000000000a",
 			Status: "queued", DateCreated: time.Date(2026, 3, 2, 15, 0, 5, 0, time.UTC)},
 		{SID: "SM0000000000000000000000000000000b", To: toOK, Body: "Reminder SM0000000000000000000000000000000b",

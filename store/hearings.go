@@ -48,54 +48,11 @@ func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.He
 		return nil, fmt.Errorf("hearings: %w", err)
 	}
 	if len(f.Precedence) > 0 {
-		hs, _ = prevailing(hs, f.Precedence, func(h hearingRow) (string, uint, string, time.Time) {
+		hs, _ = docket.PrevailingBy(hs, f.Precedence, func(h hearingRow) (string, uint, string, time.Time) {
 			return h.Source, h.CaseID, h.Zone, h.Start
 		})
 	}
 	return db.views(ctx, hs)
-}
-
-// Prevailing keeps, of the hearings several sources report for one case on one court-local day, the one from the
-// source listed first in precedence; it returns the kept hearings in their order and the ones set aside.
-func Prevailing(hs []docket.Hearing, precedence []string) (kept, aside []docket.Hearing) {
-	return prevailing(hs, precedence, func(h docket.Hearing) (string, uint, string, time.Time) {
-		return h.Source, h.CaseID, h.Zone, h.Start
-	})
-}
-
-// prevailing is Prevailing for rows and hearings alike; of reads a hearing's source, case, zone and start.
-func prevailing[H any](hs []H, precedence []string, of func(H) (source string, caseID uint, zone string, start time.Time)) (kept, aside []H) {
-	rank := make(map[string]int, len(precedence))
-	for i, s := range precedence {
-		rank[s] = i
-	}
-	rankOf := func(h H) int {
-		source, _, _, _ := of(h)
-		if r, ok := rank[source]; ok {
-			return r
-		}
-		return len(precedence)
-	}
-	day := func(h H) string {
-		_, caseID, zone, start := of(h)
-		return fmt.Sprint(caseID, "/", start.In(docket.Zone(zone)).Format(time.DateOnly))
-	}
-	// A source may list two sessions of one case on one day; only a different source's report is set aside.
-	best := map[string]int{}
-	for _, h := range hs {
-		k := day(h)
-		if r, ok := best[k]; !ok || rankOf(h) < r {
-			best[k] = rankOf(h)
-		}
-	}
-	for _, h := range hs {
-		if rankOf(h) == best[day(h)] {
-			kept = append(kept, h)
-		} else {
-			aside = append(aside, h)
-		}
-	}
-	return kept, aside
 }
 
 // Hearing returns one hearing with its people and court.

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/notify"
-	"github.com/docketd/docketd/store"
 )
 
 // Sender delivers a message through one channel and returns the provider's id for it.
@@ -23,7 +21,7 @@ type Sender interface {
 // SentLister is a Sender that can say what it actually sent to an address since a time. The dispatcher uses it after
 // a crash between claiming a row and recording the outcome, so the message is neither lost nor sent twice.
 type SentLister interface {
-	Sent(ctx context.Context, to string, since time.Time) ([]notify.SentMessage, error)
+	Sent(ctx context.Context, to string, since time.Time) ([]docket.SentMessage, error)
 }
 
 // Backoff bounds for temporary failures.
@@ -53,7 +51,7 @@ type Clock interface {
 // Dispatcher sends due outbox rows: it sleeps until the next due time (or until woken by new plans), claims rows
 // atomically, sends each household group as one message, and records the outcome.
 type Dispatcher struct {
-	DB       *store.DB
+	DB       Store
 	Senders  map[docket.Channel]Sender  // by channel: sms, email
 	Rates    map[docket.Channel]float64 // messages per second by channel; 0 or absent means no limit
 	Renderer *Renderer
@@ -419,7 +417,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 // matchSent finds, among the messages the provider lists, one with this text that no outbox row has claimed yet.
 // Two reminders of one hearing read the same, so the text alone would take the 7-day reminder's message for the
 // 3-day one's.
-func (d *Dispatcher) matchSent(ctx context.Context, sent []notify.SentMessage, body string) (notify.SentMessage, bool, error) {
+func (d *Dispatcher) matchSent(ctx context.Context, sent []docket.SentMessage, body string) (docket.SentMessage, bool, error) {
 	var sids []string
 	for _, m := range sent {
 		if m.Body == body {
@@ -428,14 +426,14 @@ func (d *Dispatcher) matchSent(ctx context.Context, sent []notify.SentMessage, b
 	}
 	known, err := d.DB.KnownProviderIDs(ctx, sids)
 	if err != nil {
-		return notify.SentMessage{}, false, err
+		return docket.SentMessage{}, false, err
 	}
 	for _, m := range sent {
 		if m.Body == body && !known[m.SID] {
 			return m, true, nil
 		}
 	}
-	return notify.SentMessage{}, false, nil
+	return docket.SentMessage{}, false, nil
 }
 
 // Preview renders the messages due at now without claiming or sending anything (remind --dry-run).

@@ -7,13 +7,12 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/store"
 )
 
 // Planner turns hearings × policies × recipients into outbox rows. Planning is idempotent: every row has a key
 // naming what it is for, and planning the same thing twice creates nothing.
 type Planner struct {
-	DB    *store.DB
+	DB    Store
 	Rules func() Rules // read at every run, so a reload takes effect at the next plan
 	Now   func() time.Time
 	Log   *slog.Logger
@@ -27,7 +26,7 @@ type PlanResult struct {
 
 // dayBoundary is the hour (UTC) at which planning pages are cut: 10:00 UTC is between the evening and the morning
 // court sessions of every US immigration court, from Saipan to Puerto Rico, so one court-local day of hearings
-// never straddles two pages (store.Prevailing compares hearings of one day).
+// never straddles two pages (docket.Prevailing compares hearings of one day).
 const dayBoundary = 10 * time.Hour
 
 // Plan plans every reminder and change notice due from now on. It reads hearings one court day at a time, so
@@ -101,7 +100,7 @@ func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, rules Rules
 	cancelled := 0
 	aside := map[uint]bool{}
 	if len(rules.Precedence) > 0 {
-		_, set := store.Prevailing(hs, rules.Precedence)
+		_, set := docket.Prevailing(hs, rules.Precedence)
 		for _, h := range set {
 			aside[h.ID] = true
 		}

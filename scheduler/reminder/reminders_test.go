@@ -15,7 +15,6 @@ import (
 
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/message"
-	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/store"
 )
 
@@ -49,13 +48,13 @@ func (r *recorder) Send(ctx context.Context, m docket.Message) (string, error) {
 	return fmt.Sprintf("SM%03d", len(r.sent)), nil
 }
 
-func (r *recorder) Sent(ctx context.Context, to string, since time.Time) ([]notify.SentMessage, error) {
+func (r *recorder) Sent(ctx context.Context, to string, since time.Time) ([]docket.SentMessage, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []notify.SentMessage
+	var out []docket.SentMessage
 	for i, s := range r.sent {
 		if s.msg.To == to && !s.at.Before(since) {
-			out = append(out, notify.SentMessage{SID: fmt.Sprintf("SM%03d", i+1), To: to, Body: s.msg.Text})
+			out = append(out, docket.SentMessage{SID: fmt.Sprintf("SM%03d", i+1), To: to, Body: s.msg.Text})
 		}
 	}
 	return out, nil

@@ -9,13 +9,12 @@ import (
 
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/message"
-	"github.com/docketd/docketd/store"
 )
 
 // Renderer turns a group of outbox rows into one message, from the hearings as they stand at sending time. Build it
 // with NewRenderer, which makes its caller decide about counsel's invitations.
 type Renderer struct {
-	db        *store.DB
+	db        Store
 	templates *message.Templates
 	rules     func() Rules
 	invite    Inviter
@@ -38,7 +37,7 @@ func (noInvitations) Invite(docket.Hearing, string) (*docket.Invite, error) {
 
 // NewRenderer returns a renderer over db with the templates, the rules (read anew for every message, so a reload
 // takes effect) and the invitations counsel get: there is no default, so no path can leave them out by accident.
-func NewRenderer(db *store.DB, templates *message.Templates, rules func() Rules, invite Inviter) (*Renderer, error) {
+func NewRenderer(db Store, templates *message.Templates, rules func() Rules, invite Inviter) (*Renderer, error) {
 	switch {
 	case db == nil, templates == nil, rules == nil:
 		return nil, errors.New("renderer: needs a store, templates and rules")
@@ -61,7 +60,7 @@ func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Ti
 	views := hearings{}
 	for _, row := range rows {
 		h, err := views.get(ctx, r.db, row.HearingID)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, docket.ErrNotFound) {
 			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateCancelled, Error: "hearing deleted"}})
 			continue
 		}
@@ -89,7 +88,7 @@ func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Ti
 // both need them.
 type hearings map[uint]docket.Hearing
 
-func (hs hearings) get(ctx context.Context, db *store.DB, id uint) (docket.Hearing, error) {
+func (hs hearings) get(ctx context.Context, db Store, id uint) (docket.Hearing, error) {
 	if h, ok := hs[id]; ok {
 		return h, nil
 	}

@@ -88,7 +88,7 @@ type Rules struct {
 	OrgName       string
 	OrgPhone      string
 	// Precedence lists sources from most to least trusted; when two report one case on one day, only the first
-	// source's hearing gets reminders (see store.Prevailing).
+	// source's hearing gets reminders (see docket.Prevailing).
 	Precedence []string
 }
 

@@ -1,0 +1,30 @@
+package reminder
+
+import (
+	"context"
+	"time"
+
+	"github.com/docketd/docketd/docket"
+)
+
+// Store is what the reminder engine needs from the store: hearings as they stand, the outbox it plans into and
+// claims from, and opt-outs. docketd's store satisfies it.
+type Store interface {
+	Hearing(ctx context.Context, id uint) (docket.Hearing, error)
+	Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.Hearing, error)
+	LastChange(ctx context.Context, h docket.Hearing) ([]docket.HearingChange, error)
+
+	PlanOutbox(ctx context.Context, rows []docket.Reminder) (int, error)
+	OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]docket.Reminder, error)
+	CancelStale(ctx context.Context, hearingID uint, sequence int, scheduled bool) (int, error)
+	CancelPending(ctx context.Context, hearingID uint, reason string) (int, error)
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	ClaimDue(ctx context.Context, now time.Time, limit int) ([]docket.Reminder, error)
+	RenewClaim(ctx context.Context, ids []uint, claimed, now time.Time) (bool, error)
+	FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResult) error
+	Sending(ctx context.Context) ([]docket.Reminder, error)
+	KnownProviderIDs(ctx context.Context, ids []string) (map[string]bool, error)
+
+	IsOptedOut(ctx context.Context, channel docket.Channel, address string) (bool, error)
+	OptOut(ctx context.Context, channel docket.Channel, address, keyword string, at time.Time) error
+}
