@@ -52,7 +52,8 @@ type ContactDetails struct {
 type SyncOptions struct {
 	Source   string
 	Complete bool // the source lists every current hearing it knows
-	// Grace is how long a hearing may be missing from a complete source before it is cancelled.
+	// Grace is how long a hearing may be missing from a complete source before it is cancelled; with zero, it is
+	// cancelled on the pass that first misses it.
 	Grace time.Duration
 	// MaxChange refuses a pass that would cancel or move more than this share of the source's hearings.
 	// Zero disables the check (the config file's own hearings are edited on purpose).

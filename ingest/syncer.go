@@ -44,7 +44,8 @@ type SourceSpec struct {
 	// Complete says the source lists every current hearing it knows, so one it no longer lists may be cancelled
 	// (after Grace).
 	Complete bool
-	// Grace is how long a hearing may be missing from a complete source before it is cancelled.
+	// Grace is how long a hearing may be missing from a complete source before it is cancelled; with zero, it is
+	// cancelled on the run that first misses it.
 	Grace time.Duration
 	// MaxChange refuses a run that would cancel or move more than this share of the source's upcoming hearings;
 	// zero disables the check.
@@ -147,10 +148,31 @@ func (r SyncReport) String() string {
 // ctx (a cancelled run is a failed run), so it is safe as a scheduled job.
 func (s *Syncer) Run(ctx context.Context, spec SourceSpec, force bool, progress func(done, total int64)) (SyncReport,
 	error) {
+	return s.run(ctx, spec, runMode{force: force, progress: progress, done: "sync done"})
+}
+
+// runMode is what differs between a configured source's run and the config's own hearings.
+type runMode struct {
+	force    bool
+	progress func(done, total int64)
+	// held says the caller holds DB.Serialized already.
+	held bool
+	// done is the message of a committed run; quiet logs it at debug level when the run changed nothing.
+	done  string
+	quiet bool
+}
+
+func (s *Syncer) run(ctx context.Context, spec SourceSpec, m runMode) (SyncReport, error) {
 	rep := SyncReport{Source: spec.Name, Started: s.now()}
 	log := s.logger().With("component", "sync", "source", spec.Name)
-	// Replicas applying their config write people and cases too: one at a time (a no-op on SQLite).
-	err := s.DB.Serialized(ctx, func() error { return s.pass(ctx, spec, force, progress, log, &rep) })
+	work := func() error { return s.pass(ctx, spec, m.force, m.progress, log, &rep) }
+	var err error
+	if m.held {
+		err = work()
+	} else {
+		// Replicas applying their config write people and cases too: one at a time (a no-op on SQLite).
+		err = s.DB.Serialized(ctx, work)
+	}
 	rep.Ended = s.now()
 	if err != nil {
 		rep.Err = err
@@ -176,8 +198,10 @@ func (s *Syncer) Run(ctx context.Context, spec SourceSpec, force bool, progress 
 		log.Warn("sync refused", append(attrs, "err", run.Error)...)
 	case err != nil:
 		log.Error("sync failed", append(attrs, "err", run.Error)...)
+	case m.quiet && rep.Created+rep.Changed+rep.Cancelled == 0:
+		log.Debug(m.done, attrs...)
 	default:
-		log.Info("sync done", attrs...)
+		log.Info(m.done, attrs...)
 	}
 	return rep, err
 }

@@ -154,6 +154,16 @@ func record(key string, anum docket.ANumber, start time.Time) docket.HearingReco
 		Type: "master", Medium: "in_person"}
 }
 
+// marchRecords returns n hearings of distinct cases keyed k0, k1…, one a day from March 2, 2027.
+func marchRecords(n int) []docket.HearingRecord {
+	recs := make([]docket.HearingRecord, n)
+	for i := range recs {
+		recs[i] = record(fmt.Sprintf("k%d", i), docket.ANumber(fmt.Sprintf("2015551%02d", i)),
+			time.Date(2027, 3, 2+i, 9, 0, 0, 0, chicago))
+	}
+	return recs
+}
+
 func runSync(t *testing.T, db *DB, opts docket.SyncOptions, recs ...docket.HearingRecord) (docket.SyncResult, error) {
 	t.Helper()
 	s, err := db.BeginSync(context.Background(), opts)
@@ -225,11 +235,7 @@ func TestSyncCreatesMovesAndKeepsIdentity(t *testing.T) {
 func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		var recs []docket.HearingRecord
-		for i := range 10 {
-			recs = append(recs, record(fmt.Sprintf("k%d", i), docket.ANumber(fmt.Sprintf("2015551%02d", i)),
-				time.Date(2027, 3, 2+i, 9, 0, 0, 0, chicago)))
-		}
+		recs := marchRecords(10)
 		opts := docket.SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
 		if _, err := runSync(t, db, opts, recs...); err != nil {
 			t.Fatal(err)
@@ -285,6 +291,46 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 		cancelled, _ := db.Hearings(ctx, docket.HearingFilter{Status: []docket.HearingStatus{docket.StatusCancelled}})
 		if len(cancelled) != 1 || cancelled[0].SourceKey != "k0" || cancelled[0].Sequence != 1 {
 			t.Fatalf("cancelled: got %+v", cancelled)
+		}
+	})
+}
+
+func TestSyncWithoutGraceCancelsOnThePassThatMisses(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		recs := marchRecords(3)
+		opts := docket.SyncOptions{Source: "config", Complete: true, Force: true, Now: t0}
+		if _, err := runSync(t, db, opts, recs...); err != nil {
+			t.Fatal(err)
+		}
+
+		// A reject that names no hearing could be any of them: nothing is cancelled.
+		opts.Now = t0.Add(time.Minute)
+		s, err := db.BeginSync(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Protect("", "")
+		if err := s.Apply(recs[1:]); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := s.Finish(); err != nil || res.Cancelled != 0 || res.Held != 1 {
+			t.Fatalf("unmatched reject: got %+v, %v; want 1 held", res, err)
+		}
+
+		opts.Now = t0.Add(time.Hour)
+		res, err := runSync(t, db, opts, recs[2:]...)
+		if err != nil || res.Cancelled != 2 || res.Missing != 0 {
+			t.Fatalf("got %+v, %v; want 2 cancelled at once", res, err)
+		}
+		cancelled, _ := db.Hearings(ctx, docket.HearingFilter{Status: []docket.HearingStatus{docket.StatusCancelled}})
+		if got, want := len(cancelled), 2; got != want {
+			t.Fatalf("cancelled: got %d, want %d", got, want)
+		}
+		for _, h := range cancelled {
+			if h.Sequence != 1 || h.MissingSince == nil {
+				t.Errorf("%s: got sequence %d, missing since %v; want 1 and set", h.SourceKey, h.Sequence, h.MissingSince)
+			}
 		}
 	})
 }

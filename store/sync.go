@@ -389,8 +389,9 @@ func chunks(set map[string]struct{}, n int) func(yield func([]string) bool) {
 }
 
 // Finish handles hearings a complete source no longer lists, then commits. A hearing missing for less than the
-// grace period is only marked; one missing longer is cancelled. A complete source that lists nothing while hearings
-// exist is refused: an empty file never wipes a calendar.
+// grace period is only marked; one missing that long is cancelled (with no grace period, on the pass that first
+// misses it). A complete source that lists nothing while hearings exist is refused unless forced: an empty file
+// never wipes a calendar.
 func (s *Sync) Finish() (docket.SyncResult, error) {
 	if s.done {
 		return s.result, errors.New("sync already finished")
@@ -454,27 +455,35 @@ func (s *Sync) missing() error {
 		return err
 	}
 	for _, h := range notSeen {
-		switch {
-		case h.MissingSince == nil:
-			if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Update("missing_since", now).Error; err != nil {
-				return err
-			}
-			s.result.Missing++
-		case now.Sub(*h.MissingSince) >= s.opts.Grace && s.unmatched > 0:
-			s.result.Missing++
-			s.result.Held++
-		case now.Sub(*h.MissingSince) >= s.opts.Grace:
-			if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Updates(map[string]any{
-				"status": docket.StatusCancelled, "sequence": h.Sequence + 1, "changed_at": now}).Error; err != nil {
-				return err
-			}
-			if err := s.log(h.ID, [][3]string{{"status", string(docket.StatusScheduled), string(docket.StatusCancelled)}}); err != nil {
-				return err
-			}
-			s.result.Cancelled++
-		default:
-			s.result.Missing++
+		// A hearing first found missing now has been missing for no time: with no grace period (the config's own
+		// hearings) that is long enough, and it is cancelled on this pass.
+		var missingFor time.Duration
+		if h.MissingSince != nil {
+			missingFor = now.Sub(*h.MissingSince)
 		}
+		if missingFor < s.opts.Grace || s.unmatched > 0 {
+			if h.MissingSince == nil {
+				if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Update("missing_since", now).Error; err != nil {
+					return err
+				}
+			}
+			s.result.Missing++
+			if missingFor >= s.opts.Grace {
+				s.result.Held++
+			}
+			continue
+		}
+		updates := map[string]any{"status": docket.StatusCancelled, "sequence": h.Sequence + 1, "changed_at": now}
+		if h.MissingSince == nil {
+			updates["missing_since"] = now
+		}
+		if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		if err := s.log(h.ID, [][3]string{{"status", string(docket.StatusScheduled), string(docket.StatusCancelled)}}); err != nil {
+			return err
+		}
+		s.result.Cancelled++
 	}
 	return nil
 }

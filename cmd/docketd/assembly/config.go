@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/store"
 )
 
@@ -60,59 +60,28 @@ func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now t
 	if err := db.ReplacePeople(ctx, atts, clients); err != nil {
 		return docket.SyncResult{}, err
 	}
-	recs, err := configHearings(ctx, db, cfg)
+	hearings, err := configHearings(ctx, db, cfg)
 	if err != nil {
 		return docket.SyncResult{}, err
 	}
-	// The file's hearings are edited on purpose: no max_change, and one removed from the file is cancelled at once.
-	s, err := db.BeginSync(ctx, docket.SyncOptions{Source: "config", Complete: true, Force: true, Now: now})
-	if err != nil {
-		return docket.SyncResult{}, err
-	}
-	if err := s.Apply(recs); err != nil {
-		s.Abort()
-		return docket.SyncResult{}, err
-	}
-	res, err := s.Finish()
-	run := &docket.SyncRun{Source: "config", StartedAt: now, EndedAt: now, Created: res.Created, Changed: res.Changed,
-		Cancelled: res.Cancelled, Unchanged: res.Unchanged}
-	if err != nil {
-		run.Error = err.Error()
-	}
-	if rerr := db.RecordSyncRun(ctx, run); rerr != nil && err == nil {
-		err = rerr
-	}
-	if err == nil && (res.Created+res.Changed+res.Cancelled) > 0 {
-		log.Info("config hearings applied", "component", "sync", "source", "config", "created", res.Created,
-			"changed", res.Changed, "cancelled", res.Cancelled, "unchanged", res.Unchanged)
-	}
-	return res, err
+	syncer := &ingest.Syncer{DB: db, Now: func() time.Time { return now }, Log: log}
+	rep, err := syncer.RunConfig(ctx, hearings)
+	return rep.SyncResult, err
 }
 
-// configHearings turns [[hearings]] into records. A hearing without an id is known by its A-number and its place
-// among that A-number's hearings, so editing its start moves it rather than replacing it.
-func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) ([]docket.HearingRecord, error) {
+// configHearings hands [[hearings]] to the source "config", with the court table as the config's [[courts]] left it.
+func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) (*ingest.ConfigHearings, error) {
 	zones, err := db.Zones(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ordinal := map[string]int{}
-	recs := make([]docket.HearingRecord, 0, len(cfg.Hearings))
+	hs := make([]ingest.ConfigHearing, len(cfg.Hearings))
 	for i, h := range cfg.Hearings {
-		loc, err := zones.Zone(h.Location, h.Court)
-		if err != nil {
-			return nil, fmt.Errorf("%s: hearings[%d]: %w", cfg.File, i, err)
-		}
-		key := h.ID
-		if key == "" {
-			ordinal[h.ANumber]++
-			key = h.ANumber + "#" + strconv.Itoa(ordinal[h.ANumber])
-		}
-		medium := h.Medium
-		recs = append(recs, docket.HearingRecord{Key: key, ANumber: docket.ANumber(h.ANumber), Start: h.StartIn(loc), Zone: loc.String(),
-			CourtCode: h.Court, LocationCode: h.Location, Type: docket.HearingType(h.Type), Medium: docket.Medium(medium), Judge: h.Judge, WebEx: h.WebEx})
+		hs[i] = ingest.ConfigHearing{ID: h.ID, ANumber: docket.ANumber(h.ANumber), Court: h.Court, Location: h.Location,
+			Start: h.StartTime, Type: docket.HearingType(h.Type), Medium: docket.Medium(h.Medium), Judge: h.Judge,
+			WebEx: h.WebEx}
 	}
-	return recs, nil
+	return &ingest.ConfigHearings{Hearings: hs, Zoner: zones}, nil
 }
 
 // Precedence lists the sources from most to least trusted: the config's own hearings (entered by hand, on purpose),
