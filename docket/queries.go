@@ -1,6 +1,9 @@
 package docket
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // The questions rooms ask of the store and the changes they make through it, in the vocabulary's terms, so that a
 // room can declare the part of the store it needs without importing it.
@@ -108,4 +111,18 @@ type SyncTotal struct {
 	Cancel  int64
 	Same    int64
 	Reject  int64
+}
+
+// ErrRefused is wrapped by a sync pass refused by the mass-change guard or because the source listed nothing;
+// a forced pass overrides both.
+var ErrRefused = errors.New("sync refused")
+
+// SyncPass is one source's hearings going into the store in one transaction: Apply batches of records, Protect the
+// hearings of records the source could not read (they must not be taken for missing), then Finish to commit or
+// Abort to change nothing.
+type SyncPass interface {
+	Apply(recs []HearingRecord) error
+	Protect(key, aNumber string)
+	Finish() (SyncResult, error)
+	Abort()
 }

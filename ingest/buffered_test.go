@@ -7,7 +7,6 @@ import (
 
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/ingest"
-	"github.com/docketd/docketd/source"
 )
 
 // slowReader stands for a lookup service polled politely: while it reads, the daemon must keep writing (a webhook
@@ -17,10 +16,10 @@ type slowReader struct {
 	err    error
 }
 
-func (r *slowReader) Read(ctx context.Context, emit func(source.Record) error, _ func(source.RecordError)) error {
+func (r *slowReader) Read(ctx context.Context, emit func(docket.SourceRecord) error, _ func(docket.RecordError)) error {
 	r.err = r.during()
 	chicago, _ := time.LoadLocation("America/Chicago")
-	return emit(source.Record{Key: "201555101", ANumber: "201555101", Court: "DAL",
+	return emit(docket.SourceRecord{Key: "201555101", ANumber: "201555101", Court: "DAL",
 		Start: time.Date(2028, 2, 8, 8, 30, 0, 0, chicago), Type: docket.TypeMaster})
 }
 

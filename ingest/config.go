@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/source"
 )
 
 // ConfigSource is the source name of the config file's own [[hearings]].
@@ -30,18 +29,18 @@ type ConfigHearing struct {
 	Judge, WebEx string
 }
 
-// ConfigHearings is a source.Reader over the config file's hearings. Each record's Line is its entry's place in the
+// ConfigHearings is a Reader over the config file's hearings. Each record's Line is its entry's place in the
 // file counting from 1 (hearings[0] is 1), so a rejected entry can be found.
 type ConfigHearings struct {
 	Hearings []ConfigHearing
 	// Zoner is the court table with the config's own [[courts]] applied.
-	Zoner source.Zoner
+	Zoner Zoner
 }
 
-var _ source.Reader = (*ConfigHearings)(nil)
+var _ Reader = (*ConfigHearings)(nil)
 
 // Read emits every entry in file order; an entry whose court has no zone is rejected alone.
-func (c *ConfigHearings) Read(ctx context.Context, emit func(source.Record) error, reject func(source.RecordError)) error {
+func (c *ConfigHearings) Read(ctx context.Context, emit func(docket.SourceRecord) error, reject func(docket.RecordError)) error {
 	if len(c.Hearings) > 0 && c.Zoner == nil {
 		return errors.New("no court table")
 	}
@@ -62,13 +61,13 @@ func (c *ConfigHearings) Read(ctx context.Context, emit func(source.Record) erro
 		}
 		if err != nil {
 			if reject != nil {
-				reject(source.RecordError{File: ConfigSource, Line: i + 1, Key: key, ANumber: h.ANumber,
+				reject(docket.RecordError{File: ConfigSource, Line: i + 1, Key: key, ANumber: h.ANumber,
 					Reason: err.Error()})
 			}
 			continue
 		}
 		s := h.Start
-		err = emit(source.Record{Key: key, ANumber: h.ANumber, Court: h.Court, Location: h.Location,
+		err = emit(docket.SourceRecord{Key: key, ANumber: h.ANumber, Court: h.Court, Location: h.Location,
 			Start: time.Date(s.Year(), s.Month(), s.Day(), s.Hour(), s.Minute(), 0, 0, loc), Type: h.Type,
 			Medium: h.Medium, Judge: h.Judge, WebEx: h.WebEx, Line: i + 1})
 		if err != nil {

@@ -434,7 +434,7 @@ func TestSyncReaderFailureKeepsData(t *testing.T) {
 // panicReader stands for a source with a bug.
 type panicReader struct{}
 
-func (panicReader) Read(context.Context, func(source.Record) error, func(source.RecordError)) error {
+func (panicReader) Read(context.Context, func(docket.SourceRecord) error, func(docket.RecordError)) error {
 	panic("bug in a reader")
 }
 

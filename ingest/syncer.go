@@ -13,8 +13,6 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/docketd/docketd/source"
-	"github.com/docketd/docketd/store"
 )
 
 // Sync tuning, each value with its reason.
@@ -29,7 +27,7 @@ const (
 	recordTimeout = 10 * time.Second
 )
 
-// Limits of the store's columns (see store.Hearing): a longer value fails the whole transaction on PostgreSQL, so
+// Limits of the store's columns (the store's hearings table): a longer value fails the whole transaction on PostgreSQL, so
 // such a record is rejected alone instead.
 const (
 	maxKeyLen    = 128
@@ -51,7 +49,7 @@ type SourceSpec struct {
 	// zero disables the check.
 	MaxChange float64
 	// Reader produces the source's records.
-	Reader source.Reader
+	Reader Reader
 	// Buffered reads the whole source before the store transaction begins. Set it for slow sources (a lookup
 	// service polled politely, a calendar URL): the transaction holds SQLite's write lock, and the dispatcher and
 	// webhooks must not wait minutes behind a network read. File sources stream, so memory stays flat.
@@ -59,9 +57,12 @@ type SourceSpec struct {
 }
 
 // replay is a Reader over records already read.
-type replay source.Result
+type replay struct {
+	Records []docket.SourceRecord
+	Rejects []docket.RecordError
+}
 
-func (r *replay) Read(ctx context.Context, emit func(source.Record) error, reject func(source.RecordError)) error {
+func (r *replay) Read(ctx context.Context, emit func(docket.SourceRecord) error, reject func(docket.RecordError)) error {
 	for _, e := range r.Rejects {
 		if reject != nil {
 			reject(e)
@@ -87,7 +88,7 @@ func (r *replay) Read(ctx context.Context, emit func(source.Record) error, rejec
 // order): the planner, the feeds and `docketd hearings` see only the first source's hearing, and the planner
 // cancels what was pending for the other.
 type Syncer struct {
-	DB *store.DB
+	DB Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives one line per run and a warning per rejected record (personal data masked); nil discards.
@@ -107,7 +108,7 @@ type SyncReport struct {
 }
 
 // Refused reports whether the run was refused by the max_change or empty-source rules; --force overrides them.
-func (r SyncReport) Refused() bool { return errors.Is(r.Err, store.ErrRefused) }
+func (r SyncReport) Refused() bool { return errors.Is(r.Err, docket.ErrRefused) }
 
 // String prints the report as one line for people, e.g. "office-export: 12 created, 1 changed, 0 cancelled,
 // 40 unchanged, 2 rejected (3 missing, within grace)".
@@ -115,7 +116,7 @@ func (r SyncReport) String() string {
 	if r.Err != nil {
 		reason := r.Err.Error()
 		if r.Refused() {
-			return fmt.Sprintf("%s: refused, %s", r.Source, strings.TrimPrefix(reason, store.ErrRefused.Error()+": "))
+			return fmt.Sprintf("%s: refused, %s", r.Source, strings.TrimPrefix(reason, docket.ErrRefused.Error()+": "))
 		}
 		reason = strings.TrimPrefix(reason, "sync "+r.Source+": ")
 		s := fmt.Sprintf("%s: failed, nothing changed (the last good data is kept): %s", r.Source, reason)
@@ -209,7 +210,7 @@ func (s *Syncer) run(ctx context.Context, spec SourceSpec, m runMode) (SyncRepor
 // pass does the work of Run; rep collects the counts.
 func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress func(done, total int64),
 	log *slog.Logger, rep *SyncReport) (err error) {
-	var sy *store.Sync
+	var sy docket.SyncPass
 	defer func() {
 		if p := recover(); p != nil {
 			if sy != nil {
@@ -223,7 +224,7 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 		return fmt.Errorf("sync %s: no reader", spec.Name)
 	}
 	if spec.Buffered {
-		res, err := source.Collect(ctx, spec.Reader)
+		res, err := collect(ctx, spec.Reader)
 		if err == nil {
 			err = ctx.Err()
 		}
@@ -231,14 +232,14 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 			// A source that is down or cut short proves nothing about what is missing: keep everything as it was.
 			return fmt.Errorf("sync %s: %w", spec.Name, err)
 		}
-		spec.Reader = (*replay)(&res)
+		spec.Reader = res
 	}
 	sy, err = s.DB.BeginSync(ctx, docket.SyncOptions{Source: spec.Name, Complete: spec.Complete, Grace: spec.Grace,
 		MaxChange: spec.MaxChange, Force: force, Now: rep.Started})
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", spec.Name, err)
 	}
-	reject := func(e source.RecordError) {
+	reject := func(e docket.RecordError) {
 		rep.Rejected++
 		sy.Protect(e.Key, string(e.ANumber))
 		if rep.Rejected <= maxLoggedRejects {
@@ -262,10 +263,10 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 		}
 		return err
 	}
-	emit := func(r source.Record) error {
+	emit := func(r docket.SourceRecord) error {
 		h, err := hearingRecord(r)
 		if err != nil {
-			reject(source.RecordError{File: spec.Name, Line: r.Line, Key: r.Key, ANumber: r.ANumber,
+			reject(docket.RecordError{File: spec.Name, Line: r.Line, Key: r.Key, ANumber: r.ANumber,
 				Reason: err.Error()})
 			return nil
 		}
@@ -302,7 +303,7 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 
 // hearingRecord converts a source record for the store, rejecting what the store could not take without failing
 // the whole transaction.
-func hearingRecord(r source.Record) (docket.HearingRecord, error) {
+func hearingRecord(r docket.SourceRecord) (docket.HearingRecord, error) {
 	switch {
 	case r.Key == "":
 		return docket.HearingRecord{}, errors.New("no hearing key")
@@ -331,7 +332,7 @@ func hearingRecord(r source.Record) (docket.HearingRecord, error) {
 
 // contact is the respondent a record names, with the phone in E.164 (a number that does not read as one is left
 // out rather than texted) and the language as a base language code.
-func contact(r source.Record) *docket.ContactDetails {
+func contact(r docket.SourceRecord) *docket.ContactDetails {
 	if r.ClientName == "" {
 		return nil
 	}
@@ -350,11 +351,11 @@ func contact(r source.Record) *docket.ContactDetails {
 
 // progressReporter is a reader that can report the bytes it has read: the file kinds (source.Kind.Progress).
 type progressReporter interface {
-	WithProgress(progress func(done, total int64)) source.Reader
+	WithProgress(progress func(done, total int64)) Reader
 }
 
 // withProgress returns a reader that reports its progress, when r can.
-func withProgress(r source.Reader, progress func(done, total int64)) source.Reader {
+func withProgress(r Reader, progress func(done, total int64)) Reader {
 	if p, ok := r.(progressReporter); ok && progress != nil {
 		// A copy: the spec's reader may be shared with the next run.
 		return p.WithProgress(progress)

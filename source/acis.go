@@ -91,7 +91,7 @@ type ACIS struct {
 var _ Reader = (*ACIS)(nil)
 
 // Read implements Reader: saved files, then lookups, one at a time.
-func (a *ACIS) Read(ctx context.Context, emit func(Record) error, reject func(RecordError)) error {
+func (a *ACIS) Read(ctx context.Context, emit func(docket.SourceRecord) error, reject func(docket.RecordError)) error {
 	reject = rejectFunc(reject)
 	zones := newZoneCache(a.Zoner)
 	seen := map[docket.ANumber]string{}
@@ -106,8 +106,8 @@ func (a *ACIS) Read(ctx context.Context, emit func(Record) error, reject func(Re
 	return a.lookupAll(ctx, zones, seen, emit, reject)
 }
 
-func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, emit func(Record) error,
-	reject func(RecordError)) error {
+func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, emit func(docket.SourceRecord) error,
+	reject func(docket.RecordError)) error {
 	files, err := filepath.Glob(filepath.Join(a.Dir, "*.json"))
 	if err != nil {
 		return fmt.Errorf("acis %s: %w", a.Dir, err)
@@ -124,16 +124,16 @@ func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[docket.AN
 			if pe, ok := errors.AsType[*os.PathError](err); ok {
 				err = pe.Err
 			}
-			reject(RecordError{File: name, Reason: err.Error()})
+			reject(docket.RecordError{File: name, Reason: err.Error()})
 			continue
 		}
 		an, recs, err := parseCaseInfo(data, "", zones)
 		if err != nil {
-			reject(RecordError{File: name, Key: string(an), ANumber: an, Reason: err.Error()})
+			reject(docket.RecordError{File: name, Key: string(an), ANumber: an, Reason: err.Error()})
 			continue
 		}
 		if first, dup := seen[an]; dup {
-			reject(RecordError{File: name, Key: string(an), ANumber: an, Reason: "same case as " + first})
+			reject(docket.RecordError{File: name, Key: string(an), ANumber: an, Reason: "same case as " + first})
 			continue
 		}
 		seen[an] = name
@@ -146,8 +146,8 @@ func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[docket.AN
 	return nil
 }
 
-func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, emit func(Record) error,
-	reject func(RecordError)) error {
+func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, emit func(docket.SourceRecord) error,
+	reject func(docket.RecordError)) error {
 	r := a.Rate
 	if r == 0 {
 		r = DefaultACISRate
@@ -157,7 +157,7 @@ func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[docket.
 	for i, c := range a.Cases {
 		an, err := docket.ParseANumber(c.ANumber)
 		if err != nil {
-			reject(RecordError{File: "acis cases", Line: i + 1, Reason: err.Error()})
+			reject(docket.RecordError{File: "acis cases", Line: i + 1, Reason: err.Error()})
 			continue
 		}
 		file := strings.TrimRight(a.URL, "/") + "/cases/" + an.Masked()
@@ -167,7 +167,7 @@ func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[docket.
 		seen[an] = file
 		nat := strings.ToUpper(strings.TrimSpace(c.Nationality))
 		if nat == "" {
-			reject(RecordError{File: file, Key: string(an), ANumber: an, Reason: "no nationality code to look up with"})
+			reject(docket.RecordError{File: file, Key: string(an), ANumber: an, Reason: "no nationality code to look up with"})
 			continue
 		}
 		recs, err := a.lookup(ctx, lim, an, nat, zones)
@@ -183,7 +183,7 @@ func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[docket.
 			} else {
 				upstreamFailures = 0
 			}
-			reject(RecordError{File: file, Key: string(an), ANumber: an, Reason: rerr.reason})
+			reject(docket.RecordError{File: file, Key: string(an), ANumber: an, Reason: rerr.reason})
 			continue
 		case err != nil:
 			return err
@@ -209,7 +209,7 @@ func (e *lookupError) Error() string { return e.reason }
 // lookup asks the service about one case, keeping to the rate of lim and
 // waiting out 429 and 503 answers as told by Retry-After. Errors other than *lookupError fail the run.
 func (a *ACIS) lookup(ctx context.Context, lim *rate.Limiter, an docket.ANumber, nat string,
-	zones *zoneCache) ([]Record, error) {
+	zones *zoneCache) ([]docket.SourceRecord, error) {
 	u := strings.TrimRight(a.URL, "/") + "/cases/" + url.PathEscape(string(an)) + "?nationality=" + url.QueryEscape(nat)
 	retries, maxWait := a.MaxRetries, a.MaxWait
 	if retries == 0 {
@@ -424,7 +424,7 @@ type getCaseInfo struct {
 // into zero records (no case, nothing scheduled) or one. want is the
 // A-number looked up, "" for a saved file; the A-number found is returned
 // even with an error so the caller can name the case.
-func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.ANumber, []Record, error) {
+func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.ANumber, []docket.SourceRecord, error) {
 	an := want
 	var env acisEnvelope
 	if err := json.Unmarshal(data, &env); err != nil {
@@ -481,7 +481,7 @@ func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.A
 		return an, nil, nil // nothing scheduled
 	}
 	s := ci.Schedule
-	rec := Record{Key: string(an), ANumber: an, CaseID: string(ci.Data.CaseID), ClientName: ci.Data.AlienName}
+	rec := docket.SourceRecord{Key: string(an), ANumber: an, CaseID: string(ci.Data.CaseID), ClientName: ci.Data.AlienName}
 	rec.Location = strings.ToUpper(strings.TrimSpace(s.HearingLocationCode))
 	addr := s.HearingLocationAddress
 	rec.Judge = strings.TrimSpace(s.IJName)
@@ -512,7 +512,7 @@ func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.A
 	rec.Medium = docket.EOIRMedium(rec.MediumCode)
 	rec.WebEx = strings.TrimSpace(s.WebEx)
 	rec.Address = ReadableAddress(addr)
-	return an, []Record{rec}, nil
+	return an, []docket.SourceRecord{rec}, nil
 }
 
 // jsonReason describes a JSON error without quoting the input, which may

@@ -161,7 +161,7 @@ func TestACISLookups(t *testing.T) {
 		t.Fatalf("records = %+v, want 1", res.Records)
 	}
 	chicago := mustLoad(t, "America/Chicago")
-	want := Record{Key: "201555123", ANumber: "201555123", CaseID: "71002233", Court: "DAL", Location: "DAL",
+	want := docket.SourceRecord{Key: "201555123", ANumber: "201555123", CaseID: "71002233", Court: "DAL", Location: "DAL",
 		Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago), Type: docket.TypeIndividual, TypeCode: "I/II",
 		Medium: docket.MediumInPerson, MediumCode: "P", Judge: "Example, Judge",
 		WebEx:      "https://eoir.webex.com/meet/IJ.Example",

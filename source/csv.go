@@ -91,7 +91,7 @@ type CSV struct {
 var _ Reader = (*CSV)(nil)
 
 // Read implements Reader for the file at Path.
-func (c *CSV) Read(ctx context.Context, emit func(Record) error, reject func(RecordError)) error {
+func (c *CSV) Read(ctx context.Context, emit func(docket.SourceRecord) error, reject func(docket.RecordError)) error {
 	f, err := os.Open(c.Path)
 	if err != nil {
 		return fmt.Errorf("csv: %w", err)
@@ -116,7 +116,7 @@ func (c *CSV) WithProgress(progress func(done, total int64)) Reader {
 }
 
 // Scan reads CSV text from r as if it were the file at Path.
-func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(Record) error, reject func(RecordError)) error {
+func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(docket.SourceRecord) error, reject func(docket.RecordError)) error {
 	reject = rejectFunc(reject)
 	dates, times, err := c.layouts()
 	if err != nil {
@@ -159,7 +159,7 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(Record) error, re
 				return fmt.Errorf("csv %s: %w", c.Path, err)
 			}
 			lastLine = pe.StartLine
-			reject(RecordError{File: c.Path, Line: pe.StartLine, Reason: pe.Err.Error()})
+			reject(docket.RecordError{File: c.Path, Line: pe.StartLine, Reason: pe.Err.Error()})
 			continue
 		}
 		if err != nil {
@@ -169,12 +169,12 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(Record) error, re
 		lastLine = line
 		rec, err := c.row(row, cols, dates, times, zones)
 		if err != nil {
-			reject(RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber, Reason: err.Error()})
+			reject(docket.RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber, Reason: err.Error()})
 			continue
 		}
 		rec.Line = line
 		if first, dup := seen[rec.Key]; dup {
-			reject(RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber,
+			reject(docket.RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber,
 				Reason: fmt.Sprintf("same hearing as line %d", first)})
 			continue
 		}
@@ -258,7 +258,7 @@ func (c *CSV) mapColumns(header []string) (map[string]int, error) {
 
 // row turns one CSV row into a Record. The returned Record carries its Key
 // when the error comes after the key is known.
-func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zones *zoneCache) (Record, error) {
+func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zones *zoneCache) (docket.SourceRecord, error) {
 	get := func(f string) string {
 		i := cols[f]
 		if i < 0 || i >= len(row) {
@@ -266,7 +266,7 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 		}
 		return strings.TrimSpace(row[i])
 	}
-	var rec Record
+	var rec docket.SourceRecord
 	a := get(FieldANumber)
 	if a == "" {
 		return rec, errors.New("no a-number")

@@ -76,7 +76,7 @@ func TestCSVRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	chicago, denver := mustLoad(t, "America/Chicago"), mustLoad(t, "America/Denver")
-	want := []Record{
+	want := []docket.SourceRecord{
 		{Key: "201555123@2027-02-09", ANumber: "201555123", Court: "DAL",
 			Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago), Type: docket.TypeIndividual, TypeCode: "Individual",
 			Medium: docket.MediumInPerson, MediumCode: "in person", Judge: "Example", ClientName: "Mario Ramirez",
@@ -281,7 +281,7 @@ func FuzzCSVRow(f *testing.F) {
 		c := &CSV{Path: "fuzz.csv", Zoner: testZones}
 		var n int
 		err := c.Scan(context.Background(), strings.NewReader("a_number,date,time,court,type,medium\n"+row),
-			func(r Record) error {
+			func(r docket.SourceRecord) error {
 				n++
 				if len(r.ANumber) != 9 || r.Start.IsZero() || r.Key == "" || r.Line < 2 {
 					t.Fatalf("bad record %+v", r)
@@ -290,7 +290,7 @@ func FuzzCSVRow(f *testing.F) {
 					t.Fatalf("type %q", r.Type)
 				}
 				return nil
-			}, func(e RecordError) {
+			}, func(e docket.RecordError) {
 				if e.Line < 2 || e.Reason == "" {
 					t.Fatalf("bad reject %+v", e)
 				}

@@ -68,7 +68,7 @@ type EOIRBulk struct {
 var _ Reader = (*EOIRBulk)(nil)
 
 // Read implements Reader for the file at Path.
-func (b *EOIRBulk) Read(ctx context.Context, emit func(Record) error, reject func(RecordError)) error {
+func (b *EOIRBulk) Read(ctx context.Context, emit func(docket.SourceRecord) error, reject func(docket.RecordError)) error {
 	f, err := os.Open(b.Path)
 	if err != nil {
 		return fmt.Errorf("eoir_bulk: %w", err)
@@ -86,8 +86,8 @@ func (b *EOIRBulk) WithProgress(progress func(done, total int64)) Reader {
 
 // Scan reads tbl_schedule text from r as if it were the file at Path; size
 // is the total for progress reports, -1 when unknown.
-func (b *EOIRBulk) Scan(ctx context.Context, r io.Reader, size int64, emit func(Record) error,
-	reject func(RecordError)) error {
+func (b *EOIRBulk) Scan(ctx context.Context, r io.Reader, size int64, emit func(docket.SourceRecord) error,
+	reject func(docket.RecordError)) error {
 	reject = rejectFunc(reject)
 	cr := &countingReader{r: r}
 	br := bufio.NewReaderSize(cr, 64<<10)
@@ -133,7 +133,7 @@ func (b *EOIRBulk) Scan(ctx context.Context, r io.Reader, size int64, emit func(
 		}
 		switch {
 		case tooLong:
-			reject(RecordError{File: b.Path, Line: line, Reason: "line longer than 1 MiB"})
+			reject(docket.RecordError{File: b.Path, Line: line, Reason: "line longer than 1 MiB"})
 		case len(raw) > 0:
 			if herr := s.line(line, raw); herr != nil {
 				return fmt.Errorf("eoir_bulk %s: %w", b.Path, herr)
@@ -163,14 +163,14 @@ type eoirScanner struct {
 	courts  map[string]struct{}
 	cases   map[string]struct{}
 	intern  map[string]string
-	reject  func(RecordError)
+	reject  func(docket.RecordError)
 	decoder interface{ Bytes([]byte) ([]byte, error) }
 
 	header []string
 	col    map[string]int
 	fields [][]byte
-	rec    *Record
-	recBuf Record
+	rec    *docket.SourceRecord
+	recBuf docket.SourceRecord
 }
 
 // line handles one raw line; it sets s.rec when the line is a hearing to
@@ -190,7 +190,7 @@ func (s *eoirScanner) line(n int, raw []byte) error {
 		// The dump is latin-1; only non-ASCII lines need decoding.
 		dec, err := s.decoder.Bytes(raw)
 		if err != nil {
-			s.reject(RecordError{File: s.b.Path, Line: n, Reason: "not latin-1 text"})
+			s.reject(docket.RecordError{File: s.b.Path, Line: n, Reason: "not latin-1 text"})
 			return nil
 		}
 		raw = dec
@@ -231,7 +231,7 @@ func (s *eoirScanner) get(name string) []byte {
 
 func (s *eoirScanner) row(n int) error {
 	rej := func(key, reason string) {
-		s.reject(RecordError{File: s.b.Path, Line: n, Key: key, Reason: reason})
+		s.reject(docket.RecordError{File: s.b.Path, Line: n, Key: key, Reason: reason})
 	}
 	// IDNSCHEDULE is the first column, so even a short or shifted row names its hearing: the reject carries the key
 	// and a complete source then holds back only that hearing's cancellation, not every one.
@@ -263,7 +263,7 @@ func (s *eoirScanner) row(n int) error {
 		return nil
 	}
 	rec := &s.recBuf
-	*rec = Record{Key: key, CaseID: string(caseID), Line: n}
+	*rec = docket.SourceRecord{Key: key, CaseID: string(caseID), Line: n}
 	rec.Court = s.internUpper(court)
 	if rec.Court == "" {
 		rej(key, "no BASE_CITY_CODE")

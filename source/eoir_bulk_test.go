@@ -58,7 +58,7 @@ func TestEOIRBulkRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	chicago, denver := mustLoad(t, "America/Chicago"), mustLoad(t, "America/Denver")
-	want := []Record{
+	want := []docket.SourceRecord{
 		{Key: "1", CaseID: "100", Court: "DAL", Location: "DAL", Start: time.Date(2027, 2, 9, 8, 30, 0, 0, chicago),
 			Type: docket.TypeIndividual, TypeCode: "I/II", Medium: docket.MediumInPerson, MediumCode: "P", Judge: "XYZ",
 			Language: "SP", Line: 2},
@@ -142,7 +142,7 @@ func TestEOIRBulkEmitErrorStops(t *testing.T) {
 	}
 	stop := errors.New("stop")
 	n := 0
-	err := (&EOIRBulk{Path: "mem", Zoner: testZones}).Scan(context.Background(), &buf, -1, func(Record) error {
+	err := (&EOIRBulk{Path: "mem", Zoner: testZones}).Scan(context.Background(), &buf, -1, func(docket.SourceRecord) error {
 		n++
 		if n == 3 {
 			return stop
@@ -156,7 +156,7 @@ func TestEOIRBulkEmitErrorStops(t *testing.T) {
 	cancel()
 	buf.Reset()
 	WriteSyntheticSchedule(&buf, 20000, 1, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
-	err = (&EOIRBulk{Path: "mem", Zoner: testZones}).Scan(ctx, &buf, -1, func(Record) error { return nil }, nil)
+	err = (&EOIRBulk{Path: "mem", Zoner: testZones}).Scan(ctx, &buf, -1, func(docket.SourceRecord) error { return nil }, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
@@ -202,7 +202,7 @@ func TestEOIRBulkFlatMemory(t *testing.T) {
 	good, rejected, nul := 0, 0, 0
 	var first, last time.Time
 	b := &EOIRBulk{Path: path, Zoner: testZones}
-	err = b.Read(context.Background(), func(r Record) error {
+	err = b.Read(context.Background(), func(r docket.SourceRecord) error {
 		good++
 		if good%10_000 == 0 {
 			sample()
@@ -217,7 +217,7 @@ func TestEOIRBulkFlatMemory(t *testing.T) {
 			last = r.Start
 		}
 		return nil
-	}, func(e RecordError) {
+	}, func(e docket.RecordError) {
 		rejected++
 		if !strings.HasPrefix(e.Reason, "short row") {
 			t.Errorf("unexpected reject %v", e)
@@ -254,7 +254,7 @@ func FuzzTSVLine(f *testing.F) {
 	f.Add("1\t100\tDAL\t\t\t\tFeb  9 2027 12:00AM\t13:00\t")
 	f.Fuzz(func(t *testing.T, line string) {
 		b := &EOIRBulk{Path: "fuzz.tsv", Zoner: testZones}
-		err := b.Scan(context.Background(), strings.NewReader(header+line), -1, func(r Record) error {
+		err := b.Scan(context.Background(), strings.NewReader(header+line), -1, func(r docket.SourceRecord) error {
 			if r.Key == "" || r.Court == "" || r.Start.IsZero() || r.Line < 2 {
 				t.Fatalf("bad record %+v", r)
 			}
@@ -262,7 +262,7 @@ func FuzzTSVLine(f *testing.F) {
 				t.Fatalf("NUL kept in %+v", r)
 			}
 			return nil
-		}, func(e RecordError) {
+		}, func(e docket.RecordError) {
 			if e.Line < 2 || e.Reason == "" {
 				t.Fatalf("bad reject %+v", e)
 			}
@@ -284,7 +284,7 @@ func BenchmarkEOIRBulkScan(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		err := bulk.Scan(context.Background(), bytes.NewReader(data), int64(len(data)),
-			func(Record) error { return nil }, nil)
+			func(docket.SourceRecord) error { return nil }, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -83,7 +83,7 @@ var _ Reader = (*ICS)(nil)
 
 // Read implements Reader. A file that cannot be read or is not a calendar
 // fails the run; a malformed event is rejected alone.
-func (c *ICS) Read(ctx context.Context, emit func(Record) error, reject func(RecordError)) error {
+func (c *ICS) Read(ctx context.Context, emit func(docket.SourceRecord) error, reject func(docket.RecordError)) error {
 	data, err := c.fetch(ctx)
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func (c *ICS) Read(ctx context.Context, emit func(Record) error, reject func(Rec
 }
 
 // Scan reads calendar text as if it came from Path.
-func (c *ICS) Scan(ctx context.Context, data []byte, emit func(Record) error, reject func(RecordError)) error {
+func (c *ICS) Scan(ctx context.Context, data []byte, emit func(docket.SourceRecord) error, reject func(docket.RecordError)) error {
 	reject = rejectFunc(reject)
 	pattern := c.ANumberPattern
 	if pattern == "" {
@@ -119,12 +119,12 @@ func (c *ICS) Scan(ctx context.Context, data []byte, emit func(Record) error, re
 			return err
 		}
 		if splitErr != nil {
-			reject(RecordError{File: c.Path, Line: line, Reason: splitErr.Error()})
+			reject(docket.RecordError{File: c.Path, Line: line, Reason: splitErr.Error()})
 			return nil
 		}
 		recs, key, an, err := p.parse(block)
 		if err != nil {
-			reject(RecordError{File: c.Path, Line: line, Key: key, ANumber: an, Reason: err.Error()})
+			reject(docket.RecordError{File: c.Path, Line: line, Key: key, ANumber: an, Reason: err.Error()})
 			return nil
 		}
 		for _, r := range recs {
@@ -239,7 +239,7 @@ type icsEventParser struct {
 
 // parse returns the event's records (none for an event that is not a
 // hearing), and its key and first A-number, known even when it fails.
-func (p *icsEventParser) parse(block []byte) (recs []Record, key string, an docket.ANumber, err error) {
+func (p *icsEventParser) parse(block []byte) (recs []docket.SourceRecord, key string, an docket.ANumber, err error) {
 	defer func() {
 		// go-ical is not fuzzed upstream; a panic on odd input must fail this
 		// event only.
@@ -285,7 +285,7 @@ func (p *icsEventParser) parse(block []byte) (recs []Record, key string, an dock
 	location, _ := ev.Props.Text(ical.PropLocation)
 	location = strings.Join(strings.Fields(location), " ")
 	typ, _ := docket.ParseHearingType(summary)
-	base := Record{
+	base := docket.SourceRecord{
 		Court:   strings.ToUpper(p.c.Court),
 		Start:   start,
 		Type:    typ,

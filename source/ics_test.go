@@ -58,7 +58,7 @@ func TestICSRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	chicago := mustLoad(t, "America/Chicago")
-	want := []Record{
+	want := []docket.SourceRecord{
 		{Key: "ev-1@office", ANumber: "201555123", Court: "DAL", Start: time.Date(2027, 2, 9, 13, 0, 0, 0, chicago),
 			Type: docket.TypeIndividual, WebEx: "https://eoir.webex.com/meet/IJ.Example",
 			Address: "1100 Commerce St, Suite 1060, Dallas TX", Line: 7},
@@ -134,10 +134,10 @@ func TestICSDefaultZoneAndPattern(t *testing.T) {
 
 func collectICS(c *ICS, text string) (Result, error) {
 	var res Result
-	err := c.Scan(context.Background(), []byte(text), func(r Record) error {
+	err := c.Scan(context.Background(), []byte(text), func(r docket.SourceRecord) error {
 		res.Records = append(res.Records, r)
 		return nil
-	}, func(e RecordError) { res.Rejects = append(res.Rejects, e) })
+	}, func(e docket.RecordError) { res.Rejects = append(res.Rejects, e) })
 	return res, err
 }
 

@@ -17,88 +17,33 @@ import (
 	"github.com/docketd/docketd/docket"
 )
 
-// Record is one hearing as a source reports it, normalised so that every kind
-// of source can be compared with every other.
-type Record struct {
-	// Key identifies the hearing within its source across runs (IDNSCHEDULE,
-	// an A-number, an event UID), so a moved hearing keeps its key.
-	Key string
-	// ANumber is 9 digits, or "" when the source does not carry one (EOIR's
-	// dump has none).
-	ANumber docket.ANumber
-	// CaseID is EOIR's IDNCASE when known.
-	CaseID string
-	// Court is the EOIR base-city code (e.g. "DAL").
-	Court string
-	// Location is the EOIR hearing-location code, a separate namespace from
-	// courts; it decides the zone first.
-	Location string
-	// Start is the hearing's instant, expressed in the court's zone.
-	Start time.Time
-	// Type is the hearing type (docket.TypeMaster…).
-	Type docket.HearingType
-	// TypeCode keeps the source's raw type code(s), e.g. "I/II".
-	TypeCode string
-	// Medium is how the hearing is held (docket.MediumInPerson…), or "".
-	Medium docket.Medium
-	// MediumCode keeps the source's raw medium code, e.g. "P".
-	MediumCode string
-	// Judge, WebEx and Address are shown to people as they are.
-	Judge, WebEx, Address string
-	// Contact data some dockets carry; personal, never log it unmasked.
-	ClientName, Phone, Email, Language, Attorney string
-	// Line is the line or record number the hearing came from, for messages.
-	Line int
-}
-
-// RecordError is one input the source could not turn into a Record. It is
-// reported and skipped so that the good records of the same run still apply.
-type RecordError struct {
-	// File is the file, URL or lookup the record came from.
-	File string
-	// Line is the 1-based line (or record) number, 0 when not applicable.
-	Line int
-	// Key is the hearing or case key when it could be read, so the sync can
-	// leave that hearing alone instead of taking it for missing.
-	Key string
-	// ANumber is the case's 9-digit A-number when it could be read, for the
-	// same reason; Error never prints it.
-	ANumber docket.ANumber
-	// Reason says what is wrong, without personal data.
-	Reason string
-}
-
-// Error prints "file:line: reason", the form editors and terminals link.
-func (e RecordError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Reason)
-}
-
 // Reader is what every source kind offers: it calls emit for each hearing and
 // reject for each input it had to skip. An error from emit stops the read and
 // is returned as is. A non-nil error means the source as a whole failed (file
 // missing, service down) and its records must not be taken as complete.
-type Reader interface {
-	Read(ctx context.Context, emit func(Record) error, reject func(RecordError)) error
+//
+// It is an alias of the interface itself, not a named type, so that the sync
+// (ingest.Reader, the same alias) and the kinds meet on it without importing
+// each other, methods that return a Reader included.
+type Reader = interface {
+	Read(ctx context.Context, emit func(docket.SourceRecord) error, reject func(docket.RecordError)) error
 }
 
 // Result holds what a whole read produced, for sources small enough to keep
 // in memory (everything but the EOIR dump).
 type Result struct {
-	Records []Record
-	Rejects []RecordError
+	Records []docket.SourceRecord
+	Rejects []docket.RecordError
 }
 
 // Collect reads r to the end into a Result. On error the partial Result is
 // returned too, so the caller can report the rejects it holds.
 func Collect(ctx context.Context, r Reader) (Result, error) {
 	var res Result
-	err := r.Read(ctx, func(rec Record) error {
+	err := r.Read(ctx, func(rec docket.SourceRecord) error {
 		res.Records = append(res.Records, rec)
 		return nil
-	}, func(e RecordError) {
+	}, func(e docket.RecordError) {
 		res.Rejects = append(res.Rejects, e)
 	})
 	return res, err
@@ -143,9 +88,9 @@ func fileSize(f *os.File) int64 {
 }
 
 // rejectFunc never returns nil, so readers need not test for it.
-func rejectFunc(f func(RecordError)) func(RecordError) {
+func rejectFunc(f func(docket.RecordError)) func(docket.RecordError) {
 	if f == nil {
-		return func(RecordError) {}
+		return func(docket.RecordError) {}
 	}
 	return f
 }

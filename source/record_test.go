@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 // mapZoner is the test court table: location codes first, then courts.
@@ -112,11 +114,11 @@ func TestACISTime(t *testing.T) {
 
 func TestRecordError(t *testing.T) {
 	tests := []struct {
-		e    RecordError
+		e    docket.RecordError
 		want string
 	}{
-		{RecordError{File: "docket.csv", Line: 7, Reason: "no date"}, "docket.csv:7: no date"},
-		{RecordError{File: "cases/*****5123", Reason: "case information is unavailable"},
+		{docket.RecordError{File: "docket.csv", Line: 7, Reason: "no date"}, "docket.csv:7: no date"},
+		{docket.RecordError{File: "cases/*****5123", Reason: "case information is unavailable"},
 			"cases/*****5123: case information is unavailable"},
 	}
 	for _, tt := range tests {

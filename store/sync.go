@@ -13,8 +13,8 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// ErrRefused is returned when a pass would change more than MaxChange allows; nothing was written.
-var ErrRefused = errors.New("sync refused")
+// ErrRefused is the vocabulary's: a refused pass wraps it.
+var ErrRefused = docket.ErrRefused
 
 // minRefusable is the number of changes below which the MaxChange share is not applied: in a source of five
 // hearings one real reschedule is 20%, and refusing it would teach admins to always pass --force.
@@ -36,7 +36,7 @@ type Sync struct {
 }
 
 // BeginSync starts a pass.
-func (db *DB) BeginSync(ctx context.Context, opts docket.SyncOptions) (*Sync, error) {
+func (db *DB) BeginSync(ctx context.Context, opts docket.SyncOptions) (docket.SyncPass, error) {
 	if opts.Now.IsZero() {
 		opts.Now = db.Now()
 	}

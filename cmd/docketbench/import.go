@@ -152,7 +152,7 @@ func rawImport(ctx context.Context, raw *sql.DB, r source.Reader) (int64, error)
 	hearings.Before = cases.Flush // hearings refer to their cases
 	caseIDs := map[string]int64{}
 	now := time.Now().UTC()
-	err = r.Read(ctx, func(rec source.Record) error {
+	err = r.Read(ctx, func(rec docket.SourceRecord) error {
 		id, ok := caseIDs[rec.CaseID]
 		if !ok {
 			id = int64(len(caseIDs) + 1)

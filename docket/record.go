@@ -1,0 +1,65 @@
+package docket
+
+import (
+	"fmt"
+	"time"
+)
+
+// SourceRecord is one hearing as a source reports it, normalised so that every kind
+// of source can be compared with every other.
+type SourceRecord struct {
+	// Key identifies the hearing within its source across runs (IDNSCHEDULE,
+	// an A-number, an event UID), so a moved hearing keeps its key.
+	Key string
+	// ANumber is 9 digits, or "" when the source does not carry one (EOIR's
+	// dump has none).
+	ANumber ANumber
+	// CaseID is EOIR's IDNCASE when known.
+	CaseID string
+	// Court is the EOIR base-city code (e.g. "DAL").
+	Court string
+	// Location is the EOIR hearing-location code, a separate namespace from
+	// courts; it decides the zone first.
+	Location string
+	// Start is the hearing's instant, expressed in the court's zone.
+	Start time.Time
+	// Type is the hearing type (TypeMaster…).
+	Type HearingType
+	// TypeCode keeps the source's raw type code(s), e.g. "I/II".
+	TypeCode string
+	// Medium is how the hearing is held (MediumInPerson…), or "".
+	Medium Medium
+	// MediumCode keeps the source's raw medium code, e.g. "P".
+	MediumCode string
+	// Judge, WebEx and Address are shown to people as they are.
+	Judge, WebEx, Address string
+	// Contact data some dockets carry; personal, never log it unmasked.
+	ClientName, Phone, Email, Language, Attorney string
+	// Line is the line or record number the hearing came from, for messages.
+	Line int
+}
+
+// RecordError is one input the source could not turn into a SourceRecord. It is
+// reported and skipped so that the good records of the same run still apply.
+type RecordError struct {
+	// File is the file, URL or lookup the record came from.
+	File string
+	// Line is the 1-based line (or record) number, 0 when not applicable.
+	Line int
+	// Key is the hearing or case key when it could be read, so the sync can
+	// leave that hearing alone instead of taking it for missing.
+	Key string
+	// ANumber is the case's 9-digit A-number when it could be read, for the
+	// same reason; Error never prints it.
+	ANumber ANumber
+	// Reason says what is wrong, without personal data.
+	Reason string
+}
+
+// Error prints "file:line: reason", the form editors and terminals link.
+func (e RecordError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Reason)
+}
