@@ -490,13 +490,13 @@ func (d *daemon) failingSource(ctx context.Context) string {
 	return ""
 }
 
-// newLogger builds the daemon's logger from [log].
+// newLogger builds the daemon's logger from [log]; docket.MaskingHandler masks personal data at info level.
 func newLogger(c config.Log, w interface{ Write([]byte) (int, error) }) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(c.Level)))
 	opts := &slog.HandlerOptions{Level: level}
 	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(docket.MaskingHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(docket.MaskingHandler(slog.NewTextHandler(w, opts)))
 }
