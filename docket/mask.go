@@ -110,27 +110,35 @@ func MaskContact(address string) string {
 // eoirHotline is public and appears in every reminder; masking it would only make the logs harder to read.
 const eoirHotline = "1-800-898-7180"
 
+// ourMessageID is the Message-ID notify.SMTP gives the mail it sends: "docketd.", a digest, "@" and the host. It
+// reads as an email address but names no one, and it is how a mail is found in the mail server's logs.
+const ourMessageID = `docketd\.[0-9a-f]{32}@[A-Za-z0-9.-]*[A-Za-z0-9]`
+
 var (
 	emailPattern = regexp.MustCompile(`[^\s@<>()"',;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 	// A run of digits with the separators phones and A-numbers are written with; the digit count decides below.
 	numberPattern = regexp.MustCompile(`\+?\(?\d[\d\-. ()]*\d`)
-	// What the number pattern would take for a phone or an A-number but is not personal, so it stays readable: the
-	// hotline, a date or timestamp as Go and SQL write them, an IPv4 address (a server's, in a network error), and
-	// a Twilio SID, by which staff find a text in Twilio's console. Each is kept only when it stands alone (see
-	// standsAlone), so a longer number that merely contains one is still masked.
+	// What the email and number patterns would take for personal data but is not, so it stays readable: the
+	// hotline, a date or timestamp as Go and SQL write them, a time of day (which would join a date's digits to a
+	// run), an IPv4 address (a server's, in a network error), a Twilio SID, by which staff find a text in Twilio's
+	// console, and our Message-IDs. Each is kept only when it stands alone (see standsAlone), so a longer number
+	// that merely contains one is still masked.
 	notPersonalPattern = regexp.MustCompile(regexp.QuoteMeta(eoirHotline) +
 		`|\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?` +
+		`|\d{1,2}:\d{2}(?::\d{2})?` +
 		`|((?:\d{1,3}\.){3}\d{1,3})` +
-		`|[A-Z]{2}[0-9a-f]{32}`)
+		`|[A-Z]{2}[0-9a-f]{32}` +
+		`|` + ourMessageID)
+	ourMessageIDPattern = regexp.MustCompile(`^` + ourMessageID + `$`)
 )
 
-// MaskText masks what looks like an email address, a phone number or an A-number (seven digits or more, with the
-// usual separators) inside free text, such as an inbound SMS, a rendered reminder or an error. A number written
-// with a leading "+" is masked as MaskPhone masks it; other numbers keep their last four digits. The hotline,
-// dates and timestamps, IPv4 addresses and Twilio SIDs are left readable. Names cannot be recognised in free text,
-// so text that may hold one must still be kept out of info-level logs.
 func MaskText(text string) string {
-	text = emailPattern.ReplaceAllStringFunc(text, MaskEmail)
+	text = emailPattern.ReplaceAllStringFunc(text, func(email string) string {
+		if ourMessageIDPattern.MatchString(email) {
+			return email
+		}
+		return MaskEmail(email)
+	})
 	var b strings.Builder
 	last := 0
 	for _, m := range notPersonalPattern.FindAllStringSubmatchIndex(text, -1) {
