@@ -348,11 +348,11 @@ func (d *daemon) reload(ctx context.Context) error {
 		var errs config.Errors
 		if errors.As(err, &errs) {
 			for _, p := range errs {
-				// A problem quotes the value at fault, which may be someone's phone or email.
-				d.log.Error("config not reloaded", "component", "config", "problem", docket.MaskText(p.String()))
+				// A problem quotes the value at fault, which may be someone's phone or email; the logger masks it.
+				d.log.Error("config not reloaded", "component", "config", "problem", p.String())
 			}
 		} else {
-			d.log.Error("config not reloaded", "component", "config", "err", docket.MaskText(err.Error()))
+			d.log.Error("config not reloaded", "component", "config", "err", err)
 		}
 		d.log.Warn("keeping the running config", "component", "config", "problems", len(errs))
 		return err
