@@ -3,6 +3,7 @@ package docket
 import (
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -109,21 +110,53 @@ func MaskContact(address string) string {
 // eoirHotline is public and appears in every reminder; masking it would only make the logs harder to read.
 const eoirHotline = "1-800-898-7180"
 
+// ourMessageID is the Message-ID notify.SMTP gives the mail it sends: "docketd.", a digest, "@" and the host. It
+// reads as an email address but names no one, and it is how a mail is found in the mail server's logs.
+const ourMessageID = `docketd\.[0-9a-f]{32}@[A-Za-z0-9.-]*[A-Za-z0-9]`
+
 var (
 	emailPattern = regexp.MustCompile(`[^\s@<>()"',;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 	// A run of digits with the separators phones and A-numbers are written with; the digit count decides below.
 	numberPattern = regexp.MustCompile(`\+?\(?\d[\d\-. ()]*\d`)
+	// What the email and number patterns would take for personal data but is not, so it stays readable: the
+	// hotline, a date or timestamp as Go and SQL write them, a time of day (which would join a date's digits to a
+	// run), an IPv4 address (a server's, in a network error), a Twilio SID, by which staff find a text in Twilio's
+	// console, and our Message-IDs. Each is kept only when it stands alone (see standsAlone), so a longer number
+	// that merely contains one is still masked.
+	notPersonalPattern = regexp.MustCompile(regexp.QuoteMeta(eoirHotline) +
+		`|\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?` +
+		`|\d{1,2}:\d{2}(?::\d{2})?` +
+		`|((?:\d{1,3}\.){3}\d{1,3})` +
+		`|[A-Z]{2}[0-9a-f]{32}` +
+		`|` + ourMessageID)
+	ourMessageIDPattern = regexp.MustCompile(`^` + ourMessageID + `$`)
 )
 
-// MaskText masks what looks like an email address, a phone number or an A-number (seven digits or more, with the
-// usual separators) inside free text, such as an inbound SMS or a rendered reminder. Names cannot be recognised in
-// free text, so text that may hold one must still be kept out of info-level logs.
 func MaskText(text string) string {
-	text = emailPattern.ReplaceAllStringFunc(text, MaskEmail)
-	return numberPattern.ReplaceAllStringFunc(text, func(s string) string {
-		if strings.TrimSpace(s) == eoirHotline {
-			return s
+	text = emailPattern.ReplaceAllStringFunc(text, func(email string) string {
+		if ourMessageIDPattern.MatchString(email) {
+			return email
 		}
+		return MaskEmail(email)
+	})
+	var b strings.Builder
+	last := 0
+	for _, m := range notPersonalPattern.FindAllStringSubmatchIndex(text, -1) {
+		if !standsAlone(text, m[0], m[1]) || m[2] >= 0 && !isIPv4(text[m[2]:m[3]]) {
+			continue
+		}
+		b.WriteString(maskNumbers(text[last:m[0]]))
+		b.WriteString(text[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(maskNumbers(text[last:]))
+	return b.String()
+}
+
+// maskNumbers masks the phone numbers and A-numbers in text, which holds no email address and nothing that
+// notPersonalPattern keeps.
+func maskNumbers(text string) string {
+	return numberPattern.ReplaceAllStringFunc(text, func(s string) string {
 		n := 0
 		for _, r := range s {
 			if r >= '0' && r <= '9' {
@@ -132,6 +165,9 @@ func MaskText(text string) string {
 		}
 		if n < 7 {
 			return s
+		}
+		if s[0] == '+' {
+			return MaskPhone(s)
 		}
 		var b strings.Builder
 		seen := 0
@@ -146,6 +182,44 @@ func MaskText(text string) string {
 		}
 		return b.String()
 	})
+}
+
+// standsAlone reports whether text[i:j] is not part of a longer word or number: no letter or digit touches it, nor
+// a separator that goes on to more digits ("06.12.34.56.78" is a phone, not an address and a number).
+func standsAlone(text string, i, j int) bool {
+	if i > 0 {
+		r, size := utf8.DecodeLastRuneInString(text[:i])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return false
+		}
+		if r == '-' || r == '.' {
+			if r, _ := utf8.DecodeLastRuneInString(text[:i-size]); unicode.IsDigit(r) {
+				return false
+			}
+		}
+	}
+	if j < len(text) {
+		r, size := utf8.DecodeRuneInString(text[j:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return false
+		}
+		if r == '-' || r == '.' {
+			if r, _ := utf8.DecodeRuneInString(text[j+size:]); unicode.IsDigit(r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isIPv4 reports whether four dotted numbers are an address: each at most 255.
+func isIPv4(s string) bool {
+	for _, part := range strings.Split(s, ".") {
+		if n, err := strconv.Atoi(part); err != nil || n > 255 {
+			return false
+		}
+	}
+	return true
 }
 
 func stars(n int) string { return strings.Repeat("*", n) }

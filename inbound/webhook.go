@@ -166,14 +166,14 @@ func (h *Webhooks) Inbound() http.Handler {
 				h.fail(w, "record opt-out", from, err)
 				return
 			}
-			h.log.Info("sms opt-out", "from", docket.Phone(from), "keyword", in.Word)
+			h.log.Info("sms opt-out", "from", from, "keyword", in.Word)
 			reply = h.text(lang, replyOptOut)
 		case KeywordOptIn:
 			if err := h.cfg.Store.OptIn(ctx, docket.SMS, from, now); err != nil {
 				h.fail(w, "record opt-in", from, err)
 				return
 			}
-			h.log.Info("sms opt-in", "from", docket.Phone(from), "keyword", in.Word)
+			h.log.Info("sms opt-in", "from", from, "keyword", in.Word)
 			reply = h.text(lang, replyOptIn)
 		case KeywordHelp:
 			reply = h.text(h.lang(lang, ""), replyHelp)
@@ -199,7 +199,7 @@ func (h *Webhooks) Inbound() http.Handler {
 				h.forStaff(from, sid, body)
 				break
 			}
-			h.log.Info("sms confirmation", "from", docket.Phone(from))
+			h.log.Info("sms confirmation", "from", from)
 			reply = h.text(h.lang(lang, stored), replyConfirm)
 		default:
 			h.forStaff(from, sid, body)
@@ -225,12 +225,12 @@ func twilioAnswers(in Inbound) bool {
 // forStaff logs a text that needs a person. The body may hold a name, which no pattern can mask, so it is logged
 // only at debug level; staff find it in Twilio's console by its SID.
 func (h *Webhooks) forStaff(from, sid, body string) {
-	h.log.Info("inbound sms for staff", "from", docket.Phone(from), "message_sid", sid, "chars", len([]rune(body)))
+	h.log.Info("inbound sms for staff", "from", from, "message_sid", sid, "chars", len([]rune(body)))
 	h.log.Debug("inbound sms body", "message_sid", sid, "body", docket.MaskText(body))
 }
 
 func (h *Webhooks) fail(w http.ResponseWriter, what, from string, err error) {
-	h.log.Error("inbound sms: "+what, "from", docket.Phone(from), "err", err)
+	h.log.Error("inbound sms: "+what, "from", from, "err", err)
 	// A 5xx makes Twilio report the failure in its debugger; the client gets no answer rather than a wrong one.
 	http.Error(w, "internal error", http.StatusInternalServerError)
 }

@@ -152,7 +152,7 @@ func newHookEnv(t *testing.T, mod func(*WebhookConfig)) *hookEnv {
 		AuthToken: hookToken, PublicURL: hookPublic + "/",
 		OrgName: "Smith & Jones <Legal Aid>", OrgPhone: "(214) 555-0100",
 		Store:  env.store,
-		Logger: slog.New(slog.NewTextHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Logger: slog.New(docket.MaskingHandler(slog.NewTextHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))),
 		Now:    func() time.Time { return env.now },
 	}
 	if mod != nil {

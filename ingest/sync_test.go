@@ -133,7 +133,7 @@ func TestSyncCSVRescheduleKeepsHearingAndRaisesSequence(t *testing.T) {
 	writeDocket(t, path, rows)
 	clock := newSyncClock(syncT0)
 	var logs bytes.Buffer
-	s := &ingest.Syncer{DB: db, Now: clock.now, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	s := &ingest.Syncer{DB: db, Now: clock.now, Log: slog.New(docket.MaskingHandler(slog.NewTextHandler(&logs, nil)))}
 	spec := ingest.SourceSpec{Name: "office-export", Reader: docketReader(path, syncZones(t, db)),
 		MaxChange: 0.2, Grace: 72 * time.Hour}
 

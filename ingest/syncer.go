@@ -243,8 +243,7 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 		rep.Rejected++
 		sy.Protect(e.Key, string(e.ANumber))
 		if rep.Rejected <= maxLoggedRejects {
-			log.Warn("record rejected", "file", docket.MaskText(e.File), "line", e.Line,
-				"reason", docket.MaskText(e.Reason))
+			log.Warn("record rejected", "file", e.File, "line", e.Line, "reason", e.Reason)
 		} else if rep.Rejected == maxLoggedRejects+1 {
 			log.Warn("more records rejected; only the count is kept from here on", "logged", maxLoggedRejects)
 		}

@@ -13,7 +13,8 @@ import (
 // `docketd remind --dry-run` show what would go out.
 //
 // What it prints follows the product's privacy rule (names, phones, emails and A-numbers never in full at info
-// level). At info level: the key, channel, masked recipient, language, SMS encoding and segment count, and sizes.
+// level), given a logger built on docket.MaskingHandler as the daemon's is, which masks the phones, emails and
+// A-numbers. At info level: the key, channel, recipient, language, SMS encoding and segment count, and sizes.
 // At debug level, a second line carries the subject and the whole body, names included, as ntfy does with bodies:
 // a person who turns on debug logging on a production system has chosen to see them. ShowBody adds the body at info
 // level with phones, emails and A-numbers masked; names cannot be recognised in free text, so it is meant for the
@@ -38,7 +39,7 @@ func (l *Log) Send(ctx context.Context, m docket.Message) (providerID string, er
 		slog.String("provider", "log"),
 		slog.String("channel", string(m.Channel)),
 		slog.String("key", m.Key),
-		slog.Any("to", docket.Contact(m.To)),
+		slog.String("to", m.To),
 		slog.String("language", m.Language),
 	}
 	if m.Channel == docket.SMS {
@@ -53,7 +54,7 @@ func (l *Log) Send(ctx context.Context, m docket.Message) (providerID string, er
 		attrs = append(attrs, slog.String("invite", m.Invite.Method))
 	}
 	if l.ShowBody {
-		attrs = append(attrs, slog.String("body", docket.MaskText(m.Text)))
+		attrs = append(attrs, slog.String("body", m.Text))
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "would send "+name, attrs...)
 	logger.LogAttrs(ctx, slog.LevelDebug, "would send "+name+" (body)",

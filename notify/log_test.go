@@ -50,13 +50,14 @@ func TestLogSend(t *testing.T) {
 		},
 		{
 			name: "debug carries the whole body", level: slog.LevelDebug, msg: sms,
-			want: []string{"Hola Rosa, le escribe", "1-800-898-7180"},
+			want:      []string{"Hola Rosa, le escribe", "1-800-898-7180", "to=+1******0123"},
+			forbidden: []string{"to=+12145550123"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			l := &Log{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tt.level})), ShowBody: tt.showBody}
+			l := &Log{Logger: slog.New(docket.MaskingHandler(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tt.level}))), ShowBody: tt.showBody}
 			id, err := l.Send(context.Background(), tt.msg)
 			if err != nil {
 				t.Fatal(err)

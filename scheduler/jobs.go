@@ -7,7 +7,6 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/docketd/docketd/docket"
 	"github.com/go-co-op/gocron/v2"
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
@@ -50,7 +49,7 @@ func (j *Jobs) Set(name string, def gocron.JobDefinition, fn func(ctx context.Co
 				j.log.Error("job panicked", "component", "scheduler", "job", job, "panic", fmt.Sprint(recovered))
 			}),
 			gocron.AfterJobRunsWithError(func(_ uuid.UUID, job string, err error) {
-				j.log.Error("job failed", "component", "scheduler", "job", job, "err", docket.MaskText(err.Error()))
+				j.log.Error("job failed", "component", "scheduler", "job", job, "err", err)
 			}),
 		),
 	}

@@ -340,11 +340,11 @@ func (d *daemon) reload(ctx context.Context) error {
 		var errs config.Errors
 		if errors.As(err, &errs) {
 			for _, p := range errs {
-				// A problem quotes the value at fault, which may be someone's phone or email.
-				d.log.Error("config not reloaded", "component", "config", "problem", docket.MaskText(p.String()))
+				// A problem quotes the value at fault, which may be someone's phone or email; the logger masks it.
+				d.log.Error("config not reloaded", "component", "config", "problem", p.String())
 			}
 		} else {
-			d.log.Error("config not reloaded", "component", "config", "err", docket.MaskText(err.Error()))
+			d.log.Error("config not reloaded", "component", "config", "err", err)
 		}
 		d.log.Warn("keeping the running config", "component", "config", "problems", len(errs))
 		return err
@@ -482,13 +482,13 @@ func (d *daemon) failingSource(ctx context.Context) string {
 	return ""
 }
 
-// newLogger builds the daemon's logger from [log].
+// newLogger builds the daemon's logger from [log]; docket.MaskingHandler masks personal data at info level.
 func newLogger(c config.Log, w interface{ Write([]byte) (int, error) }) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(c.Level)))
 	opts := &slog.HandlerOptions{Level: level}
 	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(docket.MaskingHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(docket.MaskingHandler(slog.NewTextHandler(w, opts)))
 }

@@ -177,7 +177,7 @@ func (d *Dispatcher) send(ctx context.Context, group []docket.Reminder) error {
 	now := d.Clock.Now()
 	first := group[0]
 	log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "kind", first.Kind, "channel", first.Channel,
-		"to", docket.Contact(first.Address))
+		"to", first.Address)
 	live, settled, views, err := d.Renderer.live(ctx, group, now)
 	if err != nil {
 		return err
@@ -381,7 +381,7 @@ func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	for _, group := range groups(rows) {
 		first := group[0]
-		log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "to", docket.Contact(first.Address))
+		log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "to", first.Address)
 		lister, _ := d.Senders[first.Channel].(SentLister)
 		if lister != nil && first.ClaimedAt != nil {
 			msg, _, rerr := d.Renderer.Render(ctx, group)
