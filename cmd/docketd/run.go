@@ -168,7 +168,9 @@ func (d *daemon) start(ctx context.Context) error {
 		wh.Register(m)
 		d.late.Store("/twilio/", m)
 	}
-	d.late.Store("/feeds/", d.feeds.Handler())
+	fh := d.feeds.Handler()
+	fh.Logger = d.log
+	d.late.Store("/feeds/", fh)
 	// With PostgreSQL, several replicas may run: one, elected by an advisory lock, syncs and plans; every replica
 	// dispatches (rows are claimed with SKIP LOCKED) and serves feeds and webhooks.
 	var elector gocron.Elector
@@ -361,7 +363,7 @@ func (d *daemon) reload(ctx context.Context) error {
 		}
 	}
 	if _, err := d.office.ApplyConfig(ctx, cfg); err != nil {
-		d.log.Error("config not applied", "component", "config", "err", docket.MaskText(err.Error()))
+		d.log.Error("config not applied", "component", "config", "err", err)
 		return err
 	}
 	d.cfg.Store(cfg)
