@@ -56,6 +56,10 @@ func TestRemindAndRunSendCounselTheSameEmail(t *testing.T) {
 
 	// The daemon sends from one copy when the reminders fall due ...
 	d := startDaemon(t, runPath, clk, ring)
+	clk.until(t, clk.Now(), "the daemon's sync of the export", ring, func() bool {
+		return d.logs.find(0, `msg="sync done"`, "source=office-export") >= 0
+	})
+	clk.asleepBy(t, due)
 	clk.until(t, due.Add(5*time.Minute), "counsel's email from the daemon", ring, func() bool {
 		return d.scrape(t)[sample("docketd_outbox_rows", "state", "sent")] >= 8
 	})

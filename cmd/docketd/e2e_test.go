@@ -234,6 +234,7 @@ func TestEndToEnd(t *testing.T) {
 	if n := len(tw.messages()) + len(mail.messages()); n != 0 {
 		t.Fatalf("%d messages before the reminders were due", n)
 	}
+	clk.asleepBy(t, due)
 
 	// Reminders: the household's four hearings make one Spanish text; counsel gets one email with an invitation.
 	// The dispatcher records a send after the provider answers: wait for the outbox to say so, not the fakes.

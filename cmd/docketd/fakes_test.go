@@ -111,6 +111,30 @@ func (c *testClock) until(t *testing.T, limit time.Time, what string, ring bell,
 	}
 }
 
+// asleepBy waits, with time standing still, until the dispatcher sleeps until at or sooner. The planner wakes the
+// dispatcher after it logs what it planned, and until moves the clock to the earliest deadline it knows: without
+// this wait, a deadline the dispatcher set before it was woken (an idle check minutes away) could be the only one
+// known, and time would jump past the reminders' due time.
+func (c *testClock) asleepBy(t *testing.T, at time.Time) {
+	t.Helper()
+	guard := time.NewTimer(c.guard)
+	defer guard.Stop()
+	for {
+		c.mu.Lock()
+		found := slices.ContainsFunc(c.pending, func(p time.Time) bool { return !p.After(at) && p.After(c.Now()) })
+		c.mu.Unlock()
+		if found {
+			c.slept.ring() // for the until that moves time next
+			return
+		}
+		select {
+		case <-c.slept:
+		case <-guard.C:
+			t.Fatalf("waited %v (real time) for the dispatcher to sleep until %s", c.guard, at.UTC().Format(time.RFC3339))
+		}
+	}
+}
+
 // logTail is a daemon's stderr: it keeps everything and rings a bell on each write, so a test can wait for a line.
 type logTail struct {
 	mu   sync.Mutex
