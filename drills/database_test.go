@@ -29,7 +29,7 @@ func outage(t *testing.T, dbURL, daemonURL string, brk, heal func(), wantNotRead
 	// The reminders fall due 15 seconds after the daemon starts: after it has planned them, inside the outage.
 	due := time.Now().Add(15 * time.Second)
 	start := due.Add(72 * time.Hour).Truncate(time.Minute).Add(time.Minute)
-	o := office{dbURL: daemonURL, twilioURL: tw.srv.URL, clients: 40, start: start, together: true,
+	o := office{dbURL: daemonURL, twilioURL: tw.URL, clients: 40, start: start, together: true,
 		before: []string{fmt.Sprintf("%ds", int(start.Sub(due).Seconds()))}, rate: 1000, timeout: "5s"}
 	cfg := o.write(t, dir)
 	logPath := filepath.Join(dir, "daemon.log")
@@ -67,7 +67,7 @@ func outage(t *testing.T, dbURL, daemonURL string, brk, heal func(), wantNotRead
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	during := len(tw.messages())
+	during := len(tw.Messages())
 	heal()
 	healed = true
 	healedAt := time.Now()
@@ -96,7 +96,7 @@ func outage(t *testing.T, dbURL, daemonURL string, brk, heal func(), wantNotRead
 		t.Errorf("daemon exited: %v", err)
 	}
 	p.stop(t, 20*time.Second)
-	accepted := tw.messages()
+	accepted := tw.Messages()
 	rep := checkDelivery(ctx, t, db, accepted, "sms")
 	rep.assert(t, len(accepted))
 }

@@ -8,14 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +21,7 @@ import (
 
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/store"
+	"github.com/docketd/docketd/twiliotest"
 )
 
 const (
@@ -92,236 +90,14 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // --- fake Twilio ---------------------------------------------------------------------------------------------
 
-// twMsg is one message the fake Twilio accepted.
-type twMsg struct {
-	SID, To, Body string
-	At            time.Time
-}
-
-// fault is what the fake does with one POST.
-type fault int
-
-const (
-	faultNone         fault = iota
-	fault429                // JSON 20429
-	fault500                // JSON 20500
-	fault503                // HTML from a load balancer
-	faultTimeout            // hangs past the client's timeout; nothing accepted
-	faultAcceptHang         // accepts the message, then hangs past the client's timeout
-	faultAcceptNoResp       // accepts the message and the hook decides (kill drills)
-)
-
-// fakeTwilio speaks Twilio's Messages API: form POSTs with basic auth that create messages (JSON answers, JSON
-// error bodies), and the list endpoint GET …/Messages.json?To=…&DateSent>=… with paging, which reconciliation uses.
-type fakeTwilio struct {
-	srv *httptest.Server
-	// now stamps accepted messages (the test's clock in-process, the real clock for the daemon).
-	now func() time.Time
-	// latency, when set, delays every answer to a POST (after the message is accepted).
-	latency func() time.Duration
-	// decide, when set, picks the fault for the n-th POST (1-based).
-	decide func(n int) fault
-	// hang is how long a timeout fault waits before giving up on its own.
-	hang time.Duration
-
-	mu       sync.Mutex
-	posts    int
-	lists    int
-	accepted []twMsg
-	faults   map[fault]int
-	// afterAccept, when set, is called with the count of accepted messages right after one is accepted and
-	// before it is answered.
-	afterAccept func(n int)
-}
-
-func newFakeTwilio(t *testing.T, now func() time.Time) *fakeTwilio {
+// newFakeTwilio starts the shared fake Twilio for the drills' account; now stamps accepted messages (the test's
+// clock in-process, the real clock for the daemon).
+func newFakeTwilio(t *testing.T, now func() time.Time) *twiliotest.Server {
 	t.Helper()
-	f := &fakeTwilio{now: now, faults: map[fault]int{}, hang: 3 * time.Second}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f := twiliotest.NewServer(accountSID, authToken)
+	t.Cleanup(f.Close)
+	f.SetClock(now)
 	return f
-}
-
-func twError(w http.ResponseWriter, status, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"code": %d, "message": %q, "more_info": "https://www.twilio.com/docs/errors/%d", "status": %d}`,
-		code, msg, code, status)
-}
-
-func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
-	user, pass, ok := r.BasicAuth()
-	if !ok || user != accountSID || pass != authToken {
-		twError(w, 401, 20003, "Authenticate")
-		return
-	}
-	if r.URL.Path != "/2010-04-01/Accounts/"+accountSID+"/Messages.json" {
-		twError(w, 404, 20404, "The requested resource was not found")
-		return
-	}
-	switch r.Method {
-	case http.MethodPost:
-		f.create(w, r)
-	case http.MethodGet:
-		f.list(w, r)
-	default:
-		twError(w, 405, 20004, "Method not allowed")
-	}
-}
-
-func (f *fakeTwilio) create(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		twError(w, 400, 20001, err.Error())
-		return
-	}
-	to, body := r.PostForm.Get("To"), r.PostForm.Get("Body")
-	if to == "" || body == "" || r.PostForm.Get("From") == "" {
-		twError(w, 400, 21604, "A 'To' phone number, 'From' and 'Body' are required.")
-		return
-	}
-	f.mu.Lock()
-	f.posts++
-	n := f.posts
-	flt := faultNone
-	if f.decide != nil {
-		flt = f.decide(n)
-	}
-	f.faults[flt]++
-	f.mu.Unlock()
-	switch flt {
-	case fault429:
-		twError(w, 429, 20429, "Too Many Requests")
-		return
-	case fault500:
-		twError(w, 500, 20500, "Internal Server Error")
-		return
-	case fault503:
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprint(w, "<html><body><h1>503 Service Unavailable</h1></body></html>")
-		return
-	case faultTimeout:
-		f.wait(r, f.hang)
-		twError(w, 500, 20500, "too late")
-		return
-	}
-	m := f.accept(to, body)
-	if flt == faultAcceptHang {
-		f.wait(r, f.hang)
-		// Twilio has the message; the client gave up before hearing so.
-	}
-	if f.latency != nil {
-		f.wait(r, f.latency())
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	json.NewEncoder(w).Encode(f.resource(m, "queued"))
-}
-
-// wait sleeps d or until the client goes away; the fake stands for a slow provider.
-func (f *fakeTwilio) wait(r *http.Request, d time.Duration) {
-	select {
-	case <-time.After(d):
-	case <-r.Context().Done():
-	}
-}
-
-func (f *fakeTwilio) accept(to, body string) twMsg {
-	f.mu.Lock()
-	m := twMsg{SID: fmt.Sprintf("SM%032x", len(f.accepted)+1), To: to, Body: body, At: f.now().UTC()}
-	f.accepted = append(f.accepted, m)
-	n := len(f.accepted)
-	hook := f.afterAccept
-	f.mu.Unlock()
-	if hook != nil {
-		hook(n)
-	}
-	return m
-}
-
-func (f *fakeTwilio) resource(m twMsg, status string) map[string]any {
-	date := m.At.Format(time.RFC1123Z)
-	var sent any
-	if status != "queued" {
-		sent = date
-	}
-	return map[string]any{
-		"account_sid": accountSID, "api_version": "2010-04-01", "body": m.Body, "date_created": date,
-		"date_sent": sent, "date_updated": date, "direction": "outbound-api", "error_code": nil,
-		"error_message": nil, "from": fromNumber, "messaging_service_sid": nil, "num_media": "0",
-		"num_segments": "1", "price": nil, "price_unit": "USD", "sid": m.SID, "status": status, "to": m.To,
-		"uri": "/2010-04-01/Accounts/" + accountSID + "/Messages/" + m.SID + ".json",
-	}
-}
-
-// list answers like Twilio: To filters exactly, DateSent> filters by UTC day only, newest first, PageSize and Page.
-func (f *fakeTwilio) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var since time.Time
-	if s := q.Get("DateSent>"); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t, err = time.Parse("2006-01-02", s)
-		}
-		if err != nil {
-			twError(w, 400, 20001, "Invalid DateSent")
-			return
-		}
-		since = time.Date(t.UTC().Year(), t.UTC().Month(), t.UTC().Day(), 0, 0, 0, 0, time.UTC)
-	}
-	size, _ := strconv.Atoi(q.Get("PageSize"))
-	if size <= 0 || size > 1000 {
-		size = 50
-	}
-	page, _ := strconv.Atoi(q.Get("Page"))
-	f.mu.Lock()
-	f.lists++
-	var match []twMsg
-	for i := len(f.accepted) - 1; i >= 0; i-- {
-		m := f.accepted[i]
-		if (q.Get("To") == "" || m.To == q.Get("To")) && !m.At.Before(since) {
-			match = append(match, m)
-		}
-	}
-	f.mu.Unlock()
-	base := "/2010-04-01/Accounts/" + accountSID + "/Messages.json"
-	lo, hi := min(page*size, len(match)), min((page+1)*size, len(match))
-	msgs := []any{}
-	for _, m := range match[lo:hi] {
-		msgs = append(msgs, f.resource(m, "sent"))
-	}
-	keep := url.Values{}
-	for k, v := range q {
-		if k != "Page" && k != "PageToken" {
-			keep[k] = v
-		}
-	}
-	var next any
-	if hi < len(match) {
-		nq := url.Values{}
-		for k, v := range keep {
-			nq[k] = v
-		}
-		nq.Set("Page", strconv.Itoa(page+1))
-		nq.Set("PageToken", "PA"+strconv.Itoa(page+1))
-		next = base + "?" + nq.Encode()
-	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"messages": msgs, "first_page_uri": base + "?" + keep.Encode(),
-		"next_page_uri": next, "previous_page_uri": nil, "page": page, "page_size": size, "start": lo,
-		"end": max(hi-1, lo), "uri": r.URL.RequestURI()})
-}
-
-func (f *fakeTwilio) postCount() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.posts
-}
-
-func (f *fakeTwilio) messages() []twMsg {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]twMsg(nil), f.accepted...)
 }
 
 // --- checking delivery ------------------------------------------------------------------------------------------
@@ -342,14 +118,15 @@ type deliveryReport struct {
 // group is one message, so the outbox says how many messages each number should have received with each text
 // (two reminders of one hearing may read the same); the provider must have accepted exactly that many. Each
 // group's provider id must be one the provider issued for that text, and no two groups may share one.
-func checkDelivery(ctx context.Context, t *testing.T, db *store.DB, accepted []twMsg, channel docket.Channel) deliveryReport {
+func checkDelivery(ctx context.Context, t *testing.T, db *store.DB, accepted []twiliotest.Message,
+	channel docket.Channel) deliveryReport {
 	t.Helper()
 	rows, err := db.OutboxRows(ctx, docket.OutboxFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var rep deliveryReport
-	bySID := map[string]twMsg{}
+	bySID := map[string]twiliotest.Message{}
 	got := map[string]int{}
 	for _, m := range accepted {
 		bySID[m.SID] = m
@@ -591,8 +368,7 @@ func waitFor(d time.Duration, cond func() bool) bool {
 }
 
 // openStore opens an existing database (the daemon's, or one a drill made). Opening is retried for up to 30
-// seconds: a SQLite connection runs journal_mode(WAL) before busy_timeout (store.sqliteDSN), so it fails at once with
-// "database is locked" while the daemon is writing.
+// seconds, in case the daemon holds the database longer than the store's busy timeout.
 func openStore(t *testing.T, rawURL string) *store.DB {
 	t.Helper()
 	var db *store.DB

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/twiliotest"
 )
 
 // TestKillDuringDispatch kills the daemon with SIGKILL at random points of dispatch, 20 times, restarting it each
@@ -20,9 +21,9 @@ func TestKillDuringDispatch(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	tw := newFakeTwilio(t, time.Now)
-	tw.latency = func() time.Duration { return time.Duration(2+rand.IntN(10)) * time.Millisecond }
+	tw.SetLatency(func() time.Duration { return time.Duration(2+rand.IntN(10)) * time.Millisecond })
 	dbURL := "sqlite:" + filepath.Join(dir, "drill.db")
-	o := office{dbURL: dbURL, twilioURL: tw.srv.URL, clients: 1000, households: 5,
+	o := office{dbURL: dbURL, twilioURL: tw.URL, clients: 1000, households: 5,
 		start: time.Now().Add(72 * time.Hour).Truncate(time.Minute), before: []string{"80h", "90h"}, rate: 1000,
 		timeout: "5s"}
 	cfg := o.write(t, dir)
@@ -35,16 +36,15 @@ func TestKillDuringDispatch(t *testing.T) {
 	)
 	midDispatch := 0
 	for i := range 20 {
-		before := tw.postCount()
+		before := len(tw.Posts())
 		inHandler := i%2 == 1
 		killed := make(chan struct{})
 		if inHandler {
 			// Kill from inside the provider after the k-th message this run is accepted, before answering it.
 			k := 1 + rand.IntN(40)
-			accepted := len(tw.messages())
+			accepted := len(tw.Messages())
 			var once sync.Once
-			tw.mu.Lock()
-			tw.afterAccept = func(n int) {
+			tw.SetOnAccept(func(_ twiliotest.Message, n int) {
 				if n-accepted < k {
 					return
 				}
@@ -57,8 +57,7 @@ func TestKillDuringDispatch(t *testing.T) {
 					}
 					close(killed)
 				})
-			}
-			tw.mu.Unlock()
+			})
 		}
 		p := startDaemon(t, cfg, logPath)
 		mu.Lock()
@@ -66,12 +65,12 @@ func TestKillDuringDispatch(t *testing.T) {
 		mu.Unlock()
 		began := waitFor(20*time.Second, func() bool {
 			_, gone := p.exited()
-			return tw.postCount() > before || gone
+			return len(tw.Posts()) > before || gone
 		})
 		if err, gone := p.exited(); gone && !inHandler {
 			t.Fatalf("run %d: daemon exited on its own: %v (log %s)", i, err, logPath)
 		}
-		if began && tw.postCount() > before {
+		if began && len(tw.Posts()) > before {
 			midDispatch++
 		}
 		if inHandler {
@@ -81,9 +80,7 @@ func TestKillDuringDispatch(t *testing.T) {
 				// Fewer than k messages were left: kill on the timer instead.
 				p.kill()
 			}
-			tw.mu.Lock()
-			tw.afterAccept = nil
-			tw.mu.Unlock()
+			tw.SetOnAccept(nil)
 		} else {
 			select {
 			case <-time.After(time.Duration(50+rand.IntN(451)) * time.Millisecond):
@@ -94,7 +91,7 @@ func TestKillDuringDispatch(t *testing.T) {
 		}
 		t.Logf("run %d (%s): provider saw %d requests, %d accepted so far", i,
 			map[bool]string{true: "killed in the provider", false: "killed on a timer"}[inHandler],
-			tw.postCount()-before, len(tw.messages()))
+			len(tw.Posts())-before, len(tw.Messages()))
 	}
 	if midDispatch < 10 {
 		t.Errorf("only %d of 20 kills landed while messages were going out; the drill needs more work per run", midDispatch)
@@ -117,10 +114,10 @@ func TestKillDuringDispatch(t *testing.T) {
 	}
 	p.stop(t, 20*time.Second)
 
-	accepted := tw.messages()
+	accepted := tw.Messages()
 	rep := checkDelivery(ctx, t, db, accepted, "sms")
 	t.Logf("outbox: %d rows %v; provider: %d messages accepted, %d POSTs, %d list calls; %d kills mid-dispatch",
-		rep.rows, states, len(accepted), tw.postCount(), tw.lists, midDispatch)
+		rep.rows, states, len(accepted), len(tw.Posts()), len(tw.Lists()), midDispatch)
 	if got, want := rep.rows, o.clients*len(o.before); got != want {
 		t.Errorf("outbox rows: got %d, want %d (one per client and offset)", got, want)
 	}

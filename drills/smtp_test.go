@@ -3,92 +3,26 @@ package drills
 import (
 	"context"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/smtptest"
 )
 
-// mailServer is an in-process SMTP server: RCPT to refuse@ gets 550, DATA for tempfail@ gets 451 the first time
-// and 250 after; every other message is accepted.
-type mailServer struct {
-	addr string
-
-	mu       sync.Mutex
-	dataSeen map[string]int // DATA commands per recipient
-	accepted map[string]int // messages accepted per recipient
-}
-
-func startMailServer(t *testing.T) *mailServer {
+// startMailServer starts the shared SMTP sink: RCPT to refuse@drill.example gets 550, DATA for
+// tempfail@drill.example gets 451 the first time and 250 after; every other message is accepted.
+func startMailServer(t *testing.T) *smtptest.Server {
 	t.Helper()
-	m := &mailServer{dataSeen: map[string]int{}, accepted: map[string]int{}}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{m: m}, nil }))
-	s.Domain = "smtp.drill.example"
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.addr = l.Addr().String()
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
+	m := smtptest.NewUnstartedServer()
+	m.Domain = "smtp.drill.example"
+	m.RejectRcpt("refuse@drill.example", 550, "No such user here")
+	m.RejectData("tempfail@drill.example", 1, 451, "Try again later")
+	m.Start()
+	t.Cleanup(m.Close)
 	return m
-}
-
-type mailSession struct {
-	m    *mailServer
-	rcpt []string
-}
-
-func (s *mailSession) Reset()                               { s.rcpt = nil }
-func (s *mailSession) Logout() error                        { return nil }
-func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if strings.HasPrefix(to, "refuse@") {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
-	}
-	s.rcpt = append(s.rcpt, to)
-	return nil
-}
-
-func (s *mailSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
-	}
-	s.m.mu.Lock()
-	defer s.m.mu.Unlock()
-	for _, to := range s.rcpt {
-		s.m.dataSeen[to]++
-		if strings.HasPrefix(to, "tempfail@") && s.m.dataSeen[to] == 1 {
-			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
-		}
-	}
-	for _, to := range s.rcpt {
-		s.m.accepted[to]++
-	}
-	return nil
-}
-
-func (m *mailServer) counts() (data, accepted map[string]int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	data, accepted = map[string]int{}, map[string]int{}
-	for k, v := range m.dataSeen {
-		data[k] = v
-	}
-	for k, v := range m.accepted {
-		accepted[k] = v
-	}
-	return data, accepted
 }
 
 // TestSMTPFailures sends email reminders through a server that answers 451 to one message and 550 to another
@@ -97,7 +31,7 @@ func TestSMTPFailures(t *testing.T) {
 	needDrills(t)
 	ctx := context.Background()
 	srv := startMailServer(t)
-	host, portText, _ := net.SplitHostPort(srv.addr)
+	host, portText, _ := net.SplitHostPort(srv.Addr)
 	port, _ := strconv.Atoi(portText)
 	now := time.Date(2027, 3, 1, 15, 0, 0, 0, time.UTC)
 	p := newInproc(t, now, fmt.Sprintf(`
@@ -147,7 +81,7 @@ timeout = "5s"
 
 	rounds := p.drain(t, 20)
 	last := byAddr()
-	data, accepted := srv.counts()
+	data, accepted := srv.Counts()
 	t.Logf("drained in %d rounds over %v of the clock; DATA per recipient %v", rounds,
 		p.clock.Since(now).Round(time.Second), data)
 	for i := range o.clients {

@@ -18,6 +18,7 @@ import (
 	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
+	"github.com/docketd/docketd/store/storetest"
 )
 
 // sourceDrill holds a store and runs one source against it.
@@ -29,14 +30,7 @@ type sourceDrill struct {
 
 func newSourceDrill(t *testing.T, now time.Time) (*sourceDrill, *store.CourtZones) {
 	t.Helper()
-	db, err := store.Open("sqlite:" + filepath.Join(t.TempDir(), "drill.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t)
 	zones, err := db.Zones(context.Background())
 	if err != nil {
 		t.Fatal(err)

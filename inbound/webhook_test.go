@@ -3,22 +3,19 @@ package inbound
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/twiliotest"
 )
 
 const (
@@ -118,24 +115,6 @@ func (s *memStore) optOut(addr string) (string, bool) {
 	return k, ok
 }
 
-// twilioSignature signs the way Twilio documents: base64(HMAC-SHA1(token, URL + each name and value, by name)).
-func twilioSignature(token, u string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(u)
-	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteString(form.Get(k))
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
 type hookEnv struct {
 	store *memStore
 	hooks *Webhooks
@@ -181,7 +160,7 @@ func (env *hookEnv) post(path string, form url.Values, signURL string) *httptest
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if signURL != "" {
-		req.Header.Set("X-Twilio-Signature", twilioSignature(hookToken, signURL, form))
+		req.Header.Set("X-Twilio-Signature", twiliotest.Signature(hookToken, signURL, form))
 	}
 	rec := httptest.NewRecorder()
 	env.mux.ServeHTTP(rec, req)
@@ -229,10 +208,10 @@ func TestWebhookSignature(t *testing.T) {
 		{"signed with :443", http.MethodPost, "https://docket.example.org:443" + InboundPath, "", form, http.StatusOK},
 		{"missing", http.MethodPost, "", "", form, http.StatusForbidden},
 		{"forged", http.MethodPost, hookPublic + InboundPath,
-			twilioSignature("00000000000000000000000000000000", hookPublic+InboundPath, form), form, http.StatusForbidden},
+			twiliotest.Signature("00000000000000000000000000000000", hookPublic+InboundPath, form), form, http.StatusForbidden},
 		{"other url", http.MethodPost, hookPublic + StatusPath, "", form, http.StatusForbidden},
 		{"tampered body", http.MethodPost, hookPublic + InboundPath,
-			twilioSignature(hookToken, hookPublic+InboundPath, inboundForm(clientA, "HELLO")), tampered, http.StatusForbidden},
+			twiliotest.Signature(hookToken, hookPublic+InboundPath, inboundForm(clientA, "HELLO")), tampered, http.StatusForbidden},
 		{"http scheme", http.MethodPost, "http://docket.example.org" + InboundPath, "", form, http.StatusForbidden},
 		{"get", http.MethodGet, hookPublic + InboundPath, "", url.Values{}, http.StatusMethodNotAllowed},
 	}
@@ -243,7 +222,7 @@ func TestWebhookSignature(t *testing.T) {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			sig := tt.sig
 			if sig == "" && tt.signURL != "" {
-				sig = twilioSignature(hookToken, tt.signURL, tt.body)
+				sig = twiliotest.Signature(hookToken, tt.signURL, tt.body)
 			}
 			if sig != "" {
 				req.Header.Set("X-Twilio-Signature", sig)

@@ -20,23 +20,16 @@ import (
 	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/source"
 	"github.com/docketd/docketd/store"
+	"github.com/docketd/docketd/store/storetest"
 )
 
 // syncT0 is the fixed "now" of the sync tests; every hearing below is after it.
 var syncT0 = time.Date(2027, 11, 1, 12, 0, 0, 0, time.UTC)
 
-// syncTestDB opens and migrates a new SQLite database in a temporary directory.
+// syncTestDB opens and migrates a new store (storetest.Open).
 func syncTestDB(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open("sqlite:" + filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return storetest.Open(t)
 }
 
 func syncZones(t testing.TB, db *store.DB) *store.CourtZones {
@@ -470,7 +463,7 @@ func TestSyncEOIRBulkImportsWithFlatMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	fi, _ := os.Stat(path)
-	db := syncTestDB(t)
+	db := storetest.OpenSQLite(t) // on PostgreSQL this import takes minutes, not seconds
 	s := &ingest.Syncer{DB: db, Now: func() time.Time { return syncT0 }}
 	spec := ingest.SourceSpec{Name: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2,
 		Reader: &source.EOIRBulk{Path: path, Zoner: syncZones(t, db)}}

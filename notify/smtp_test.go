@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
-	"log"
 	"math/big"
 	"mime"
 	"mime/multipart"
@@ -20,13 +19,11 @@ import (
 	"net"
 	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/docketd/docketd/docket"
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
+	"github.com/docketd/docketd/smtptest"
 )
 
 const (
@@ -64,134 +61,31 @@ func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
 }
 
-// received is one message the fake SMTP server accepted.
-type received struct {
-	tls      bool
-	authUser string
-	from     string
-	rcpt     []string
-	data     []byte
-}
-
-// fakeSMTP is an in-process SMTP server. It requires STARTTLS before AUTH (go-smtp offers AUTH on a plain
-// connection only with AllowInsecureAuth) and AUTH before MAIL, refuses RCPT to refuse@ addresses with 550, and
-// answers DATA with the queued replies (451 first, then 250, say).
-type fakeSMTP struct {
-	mu        sync.Mutex
-	got       []received
-	dataReply []error
-	addr      string
-}
-
-func startSMTP(t *testing.T, certs []tls.Certificate, implicitTLS bool) *fakeSMTP {
+// startSMTP starts the shared SMTP sink as a mail provider would run it: AUTH PLAIN (smtpUser, smtpPass) offered
+// only over TLS and required before MAIL, RCPT to refuse@firm.example refused with 550.
+func startSMTP(t *testing.T, certs []tls.Certificate, implicitTLS bool) *smtptest.Server {
 	t.Helper()
-	f := &fakeSMTP{}
-	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &fakeSession{f: f, conn: c}, nil
-	}))
-	s.Domain = "smtp.test"
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	s.ReadTimeout = 10 * time.Second
-	s.WriteTimeout = 10 * time.Second
-	var l net.Listener
-	var err error
+	f := smtptest.NewUnstartedServer()
+	f.Username, f.Password = smtpUser, smtpPass
+	f.AllowInsecureAuth = false
+	f.RejectRcpt("refuse@firm.example", 550, "<refuse@firm.example>: Recipient address rejected: User unknown")
 	if certs != nil {
-		s.TLSConfig = &tls.Config{Certificates: certs}
+		f.TLSConfig = &tls.Config{Certificates: certs}
 	}
 	if implicitTLS {
-		l, err = tls.Listen("tcp", "127.0.0.1:0", s.TLSConfig)
+		f.StartTLS()
 	} else {
-		l, err = net.Listen("tcp", "127.0.0.1:0")
+		f.Start()
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.addr = l.Addr().String()
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(f.Close)
 	return f
 }
 
-func (f *fakeSMTP) port(t *testing.T) int {
-	t.Helper()
-	_, p, _ := net.SplitHostPort(f.addr)
-	n := 0
-	for _, c := range p {
-		n = n*10 + int(c-'0')
-	}
-	return n
-}
-
-func (f *fakeSMTP) messages() []received {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]received(nil), f.got...)
-}
-
-type fakeSession struct {
-	f    *fakeSMTP
-	conn *smtp.Conn
-	user string
-	cur  received
-}
-
-func (s *fakeSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *fakeSession) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != smtpUser || password != smtpPass {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
-		}
-		s.user = username
-		return nil
-	}), nil
-}
-
-func (s *fakeSession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.user == "" {
-		return smtp.ErrAuthRequired
-	}
-	_, isTLS := s.conn.TLSConnectionState()
-	s.cur = received{tls: isTLS, authUser: s.user, from: from}
-	return nil
-}
-
-func (s *fakeSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if strings.HasPrefix(to, "refuse@") {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
-			Message: "<" + to + ">: Recipient address rejected: User unknown"}
-	}
-	s.cur.rcpt = append(s.cur.rcpt, to)
-	return nil
-}
-
-func (s *fakeSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.f.mu.Lock()
-	defer s.f.mu.Unlock()
-	if len(s.f.dataReply) > 0 {
-		reply := s.f.dataReply[0]
-		s.f.dataReply = s.f.dataReply[1:]
-		if reply != nil {
-			return reply
-		}
-	}
-	s.cur.data = b
-	s.f.got = append(s.f.got, s.cur)
-	return nil
-}
-
-func (s *fakeSession) Reset()        { s.cur = received{} }
-func (s *fakeSession) Logout() error { return nil }
-
-func newTestSMTP(t *testing.T, f *fakeSMTP, pool *x509.CertPool, mod func(*SMTPConfig)) *SMTP {
+func newTestSMTP(t *testing.T, f *smtptest.Server, pool *x509.CertPool, mod func(*SMTPConfig)) *SMTP {
 	t.Helper()
 	cfg := SMTPConfig{
 		Host:              "127.0.0.1",
-		Port:              f.port(t),
+		Port:              f.Port,
 		Username:          smtpUser,
 		Password:          smtpPass,
 		TLS:               SMTPStartTLS,
@@ -322,24 +216,24 @@ func TestSMTPSendInvitation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := f.messages()
+			got := f.Messages()
 			if len(got) != i+1 {
 				t.Fatalf("server has %d messages, want %d", len(got), i+1)
 			}
 			rec := got[i]
-			if !rec.tls {
+			if !rec.TLS {
 				t.Error("message sent without STARTTLS")
 			}
-			if got, want := rec.authUser, smtpUser; got != want {
+			if got, want := rec.AuthUser, smtpUser; got != want {
 				t.Errorf("AUTH PLAIN user = %q, want %q", got, want)
 			}
-			if got, want := rec.from, "reminders@legalaid.example.org"; got != want {
+			if got, want := rec.From, "reminders@legalaid.example.org"; got != want {
 				t.Errorf("MAIL FROM = %q, want %q", got, want)
 			}
-			if got, want := strings.Join(rec.rcpt, ","), "counsel@firm.example"; got != want {
+			if got, want := strings.Join(rec.To, ","), "counsel@firm.example"; got != want {
 				t.Errorf("RCPT TO = %q, want %q", got, want)
 			}
-			msg, tree := readMail(t, rec.data)
+			msg, tree := readMail(t, rec.Data)
 			if got, want := tree.shape(), tt.wantShape; got != want {
 				t.Errorf("MIME shape = %s, want %s", got, want)
 			}
@@ -393,7 +287,7 @@ func TestSMTPSendPlainText(t *testing.T) {
 	if _, err := s.Send(t.Context(), docket.Message{Key: "k", To: "counsel@firm.example", Subject: "Hearing", Text: "Hello"}); err != nil {
 		t.Fatal(err)
 	}
-	msg, tree := readMail(t, f.messages()[0].data)
+	msg, tree := readMail(t, f.Messages()[0].Data)
 	if got, want := tree.shape(), "text/plain"; got != want {
 		t.Errorf("MIME shape = %s, want %s", got, want)
 	}
@@ -425,7 +319,7 @@ func TestSMTPMessageIDStable(t *testing.T) {
 func TestSMTPTemporaryThenSent(t *testing.T) {
 	cert, pool := testCert(t)
 	f := startSMTP(t, []tls.Certificate{cert}, false)
-	f.dataReply = []error{&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}}
+	f.RejectNext(1, 451, "try again later")
 	s := newTestSMTP(t, f, pool, nil)
 	m := docket.Message{Key: "retry", To: "counsel@firm.example", Subject: "Hearing", Text: "Hello"}
 
@@ -447,7 +341,7 @@ func TestSMTPTemporaryThenSent(t *testing.T) {
 	if got, want := id, s.MessageID("retry"); got != want {
 		t.Errorf("retry id = %q, want the same Message-ID %q", got, want)
 	}
-	if got, want := len(f.messages()), 1; got != want {
+	if got, want := len(f.Messages()), 1; got != want {
 		t.Errorf("server has %d messages, want %d", got, want)
 	}
 }
@@ -458,7 +352,7 @@ func TestSMTPErrors(t *testing.T) {
 	noTLS := startSMTP(t, nil, false)
 	tests := []struct {
 		name      string
-		server    *fakeSMTP
+		server    *smtptest.Server
 		mod       func(*SMTPConfig)
 		to        string
 		invite    *docket.Invite
@@ -476,7 +370,7 @@ func TestSMTPErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestSMTP(t, tt.server, pool, tt.mod)
-			before := len(tt.server.messages())
+			before := len(tt.server.Messages())
 			_, err := s.Send(t.Context(), docket.Message{Key: "k", To: tt.to, Subject: "s", Text: "t", Invite: tt.invite})
 			var e *docket.SendError
 			if !errors.As(err, &e) {
@@ -491,7 +385,7 @@ func TestSMTPErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "refuse@") {
 				t.Errorf("error text shows the address: %v", err)
 			}
-			if got := len(tt.server.messages()); got != before {
+			if got := len(tt.server.Messages()); got != before {
 				t.Errorf("server accepted a message")
 			}
 		})
@@ -505,7 +399,7 @@ func TestSMTPImplicitTLS(t *testing.T) {
 	if _, err := s.Send(t.Context(), docket.Message{Key: "k", To: "counsel@firm.example", Subject: "s", Text: "t"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.messages(); len(got) != 1 || !got[0].tls {
+	if got := f.Messages(); len(got) != 1 || !got[0].TLS {
 		t.Errorf("messages = %+v, want one over TLS", got)
 	}
 }
@@ -520,7 +414,7 @@ func TestSMTPCancelledContext(t *testing.T) {
 	if !docket.IsTemporary(err) || !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want temporary context.Canceled", err)
 	}
-	if got := len(f.messages()); got != 0 {
+	if got := len(f.Messages()); got != 0 {
 		t.Errorf("server has %d messages, want 0", got)
 	}
 }

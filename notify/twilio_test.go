@@ -2,19 +2,15 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/twiliotest"
 )
 
 const (
@@ -35,141 +31,42 @@ const (
 	toPermission = "+12145550107"
 )
 
-// fakeTwilio speaks the Messages API wire format: form POSTs with basic auth, JSON answers and JSON error bodies.
+// fakeTwilio is the shared fake Twilio, answering by recipient like Twilio's magic test numbers.
 type fakeTwilio struct {
-	t       *testing.T
-	mu      sync.Mutex
-	posts   []url.Values
-	lists   []url.Values
+	*twiliotest.Server
 	started chan struct{} // receives when a toHang request arrives
-	server  *httptest.Server
 }
 
 func newFakeTwilio(t *testing.T) *fakeTwilio {
 	t.Helper()
-	f := &fakeTwilio{t: t, started: make(chan struct{}, 1)}
-	f.server = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.server.Close)
+	f := &fakeTwilio{Server: twiliotest.NewServer(testAccountSID, testAuthToken), started: make(chan struct{}, 1)}
+	t.Cleanup(f.Close)
+	f.FailTo(toInvalid, twiliotest.Fault{Status: 400, Code: 21211, Message: "Invalid 'To' Phone Number: " + toInvalid})
+	f.FailTo(toOptedOut, twiliotest.OptedOut)
+	f.FailTo(toPermission, twiliotest.Fault{Status: 403, Code: 21408,
+		Message: "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: " + toPermission})
+	f.FailTo(toRateLimit, twiliotest.RateLimit)
+	f.FailTo(toServerErr, twiliotest.ServerError)
+	f.FailTo(toUnavail, twiliotest.Unavailable)
+	f.FailTo(toHang, twiliotest.Timeout(time.Hour))
+	f.SetHold(func(r twiliotest.Request) {
+		if r.Form.Get("To") == toHang {
+			select {
+			case f.started <- struct{}{}:
+			default:
+			}
+		}
+	})
 	return f
-}
-
-func twilioError(w http.ResponseWriter, status, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"code": %d, "message": %q, "more_info": "https://www.twilio.com/docs/errors/%d", "status": %d}`,
-		code, msg, code, status)
-}
-
-func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
-	user, pass, ok := r.BasicAuth()
-	if !ok || user != testAccountSID || pass != testAuthToken {
-		twilioError(w, 401, 20003, "Authenticate")
-		return
-	}
-	if r.URL.Path != "/2010-04-01/Accounts/"+testAccountSID+"/Messages.json" {
-		twilioError(w, 404, 20404, "The requested resource was not found")
-		return
-	}
-	switch r.Method {
-	case http.MethodPost:
-		f.create(w, r)
-	case http.MethodGet:
-		f.list(w, r)
-	default:
-		twilioError(w, 405, 20004, "Method not allowed")
-	}
-}
-
-func (f *fakeTwilio) create(w http.ResponseWriter, r *http.Request) {
-	if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
-		twilioError(w, 400, 20001, "bad content type "+ct)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		twilioError(w, 400, 20001, err.Error())
-		return
-	}
-	f.mu.Lock()
-	f.posts = append(f.posts, r.PostForm)
-	f.mu.Unlock()
-	to := r.PostForm.Get("To")
-	switch to {
-	case toInvalid:
-		twilioError(w, 400, 21211, "Invalid 'To' Phone Number: "+to)
-	case toOptedOut:
-		twilioError(w, 400, 21610, "Attempt to send to unsubscribed recipient")
-	case toPermission:
-		twilioError(w, 403, 21408, "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: "+to)
-	case toRateLimit:
-		twilioError(w, 429, 20429, "Too Many Requests")
-	case toServerErr:
-		twilioError(w, 500, 20500, "Internal Server Error")
-	case toUnavail:
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprint(w, "<html><body><h1>503 Service Unavailable</h1></body></html>")
-	case toHang:
-		f.started <- struct{}{}
-		<-r.Context().Done()
-	default:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		json.NewEncoder(w).Encode(map[string]any{
-			"account_sid": testAccountSID, "api_version": "2010-04-01", "body": r.PostForm.Get("Body"),
-			"date_created": "Mon, 02 Mar 2026 15:00:00 +0000", "date_sent": nil,
-			"date_updated": "Mon, 02 Mar 2026 15:00:00 +0000", "direction": "outbound-api", "error_code": nil,
-			"error_message": nil, "from": r.PostForm.Get("From"), "messaging_service_sid": r.PostForm.Get("MessagingServiceSid"),
-			"num_media": "0", "num_segments": "1", "price": nil, "price_unit": "USD",
-			"sid": "SM00000000000000000000000000000001", "status": "queued", "to": to,
-			"uri": "/2010-04-01/Accounts/" + testAccountSID + "/Messages/SM00000000000000000000000000000001.json",
-		})
-	}
-}
-
-// list serves two pages, the second through next_page_uri, as Twilio pages.
-func (f *fakeTwilio) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f.mu.Lock()
-	f.lists = append(f.lists, q)
-	f.mu.Unlock()
-	msg := func(sid, status, sent, created string) map[string]any {
-		m := map[string]any{"sid": sid, "to": q.Get("To"), "from": testFrom, "body": "Reminder " + sid,
-			"status": status, "date_created": created, "direction": "outbound-api"}
-		if sent != "" {
-			m["date_sent"] = sent
-		} else {
-			m["date_sent"] = nil
-		}
-		return m
-	}
-	base := "/2010-04-01/Accounts/" + testAccountSID + "/Messages.json"
-	page := map[string]any{"first_page_uri": base + "?PageSize=50&Page=0", "page": 0, "page_size": 50,
-		"previous_page_uri": nil, "start": 0, "end": 1, "uri": base}
-	if q.Get("Page") == "" {
-		page["messages"] = []any{
-			msg("SM0000000000000000000000000000000a", "queued", "", "Mon, 02 Mar 2026 15:00:05 +0000"),
-			msg("SM0000000000000000000000000000000b", "delivered", "Mon, 02 Mar 2026 15:00:01 +0000", "Mon, 02 Mar 2026 15:00:00 +0000"),
-		}
-		page["next_page_uri"] = base + "?To=" + url.QueryEscape(q.Get("To")) + "&PageSize=50&Page=1&PageToken=PAabc"
-	} else {
-		page["messages"] = []any{
-			// Same UTC day, before since: Twilio's day-granular filter lets it through, Sent must not.
-			msg("SM0000000000000000000000000000000c", "delivered", "Mon, 02 Mar 2026 09:00:00 +0000", "Mon, 02 Mar 2026 09:00:00 +0000"),
-		}
-		page["next_page_uri"] = nil
-	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(page)
 }
 
 func (f *fakeTwilio) lastPost(t *testing.T) url.Values {
 	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.posts) == 0 {
+	posts := f.Posts()
+	if len(posts) == 0 {
 		t.Fatal("twilio got no POST")
 	}
-	return f.posts[len(f.posts)-1]
+	return posts[len(posts)-1]
 }
 
 func newTestTwilio(t *testing.T, f *fakeTwilio, mod func(*TwilioConfig)) *Twilio {
@@ -178,7 +75,7 @@ func newTestTwilio(t *testing.T, f *fakeTwilio, mod func(*TwilioConfig)) *Twilio
 		AccountSID:     testAccountSID,
 		AuthToken:      testAuthToken,
 		From:           testFrom,
-		APIURL:         f.server.URL,
+		APIURL:         f.URL,
 		StatusCallback: "https://docket.example.org/twilio/status",
 		Timeout:        5 * time.Second,
 	}
@@ -321,16 +218,12 @@ func TestTwilioSendHonoursContext(t *testing.T) {
 	t.Run("cancelled before", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		f.mu.Lock()
-		n := len(f.posts)
-		f.mu.Unlock()
+		n := len(f.Posts())
 		_, err := tw.Send(ctx, docket.Message{To: toOK, Text: "hi"})
 		if !docket.IsTemporary(err) || !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v, want temporary context.Canceled", err)
 		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if got, want := len(f.posts), n; got != want {
+		if got, want := len(f.Posts()), n; got != want {
 			t.Errorf("posts = %d, want %d: nothing sent on a cancelled context", got, want)
 		}
 	})
@@ -349,6 +242,18 @@ func TestTwilioSendHonoursContext(t *testing.T) {
 
 func TestTwilioSent(t *testing.T) {
 	f := newFakeTwilio(t)
+	f.SetPageSize(2)
+	for _, m := range []twiliotest.Message{ // oldest first: a list shows the newest first, two to a page
+		// Same UTC day, before since: Twilio's day-granular filter lets it through, Sent must not.
+		{SID: "SM0000000000000000000000000000000c", Status: "delivered", At: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+			DateSent: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)},
+		{SID: "SM0000000000000000000000000000000b", Status: "delivered", At: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC),
+			DateSent: time.Date(2026, 3, 2, 15, 0, 1, 0, time.UTC)},
+		{SID: "SM0000000000000000000000000000000a", Status: "queued", At: time.Date(2026, 3, 2, 15, 0, 5, 0, time.UTC)},
+	} {
+		m.To, m.From, m.Body = toOK, testFrom, "Reminder "+m.SID
+		f.Add(m)
+	}
 	tw := newTestTwilio(t, f, nil)
 	since := time.Date(2026, 3, 2, 14, 59, 0, 0, time.UTC)
 	got, err := tw.Sent(t.Context(), toOK, since)
@@ -370,12 +275,11 @@ func TestTwilioSent(t *testing.T) {
 			t.Errorf("message %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if got, want := len(f.lists), 2; got != want {
+	lists := f.Lists()
+	if got, want := len(lists), 2; got != want {
 		t.Fatalf("list requests = %d, want %d (two pages)", got, want)
 	}
-	q := f.lists[0]
+	q := lists[0]
 	if got, want := q.Get("To"), toOK; got != want {
 		t.Errorf("To = %q, want %q", got, want)
 	}

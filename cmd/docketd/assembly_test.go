@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/docketd/docketd/smtptest"
 )
 
 // TestRemindAndRunSendCounselTheSameEmail is the office's cron path beside its daemon path: one store is synced and
@@ -24,7 +26,7 @@ func TestRemindAndRunSendCounselTheSameEmail(t *testing.T) {
 	start := due.Add(-2 * time.Minute)
 	const counsel = "lfernandez@frontera-legal.example"
 
-	office := func(t *testing.T, dir string, clk func() time.Time, ring bell) (string, *fakeSMTP) {
+	office := func(t *testing.T, dir string, clk func() time.Time, ring bell) (string, *smtptest.Server) {
 		tw := newFakeTwilio(t, e2eSID, e2eToken, clk, ring)
 		smtp := newFakeSMTP(t, ring)
 		path := filepath.Join(dir, "docketd.toml")
@@ -69,14 +71,14 @@ func TestRemindAndRunSendCounselTheSameEmail(t *testing.T) {
 	// ... and a cron `docketd remind` from the other.
 	command("remind", "--config", remindPath, "--now", due.Add(time.Minute).Format(time.RFC3339))
 
-	fromRun, fromRemind := runMail.to(counsel), remindMail.to(counsel)
+	fromRun, fromRemind := runMail.To(counsel), remindMail.To(counsel)
 	if len(fromRun) != 1 || len(fromRemind) != 1 {
 		t.Fatalf("emails to counsel: daemon %d, remind %d; want 1 each", len(fromRun), len(fromRemind))
 	}
 	// What a transport makes anew for every send (the Date, MIME boundaries) is left out; everything else must be
 	// the same for the same outbox row.
-	runHeaders, runParts := mailParts(t, fromRun[0].data)
-	remindHeaders, remindParts := mailParts(t, fromRemind[0].data)
+	runHeaders, runParts := mailParts(t, fromRun[0].Data)
+	remindHeaders, remindParts := mailParts(t, fromRemind[0].Data)
 	for _, k := range []string{"From", "To", "Subject", "Message-Id", "List-Unsubscribe", "Auto-Submitted"} {
 		if got, want := remindHeaders.Get(k), runHeaders.Get(k); got != want {
 			t.Errorf("%s: remind %q, daemon %q", k, got, want)
@@ -100,6 +102,6 @@ func TestRemindAndRunSendCounselTheSameEmail(t *testing.T) {
 		}
 	}
 	if t.Failed() {
-		fmt.Fprintf(os.Stderr, "daemon's email:\n%s\n", fromRun[0].data)
+		fmt.Fprintf(os.Stderr, "daemon's email:\n%s\n", fromRun[0].Data)
 	}
 }

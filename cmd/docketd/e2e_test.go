@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/inbound"
+	"github.com/docketd/docketd/smtptest"
+	"github.com/docketd/docketd/twiliotest"
 )
 
 const (
@@ -36,7 +38,7 @@ var e2eSecrets = []string{
 
 // e2eConfig is a complete config for the run: Twilio and SMTP at the fakes, the Mendoza household's four hearings
 // in a CSV export and Samuel's hearing entered by hand. tesfayeStart is his hearing's court local start.
-func e2eConfig(dir string, tw *fakeTwilio, mail *fakeSMTP, tesfayeStart string) string {
+func e2eConfig(dir string, tw *twiliotest.Server, mail *smtptest.Server, tesfayeStart string) string {
 	return fmt.Sprintf(`
 [organization]
 name = "Frontera Immigrant Legal Aid"
@@ -183,7 +185,7 @@ type = "individual"
 medium = "internet"
 judge = "Sample, Judge"
 webex = "https://eoir.webex.com/meet/IJ.Sample"
-`, filepath.Join(dir, "docketd.db"), e2ePublic, e2eSID, e2eToken, e2eFrom, tw.srv.URL, mail.host, mail.port,
+`, filepath.Join(dir, "docketd.db"), e2ePublic, e2eSID, e2eToken, e2eFrom, tw.URL, mail.Host, mail.Port,
 		tesfayeStart)
 }
 
@@ -231,7 +233,7 @@ func TestEndToEnd(t *testing.T) {
 		i := d.logs.find(0, `msg="sync done"`, "source=office-export", "created=4")
 		return i >= 0 && d.logs.find(i, `msg=planned`) >= 0
 	})
-	if n := len(tw.messages()) + len(mail.messages()); n != 0 {
+	if n := len(tw.Messages()) + len(mail.Messages()); n != 0 {
 		t.Fatalf("%d messages before the reminders were due", n)
 	}
 	clk.asleepBy(t, due)
@@ -242,9 +244,9 @@ func TestEndToEnd(t *testing.T) {
 		return func() bool { return d.scrape(t)[sample("docketd_outbox_rows", "state", "sent")] >= n }
 	}
 	clk.until(t, due.Add(5*time.Minute), "the household's text and counsel's email", ring, sentRows(8))
-	texts := tw.to("+12145550142")
+	texts := tw.To("+12145550142")
 	if got, want := len(texts), 1; got != want {
-		t.Fatalf("texts to the household: got %d, want %d (all: %+v)", got, want, tw.messages())
+		t.Fatalf("texts to the household: got %d, want %d (all: %+v)", got, want, tw.Messages())
 	}
 	text := texts[0]
 	for _, want := range []string{"audiencia", "Rosa", "Jorge", "Valeria", "Mateo"} {
@@ -261,11 +263,11 @@ func TestEndToEnd(t *testing.T) {
 	if got, want := text.At, due.UTC(); !got.Equal(want) {
 		t.Errorf("text sent at %s, want %s (when it fell due)", got, want)
 	}
-	mails := mail.to("lfernandez@frontera-legal.example")
+	mails := mail.To("lfernandez@frontera-legal.example")
 	if got, want := len(mails), 1; got != want {
 		t.Fatalf("emails to counsel: got %d, want %d", got, want)
 	}
-	checkInvite(t, mails[0].data, "REQUEST", "20280208T090000")
+	checkInvite(t, mails[0].Data, "REQUEST", "20280208T090000")
 
 	// Metrics: every series the operator's dashboards read.
 	m := d.scrape(t)
@@ -328,7 +330,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilioSign(e2eToken, e2ePublic+inbound.InboundPath, form))
+	req.Header.Set("X-Twilio-Signature", twiliotest.Signature(e2eToken, e2ePublic+inbound.InboundPath, form))
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +366,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal("reload did not finish")
 	}
 	clk.until(t, clk.Now().Add(5*time.Minute), "the change notices to Samuel and his counsel", ring, sentRows(10))
-	notice := tw.to("+14695550177")
+	notice := tw.To("+14695550177")
 	if got, want := len(notice), 1; got != want {
 		t.Fatalf("change notices to Samuel: got %d, want %d", got, want)
 	}
@@ -373,12 +375,12 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("change notice lacks %q:\n%s", want, notice[0].Body)
 		}
 	}
-	counsel := mail.to("dokafor@frontera-legal.example")
+	counsel := mail.To("dokafor@frontera-legal.example")
 	if got, want := len(counsel), 1; got != want {
 		t.Fatalf("change notices to counsel: got %d, want %d", got, want)
 	}
-	checkInvite(t, counsel[0].data, "REQUEST", "20280412T130000")
-	if got, want := len(tw.to("+12145550142")), 1; got != want {
+	checkInvite(t, counsel[0].Data, "REQUEST", "20280412T130000")
+	if got, want := len(tw.To("+12145550142")), 1; got != want {
 		t.Errorf("texts to the household after the reload: got %d, want %d", got, want)
 	}
 

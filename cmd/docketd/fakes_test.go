@@ -4,16 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"slices"
 	"sort"
@@ -23,8 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/jonboulle/clockwork"
+
+	"github.com/docketd/docketd/smtptest"
+	"github.com/docketd/docketd/twiliotest"
 )
 
 // bell tells a waiting test that something it watches may have changed. A ring while nobody listens is kept, so
@@ -303,255 +301,25 @@ func sample(name string, labels ...string) string {
 	return name + "{" + strings.Join(pairs, ",") + "}"
 }
 
-// twilioMessage is one message the fake Twilio accepted.
-type twilioMessage struct {
-	SID, To, From, Body, StatusCallback string
-	At                                  time.Time
-}
-
-// twilioFailure is an answer the fake gives instead of accepting a message.
-type twilioFailure struct {
-	status, code int
-	message      string
-}
-
-// fakeTwilio speaks the Messages API as twilio-go calls it: form POSTs and list GETs on
-// /2010-04-01/Accounts/{sid}/Messages.json with basic auth, JSON answers and JSON error bodies. It records every
-// message it accepts and rings a bell, and can be told to refuse the next few.
-type fakeTwilio struct {
-	srv        *httptest.Server
-	sid, token string
-	now        func() time.Time
-	ring       bell
-	// hold, when set, is called with each message's recipient before it is answered or recorded: a slow provider.
-	hold func(to string)
-
-	mu    sync.Mutex
-	msgs  []twilioMessage
-	fails []twilioFailure
-	seq   int
-}
-
-func newFakeTwilio(t *testing.T, sid, token string, now func() time.Time, ring bell) *fakeTwilio {
+// newFakeTwilio starts the shared fake Twilio for the account sid with token: it stamps messages with now and
+// rings ring at each one it accepts.
+func newFakeTwilio(t *testing.T, sid, token string, now func() time.Time, ring bell) *twiliotest.Server {
 	t.Helper()
-	f := &fakeTwilio{sid: sid, token: token, now: now, ring: ring}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f := twiliotest.NewServer(sid, token)
+	t.Cleanup(f.Close)
+	f.SetClock(now)
+	f.SetOnAccept(func(twiliotest.Message, int) { ring.ring() })
 	return f
 }
 
-// failNext makes the next n sends fail with Twilio's answer for status and code.
-func (f *fakeTwilio) failNext(n, status, code int, message string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for range n {
-		f.fails = append(f.fails, twilioFailure{status, code, message})
-	}
-}
-
-// messages returns what was accepted, in order.
-func (f *fakeTwilio) messages() []twilioMessage {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.msgs)
-}
-
-// to returns the messages accepted for one number.
-func (f *fakeTwilio) to(phone string) []twilioMessage {
-	var out []twilioMessage
-	for _, m := range f.messages() {
-		if m.To == phone {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func twilioAnswerError(w http.ResponseWriter, status, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"code": code, "message": msg, "status": status,
-		"more_info": fmt.Sprintf("https://www.twilio.com/docs/errors/%d", code)})
-}
-
-func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
-	if user, pass, ok := r.BasicAuth(); !ok || user != f.sid || pass != f.token {
-		twilioAnswerError(w, http.StatusUnauthorized, 20003, "Authenticate")
-		return
-	}
-	if r.URL.Path != "/2010-04-01/Accounts/"+f.sid+"/Messages.json" {
-		twilioAnswerError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
-		return
-	}
-	switch r.Method {
-	case http.MethodPost:
-		f.create(w, r)
-	case http.MethodGet:
-		f.list(w, r)
-	default:
-		twilioAnswerError(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
-	}
-}
-
-func (f *fakeTwilio) resource(m twilioMessage, status string) map[string]any {
-	date := m.At.Format(time.RFC1123Z)
-	return map[string]any{
-		"account_sid": f.sid, "api_version": "2010-04-01", "body": m.Body, "date_created": date,
-		"date_sent": date, "date_updated": date, "direction": "outbound-api", "error_code": nil,
-		"error_message": nil, "from": m.From, "num_media": "0", "num_segments": "1", "price": nil,
-		"price_unit": "USD", "sid": m.SID, "status": status, "to": m.To,
-		"uri": "/2010-04-01/Accounts/" + f.sid + "/Messages/" + m.SID + ".json",
-	}
-}
-
-func (f *fakeTwilio) create(w http.ResponseWriter, r *http.Request) {
-	if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
-		twilioAnswerError(w, http.StatusBadRequest, 20001, "unsupported content type "+ct)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		twilioAnswerError(w, http.StatusBadRequest, 20001, err.Error())
-		return
-	}
-	form := r.PostForm
-	if form.Get("To") == "" || form.Get("Body") == "" || (form.Get("From") == "" && form.Get("MessagingServiceSid") == "") {
-		twilioAnswerError(w, http.StatusBadRequest, 21604, "A 'To', 'Body' and 'From' or 'MessagingServiceSid' are required")
-		return
-	}
-	if f.hold != nil {
-		f.hold(form.Get("To"))
-	}
-	f.mu.Lock()
-	if len(f.fails) > 0 {
-		fail := f.fails[0]
-		f.fails = f.fails[1:]
-		f.mu.Unlock()
-		twilioAnswerError(w, fail.status, fail.code, fail.message)
-		return
-	}
-	f.seq++
-	m := twilioMessage{SID: fmt.Sprintf("SM%032x", f.seq), To: form.Get("To"), From: form.Get("From"),
-		Body: form.Get("Body"), StatusCallback: form.Get("StatusCallback"), At: f.now().UTC()}
-	f.msgs = append(f.msgs, m)
-	f.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	json.NewEncoder(w).Encode(f.resource(m, "queued"))
-	f.ring.ring()
-}
-
-// list answers GET Messages.json?To=…&DateSent>=… in one page; like Twilio it filters DateSent by day.
-func (f *fakeTwilio) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var since time.Time
-	if s := q.Get("DateSent>"); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			twilioAnswerError(w, http.StatusBadRequest, 20001, "bad DateSent>: "+s)
-			return
-		}
-		since = t.UTC().Truncate(24 * time.Hour)
-	}
-	msgs := []any{}
-	all := f.messages()
-	for i := len(all) - 1; i >= 0; i-- { // newest first
-		m := all[i]
-		if (q.Get("To") == "" || m.To == q.Get("To")) && !m.At.Before(since) {
-			msgs = append(msgs, f.resource(m, "delivered"))
-		}
-	}
-	base := "/2010-04-01/Accounts/" + f.sid + "/Messages.json"
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"messages": msgs, "first_page_uri": base + "?PageSize=50&Page=0",
-		"next_page_uri": nil, "previous_page_uri": nil, "page": 0, "page_size": 50, "start": 0,
-		"end": len(msgs), "uri": base})
-}
-
-// mailMessage is one message the fake SMTP server accepted.
-type mailMessage struct {
-	from string
-	rcpt []string
-	data []byte
-}
-
-// fakeSMTP is an in-process SMTP server (no TLS, AUTH allowed in the clear) that records what it accepts and
-// rings a bell.
-type fakeSMTP struct {
-	host string
-	port int
-	ring bell
-
-	mu   sync.Mutex
-	msgs []mailMessage
-}
-
-func newFakeSMTP(t *testing.T, ring bell) *fakeSMTP {
+// newFakeSMTP starts the shared SMTP sink (no TLS, AUTH allowed in the clear); it rings ring at each message.
+func newFakeSMTP(t *testing.T, ring bell) *smtptest.Server {
 	t.Helper()
-	f := &fakeSMTP{ring: ring}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &fakeSMTPSession{f: f}, nil }))
-	s.Domain = "smtp.test"
-	s.AllowInsecureAuth = true
-	s.ReadTimeout = 10 * time.Second
-	s.WriteTimeout = 10 * time.Second
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().(*net.TCPAddr)
-	f.host, f.port = addr.IP.String(), addr.Port
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
+	f := smtptest.NewServer()
+	t.Cleanup(f.Close)
+	f.SetOnMessage(func(smtptest.Message) { ring.ring() })
 	return f
 }
-
-func (f *fakeSMTP) messages() []mailMessage {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.msgs)
-}
-
-// to returns the messages with rcpt among their recipients.
-func (f *fakeSMTP) to(rcpt string) []mailMessage {
-	var out []mailMessage
-	for _, m := range f.messages() {
-		if slices.Contains(m.rcpt, rcpt) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-type fakeSMTPSession struct {
-	f   *fakeSMTP
-	cur mailMessage
-}
-
-func (s *fakeSMTPSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.cur = mailMessage{from: from}
-	return nil
-}
-
-func (s *fakeSMTPSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.cur.rcpt = append(s.cur.rcpt, to)
-	return nil
-}
-
-func (s *fakeSMTPSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.cur.data = b
-	s.f.mu.Lock()
-	s.f.msgs = append(s.f.msgs, s.cur)
-	s.f.mu.Unlock()
-	s.f.ring.ring()
-	return nil
-}
-
-func (s *fakeSMTPSession) Reset()        { s.cur = mailMessage{} }
-func (s *fakeSMTPSession) Logout() error { return nil }
 
 // mimePart is one leaf of a MIME message, its body decoded.
 type mimePart struct {

@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/xml"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +17,8 @@ import (
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/inbound"
 	"github.com/docketd/docketd/store"
+	"github.com/docketd/docketd/store/storetest"
+	"github.com/docketd/docketd/twiliotest"
 )
 
 const (
@@ -43,14 +40,7 @@ type inboundEnv struct {
 func newInboundEnv(t *testing.T) *inboundEnv {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open("sqlite:" + filepath.Join(t.TempDir(), "docketd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t)
 	if err := db.ReplacePeople(ctx, nil, []docket.Client{
 		{ID: "rosa", Name: "Rosa", ANumber: "201555101", Phone: inboundRosa, Language: "es", Zone: "America/Chicago"},
 		{ID: "sam", Name: "Samuel", ANumber: "208555310", Phone: inboundSam, Language: "en", Zone: "America/Denver"},
@@ -90,23 +80,6 @@ func newInboundEnv(t *testing.T) *inboundEnv {
 	return &inboundEnv{db: db, srv: srv}
 }
 
-// twilioSign signs as Twilio documents: base64(HMAC-SHA1(token, URL + each name and value, sorted by name)).
-func twilioSign(token, u string, form url.Values) string {
-	names := make([]string, 0, len(form))
-	for k := range form {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	b.WriteString(u)
-	for _, k := range names {
-		b.WriteString(k + form.Get(k))
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
 // post sends form to path signed with token (for the public URL) and returns the status and the TwiML message.
 func (e *inboundEnv) post(t *testing.T, path, token string, form url.Values) (int, string) {
 	t.Helper()
@@ -115,7 +88,7 @@ func (e *inboundEnv) post(t *testing.T, path, token string, form url.Values) (in
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilioSign(token, inboundPublic+path, form))
+	req.Header.Set("X-Twilio-Signature", twiliotest.Signature(token, inboundPublic+path, form))
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

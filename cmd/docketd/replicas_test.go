@@ -3,7 +3,6 @@ package main
 import (
 	"database/sql"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,9 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for the test's own look at the schema
+
+	"github.com/docketd/docketd/store/storetest"
+	"github.com/docketd/docketd/twiliotest"
 )
 
 // replicaReminders is how many reminders fall due at once for the two replicas to share.
@@ -23,38 +25,18 @@ func replicaPhone(i int) string { return fmt.Sprintf("+1214555%04d", 1000+i) }
 // replicaSchema makes a fresh schema on the test server and returns a URL whose connections use it.
 func replicaSchema(t *testing.T, base string) (*sql.DB, string) {
 	t.Helper()
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("DOCKETD_TEST_POSTGRES: %v", err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := fmt.Sprintf("docketd_replicas_%d", time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
+	dbURL := storetest.PostgresSchema(t, base)
+	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db, u.String()
+	return db, dbURL
 }
 
 // replicaConfig writes the replicas' shared config and the export their leader syncs: one client per hearing, each
 // with a text reminder due a day before at 10:00 Dallas time.
-func replicaConfig(t *testing.T, dir, dbURL string, tw *fakeTwilio, clients int) string {
+func replicaConfig(t *testing.T, dir, dbURL string, tw *twiliotest.Server, clients int) string {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, `
@@ -111,7 +93,7 @@ date = "Hearing Date"
 time = "Hearing Time"
 court = "Court"
 type = "Hearing Type"
-`, dbURL, e2eSID, e2eToken, tw.srv.URL)
+`, dbURL, e2eSID, e2eToken, tw.URL)
 	var csv strings.Builder
 	csv.WriteString("Event ID,A Number,Hearing Date,Hearing Time,Court,Hearing Type\n")
 	for i := range clients {
@@ -155,7 +137,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 	ring := newBell()
 	tw := newFakeTwilio(t, e2eSID, e2eToken, clk.Now, ring)
 	// Some sends meet Twilio's rate limit and are retried: a retry must not turn into a second message either.
-	tw.failNext(25, 429, 20429, "Too Many Requests")
+	tw.FailNext(25, twiliotest.RateLimit)
 	path := replicaConfig(t, dir, dbURL, tw, replicaReminders)
 	count := func(query string, args ...any) int {
 		t.Helper()
@@ -200,7 +182,7 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 		return count(`SELECT count(*) FROM outboxes WHERE state = 'sent'`) == replicaReminders
 	})
 	byPhone := map[string]int{}
-	for _, m := range tw.messages() {
+	for _, m := range tw.Messages() {
 		byPhone[m.To]++
 	}
 	for i := range replicaReminders {
@@ -279,7 +261,7 @@ func TestReplicasStartTogether(t *testing.T) {
 }
 
 // explainDuplicate logs what the outbox, the fake Twilio and the replicas' logs say about a number texted twice.
-func explainDuplicate(t *testing.T, db *sql.DB, tw *fakeTwilio, ds []*testDaemon, phone string) {
+func explainDuplicate(t *testing.T, db *sql.DB, tw *twiliotest.Server, ds []*testDaemon, phone string) {
 	t.Helper()
 	rows, err := db.Query(`SELECT id, state, attempts, claimed_at, next_attempt, updated_at, provider_id, error_code,
 		last_error FROM outboxes WHERE address = $1 ORDER BY id`, phone)
@@ -301,7 +283,7 @@ func explainDuplicate(t *testing.T, db *sql.DB, tw *fakeTwilio, ds []*testDaemon
 		t.Logf("outbox %d: state %s, attempts %d, claimed %v, next %v, updated %v, provider id %s, code %q, error %q",
 			id, state, attempts, claimed.Time, next.Time, updated.Time, provider, code, last)
 	}
-	for _, m := range tw.to(phone) {
+	for _, m := range tw.To(phone) {
 		t.Logf("twilio accepted %s at %s", m.SID, m.At)
 	}
 	for i, d := range ds {
@@ -354,7 +336,7 @@ func TestReplicasSlowProviderSendsOnce(t *testing.T) {
 		return count(`SELECT count(*) FROM outboxes WHERE state = 'pending'`) == clients
 	})
 	var once sync.Once
-	tw.hold = func(string) {
+	tw.SetHold(func(twiliotest.Request) {
 		// The first message takes six minutes, as a provider in trouble (or a retried store write) may, and is
 		// answered once the other replica has had its look at the claim (or after a while, if it never does).
 		once.Do(func() {
@@ -369,12 +351,12 @@ func TestReplicasSlowProviderSendsOnce(t *testing.T) {
 				<-tick.C
 			}
 		})
-	}
+	})
 	clk.until(t, due.Add(10*time.Minute), "every reminder sent", ring, func() bool {
 		return count(`SELECT count(*) FROM outboxes WHERE state = 'sent'`) == clients
 	})
 	byPhone := map[string]int{}
-	for _, m := range tw.messages() {
+	for _, m := range tw.Messages() {
 		byPhone[m.To]++
 	}
 	dups := 0
@@ -387,6 +369,6 @@ func TestReplicasSlowProviderSendsOnce(t *testing.T) {
 		}
 	}
 	if dups > 0 {
-		t.Errorf("%d of %d clients did not get exactly one text (%d texts in all)", dups, clients, len(tw.messages()))
+		t.Errorf("%d of %d clients did not get exactly one text (%d texts in all)", dups, clients, len(tw.Messages()))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/store"
+	"github.com/docketd/docketd/store/storetest"
 )
 
 var (
@@ -78,14 +78,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, start time.Time) *fixture {
 	t.Helper()
-	db, err := store.Open("sqlite:" + filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t)
 	clock := clockwork.NewFakeClockAt(start)
 	db.Now = clock.Now
 	f := &fixture{db: db, clock: clock, sms: &recorder{clock: clock}, email: &recorder{clock: clock}}
