@@ -46,7 +46,7 @@ func Open(rawURL string) (*DB, error) {
 				return nil, fmt.Errorf("open store: %w", err)
 			}
 		}
-		dialector = gormlite.Open(sqliteDSN(path))
+		dialector = gormlite.Open(SQLiteDSN(path))
 		dialect = "sqlite"
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		dialector = postgres.Open(rawURL)
@@ -86,11 +86,12 @@ func Open(rawURL string) (*DB, error) {
 	return db, nil
 }
 
-// sqliteDSN sets the pragmas on every pooled connection (a PRAGMA statement would reach only one): WAL so readers
-// never block the writer, a busy timeout instead of instant SQLITE_BUSY, foreign keys on, immediate write
-// transactions so two writers queue instead of deadlocking on upgrade, and times stored as integer microseconds so
-// they compare correctly whatever their zone.
-func sqliteDSN(path string) string {
+// SQLiteDSN is the driver DSN of a SQLite store at path; raw database/sql baselines use it too, so they run with
+// the store's own pragmas. It sets them on every pooled connection (a PRAGMA statement would reach only one): WAL so
+// readers never block the writer, a busy timeout instead of instant SQLITE_BUSY (first, so the pragmas after it wait
+// for a busy database too), foreign keys on, immediate write transactions so two writers queue instead of
+// deadlocking on upgrade, and times stored as integer microseconds so they compare correctly whatever their zone.
+func SQLiteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)") // first, so the pragmas after it wait for a busy database too
 	q.Add("_pragma", "journal_mode(WAL)")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -41,19 +40,6 @@ func scheduleFile(o *options, n int) (string, error) {
 	return path, os.Rename(tmp.Name(), path)
 }
 
-// sqliteDSN is store.sqliteDSN (unexported there): the raw baselines must run with the very pragmas the store
-// runs with, or the comparison would measure the pragmas.
-func sqliteDSN(path string) string {
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Set("_txlock", "immediate")
-	q.Set("_timefmt", "unixepoch_micro")
-	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-}
-
 // openStore opens and migrates a store at path.
 func openStore(ctx context.Context, path string) (*store.DB, error) {
 	db, err := store.Open("sqlite:" + path)
@@ -70,7 +56,7 @@ func openStore(ctx context.Context, path string) (*store.DB, error) {
 // openRaw opens path through database/sql on the store's driver and pragmas, with one connection so every
 // statement of a baseline runs on the same one, as the store's transaction does.
 func openRaw(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite3", sqliteDSN(path))
+	db, err := sql.Open("sqlite3", store.SQLiteDSN(path)) // the store's own pragmas, or the comparison would measure them
 	if err != nil {
 		return nil, err
 	}
