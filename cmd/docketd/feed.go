@@ -14,7 +14,6 @@ import (
 
 	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/config"
-	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
 	"github.com/docketd/docketd/store"
 )
@@ -146,34 +145,6 @@ func checkScope(ctx context.Context, db *store.DB, cfg *config.Config, sc feed.S
 	return nil
 }
 
-// feedURL is where a token's feed is served.
-func feedURL(publicURL, token string) string {
-	return strings.TrimSuffix(publicURL, "/") + feed.PathPrefix + token + ".ics"
-}
-
-// webcalURL is the same URL with the scheme calendar apps open as a subscription when clicked.
-func webcalURL(u string) string {
-	for _, scheme := range []string{"https://", "http://"} {
-		if rest, ok := strings.CutPrefix(u, scheme); ok {
-			return "webcal://" + rest
-		}
-	}
-	return u
-}
-
-// grantFeed creates a token for the scope and returns its row and URL. The token itself exists only in the URL.
-func grantFeed(ctx context.Context, db *store.DB, publicURL string, sc feed.Scope, label string) (docket.FeedToken, string, error) {
-	token, err := feed.NewToken()
-	if err != nil {
-		return docket.FeedToken{}, "", err
-	}
-	row, err := db.CreateFeedToken(ctx, feed.HashToken(token), sc.String(), label)
-	if err != nil {
-		return docket.FeedToken{}, "", err
-	}
-	return row, feedURL(publicURL, token), nil
-}
-
 func cmdFeedGrant(ctx context.Context, e *env, args []string) error {
 	f := e.newFlags("feed grant", "SCOPE [--label L]", false, false)
 	label := f.String("label", "", "who or what the feed is for, shown by feed list (e.g. \"Lucía's phone\")")
@@ -193,11 +164,11 @@ func cmdFeedGrant(ctx context.Context, e *env, args []string) error {
 	if err := checkScope(ctx, db, cfg, sc); err != nil {
 		return err
 	}
-	row, u, err := grantFeed(ctx, db, cfg.HTTP.PublicURL, sc, *label)
+	row, u, err := feed.Grant(ctx, db, cfg.HTTP.PublicURL, sc, *label)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Feed %d for %s:\n  %s\n  %s\n", row.ID, sc, u, webcalURL(u))
+	fmt.Fprintf(e.stdout, "Feed %d for %s:\n  %s\n  %s\n", row.ID, sc, u, feed.WebcalURL(u))
 	fmt.Fprintf(e.stderr, "This URL is a secret: anyone who has it can read the calendar. It is shown only now "+
 		"(only its hash is stored).\nStop it with: docketd feed revoke %d\n", row.ID)
 	return nil
@@ -351,7 +322,7 @@ func demoFeeds(ctx context.Context, db *store.DB, cfg *config.Config) ([]string,
 	}
 	urls := make([]string, 0, len(scopes))
 	for i, sc := range scopes {
-		_, u, err := grantFeed(ctx, db, cfg.HTTP.PublicURL, sc, labels[i])
+		_, u, err := feed.Grant(ctx, db, cfg.HTTP.PublicURL, sc, labels[i])
 		if err != nil {
 			return nil, fmt.Errorf("demo feeds: %w", err)
 		}
