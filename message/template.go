@@ -67,7 +67,7 @@ func (n Notice) Household() bool { return len(n.People) > 1 }
 
 // Online reports whether the hearing is joined over the internet, which is when the WebEx link matters: EOIR fills
 // in the link for in-person hearings too.
-func (n Notice) Online() bool { return n.Medium == "internet" }
+func (n Notice) Online() bool { return n.Medium.Online() }
 
 // HasCounsel reports whether the notice names counsel to call.
 func (n Notice) HasCounsel() bool { return n.CounselName != "" }

@@ -132,7 +132,8 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 		}
 	}
 	h := views[0]
-	loc, err := time.LoadLocation(h.Zone)
+	// A person is never told a time in a zone that does not load: the message waits, with the reason.
+	loc, err := docket.LoadZone(h.Zone)
 	if err != nil {
 		return docket.Message{}, time.Time{}, fmt.Errorf("hearing %d zone: %w", h.ID, err)
 	}

@@ -17,10 +17,7 @@ import (
 // reminderRules converts the config's [reminders] to the scheduler's rules.
 func reminderRules(cfg *config.Config) reminder.Rules {
 	q, _ := config.ParseQuietHours(cfg.Reminders.QuietHours) // validated when loaded
-	def, err := time.LoadLocation(cfg.Organization.Timezone)
-	if err != nil {
-		def = time.UTC
-	}
+	def := docket.Zone(cfg.Organization.Timezone)            // validated when loaded
 	r := reminder.Rules{Quiet: reminder.Quiet{Start: q.Start, End: q.End}, CatchUp: cfg.Reminders.CatchUp.D,
 		NotifyChanges: cfg.Reminders.NotifyChangesEnabled(), DefaultZone: def, OrgName: cfg.Organization.Name,
 		OrgPhone: cfg.Organization.Phone, Precedence: Precedence(cfg)}
