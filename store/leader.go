@@ -90,12 +90,23 @@ func (l *Leader) Close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn != nil && l.held {
-		l.conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", leaderLockKey) //nolint:errcheck // Close has no error to report
+		unlock(l.conn, leaderLockKey)
 	}
 	if l.conn != nil {
 		l.conn.Close()
 	}
 	l.conn, l.held = nil, false
+}
+
+// unlock releases a session advisory lock. A connection that could not release it is discarded instead of going
+// back to the pool, where it would hold the lock for as long as it lives: no other replica could lead, or write the
+// config, until then.
+func unlock(conn *sql.Conn, key int64) {
+	var released bool
+	err := conn.QueryRowContext(context.Background(), "SELECT pg_advisory_unlock($1)", key).Scan(&released)
+	if err != nil || !released {
+		conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discard: the lock must not stay pooled
+	}
 }
 
 // serialLockKey is the PostgreSQL advisory lock under which hearings and people are written by config and sync.
@@ -120,6 +131,6 @@ func (db *DB) Serialized(ctx context.Context, fn func() error) error {
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", serialLockKey); err != nil {
 		return fmt.Errorf("serialize: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", serialLockKey) //nolint:errcheck // fn's result is the one to return
+	defer unlock(conn, serialLockKey) // runs before the conn.Close deferred above
 	return fn()
 }
