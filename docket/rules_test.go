@@ -75,3 +75,14 @@ func TestZones(t *testing.T) {
 		t.Errorf("Local() = %s, want %s", got, want)
 	}
 }
+
+func TestLoadZoneKeepsWhatItLoaded(t *testing.T) {
+	a, err := LoadZone("America/El_Salvador")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := LoadZone("America/El_Salvador")
+	if a != b {
+		t.Error("the same zone loaded twice is two locations")
+	}
+}

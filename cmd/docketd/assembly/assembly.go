@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -91,7 +92,7 @@ func build(ctx context.Context, db *store.DB, cfg func() *config.Config, now fun
 			return nil, fmt.Errorf("apply config: %w", err)
 		}
 	}
-	o.Feeds = feed.NewService(db, func() feed.Settings { return FeedSettings(cfg()) }, now)
+	o.Feeds = feed.NewService(db, feedSettings(cfg), now)
 	clock := opts.Clock
 	if clock == nil {
 		clock = ShiftedClock(time.Until(now()))
@@ -137,6 +138,23 @@ func FeedSettings(cfg *config.Config) feed.Settings {
 		Organizer: feed.Person{Name: cfg.Organization.Name, Email: organizationEmail(cfg)},
 		Detail:    feed.Detail(cfg.Feeds.Detail), Refresh: cfg.Feeds.Refresh.D, KeepPast: cfg.Feeds.KeepPast.D,
 		KeepCancelled: cfg.Feeds.KeepCancelled.D, Durations: durations, Precedence: Precedence(cfg)}
+}
+
+// feedSettings reads FeedSettings from the running config, once per config: the feeds ask on every request, 304s
+// included, and the config changes only on a reload.
+func feedSettings(cfg func() *config.Config) func() feed.Settings {
+	var mu sync.Mutex
+	var from *config.Config
+	var settings feed.Settings
+	return func() feed.Settings {
+		c := cfg()
+		mu.Lock()
+		defer mu.Unlock()
+		if c != from {
+			from, settings = c, FeedSettings(c)
+		}
+		return settings
+	}
 }
 
 // organizationEmail is the organizer of invitations: organization.email, else the address in email.from.

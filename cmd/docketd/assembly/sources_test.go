@@ -114,3 +114,19 @@ func TestSourceSpecsBuildEachKind(t *testing.T) {
 		t.Errorf("bad time format: got %v, want an error naming time_format", err)
 	}
 }
+
+func TestFeedSettingsFollowTheRunningConfig(t *testing.T) {
+	a := config.Default()
+	a.Organization.Name = "Before"
+	cur := a
+	settings := feedSettings(func() *config.Config { return cur })
+	if got := settings().OrgName; got != "Before" {
+		t.Fatalf("OrgName = %q, want Before", got)
+	}
+	b := config.Default()
+	b.Organization.Name = "After"
+	cur = b // a reload
+	if got := settings().OrgName; got != "After" {
+		t.Errorf("after a reload OrgName = %q, want After", got)
+	}
+}
