@@ -30,7 +30,10 @@ type SendError struct {
 	Code      string // the provider's code, e.g. "21211" or "550"
 	Temporary bool   // worth retrying later
 	OptedOut  bool   // the recipient has opted out with the provider; record it and stop
-	Err       error
+	// RetryAfter is how long the provider asked to be left alone (Retry-After): no message of this channel goes
+	// to it sooner.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *SendError) Error() string {

@@ -81,9 +81,21 @@ type OutboxResult struct {
 	NextTry    *time.Time    // pending
 	ErrorCode  string
 	Error      string
-	// Claimed, when set, changes only rows still under that claim: a reconciliation must not undo a claim its
-	// dispatcher renewed meanwhile.
-	Claimed *time.Time
+	// Owner is the lease the outcome is recorded under: only rows still leased to it change, so a dispatcher whose
+	// lease was taken over cannot overwrite what another recorded.
+	Owner string
+	// NotAttempted marks a row put back without an attempt (deferred out of quiet hours, or held while the provider
+	// cannot be asked about an earlier attempt): its attempt count is not raised by the claim.
+	NotAttempted bool
+}
+
+// Claim asks for due rows of one channel, leased to Owner until Now + Lease.
+type Claim struct {
+	Now     time.Time
+	Channel Channel
+	Limit   int
+	Owner   string
+	Lease   time.Duration
 }
 
 // OutboxFilter selects outbox rows.

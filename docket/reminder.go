@@ -66,9 +66,13 @@ type Reminder struct {
 	State       ReminderState
 	Attempts    int
 	NextAttempt *time.Time
-	ClaimedAt   *time.Time
-	SentAt      *time.Time
-	ProviderID  string
+	ClaimedAt   *time.Time // when the row was last claimed: messages the provider lists since then may be this one's
+	// LeaseOwner and LeaseUntil are the claim's lease: the dispatcher that is sending the row, and until when it
+	// holds it unless it renews. Only an expired lease may be taken over.
+	LeaseOwner string
+	LeaseUntil *time.Time
+	SentAt     *time.Time
+	ProviderID string
 	// ProviderState is the furthest delivery state the provider reported.
 	ProviderState string
 	ErrorCode     string

@@ -115,7 +115,7 @@ func (p *inproc) drain(t *testing.T, rounds int) int {
 		if _, err := p.disp.DispatchDue(ctx); err != nil {
 			t.Fatalf("dispatch: %v", err)
 		}
-		next, ok, err := p.db.NextDue(ctx)
+		next, ok, err := p.db.NextDue(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}

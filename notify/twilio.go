@@ -98,7 +98,11 @@ func (t *Twilio) Send(ctx context.Context, m docket.Message) (string, error) {
 	}
 	msg, err := api.CreateMessage(p)
 	if err != nil {
-		return "", classifyTwilio("twilio send", err, rt.status(), m.To)
+		e := classifyTwilio("twilio send", err, rt.status(), m.To)
+		if se, ok := e.(*docket.SendError); ok && se.Temporary {
+			se.RetryAfter = rt.wait()
+		}
+		return "", e
 	}
 	if msg == nil || msg.Sid == nil || *msg.Sid == "" {
 		// Twilio said yes but we cannot tell which message it made: a retry may duplicate it, losing it is worse.
@@ -170,8 +174,9 @@ type rewriteTransport struct {
 	next http.RoundTripper
 	ctx  context.Context
 
-	mu   sync.Mutex
-	last int
+	mu         sync.Mutex
+	last       int
+	retryAfter time.Duration // the last answer's Retry-After, when it had one
 }
 
 func (rt *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -190,6 +195,7 @@ func (rt *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	}
 	rt.mu.Lock()
 	rt.last = resp.StatusCode
+	rt.retryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 	rt.mu.Unlock()
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { stop(); cancel() }}
 	return resp, nil
@@ -199,6 +205,28 @@ func (rt *rewriteTransport) status() int {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	return rt.last
+}
+
+// wait returns the Retry-After of the last answer, zero when it had none.
+func (rt *rewriteTransport) wait() time.Duration {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.retryAfter
+}
+
+// retryAfter reads a Retry-After header: delay-seconds, or an HTTP date (RFC 9110 §10.2.3). Zero when absent or
+// unreadable.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		return max(time.Duration(n)*time.Second, 0)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
 }
 
 // cancelOnClose releases a request's context only once its body has been read, since cancelling earlier would

@@ -88,7 +88,7 @@ func send(t *testing.T, db *DB, at time.Time, providerID string, rows ...docket.
 		t.Fatal(err)
 	}
 	db.Now = func() time.Time { return at }
-	claimed, err := db.ClaimDue(ctx, at, 100)
+	claimed, err := db.ClaimDue(ctx, docket.Claim{Now: at, Channel: docket.SMS, Limit: 100, Owner: "test", Lease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

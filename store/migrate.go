@@ -47,6 +47,29 @@ var migrations = []*gormigrate.Migration{
 		},
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&clientRow{}, "Origin") },
 	},
+	{
+		// A claim is a lease with an owner and an expiry: only an expired lease is taken over. Rows a dispatcher of
+		// an earlier version left "sending" have no lease, and count as expired.
+		ID: "0003_outbox_lease",
+		Migrate: func(tx *gorm.DB) error {
+			for _, col := range []string{"LeaseOwner", "LeaseUntil"} {
+				if !tx.Migrator().HasColumn(&outboxRow{}, col) {
+					if err := tx.Migrator().AddColumn(&outboxRow{}, col); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+		Rollback: func(tx *gorm.DB) error {
+			for _, col := range []string{"LeaseOwner", "LeaseUntil"} {
+				if err := tx.Migrator().DropColumn(&outboxRow{}, col); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	},
 }
 
 // SchemaVersion returns the id of the newest migration this binary knows.

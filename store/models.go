@@ -119,6 +119,8 @@ type outboxRow struct {
 	Attempts      int                  `gorm:"not null;default:0"`
 	NextAttempt   *time.Time
 	ClaimedAt     *time.Time
+	LeaseOwner    string `gorm:"size:100"` // the dispatcher sending the row ("sending" only)
+	LeaseUntil    *time.Time
 	SentAt        *time.Time
 	ProviderID    string `gorm:"index"`
 	ProviderState string // furthest delivery state the provider reported

@@ -48,11 +48,15 @@ func (db *DB) CancelStale(ctx context.Context, hearingID uint, sequence int, sch
 	return int(res.RowsAffected), res.Error
 }
 
-// NextDue returns when the next pending row becomes due, or false when none is pending.
-func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+// NextDue returns when the next pending row of channel becomes due (of any channel when channel is empty), or false
+// when none is pending.
+func (db *DB) NextDue(ctx context.Context, channel docket.Channel) (time.Time, bool, error) {
 	var row outboxRow
-	err := db.gorm.WithContext(ctx).Select("due", "next_attempt").Where("state = ?", docket.StatePending).
-		Order(clause.Expr{SQL: "COALESCE(next_attempt, due)"}).Limit(1).Take(&row).Error
+	q := db.gorm.WithContext(ctx).Select("due", "next_attempt").Where("state = ?", docket.StatePending)
+	if channel != "" {
+		q = q.Where("channel = ?", channel)
+	}
+	err := q.Order(clause.Expr{SQL: "COALESCE(next_attempt, due)"}).Limit(1).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return time.Time{}, false, nil
 	}
@@ -65,16 +69,35 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return row.Due, true, nil
 }
 
-// ClaimDue moves up to limit pending rows due at now to "sending" and returns them, together with every other
-// pending row of the same household group, so a merged message is claimed whole. On PostgreSQL rows locked by
-// another replica are skipped, so two dispatchers never claim the same row.
-func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]docket.Reminder, error) {
-	now = now.UTC()
+// supersededReason is why an overdue reminder is not sent when a later one of the same hearing is due as well.
+const supersededReason = "a later reminder for this hearing and recipient was also due; only the latest is sent"
+
+// ClaimDue leases up to c.Limit pending rows of c.Channel due at c.Now to c.Owner and returns them, together with
+// every other due row of the same household group, so a merged message is claimed whole. Of several overdue
+// reminders for one hearing and recipient (after an outage) only the latest due is claimed; the earlier ones are
+// skipped in the same transaction. On PostgreSQL rows locked by another replica are skipped, so two dispatchers
+// never claim the same row.
+func (db *DB) ClaimDue(ctx context.Context, c docket.Claim) ([]docket.Reminder, error) {
+	now := c.Now.UTC()
+	until := now.Add(c.Lease)
 	var claimed []outboxRow
 	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE outboxes SET state = ?, last_error = ?, updated_at = ?
+			WHERE state = ? AND kind = ? AND channel = ? AND due <= ? AND EXISTS (
+				SELECT 1 FROM outboxes later WHERE later.hearing_id = outboxes.hearing_id
+				AND later.recipient = outboxes.recipient AND later.recipient_id = outboxes.recipient_id
+				AND later.channel = outboxes.channel AND later.kind = outboxes.kind
+				AND later.sequence = outboxes.sequence AND later.due > outboxes.due AND later.due <= ?
+				AND later.state IN ?)`,
+			docket.StateSkipped, supersededReason, now, docket.StatePending, docket.KindReminder, c.Channel, now, now,
+			[]docket.ReminderState{docket.StatePending, docket.StateSending, docket.StateSent,
+				docket.StateDelivered}).Error; err != nil {
+			return err
+		}
 		q := tx.Model(&outboxRow{}).Select("id", "group_key").
-			Where("state = ? AND due <= ? AND (next_attempt IS NULL OR next_attempt <= ?)", docket.StatePending, now, now).
-			Order("due, id").Limit(limit)
+			Where("state = ? AND channel = ? AND due <= ? AND (next_attempt IS NULL OR next_attempt <= ?)",
+				docket.StatePending, c.Channel, now, now).
+			Order("due, id").Limit(c.Limit)
 		if db.dialect == "postgres" {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}
@@ -105,12 +128,12 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]docket.
 			ids = append(ids, more...)
 		}
 		if err := tx.Model(&outboxRow{}).Where("id IN ? AND state = ?", ids, docket.StatePending).
-			Updates(map[string]any{"state": docket.StateSending, "claimed_at": now, "attempts": gorm.Expr("attempts + 1"),
-				"updated_at": now}).Error; err != nil {
+			Updates(map[string]any{"state": docket.StateSending, "claimed_at": now, "lease_owner": c.Owner,
+				"lease_until": until, "attempts": gorm.Expr("attempts + 1"), "updated_at": now}).Error; err != nil {
 			return err
 		}
-		return tx.Where("id IN ? AND state = ? AND claimed_at = ?", ids, docket.StateSending, now).Order("id").
-			Find(&claimed).Error
+		return tx.Where("id IN ? AND state = ? AND lease_owner = ? AND lease_until = ?", ids, docket.StateSending,
+			c.Owner, until).Order("id").Find(&claimed).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
@@ -118,18 +141,21 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int) ([]docket.
 	return each(claimed, reminderOf), nil
 }
 
-// Sending returns rows left in "sending" (claimed by a process that then stopped), for reconciliation.
+// Sending returns rows in "sending": claimed, not yet recorded. A row whose lease has expired was left by a
+// dispatcher that stopped between the two.
 func (db *DB) Sending(ctx context.Context) ([]docket.Reminder, error) {
 	var rows []outboxRow
 	err := db.gorm.WithContext(ctx).Where("state = ?", docket.StateSending).Order("id").Find(&rows).Error
 	return each(rows, reminderOf), err
 }
 
-// FinishOutbox records the outcome of a claimed batch. Only rows still in "sending" change, so a late duplicate
-// outcome cannot undo another.
+// FinishOutbox records the outcome of a claimed batch. Only rows still "sending" under r.Owner's lease change (any
+// lease when r.Owner is empty, for tools that settle rows by hand), so a dispatcher whose lease was taken over
+// cannot overwrite what another recorded, and a late duplicate outcome cannot undo another.
 func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResult) error {
 	now := db.now()
-	u := map[string]any{"state": r.State, "updated_at": now, "error_code": r.ErrorCode, "last_error": r.Error}
+	u := map[string]any{"state": r.State, "updated_at": now, "error_code": r.ErrorCode, "last_error": r.Error,
+		"lease_owner": "", "lease_until": nil}
 	switch r.State {
 	case docket.StateSent:
 		u["provider_id"] = r.ProviderID
@@ -137,16 +163,59 @@ func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResul
 		u["sent_at"] = now
 	case docket.StatePending:
 		u["next_attempt"] = r.NextTry
-		u["claimed_at"] = nil
+		if r.NotAttempted {
+			u["attempts"] = gorm.Expr("attempts - 1")
+		}
 	}
 	q := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("id IN ? AND state = ?", ids, docket.StateSending)
-	if r.Claimed != nil {
-		q = q.Where("claimed_at = ?", r.Claimed.UTC())
+	if r.Owner != "" {
+		q = q.Where("lease_owner = ?", r.Owner)
 	}
 	if err := q.Updates(u).Error; err != nil {
 		return fmt.Errorf("record outbox: %w", err)
 	}
 	return nil
+}
+
+// RenewLeases extends every lease owner holds to until, and returns how many rows it holds.
+func (db *DB) RenewLeases(ctx context.Context, owner string, until time.Time) (int, error) {
+	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("state = ? AND lease_owner = ?", docket.StateSending, owner).
+		Update("lease_until", until.UTC())
+	if res.Error != nil {
+		return 0, fmt.Errorf("renew leases: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
+
+// HoldLease extends owner's lease on ids to until and reports whether owner still holds every one of them. False
+// means another dispatcher took them over; the caller must not send.
+func (db *DB) HoldLease(ctx context.Context, ids []uint, owner string, until time.Time) (bool, error) {
+	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).
+		Where("id IN ? AND state = ? AND lease_owner = ?", ids, docket.StateSending, owner).
+		Update("lease_until", until.UTC())
+	if res.Error != nil {
+		return false, fmt.Errorf("hold lease: %w", res.Error)
+	}
+	return res.RowsAffected == int64(len(ids)), nil
+}
+
+// ReleaseLease puts rows whose lease was found expired back to pending, due at once, provided the lease is still
+// the one that was found (owner, until): a lease renewed meanwhile is alive and stays. It returns how many rows
+// were released.
+func (db *DB) ReleaseLease(ctx context.Context, ids []uint, owner string, until *time.Time, reason string) (int, error) {
+	q := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("id IN ? AND state = ? AND lease_owner = ?", ids,
+		docket.StateSending, owner)
+	if until == nil {
+		q = q.Where("lease_until IS NULL")
+	} else {
+		q = q.Where("lease_until = ?", until.UTC())
+	}
+	res := q.Updates(map[string]any{"state": docket.StatePending, "lease_owner": "", "lease_until": nil,
+		"next_attempt": nil, "last_error": reason, "updated_at": db.now()})
+	if res.Error != nil {
+		return 0, fmt.Errorf("release lease: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
 }
 
 // OutboxRows returns rows by due time.
@@ -216,17 +285,4 @@ func (db *DB) KnownProviderIDs(ctx context.Context, ids []string) (map[string]bo
 		known[id] = true
 	}
 	return known, nil
-}
-
-// RenewClaim tells other dispatchers that the claim on rows is alive: it moves their claim time from claimed to
-// now, provided they are still "sending" under that claim. False means another dispatcher took them for abandoned
-// and reconciled them; the caller must not send.
-func (db *DB) RenewClaim(ctx context.Context, ids []uint, claimed, now time.Time) (bool, error) {
-	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).
-		Where("id IN ? AND state = ? AND claimed_at = ?", ids, docket.StateSending, claimed.UTC()).
-		Update("claimed_at", now.UTC())
-	if res.Error != nil {
-		return false, fmt.Errorf("renew claim: %w", res.Error)
-	}
-	return res.RowsAffected == int64(len(ids)), nil
 }

@@ -28,7 +28,8 @@ func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
 		if _, err := db.PlanOutbox(ctx, rows); err != nil {
 			t.Fatal(err)
 		}
-		claimed, _ := db.ClaimDue(ctx, sentAt, 10)
+		claimed, _ := db.ClaimDue(ctx, docket.Claim{Now: sentAt, Channel: docket.SMS, Limit: 10, Owner: "test",
+			Lease: time.Minute})
 		for _, r := range claimed {
 			db.FinishOutbox(ctx, []uint{r.ID}, docket.OutboxResult{State: docket.StateSent, ProviderID: "SM1", Body: "text"})
 		}

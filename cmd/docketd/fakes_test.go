@@ -48,6 +48,30 @@ type testClock struct {
 	slept   bell
 	// guard is how long until waits in real time before it fails the test.
 	guard time.Duration
+	// holds counts the dispatcher's lanes at work (reminder.Holder): time stands still until they are done.
+	holds int
+}
+
+// Hold keeps time still until the returned function is called: a dispatcher's lane is sending.
+func (c *testClock) Hold() func() {
+	c.mu.Lock()
+	c.holds++
+	c.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			c.holds--
+			c.mu.Unlock()
+			c.slept.ring()
+		})
+	}
+}
+
+func (c *testClock) held() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.holds > 0
 }
 
 func newTestClock(t0 time.Time) *testClock {
@@ -95,6 +119,9 @@ func (c *testClock) until(t *testing.T, limit time.Time, what string, ring bell,
 		select {
 		case <-ring:
 		case <-c.slept:
+			if c.held() {
+				continue
+			}
 			at, ok := c.next()
 			if !ok || at.After(limit) {
 				continue

@@ -206,7 +206,8 @@ func TestInboundDeliveryReportsAndConfirmation(t *testing.T) {
 		DedupeKey: "rosa/21d", Due: sentAt, State: docket.StatePending}}); err != nil {
 		t.Fatal(err)
 	}
-	claimed, err := e.db.ClaimDue(ctx, sentAt, 10)
+	claimed, err := e.db.ClaimDue(ctx, docket.Claim{Now: sentAt, Channel: docket.SMS, Limit: 10, Owner: "test",
+		Lease: time.Minute})
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: got %d, %v", len(claimed), err)
 	}

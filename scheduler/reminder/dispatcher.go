@@ -1,12 +1,17 @@
 package reminder
 
 import (
+	"cmp"
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
-	"sort"
+	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,28 +23,37 @@ type Sender interface {
 	Send(ctx context.Context, m docket.Message) (providerID string, err error)
 }
 
-// SentLister is a Sender that can say what it actually sent to an address since a time. The dispatcher uses it after
-// a crash between claiming a row and recording the outcome, so the message is neither lost nor sent twice.
+// SentLister is a Sender that can say what it actually sent to an address since a time. The dispatcher asks it
+// before sending a row again whose earlier attempt may have gone out (a timeout, a crash between claiming and
+// recording), so the message is neither lost nor sent twice.
 type SentLister interface {
 	Sent(ctx context.Context, to string, since time.Time) ([]docket.SentMessage, error)
 }
 
-// Backoff bounds for temporary failures.
 const (
+	// Backoff bounds for temporary failures.
 	retryFirst = 30 * time.Second
 	retryMax   = 30 * time.Minute
-	// idleCheck is the longest the dispatcher sleeps without looking at the outbox: rows planned by another
-	// replica do not wake this one.
-	idleCheck  = time.Minute
-	claimBatch = 50
+	// askAgain is how long a row waits when the provider cannot be asked whether an earlier attempt went out.
+	askAgain = time.Minute
+	// idleCheck is the longest a lane sleeps without looking at the outbox: rows planned by another process do not
+	// wake this one.
+	idleCheck = time.Minute
+	// reconcileEvery is how often expired leases are looked for.
+	reconcileEvery = 30 * time.Second
+	// claimBatch bounds the rows one claim takes; a limited lane takes what it can send in claimAhead.
+	claimBatch = 200
+	claimAhead = 20 * time.Second
 	// sendBound is how long one send may take once started, shutdown or not.
 	sendBound = 30 * time.Second
+	// Lease is how long a claim holds its rows unless renewed: longer than a send (sendBound) and the wait of the
+	// rows claimed with it (claimAhead). The dispatcher renews it before every send and every recording attempt.
+	Lease = 2 * time.Minute
 	// recordFor is how long the outcome of a send is retried against a busy or unreachable store.
 	recordFor = 10 * time.Minute
-	// staleClaim is how long a row may stay "sending" before another dispatcher takes its claimer for dead: longer
-	// than a send (sendBound) and the retries of recording it (recordFor), counted from the claim's last renewal
-	// just before the send.
-	staleClaim = 15 * time.Minute
+	// catchUpFloor is the least lateness never taken for a missed reminder, whatever catch_up says: a morning burst
+	// drained at the channel's rate is late by design, not missed.
+	catchUpFloor = 15 * time.Minute
 )
 
 // Clock is the time source of the dispatcher; clockwork's clocks satisfy it, fake ones in tests.
@@ -48,29 +62,105 @@ type Clock interface {
 	After(d time.Duration) <-chan time.Time
 }
 
-// Dispatcher sends due outbox rows: it sleeps until the next due time (or until woken by new plans), claims rows
-// atomically, sends each household group as one message, and records the outcome.
+// Holder is a Clock that a test moves by hand, to the next deadline once everything sleeps. The dispatcher holds
+// it while a lane works (a lane busy sending is not asleep), and lets go while the lane itself waits on the clock.
+type Holder interface {
+	Hold() (release func())
+}
+
+// clockHold is one goroutine's hold on a Holder clock; it travels in the goroutine's context.
+type clockHold struct {
+	c       Holder
+	release func()
+}
+
+type holdKey struct{}
+
+// withHold gives ctx a new hold on c, taken now, when c is a Holder.
+func withHold(ctx context.Context, c Clock) (context.Context, *clockHold) {
+	hc, ok := c.(Holder)
+	if !ok {
+		return ctx, nil
+	}
+	h := &clockHold{c: hc, release: hc.Hold()}
+	return context.WithValue(ctx, holdKey{}, h), h
+}
+
+// let lets go of the hold; take takes it again.
+func (h *clockHold) let() {
+	if h != nil && h.release != nil {
+		h.release()
+		h.release = nil
+	}
+}
+
+func (h *clockHold) take() {
+	if h != nil && h.release == nil {
+		h.release = h.c.Hold()
+	}
+}
+
+// Dispatcher sends due outbox rows. Each channel has its own lane, so a hung mail server never delays a text; a
+// lane sleeps until its next due time (or until woken by new plans), leases rows atomically, and sends each
+// household group as one message, several at once up to the channel's concurrency and within its rate. The rules
+// that protect a recipient (quiet hours, catch_up, never after the hearing started) are checked just before each
+// send, and the outcome is recorded under the lease.
 type Dispatcher struct {
-	DB       Store
-	Senders  map[docket.Channel]Sender  // by channel: sms, email
-	Rates    map[docket.Channel]float64 // messages per second by channel; 0 or absent means no limit
-	Renderer *Renderer
-	Clock    Clock
-	Log      *slog.Logger
+	DB      Store
+	Senders map[docket.Channel]Sender  // by channel: sms, email
+	Rates   map[docket.Channel]float64 // messages per second by channel; 0 or absent means no limit
+	// Concurrency is how many sends of a channel may be in flight at once; 0 or absent means enough to keep a
+	// limited channel at its rate when requests take about 300 ms, and 4 for an unlimited one.
+	Concurrency map[docket.Channel]int
+	Renderer    *Renderer
+	Clock       Clock
+	Log         *slog.Logger
 	// Observe, when set, is told of every send attempt: channel, result (sent, retry, failed, opted_out), the
 	// provider's error code, and how late the request left against the row's due time.
 	Observe func(channel docket.Channel, result, code string, late time.Duration)
+	// Owner names this dispatcher in the leases it takes. Empty means one is made: host, process id and a random
+	// part, so a restarted process knows the leases of its dead predecessor.
+	Owner string
 
-	wakeOnce sync.Once
-	wake     chan struct{}
-	mu       sync.Mutex
-	slots    map[docket.Channel]time.Time // next free send slot per channel
+	initOnce    sync.Once
+	wake        chan struct{}
+	lanes       map[docket.Channel]*lane
+	health      health
+	reconcileMu sync.Mutex
+	reconciled  time.Time // when expired leases were last looked for
+}
+
+// lane is one channel's sending: its own wake-up, rate slots and limit of sends in flight.
+type lane struct {
+	channel docket.Channel
+	sender  Sender
+	rate    float64
+	conc    int
+	kick    chan context.Context // rows are due: drain them
+
+	mu   sync.Mutex
+	slot time.Time // next free send slot
 }
 
 func (d *Dispatcher) init() {
-	d.wakeOnce.Do(func() {
+	d.initOnce.Do(func() {
+		if d.Owner == "" {
+			d.Owner = newOwner()
+		}
+		liveOwners.Store(d.Owner, true)
 		d.wake = make(chan struct{}, 1)
-		d.slots = map[docket.Channel]time.Time{}
+		d.lanes = map[docket.Channel]*lane{}
+		for ch, s := range d.Senders {
+			l := &lane{channel: ch, sender: s, rate: d.Rates[ch], conc: d.Concurrency[ch],
+				kick: make(chan context.Context, 1)}
+			if l.conc <= 0 {
+				l.conc = 4
+				if l.rate > 0 {
+					l.conc = min(max(int(math.Ceil(l.rate*0.3)), 1), 32)
+				}
+			}
+			d.lanes[ch] = l
+		}
 	})
 }
 
@@ -83,61 +173,165 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run reconciles rows left in "sending" by a crash, then dispatches until ctx ends.
+// Ready reports whether the dispatcher can claim and record: the error of the last claim or recording when it
+// failed, nil once one succeeds again.
+func (d *Dispatcher) Ready() error { return d.health.get() }
+
+// Run dispatches until ctx ends. One loop sleeps until the next due time of any idle lane (or until woken by new
+// plans, or by a lane that finished), reconciles expired leases every reconcileEvery, and sets each lane with due
+// rows draining on its own; a lane busy with a slow provider holds up no other. Sends in flight when ctx ends are
+// finished and recorded before Run returns.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.init()
-	if err := d.Reconcile(ctx); err != nil {
-		d.Log.Error("reconcile", "component", "dispatcher", "err", err)
+	type result struct {
+		l *lane
+		n int
 	}
-	lastCheck := d.Clock.Now()
-	for {
-		if now := d.Clock.Now(); now.Sub(lastCheck) >= idleCheck {
-			// Rows another dispatcher claimed and never recorded: it died between the two.
-			lastCheck = now
-			if err := d.reconcile(ctx, now.Add(-staleClaim)); err != nil && ctx.Err() == nil {
-				d.Log.Error("reconcile", "component", "dispatcher", "err", err)
+	done := make(chan result, len(d.lanes))
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for _, l := range d.lanes {
+		wg.Go(func() {
+			for {
+				var lctx context.Context
+				select {
+				case <-ctx.Done():
+					return
+				case lctx = <-l.kick:
+				}
+				n, err := d.drain(lctx, l)
+				if err != nil && ctx.Err() == nil {
+					d.Log.Error("dispatch", "component", "dispatcher", "channel", l.channel, "err", err)
+				}
+				done <- result{l, n}
+				if h, ok := lctx.Value(holdKey{}).(*clockHold); ok {
+					h.let()
+				}
 			}
+		})
+	}
+	busy := map[*lane]bool{}
+	fruitless := map[*lane]bool{} // the lane's last drain settled nothing although rows were due
+	for {
+		if err := d.reconcileNow(ctx); err != nil && ctx.Err() == nil {
+			d.Log.Error("reconcile", "component", "dispatcher", "err", err)
 		}
-		n, err := d.DispatchDue(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.Log.Error("dispatch", "component", "dispatcher", "err", err)
-		}
+		now := d.Clock.Now()
 		wait := idleCheck
-		if next, ok, err := d.DB.NextDue(ctx); err == nil && ok {
-			wait = min(next.Sub(d.Clock.Now()), idleCheck)
-		}
-		if wait <= 0 {
-			if n > 0 {
+		for _, l := range d.lanes {
+			if busy[l] {
 				continue
 			}
-			wait = time.Second // due rows we could not claim: another replica holds them
+			next, ok, err := d.DB.NextDue(ctx, l.channel)
+			switch {
+			case err != nil || !ok:
+			case next.After(now):
+				wait = min(wait, next.Sub(now))
+			case fruitless[l]:
+				wait = min(wait, time.Second) // due rows it could not claim: another process holds them
+			default:
+				busy[l] = true
+				lctx, _ := withHold(ctx, d.Clock) // held from now, so time stands still until the lane is done
+				l.kick <- lctx
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-d.wake:
+			clear(fruitless)
+		case r := <-done:
+			busy[r.l], fruitless[r.l] = false, r.n == 0
 		case <-d.Clock.After(wait):
+			clear(fruitless)
 		}
 	}
 }
 
-// DispatchDue sends everything due now and returns how many rows it settled.
+// reconcileNow reconciles when no lane has for reconcileEvery (or ever).
+func (d *Dispatcher) reconcileNow(ctx context.Context) error {
+	d.reconcileMu.Lock()
+	now := d.Clock.Now()
+	due := d.reconciled.IsZero() || now.Sub(d.reconciled) >= reconcileEvery
+	if due {
+		d.reconciled = now
+	}
+	d.reconcileMu.Unlock()
+	if !due {
+		return nil
+	}
+	return d.Reconcile(ctx)
+}
+
+// DispatchDue sends everything due now on every channel, the channels side by side, and returns how many rows it
+// settled.
 func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 	d.init()
+	var (
+		mu    sync.Mutex
+		total int
+		errs  []error
+		wg    sync.WaitGroup
+	)
+	for _, l := range d.lanes {
+		wg.Go(func() {
+			n, err := d.drain(ctx, l)
+			mu.Lock()
+			defer mu.Unlock()
+			total += n
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", l.channel, err))
+			}
+		})
+	}
+	wg.Wait()
+	return total, errors.Join(errs...)
+}
+
+// drain claims and sends a lane's due rows until none is left.
+func (d *Dispatcher) drain(ctx context.Context, l *lane) (int, error) {
 	total := 0
+	limit := claimBatch
+	if l.rate > 0 {
+		limit = min(max(int(l.rate*claimAhead.Seconds()), l.conc), claimBatch)
+	}
 	for ctx.Err() == nil {
-		rows, err := d.DB.ClaimDue(ctx, d.Clock.Now(), claimBatch)
+		rows, err := d.DB.ClaimDue(ctx, docket.Claim{Now: d.Clock.Now(), Channel: l.channel, Limit: limit,
+			Owner: d.Owner, Lease: Lease})
+		d.health.set("claim", err)
 		if err != nil {
 			return total, err
 		}
 		if len(rows) == 0 {
 			return total, nil
 		}
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			firstErr error
+			inFlight = make(chan struct{}, l.conc)
+		)
+		own, _ := ctx.Value(holdKey{}).(*clockHold)
 		for _, group := range groups(rows) {
-			if err := d.send(ctx, group); err != nil {
-				return total, err
-			}
+			own.let() // the workers hold the clock for themselves; this goroutine only waits for them
+			inFlight <- struct{}{}
+			own.take()
+			wctx, wh := withHold(ctx, d.Clock)
+			wg.Go(func() {
+				defer func() { wh.let(); <-inFlight }()
+				if err := d.send(wctx, l, group); err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+				}
+			})
 			total += len(group)
+		}
+		own.let()
+		wg.Wait()
+		own.take()
+		if firstErr != nil {
+			return total, firstErr
 		}
 	}
 	return total, ctx.Err()
@@ -173,12 +367,15 @@ func ids(rows []docket.Reminder) []uint {
 }
 
 // send delivers one claimed group and records what happened. Only store errors are returned.
-func (d *Dispatcher) send(ctx context.Context, group []docket.Reminder) error {
-	now := d.Clock.Now()
+func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder) error {
 	first := group[0]
 	log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "kind", first.Kind, "channel", first.Channel,
 		"to", first.Address)
-	live, settled, views, err := d.Renderer.live(ctx, group, now)
+	if ctx.Err() != nil {
+		// Told to stop before this group's turn: it goes back untouched, for the next run.
+		return d.record(ctx, ids(group), docket.OutboxResult{State: docket.StatePending, NotAttempted: true})
+	}
+	live, settled, views, err := d.Renderer.live(ctx, group, d.Clock.Now())
 	if err != nil {
 		return err
 	}
@@ -186,69 +383,70 @@ func (d *Dispatcher) send(ctx context.Context, group []docket.Reminder) error {
 		if err := d.record(ctx, []uint{s.row.ID}, s.result); err != nil {
 			return err
 		}
-		log.Info("not sent", "outbox_id", s.row.ID, "state", s.result.State, "reason", s.result.Error)
+		log.Info("not sent now", "outbox_id", s.row.ID, "state", s.result.State, "reason", s.result.Error)
 	}
 	if len(live) == 0 {
 		return nil
-	}
-	if out, err := d.DB.IsOptedOut(ctx, first.Channel, first.Address); err != nil {
-		return err
-	} else if out {
-		log.Info("skipped: recipient opted out")
-		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSkipped, Error: "opted out"})
 	}
 	msg, start, err := d.Renderer.render(ctx, live, views)
 	if err != nil {
 		log.Error("render", "err", err)
 		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed, Error: "render: " + err.Error()})
 	}
-	sender := d.Senders[first.Channel]
-	if sender == nil {
-		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed,
-			Error: "no sender for channel " + string(first.Channel)})
-	}
 	if first.Attempts > 1 {
-		// A retry after an unclear failure (a timeout once the provider may have accepted the message): ask the
-		// provider first, so the recipient does not get it twice.
-		if lister, ok := sender.(SentLister); ok {
-			if sent, err := lister.Sent(ctx, first.Address, first.CreatedAt.Add(-time.Minute)); err == nil {
-				if m, ok, err := d.matchSent(ctx, sent, msg.Text); err != nil {
-					return err
-				} else if ok {
-					log.Info("already sent by an earlier attempt", "provider_id", m.SID)
-					return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSent,
-						ProviderID: m.SID, Body: msg.Text})
-				}
+		// An earlier attempt may have gone out (a timeout once the provider had the message, a process stopped
+		// between sending and recording): ask the provider first, and while it cannot be asked, wait.
+		if lister, ok := l.sender.(SentLister); ok {
+			sent, err := lister.Sent(ctx, first.Address, first.CreatedAt.Add(-time.Minute))
+			if err != nil {
+				next := d.Clock.Now().Add(askAgain)
+				log.Warn("cannot ask the provider whether an earlier attempt went out; waiting", "err", err,
+					"next_attempt", next)
+				return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StatePending, NextTry: &next,
+					NotAttempted: true, Error: "provider cannot be asked about an earlier attempt: " + err.Error()})
+			}
+			m, ok, err := d.matchSent(ctx, sent, msg.Text)
+			if err != nil {
+				return err
+			}
+			if ok {
+				log.Info("already sent by an earlier attempt", "provider_id", m.SID)
+				return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSent, ProviderID: m.SID,
+					Body: msg.Text})
 			}
 		}
 	}
-	if err := d.waitSlot(ctx, first.Channel); err != nil {
-		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StatePending})
+	if err := d.waitSlot(ctx, l); err != nil {
+		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StatePending, NotAttempted: true})
 	}
-	// The batch may have waited (rate limit, slow sends before it): make sure no other dispatcher has taken these
-	// rows for abandoned meanwhile, and tell it they are alive.
-	if first.ClaimedAt != nil {
-		ok, err := d.DB.RenewClaim(ctx, ids(live), *first.ClaimedAt, d.Clock.Now())
-		if err != nil {
-			return err
-		}
-		if !ok {
-			log.Warn("another dispatcher took these rows over; not sending")
-			return nil
-		}
+	// The last moment before the effect: the opt-out list (a STOP may have arrived while this waited its turn) and
+	// the lease (no other process may have taken these rows over; renewing it covers the send).
+	if out, err := d.DB.IsOptedOut(ctx, first.Channel, first.Address); err != nil {
+		return err
+	} else if out {
+		log.Info("skipped: recipient opted out")
+		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSkipped, Error: "opted out"})
+	}
+	held, err := d.DB.HoldLease(ctx, ids(live), d.Owner, d.Clock.Now().Add(Lease))
+	d.health.set("lease", err)
+	if err != nil {
+		return err
+	}
+	if !held {
+		log.Warn("another dispatcher took these rows over; not sending")
+		return nil
 	}
 	// A send under way finishes even when the daemon is told to stop, within a bound.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendBound)
 	late := d.Clock.Now().Sub(first.Due)
-	id, sendErr := sender.Send(sctx, msg)
+	id, sendErr := l.sender.Send(sctx, msg)
 	cancel()
 	d.observe(first.Channel, sendErr, late)
 	if sendErr == nil {
 		log.Info("sent", "provider_id", id, "late_ms", d.Clock.Now().Sub(first.Due).Milliseconds())
-		return d.record(context.WithoutCancel(ctx), ids(live),
-			docket.OutboxResult{State: docket.StateSent, ProviderID: id, Body: msg.Text})
+		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSent, ProviderID: id, Body: msg.Text})
 	}
-	return d.failed(ctx, log, live, start, sendErr)
+	return d.failed(ctx, log, l, live, start, sendErr)
 }
 
 func (d *Dispatcher) observe(channel docket.Channel, err error, late time.Duration) {
@@ -274,8 +472,8 @@ func (d *Dispatcher) observe(channel docket.Channel, err error, late time.Durati
 }
 
 // failed records a send error: an opt-out, a retry before the hearing, or a permanent failure with the code.
-func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []docket.Reminder, start time.Time, sendErr error) error {
-	ctx = context.WithoutCancel(ctx)
+func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, l *lane, rows []docket.Reminder, start time.Time,
+	sendErr error) error {
 	first := rows[0]
 	var ne *docket.SendError
 	code := ""
@@ -285,13 +483,22 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []docket
 	switch {
 	case ne != nil && ne.OptedOut:
 		log.Info("recipient opted out with the provider", "code", code)
-		if err := d.DB.OptOut(ctx, first.Channel, first.Address, "provider "+code, d.Clock.Now()); err != nil {
+		if err := d.DB.OptOut(context.WithoutCancel(ctx), first.Channel, first.Address, "provider "+code,
+			d.Clock.Now()); err != nil {
 			return err
 		}
 		return d.record(ctx, ids(rows), docket.OutboxResult{State: docket.StateSkipped, ErrorCode: code,
 			Error: "opted out with the provider"})
 	case docket.IsTemporary(sendErr):
-		next := d.Clock.Now().Add(backoff(first.Attempts))
+		now := d.Clock.Now()
+		next := now.Add(backoff(first.Attempts))
+		if ne != nil && ne.RetryAfter > 0 {
+			// The provider asked for a pause: nothing more of this channel goes to it before then.
+			if asked := now.Add(ne.RetryAfter); asked.After(next) {
+				next = asked
+			}
+			l.pause(now.Add(ne.RetryAfter))
+		}
 		if !next.Before(start) {
 			log.Error("giving up: the hearing starts before the next try", "code", code, "err", sendErr)
 			return d.record(ctx, ids(rows), docket.OutboxResult{State: docket.StateFailed, ErrorCode: code,
@@ -307,21 +514,24 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, rows []docket
 	}
 }
 
-// record stores the outcome of claimed rows. A message that went out must be recorded, or the rows would stay
-// "sending" until a reconciliation; so a store that is busy (SQLite locked by a long import) or unreachable for a
-// while is retried, up to recordFor.
+// record stores the outcome of leased rows. A message that went out must be recorded, or the rows would stay
+// "sending" until their lease expired; so a store that is busy (SQLite locked by another writer) or unreachable for
+// a while is retried, up to recordFor, renewing the lease between tries so no one takes the rows for abandoned.
 func (d *Dispatcher) record(ctx context.Context, ids []uint, r docket.OutboxResult) error {
 	ctx = context.WithoutCancel(ctx)
+	r.Owner = d.Owner
 	deadline := d.Clock.Now().Add(recordFor)
 	wait := time.Second
 	for {
 		err := d.DB.FinishOutbox(ctx, ids, r)
+		d.health.set("record", err)
 		if err == nil || !d.Clock.Now().Before(deadline) {
 			return err
 		}
 		d.Log.Warn("recording an outcome failed; retrying", "component", "dispatcher", "outbox_ids", ids, "err", err)
-		<-d.Clock.After(wait)
-		wait = min(wait*2, 30*time.Second)
+		_ = d.sleep(ctx, wait)
+		wait = min(wait*2, 5*time.Second)
+		_, _ = d.DB.HoldLease(ctx, ids, d.Owner, d.Clock.Now().Add(Lease))
 	}
 }
 
@@ -335,80 +545,91 @@ func backoff(attempts int) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
-// waitSlot keeps a channel within its rate.
-func (d *Dispatcher) waitSlot(ctx context.Context, channel docket.Channel) error {
-	rate := d.Rates[channel]
-	if rate <= 0 {
-		return nil
-	}
-	d.mu.Lock()
+// waitSlot keeps a lane within its rate and any pause the provider asked for.
+func (d *Dispatcher) waitSlot(ctx context.Context, l *lane) error {
+	l.mu.Lock()
 	now := d.Clock.Now()
-	slot := d.slots[channel]
+	slot := l.slot
 	if slot.Before(now) {
 		slot = now
 	}
-	d.slots[channel] = slot.Add(time.Duration(float64(time.Second) / rate))
-	d.mu.Unlock()
+	if l.rate > 0 {
+		l.slot = slot.Add(time.Duration(float64(time.Second) / l.rate))
+	}
+	l.mu.Unlock()
 	if wait := slot.Sub(now); wait > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-d.Clock.After(wait):
-		}
+		return d.sleep(ctx, wait)
 	}
 	return nil
 }
 
-// Reconcile settles rows left in "sending" by a process that stopped between claiming and recording. Where the
-// channel can list what it sent, a message with the same text to the same address since the claim means it went
-// out; otherwise the rows are released to be sent again.
-func (d *Dispatcher) Reconcile(ctx context.Context) error {
-	return d.reconcile(ctx, time.Time{})
+// sleep waits on the clock, letting go of the goroutine's hold on it meanwhile.
+func (d *Dispatcher) sleep(ctx context.Context, wait time.Duration) error {
+	if h, ok := ctx.Value(holdKey{}).(*clockHold); ok {
+		h.let()
+		defer h.take()
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-d.Clock.After(wait):
+		return nil
+	}
 }
 
-// reconcile settles the "sending" rows claimed before cutoff (all of them when cutoff is zero).
-func (d *Dispatcher) reconcile(ctx context.Context, cutoff time.Time) error {
-	all, err := d.DB.Sending(ctx)
+// pause moves the lane's next free slot to until at the earliest.
+func (l *lane) pause(until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if until.After(l.slot) {
+		l.slot = until
+	}
+}
+
+// Reconcile puts rows whose lease has expired back to pending: their dispatcher stopped between claiming and
+// recording. A lease of a process on this host that is no longer running counts as expired at once. The row is sent
+// again through the normal path, which first asks a channel that can list what it sent whether the earlier attempt
+// went out, and waits while it cannot be asked. A live lease is never touched.
+func (d *Dispatcher) Reconcile(ctx context.Context) error {
+	d.init()
+	rows, err := d.DB.Sending(ctx)
 	if err != nil {
 		return err
 	}
-	var rows []docket.Reminder
-	for _, r := range all {
-		if cutoff.IsZero() || (r.ClaimedAt != nil && r.ClaimedAt.Before(cutoff)) {
-			rows = append(rows, r)
-		}
+	now := d.Clock.Now()
+	type lease struct {
+		owner string
+		until time.Time
+		set   bool
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
-	for _, group := range groups(rows) {
-		first := group[0]
-		log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "to", first.Address)
-		lister, _ := d.Senders[first.Channel].(SentLister)
-		if lister != nil && first.ClaimedAt != nil {
-			msg, _, rerr := d.Renderer.Render(ctx, group)
-			sent, lerr := lister.Sent(ctx, first.Address, first.ClaimedAt.Add(-time.Minute))
-			if lerr != nil {
-				log.Warn("cannot ask the provider what was sent; leaving for the next start", "err", lerr)
-				continue
-			}
-			if rerr == nil {
-				m, ok, err := d.matchSent(ctx, sent, msg.Text)
-				if err != nil {
-					return err
-				}
-				if ok {
-					log.Info("reconciled: the provider sent it before the stop", "provider_id", m.SID)
-					if err := d.record(ctx, ids(group), docket.OutboxResult{State: docket.StateSent,
-						ProviderID: m.SID, Body: msg.Text, Claimed: first.ClaimedAt}); err != nil {
-						return err
-					}
-					continue
-				}
-			}
+	byLease := map[lease][]uint{}
+	var order []lease
+	for _, r := range rows {
+		k := lease{owner: r.LeaseOwner}
+		if r.LeaseUntil != nil {
+			k.until, k.set = *r.LeaseUntil, true
 		}
-		log.Info("reconciled: not sent before the stop; sending again")
-		if err := d.record(ctx, ids(group), docket.OutboxResult{State: docket.StatePending,
-			Claimed: first.ClaimedAt}); err != nil {
+		if k.set && !k.until.Before(now) && !ownerGone(r.LeaseOwner) {
+			continue
+		}
+		if _, ok := byLease[k]; !ok {
+			order = append(order, k)
+		}
+		byLease[k] = append(byLease[k], r.ID)
+	}
+	for _, k := range order {
+		var until *time.Time
+		if k.set {
+			until = &k.until
+		}
+		n, err := d.DB.ReleaseLease(ctx, byLease[k], k.owner, until, "its dispatcher stopped before recording the outcome")
+		if err != nil {
 			return err
+		}
+		if n > 0 {
+			d.Log.Info("reconciled: a dispatcher stopped while sending; the rows go through sending again",
+				"component", "dispatcher", "outbox_ids", byLease[k], "lease_owner", k.owner)
+			d.Wake()
 		}
 	}
 	return nil
@@ -436,7 +657,8 @@ func (d *Dispatcher) matchSent(ctx context.Context, sent []docket.SentMessage, b
 	return docket.SentMessage{}, false, nil
 }
 
-// Preview renders the messages due at now without claiming or sending anything (remind --dry-run).
+// Preview renders the messages that would go out at now without claiming or sending anything (remind --dry-run):
+// rows the rules would hold back (quiet hours, past catch_up, superseded) are not shown.
 func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]docket.Message, error) {
 	rows, err := d.DB.OutboxRows(ctx, docket.OutboxFilter{State: docket.StatePending})
 	if err != nil {
@@ -448,6 +670,7 @@ func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]docket.Messa
 			due = append(due, r)
 		}
 	}
+	due = latestOverdue(due)
 	var out []docket.Message
 	for _, group := range groups(due) {
 		live, _, views, err := d.Renderer.live(ctx, group, now)
@@ -464,4 +687,68 @@ func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]docket.Messa
 		out = append(out, msg)
 	}
 	return out, nil
+}
+
+// latestOverdue keeps, of due reminders for one hearing, recipient and channel, only the latest due, as a claim
+// does.
+func latestOverdue(rows []docket.Reminder) []docket.Reminder {
+	type who struct {
+		hearing            uint
+		recipient, id, via string
+		sequence           int
+	}
+	latest := map[who]time.Time{}
+	key := func(r docket.Reminder) who {
+		return who{r.HearingID, r.Recipient, r.RecipientID, string(r.Channel), r.Sequence}
+	}
+	for _, r := range rows {
+		if r.Kind == docket.KindReminder && r.Due.After(latest[key(r)]) {
+			latest[key(r)] = r.Due
+		}
+	}
+	return slices.DeleteFunc(rows, func(r docket.Reminder) bool {
+		return r.Kind == docket.KindReminder && r.Due.Before(latest[key(r)])
+	})
+}
+
+// health remembers whether the last claim, lease renewal or recording failed, for readiness.
+type health struct {
+	mu   sync.Mutex
+	errs map[string]error
+}
+
+func (h *health) set(what string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.errs == nil {
+		h.errs = map[string]error{}
+	}
+	if err == nil {
+		delete(h.errs, what)
+	} else {
+		h.errs[what] = err
+	}
+}
+
+func (h *health) get() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, what := range []string{"claim", "lease", "record"} {
+		if err := h.errs[what]; err != nil {
+			return fmt.Errorf("outbox %s failing: %w", what, err)
+		}
+	}
+	return nil
+}
+
+// liveOwners are the dispatchers of this process: their leases are alive whatever their process id says.
+var liveOwners sync.Map
+
+// newOwner names a dispatcher: host, process id, and a random part that tells it from an earlier process that had
+// the same id (a container's process 1 after a restart).
+func newOwner() string {
+	host, _ := os.Hostname()
+	var b [6]byte
+	_, _ = crand.Read(b[:])
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }

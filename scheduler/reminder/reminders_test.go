@@ -29,6 +29,8 @@ type recorder struct {
 	clock clockwork.Clock
 	sent  []sentAt
 	fail  func(m docket.Message) error
+	// sentOne, when set, is told of every message sent.
+	sentOne chan struct{}
 }
 
 type sentAt struct {
@@ -45,6 +47,9 @@ func (r *recorder) Send(ctx context.Context, m docket.Message) (string, error) {
 		}
 	}
 	r.sent = append(r.sent, sentAt{r.clock.Now(), m})
+	if r.sentOne != nil {
+		r.sentOne <- struct{}{}
+	}
 	return fmt.Sprintf("SM%03d", len(r.sent)), nil
 }
 
@@ -148,7 +153,7 @@ func (f *fixture) runUntil(t *testing.T, end time.Time) {
 		if _, err := f.disp.DispatchDue(ctx); err != nil {
 			t.Fatal(err)
 		}
-		next, ok, err := f.db.NextDue(ctx)
+		next, ok, err := f.db.NextDue(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,7 +324,8 @@ func TestCrashBetweenClaimAndRecordSendsOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The process claims the row, maybe reaches the provider, then dies before recording.
-			rows, err := f.db.ClaimDue(ctx, f.clock.Now(), 10)
+			rows, err := f.db.ClaimDue(ctx, docket.Claim{Now: f.clock.Now(), Channel: docket.SMS, Limit: 10,
+				Owner: "stopped-process", Lease: Lease})
 			if err != nil || len(rows) != 1 {
 				t.Fatalf("claim: %d rows, %v", len(rows), err)
 			}
@@ -330,7 +336,7 @@ func TestCrashBetweenClaimAndRecordSendsOnce(t *testing.T) {
 				}
 				f.sms.Send(ctx, msg)
 			}
-			f.clock.Advance(time.Minute)
+			f.clock.Advance(Lease + time.Minute) // its lease runs out
 			// Restart.
 			if err := f.disp.Reconcile(ctx); err != nil {
 				t.Fatal(err)
@@ -403,9 +409,14 @@ func TestDispatcherLoopSendsOnTheSecond(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- f.disp.Run(ctx) }()
+	f.sms.sentOne = make(chan struct{}, 1)
 	f.clock.BlockUntilContext(ctx, 1) // the loop sleeps until the 10:00 reminder
 	f.clock.Advance(time.Hour)        // exactly 10:00 Central
-	f.clock.BlockUntilContext(ctx, 1) // it sent and went back to sleep
+	select {
+	case <-f.sms.sentOne:
+	case <-time.After(10 * time.Second): // real time: only stops a broken test from hanging
+		t.Fatal("nothing sent at 10:00")
+	}
 	cancel()
 	<-done
 	msgs := f.sms.messages()
@@ -487,18 +498,20 @@ func TestRowsOfADeadDispatcherAreReconciledByAnother(t *testing.T) {
 	if _, err := f.plan.Plan(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Another replica claims the row and dies before sending.
-	if rows, err := f.db.ClaimDue(ctx, f.clock.Now(), 10); err != nil || len(rows) != 1 {
+	// A replica on another host claims the row and dies before sending.
+	if rows, err := f.db.ClaimDue(ctx, docket.Claim{Now: f.clock.Now(), Channel: docket.SMS, Limit: 10,
+		Owner: "other-host:4242:0a1b2c", Lease: Lease}); err != nil || len(rows) != 1 {
 		t.Fatalf("claim: %d rows, %v", len(rows), err)
 	}
-	if err := f.disp.reconcile(ctx, f.clock.Now().Add(-staleClaim)); err != nil {
+	f.clock.Advance(Lease - time.Second)
+	if err := f.disp.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if sending, _ := f.db.Sending(ctx); len(sending) != 1 {
-		t.Fatalf("a fresh claim was taken from its dispatcher: %d rows left sending, want 1", len(sending))
+		t.Fatalf("a live lease was taken from its dispatcher: %d rows left sending, want 1", len(sending))
 	}
-	f.clock.Advance(staleClaim + time.Minute)
-	if err := f.disp.reconcile(ctx, f.clock.Now().Add(-staleClaim)); err != nil {
+	f.clock.Advance(2 * time.Second)
+	if err := f.disp.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.disp.DispatchDue(ctx); err != nil {

@@ -52,12 +52,15 @@ type settled struct {
 	result docket.OutboxResult
 }
 
-// live separates the rows still worth sending from those a change has made moot: a reminder for a hearing that
-// moved since it was planned, or for one no longer scheduled, or any message once the hearing has started.
+// live separates the rows to send now from the rest, checked at the moment of sending: a row for a hearing that
+// moved since it was planned, or is no longer scheduled, is cancelled; nothing goes out once the hearing has
+// started; a reminder later than catch_up after its due time is skipped with the reason; and a row whose recipient is
+// inside quiet hours now waits for their end (or, when that is too late for the hearing, is skipped).
 func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Time) ([]docket.Reminder, []settled, hearings, error) {
 	var live []docket.Reminder
 	var dead []settled
 	views := hearings{}
+	rules := r.rules()
 	for _, row := range rows {
 		h, err := views.get(ctx, r.db, row.HearingID)
 		if errors.Is(err, docket.ErrNotFound) {
@@ -67,21 +70,62 @@ func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Ti
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		switch {
-		case !now.Before(h.Start):
-			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateFailed,
-				Error: "the hearing started before this could be sent"}})
-		case row.Kind == docket.KindReminder && (h.Status != docket.StatusScheduled || row.Sequence != h.Sequence):
-			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateCancelled,
-				Error: "hearing changed since planned"}})
-		case row.Kind != docket.KindReminder && row.Sequence != h.Sequence:
-			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateCancelled,
-				Error: "superseded by a later change"}})
-		default:
-			live = append(live, row)
+		if res, ok := held(row, h, rules, now); ok {
+			dead = append(dead, settled{row, res})
+			continue
 		}
+		live = append(live, row)
 	}
 	return live, dead, views, nil
+}
+
+// held decides whether a row may not go out at now, and what becomes of it instead.
+func held(row docket.Reminder, h docket.Hearing, rules Rules, now time.Time) (docket.OutboxResult, bool) {
+	switch {
+	case !now.Before(h.Start):
+		return docket.OutboxResult{State: docket.StateFailed, Error: "the hearing started before this could be sent"}, true
+	case row.Kind == docket.KindReminder && (h.Status != docket.StatusScheduled || row.Sequence != h.Sequence):
+		return docket.OutboxResult{State: docket.StateCancelled, Error: "hearing changed since planned"}, true
+	case row.Kind != docket.KindReminder && row.Sequence != h.Sequence:
+		return docket.OutboxResult{State: docket.StateCancelled, Error: "superseded by a later change"}, true
+	}
+	// catch_up applies to reminders: a change notice stays news until the hearing, however late it is.
+	if late := now.Sub(row.Due); row.Kind == docket.KindReminder && late > max(rules.CatchUp, catchUpFloor) {
+		return docket.OutboxResult{State: docket.StateSkipped, Error: fmt.Sprintf("%s late, more than catch_up (%s)",
+			late.Round(time.Minute), rules.CatchUp)}, true
+	}
+	local := now.In(recipientZone(row, h, rules.DefaultZone))
+	if !rules.Quiet.contains(local) {
+		return docket.OutboxResult{}, false
+	}
+	next := rules.Quiet.end(local)
+	if !next.Before(h.Start) {
+		return docket.OutboxResult{State: docket.StateSkipped,
+			Error: "inside the recipient's quiet hours, which end only after the hearing starts"}, true
+	}
+	next = next.UTC()
+	return docket.OutboxResult{State: docket.StatePending, NextTry: &next, NotAttempted: true,
+		Error: "inside the recipient's quiet hours; waits for their end"}, true
+}
+
+// recipientZone is the zone of the person a row is for, as the planner used it.
+func recipientZone(row docket.Reminder, h docket.Hearing, def *time.Location) *time.Location {
+	if row.Recipient == docket.ToAttorney {
+		for _, a := range h.Attorneys {
+			if a.ID == row.RecipientID {
+				return a.Location(def)
+			}
+		}
+	}
+	for _, c := range h.Clients {
+		if c.ID == row.RecipientID {
+			return c.Location(def)
+		}
+	}
+	if def == nil {
+		return time.UTC
+	}
+	return def
 }
 
 // hearings caches the hearings of one group: a household's rows name the same few hearings, and live and render

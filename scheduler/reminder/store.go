@@ -18,9 +18,10 @@ type Store interface {
 	OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]docket.Reminder, error)
 	CancelStale(ctx context.Context, hearingID uint, sequence int, scheduled bool) (int, error)
 	CancelPending(ctx context.Context, hearingID uint, reason string) (int, error)
-	NextDue(ctx context.Context) (time.Time, bool, error)
-	ClaimDue(ctx context.Context, now time.Time, limit int) ([]docket.Reminder, error)
-	RenewClaim(ctx context.Context, ids []uint, claimed, now time.Time) (bool, error)
+	NextDue(ctx context.Context, channel docket.Channel) (time.Time, bool, error)
+	ClaimDue(ctx context.Context, c docket.Claim) ([]docket.Reminder, error)
+	HoldLease(ctx context.Context, ids []uint, owner string, until time.Time) (bool, error)
+	ReleaseLease(ctx context.Context, ids []uint, owner string, until *time.Time, reason string) (int, error)
 	FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResult) error
 	Sending(ctx context.Context) ([]docket.Reminder, error)
 	KnownProviderIDs(ctx context.Context, ids []string) (map[string]bool, error)
