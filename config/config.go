@@ -98,7 +98,10 @@ type Log struct {
 type SMS struct {
 	Provider string  `toml:"provider"` // twilio | log
 	Rate     float64 `toml:"rate"`     // messages per second, across the whole daemon
-	Twilio   Twilio  `toml:"twilio"`
+	// Concurrency is how many requests may be in flight at once; 0 means enough to keep the rate when a request
+	// takes about 300 ms.
+	Concurrency int    `toml:"concurrency"`
+	Twilio      Twilio `toml:"twilio"`
 }
 
 // Twilio holds the Twilio account used for SMS.
@@ -118,7 +121,9 @@ type Twilio struct {
 type Email struct {
 	Provider string `toml:"provider"` // smtp | log
 	From     string `toml:"from"`
-	SMTP     SMTP   `toml:"smtp"`
+	// Concurrency is how many mails may be in the mail server's hands at once; 0 means 4.
+	Concurrency int  `toml:"concurrency"`
+	SMTP        SMTP `toml:"smtp"`
 }
 
 // SMTP holds the mail server used for email.

@@ -141,11 +141,18 @@ func (v *validator) log(c *Config) {
 	v.oneOf("log.format", c.Log.Format, "text", "json")
 }
 
+// maxConcurrency bounds the requests one channel keeps in flight.
+const maxConcurrency = 64
+
 func (v *validator) sms(c *Config) {
 	s := &c.SMS
 	v.oneOf("sms.provider", s.Provider, "twilio", "log")
 	if s.Rate <= 0 {
 		v.add("sms.rate", "must be more than 0 messages per second, got %v", s.Rate)
+	}
+	if s.Concurrency < 0 || s.Concurrency > maxConcurrency {
+		v.add("sms.concurrency", "must be between 0 (automatic) and %d requests in flight, got %d", maxConcurrency,
+			s.Concurrency)
 	}
 	v.duration("sms.twilio.timeout", s.Twilio.Timeout, true)
 	if u, err := url.Parse(s.Twilio.APIURL); err != nil || u.Scheme == "" || u.Host == "" {
@@ -176,6 +183,10 @@ func (v *validator) sms(c *Config) {
 func (v *validator) emailSection(c *Config) {
 	e := &c.Email
 	v.oneOf("email.provider", e.Provider, "smtp", "log")
+	if e.Concurrency < 0 || e.Concurrency > maxConcurrency {
+		v.add("email.concurrency", "must be between 0 (automatic) and %d mails in flight, got %d", maxConcurrency,
+			e.Concurrency)
+	}
 	v.duration("email.smtp.timeout", e.SMTP.Timeout, true)
 	v.oneOf("email.smtp.tls", e.SMTP.TLS, "starttls", "tls", "none")
 	if e.SMTP.Port == 0 {

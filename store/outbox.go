@@ -177,12 +177,16 @@ func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResul
 	return nil
 }
 
-// RenewLeases extends every lease owner holds to until, and returns how many rows it holds.
-func (db *DB) RenewLeases(ctx context.Context, owner string, until time.Time) (int, error) {
-	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("state = ? AND lease_owner = ?", docket.StateSending, owner).
-		Update("lease_until", until.UTC())
+// DeferDue makes the pending rows of channel that would be tried before until wait for it (the provider asked for
+// a pause), and returns how many.
+func (db *DB) DeferDue(ctx context.Context, channel docket.Channel, until time.Time) (int, error) {
+	until = until.UTC()
+	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).
+		Where("state = ? AND channel = ? AND due < ? AND (next_attempt IS NULL OR next_attempt < ?)",
+			docket.StatePending, channel, until, until).
+		Updates(map[string]any{"next_attempt": until, "updated_at": db.now()})
 	if res.Error != nil {
-		return 0, fmt.Errorf("renew leases: %w", res.Error)
+		return 0, fmt.Errorf("defer outbox: %w", res.Error)
 	}
 	return int(res.RowsAffected), nil
 }

@@ -454,6 +454,14 @@ func (d *daemon) readyz(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not ready: database unreachable", http.StatusServiceUnavailable)
 		return
 	}
+	if d.disp != nil {
+		// A database that answers pings can still refuse every write (a full disk): reminders are then neither
+		// claimed nor recorded.
+		if err := d.disp.Ready(); err != nil {
+			http.Error(w, "not ready: "+docket.MaskText(err.Error()), http.StatusServiceUnavailable)
+			return
+		}
+	}
 	if why := d.failingSource(ctx); why != "" {
 		http.Error(w, "not ready: "+why, http.StatusServiceUnavailable)
 		return

@@ -416,8 +416,13 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder)
 			}
 		}
 	}
-	if err := d.waitSlot(ctx, l); err != nil {
-		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StatePending, NotAttempted: true})
+	if slot, err := d.waitSlot(ctx, l); err != nil {
+		var next *time.Time
+		if errors.Is(err, errLongWait) {
+			next = &slot
+		}
+		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StatePending, NextTry: next,
+			NotAttempted: true})
 	}
 	// The last moment before the effect: the opt-out list (a STOP may have arrived while this waited its turn) and
 	// the lease (no other process may have taken these rows over; renewing it covers the send).
@@ -494,10 +499,17 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, l *lane, rows
 		next := now.Add(backoff(first.Attempts))
 		if ne != nil && ne.RetryAfter > 0 {
 			// The provider asked for a pause: nothing more of this channel goes to it before then.
-			if asked := now.Add(ne.RetryAfter); asked.After(next) {
+			asked := now.Add(ne.RetryAfter)
+			if asked.After(next) {
 				next = asked
 			}
-			l.pause(now.Add(ne.RetryAfter))
+			l.pause(asked)
+			// Every process sending on this channel sees the pause: the rows due meanwhile wait for its end.
+			if n, err := d.DB.DeferDue(context.WithoutCancel(ctx), l.channel, asked); err != nil {
+				return err
+			} else if n > 0 {
+				log.Warn("the provider asked for a pause; due messages of the channel wait", "until", asked, "rows", n)
+			}
 		}
 		if !next.Before(start) {
 			log.Error("giving up: the hearing starts before the next try", "code", code, "err", sendErr)
@@ -545,22 +557,31 @@ func backoff(attempts int) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
-// waitSlot keeps a lane within its rate and any pause the provider asked for.
-func (d *Dispatcher) waitSlot(ctx context.Context, l *lane) error {
+// errLongWait says a lane's next free slot is further away than a claimed row should wait for it.
+var errLongWait = errors.New("the channel is paused")
+
+// waitSlot keeps a lane within its rate and any pause the provider asked for. A slot further away than claimAhead
+// (a pause) is not waited for: it returns errLongWait with the slot, and the row goes back until then.
+func (d *Dispatcher) waitSlot(ctx context.Context, l *lane) (time.Time, error) {
 	l.mu.Lock()
 	now := d.Clock.Now()
 	slot := l.slot
 	if slot.Before(now) {
 		slot = now
 	}
+	wait := slot.Sub(now)
+	if wait > claimAhead {
+		l.mu.Unlock()
+		return slot, errLongWait
+	}
 	if l.rate > 0 {
 		l.slot = slot.Add(time.Duration(float64(time.Second) / l.rate))
 	}
 	l.mu.Unlock()
-	if wait := slot.Sub(now); wait > 0 {
-		return d.sleep(ctx, wait)
+	if wait > 0 {
+		return slot, d.sleep(ctx, wait)
 	}
-	return nil
+	return slot, nil
 }
 
 // sleep waits on the clock, letting go of the goroutine's hold on it meanwhile.

@@ -23,6 +23,7 @@ type Store interface {
 	HoldLease(ctx context.Context, ids []uint, owner string, until time.Time) (bool, error)
 	ReleaseLease(ctx context.Context, ids []uint, owner string, until *time.Time, reason string) (int, error)
 	FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResult) error
+	DeferDue(ctx context.Context, channel docket.Channel, until time.Time) (int, error)
 	Sending(ctx context.Context) ([]docket.Reminder, error)
 	KnownProviderIDs(ctx context.Context, ids []string) (map[string]bool, error)
 

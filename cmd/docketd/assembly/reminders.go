@@ -93,6 +93,7 @@ func reminderParts(cfg func() *config.Config, db *store.DB, clock reminder.Clock
 	}
 	planner := &reminder.Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
 	disp := &reminder.Dispatcher{DB: db, Senders: snd, Rates: map[docket.Channel]float64{docket.SMS: c.SMS.Rate},
-		Renderer: renderer, Clock: clock, Log: log, Observe: opts.Observe}
+		Concurrency: map[docket.Channel]int{docket.SMS: c.SMS.Concurrency, docket.Email: c.Email.Concurrency},
+		Renderer:    renderer, Clock: clock, Log: log, Observe: opts.Observe}
 	return planner, disp, nil
 }

@@ -1,0 +1,414 @@
+package reminder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketd/docketd/docket"
+)
+
+// realGuard bounds, in real time, a wait for something another goroutine does at once; it only stops a broken test
+// from hanging.
+const realGuard = 10 * time.Second
+
+// gatedSender is a provider whose answers wait for the test to open the gate. Like Twilio, it lists a message only
+// once it has answered for it.
+type gatedSender struct {
+	mu       sync.Mutex
+	gate     chan struct{}
+	started  chan docket.Message // told of every request as it arrives
+	answered []docket.Message
+	inFlight int
+	most     int
+	listErr  error
+}
+
+func newGatedSender() *gatedSender {
+	return &gatedSender{gate: make(chan struct{}), started: make(chan docket.Message, 100)}
+}
+
+func (g *gatedSender) Send(ctx context.Context, m docket.Message) (string, error) {
+	g.mu.Lock()
+	g.inFlight++
+	g.most = max(g.most, g.inFlight)
+	g.mu.Unlock()
+	g.started <- m
+	<-g.gate
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inFlight--
+	g.answered = append(g.answered, m)
+	return fmt.Sprintf("SMg%03d", len(g.answered)), nil
+}
+
+func (g *gatedSender) Sent(ctx context.Context, to string, since time.Time) ([]docket.SentMessage, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.listErr != nil {
+		return nil, g.listErr
+	}
+	var out []docket.SentMessage
+	for i, m := range g.answered {
+		if m.To == to {
+			out = append(out, docket.SentMessage{SID: fmt.Sprintf("SMg%03d", i+1), To: to, Body: m.Text})
+		}
+	}
+	return out, nil
+}
+
+func (g *gatedSender) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.answered)
+}
+
+func (g *gatedSender) waitStarted(t *testing.T) docket.Message {
+	t.Helper()
+	select {
+	case m := <-g.started:
+		return m
+	case <-time.After(realGuard):
+		t.Fatal("no request reached the provider")
+		return docket.Message{}
+	}
+}
+
+// second is another dispatcher over the fixture's store, as a second process (a cron `remind`, a replica) would run.
+func (f *fixture) second(sms Sender) *Dispatcher {
+	return &Dispatcher{DB: f.db, Senders: map[docket.Channel]Sender{docket.SMS: sms, docket.Email: f.email},
+		Renderer: f.disp.Renderer, Clock: f.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+func TestASecondDispatcherLeavesALiveSendAlone(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+	ctx := context.Background()
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	provider := newGatedSender()
+	first, other := f.second(provider), f.second(provider)
+	done := make(chan error, 1)
+	go func() { _, err := first.DispatchDue(ctx); done <- err }()
+	provider.waitStarted(t) // the first process is waiting for the provider's answer
+
+	// A cron `remind` starts meanwhile: it reconciles and dispatches. The row is leased, so it must send nothing,
+	// however long the send takes within the lease.
+	f.clock.Advance(Lease / 2)
+	if err := other.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := other.DispatchDue(ctx); err != nil || n != 0 {
+		t.Fatalf("second dispatcher settled %d rows (%v), want 0", n, err)
+	}
+	close(provider.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := provider.count(); got != 1 {
+		t.Fatalf("provider answered %d requests, want 1", got)
+	}
+	sent, _ := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateSent})
+	if len(sent) != 1 || sent[0].ProviderID != "SMg001" || sent[0].LeaseOwner != "" {
+		t.Fatalf("recorded: %+v", sent)
+	}
+}
+
+func TestAnOutcomeIsRecordedOnlyUnderItsLease(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+	ctx := context.Background()
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(owner string) docket.Reminder {
+		rows, err := f.db.ClaimDue(ctx, docket.Claim{Now: f.clock.Now(), Channel: docket.SMS, Limit: 10, Owner: owner,
+			Lease: Lease})
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("claim by %s: %d rows, %v", owner, len(rows), err)
+		}
+		return rows[0]
+	}
+	a := claim("host-a:1:aa")
+	// A's lease expires (the process froze); B takes the row over and sends it.
+	f.clock.Advance(Lease + time.Second)
+	if n, err := f.db.ReleaseLease(ctx, []uint{a.ID}, a.LeaseOwner, a.LeaseUntil, "expired"); err != nil || n != 1 {
+		t.Fatalf("release: %d, %v", n, err)
+	}
+	claim("host-b:2:bb")
+	if err := f.db.FinishOutbox(ctx, []uint{a.ID}, docket.OutboxResult{State: docket.StateSent, ProviderID: "SM-B",
+		Owner: "host-b:2:bb"}); err != nil {
+		t.Fatal(err)
+	}
+	// A wakes up and records its stale outcome: nothing changes.
+	if err := f.db.FinishOutbox(ctx, []uint{a.ID}, docket.OutboxResult{State: docket.StatePending, Owner: a.LeaseOwner,
+		Error: "timeout"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.db.OutboxRows(ctx, docket.OutboxFilter{})
+	if rows[0].State != docket.StateSent || rows[0].ProviderID != "SM-B" {
+		t.Errorf("row after a stale outcome: %s %q, want sent SM-B", rows[0].State, rows[0].ProviderID)
+	}
+	// A lease renewed after it was read is alive: releasing it by what was read does nothing.
+	b := claimAgain(t, f)
+	if ok, err := f.db.HoldLease(ctx, []uint{b.ID}, b.LeaseOwner, f.clock.Now().Add(Lease)); err != nil || !ok {
+		t.Fatalf("hold: %v %v", ok, err)
+	}
+	if n, _ := f.db.ReleaseLease(ctx, []uint{b.ID}, b.LeaseOwner, b.LeaseUntil, "expired"); n != 0 {
+		t.Errorf("a renewed lease was released")
+	}
+}
+
+// claimAgain plans a counsel email due now and leases it.
+func claimAgain(t *testing.T, f *fixture) docket.Reminder {
+	t.Helper()
+	ctx := context.Background()
+	hs, _ := f.db.Hearings(ctx, docket.HearingFilter{})
+	if _, err := f.db.PlanOutbox(ctx, []docket.Reminder{{HearingID: hs[0].ID, Recipient: docket.ToAttorney,
+		RecipientID: "lf", Channel: docket.Email, Address: "lf@example.org", Kind: docket.KindReminder,
+		DedupeKey: "extra", Due: f.clock.Now(), State: docket.StatePending}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.db.ClaimDue(ctx, docket.Claim{Now: f.clock.Now(), Channel: docket.Email, Limit: 10,
+		Owner: "host-c:3:cc", Lease: time.Minute})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("claim: %d, %v", len(rows), err)
+	}
+	return rows[0]
+}
+
+func TestARetryWaitsWhileTheProviderCannotBeAsked(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+	listDown := true
+	timedOut := false
+	f.sms.fail = func(m docket.Message) error {
+		if !timedOut {
+			// The provider takes the message, but its answer never arrives.
+			timedOut = true
+			f.sms.sent = append(f.sms.sent, sentAt{f.clock.Now(), m})
+			return &docket.SendError{Temporary: true, Err: errors.New("timeout awaiting response headers")}
+		}
+		return nil
+	}
+	lister := &failingLister{recorder: f.sms, down: func() bool { return listDown }}
+	f.disp.Senders[docket.SMS] = lister
+	f.runUntil(t, time.Date(2028, 2, 1, 12, 0, 0, 0, chicago)) // two hours of retries, the list failing throughout
+	if got := len(f.sms.messages()); got != 1 {
+		t.Fatalf("provider got %d messages while it could not be asked, want 1", got)
+	}
+	pending, _ := f.db.OutboxRows(context.Background(), docket.OutboxFilter{State: docket.StatePending})
+	if len(pending) == 0 || pending[0].Offset != "7d" || !strings.Contains(pending[0].LastError, "cannot be asked") ||
+		pending[0].Attempts != 1 {
+		t.Fatalf("the 7d row should wait, saying why: %+v", pending)
+	}
+	if lister.lists < 2 {
+		t.Errorf("the provider was asked %d times in two hours; the row should keep asking", lister.lists)
+	}
+	listDown = false
+	f.runUntil(t, time.Date(2028, 2, 1, 13, 0, 0, 0, chicago))
+	if got := len(f.sms.messages()); got != 1 {
+		t.Fatalf("provider got %d messages, want 1", got)
+	}
+	sent, _ := f.db.OutboxRows(context.Background(), docket.OutboxFilter{State: docket.StateSent})
+	if len(sent) != 1 || sent[0].ProviderID != "SM001" {
+		t.Fatalf("recorded: %+v", sent)
+	}
+}
+
+// failingLister is the recorder with a list call that fails while down says so.
+type failingLister struct {
+	*recorder
+	down  func() bool
+	lists int
+}
+
+func (l *failingLister) Sent(ctx context.Context, to string, since time.Time) ([]docket.SentMessage, error) {
+	l.lists++
+	if l.down() {
+		return nil, errors.New("twilio list: 503 Service Unavailable")
+	}
+	return l.recorder.Sent(ctx, to, since)
+}
+
+func TestAfterAnOutageOnlyTheLatestOverdueReminderGoesOutAtADecentHour(t *testing.T) {
+	hearing := time.Date(2028, 2, 8, 8, 30, 0, 0, chicago) // 7d due Feb 1, 3d Feb 5, 1d Feb 7, all at 10:00
+	for _, tt := range []struct {
+		name    string
+		back    time.Time // the daemon comes back
+		wantAt  []time.Time
+		skipped int
+	}{
+		// 7d is 3.6 days late at 00:26: past catch_up, skipped; nothing at night; the 3d goes at 10:00 on the 5th.
+		{"at night", time.Date(2028, 2, 5, 0, 26, 0, 0, chicago),
+			[]time.Time{time.Date(2028, 2, 5, 10, 0, 0, 0, chicago), time.Date(2028, 2, 7, 10, 0, 0, 0, chicago)}, 1},
+		// 7d and 3d both overdue at 13:00; only the 3d (three hours late) goes, at once.
+		{"in the afternoon", time.Date(2028, 2, 5, 13, 0, 0, 0, chicago),
+			[]time.Time{time.Date(2028, 2, 5, 13, 0, 0, 0, chicago), time.Date(2028, 2, 7, 10, 0, 0, 0, chicago)}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, time.Date(2028, 1, 30, 12, 0, 0, 0, chicago))
+			f.rules.Policies = f.rules.Policies[:1]
+			f.hearings(t, family(hearing)[0])
+			ctx := context.Background()
+			if _, err := f.plan.Plan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Advance(tt.back.Sub(f.clock.Now())) // down until then
+			f.runUntil(t, hearing)
+			msgs := f.sms.messages()
+			if len(msgs) != len(tt.wantAt) {
+				t.Fatalf("texts: got %d, want %d", len(msgs), len(tt.wantAt))
+			}
+			for i, m := range msgs {
+				local := m.at.In(chicago)
+				if !m.at.Equal(tt.wantAt[i]) {
+					t.Errorf("text %d at %s, want %s", i+1, local, tt.wantAt[i])
+				}
+				if f.rules.Quiet.contains(local) {
+					t.Errorf("text %d sent inside quiet hours at %s", i+1, local)
+				}
+			}
+			skipped, _ := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateSkipped})
+			if len(skipped) != tt.skipped {
+				t.Fatalf("skipped: got %d, want %d: %+v", len(skipped), tt.skipped, skipped)
+			}
+			for _, r := range skipped {
+				if r.Offset != "7d" || r.LastError == "" {
+					t.Errorf("skipped %s with reason %q, want the 7d with a reason", r.Offset, r.LastError)
+				}
+			}
+		})
+	}
+}
+
+func TestARetryThatWouldLandInQuietHoursWaitsForTheMorning(t *testing.T) {
+	f := newFixture(t, time.Date(2028, 2, 7, 20, 40, 0, 0, chicago))
+	f.rules.CatchUp = 24 * time.Hour
+	f.rules.Policies = []Policy{{Name: "evening", To: "client", Channel: docket.SMS,
+		Offsets: []Offset{{Label: "1d", Days: 1, At: 20*60 + 45}}}}
+	f.hearings(t, family(time.Date(2028, 2, 8, 10, 30, 0, 0, chicago))[0])
+	down := true
+	f.sms.fail = func(docket.Message) error {
+		if down {
+			return &docket.SendError{Code: "20500", Temporary: true, Err: errors.New("twilio 500")}
+		}
+		return nil
+	}
+	f.runUntil(t, time.Date(2028, 2, 7, 21, 10, 0, 0, chicago))
+	down = false
+	f.runUntil(t, time.Date(2028, 2, 8, 10, 0, 0, 0, chicago))
+	msgs := f.sms.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("texts: got %d, want 1", len(msgs))
+	}
+	if want := time.Date(2028, 2, 8, 8, 0, 0, 0, chicago); !msgs[0].at.Equal(want) {
+		t.Errorf("sent at %s, want %s (the end of quiet hours)", msgs[0].at.In(chicago), want)
+	}
+}
+
+func TestRetryAfterPausesTheChannel(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	f.rules.Policies = f.rules.Policies[:1]
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0],
+		docket.HearingRecord{Key: "sam", ANumber: "208555310", Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
+			Zone: "America/Chicago", CourtCode: "DAL", Type: "master"})
+	var posts []time.Time
+	f.sms.fail = func(docket.Message) error {
+		posts = append(posts, f.clock.Now())
+		if len(posts) == 1 {
+			return &docket.SendError{Code: "20429", Temporary: true, RetryAfter: 10 * time.Minute,
+				Err: errors.New("429 Too Many Requests")}
+		}
+		return nil
+	}
+	f.disp.Concurrency = map[docket.Channel]int{docket.SMS: 1}
+	f.runUntil(t, time.Date(2028, 2, 1, 11, 0, 0, 0, chicago))
+	if len(posts) != 3 {
+		t.Fatalf("requests: got %d, want 3 (a refused one, then both texts)", len(posts))
+	}
+	for i, at := range posts[1:] {
+		if at.Sub(posts[0]) < 10*time.Minute {
+			t.Errorf("request %d went %s after the provider asked for 10 minutes", i+2, at.Sub(posts[0]))
+		}
+	}
+}
+
+func TestAHungMailServerDoesNotDelayTexts(t *testing.T) {
+	t0 := time.Date(2028, 2, 6, 14, 0, 0, 0, time.UTC) // 08:00 Central: counsel's 2d email and the family's text
+	f := newFixture(t, t0)
+	f.rules.Policies[0].Offsets = []Offset{{Label: "2d", Days: 2, At: 480}}
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+	ctx := context.Background()
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mail := newGatedSender()
+	f.disp.Senders[docket.Email] = mail
+	f.sms.sentOne = make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() { _, err := f.disp.DispatchDue(ctx); done <- err }()
+	mail.waitStarted(t)
+	select {
+	case <-f.sms.sentOne:
+	case <-time.After(realGuard):
+		t.Fatal("the text waited for the mail server")
+	}
+	close(mail.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := mail.count(); got != 1 {
+		t.Errorf("emails: %d, want 1", got)
+	}
+}
+
+func TestALaneSendsUpToItsConcurrency(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	f.rules.Policies = f.rules.Policies[:1]
+	var recs []docket.HearingRecord
+	var people []docket.Client
+	for i := range 10 {
+		id := fmt.Sprintf("c%d", i)
+		a := docket.ANumber(fmt.Sprintf("2095550%02d", i))
+		people = append(people, docket.Client{ID: id, Name: "Client " + id, ANumber: a,
+			Phone: fmt.Sprintf("+121455502%02d", i), Language: "en", Zone: "America/Chicago"})
+		recs = append(recs, docket.HearingRecord{Key: id, ANumber: a, Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
+			Zone: "America/Chicago", CourtCode: "DAL", Type: "master"})
+	}
+	if err := f.db.ReplacePeople(context.Background(), nil, people); err != nil {
+		t.Fatal(err)
+	}
+	f.hearings(t, recs...)
+	ctx := context.Background()
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	provider := newGatedSender()
+	f.disp.Senders[docket.SMS] = provider
+	f.disp.Concurrency = map[docket.Channel]int{docket.SMS: 4}
+	done := make(chan error, 1)
+	go func() { _, err := f.disp.DispatchDue(ctx); done <- err }()
+	for range 4 {
+		provider.waitStarted(t)
+	}
+	close(provider.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if provider.count() != 10 || provider.most != 4 {
+		t.Errorf("sent %d with at most %d in flight, want 10 with 4", provider.count(), provider.most)
+	}
+}
