@@ -55,10 +55,7 @@ func smsPromise(t *testing.T, rep deliveryReport, rows []docket.Reminder, accept
 func (p *promise) timing(t *testing.T, rows []docket.Reminder, accepted []twiliotest.Message, zone *time.Location,
 	quiet string, catchUp time.Duration) {
 	t.Helper()
-	q, err := config.ParseQuietHours(quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := mustQuiet(t, quiet)
 	bySID := map[string]docket.Reminder{}
 	latest := map[string]docket.Reminder{}
 	for _, r := range rows {
@@ -86,6 +83,16 @@ func (p *promise) timing(t *testing.T, rows []docket.Reminder, accepted []twilio
 				m.At.Sub(r.Due).Round(time.Second), catchUp)
 		}
 	}
+}
+
+// mustQuiet parses a quiet_hours window.
+func mustQuiet(t *testing.T, quiet string) config.QuietHours {
+	t.Helper()
+	q, err := config.ParseQuietHours(quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }
 
 // inWindow reports whether local falls inside the daily window q (which may wrap midnight).
