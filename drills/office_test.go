@@ -24,8 +24,9 @@ type office struct {
 	rate   float64
 	// timeout is [sms.twilio] timeout.
 	timeout string
-	// together gives every hearing the same start.
+	// together gives every hearing the same start; starts, when set, gives hearing i starts[i].
 	together bool
+	starts   []time.Time
 	// quiet is [reminders] quiet_hours ("00:00-00:00", none, when empty) and catchUp catch_up ("7d" when empty).
 	quiet, catchUp string
 	// policies, when set, are the [[reminders.policy]] tables instead of one client text on before.
@@ -48,6 +49,9 @@ func (o office) phone(i int) string {
 func (o office) hearingStart(i int) time.Time {
 	if o.households > 0 && i%o.households == 1 {
 		i--
+	}
+	if o.starts != nil {
+		return o.starts[i]
 	}
 	if o.together {
 		return o.start
