@@ -25,6 +25,7 @@ func outage(t *testing.T, dbURL, daemonURL string, brk, heal func(), wantNotRead
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
+	daemonBinary(t) // built first: the first drill of a run would otherwise spend the 15 seconds below building it
 	tw := newFakeTwilio(t, time.Now)
 	// The reminders fall due 15 seconds after the daemon starts: after it has planned them, inside the outage.
 	due := time.Now().Add(15 * time.Second)

@@ -59,7 +59,7 @@ func overlap(t *testing.T, dbURL string, first, second starter) {
 	if !waitFor(30*time.Second, func() bool { return len(tw.Posts()) > 0 }) {
 		t.Fatalf("the first process sent nothing within 30s (log %s)", logs[0])
 	}
-	began := time.Now()
+	began, busy := time.Now(), inFlight(tw)
 	p2 := second(t, cfg, logs[1], clk.now)
 
 	db := openStore(t, dbURL)
@@ -90,8 +90,12 @@ func overlap(t *testing.T, dbURL string, first, second starter) {
 		t.Fatal(err)
 	}
 	rep := checkDelivery(ctx, t, db, accepted, docket.SMS)
-	t.Logf("outbox %v; provider: %d POSTs, %d accepted, %d list calls; settled %v after the second start",
-		states, len(tw.Posts()), len(accepted), len(tw.Lists()), time.Since(began).Round(100*time.Millisecond))
+	t.Logf("second process started with %d sends in flight; outbox %v; provider: %d POSTs, %d accepted, %d list "+
+		"calls; settled %v after the second start", busy, states, len(tw.Posts()), len(accepted), len(tw.Lists()),
+		time.Since(began).Round(100*time.Millisecond))
+	if busy == 0 {
+		t.Errorf("the second process started with no send in flight: the drill did not overlap")
+	}
 	if got, want := rep.rows, o.clients; got != want {
 		t.Errorf("outbox rows: %d, want %d", got, want)
 	}
