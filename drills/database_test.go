@@ -25,6 +25,7 @@ func outage(t *testing.T, dbURL, daemonURL string, brk, heal func(), wantNotRead
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
+	daemonBinary(t) // built first: the first drill of a run would otherwise spend the 15 seconds below building it
 	tw := newFakeTwilio(t, time.Now)
 	// The reminders fall due 15 seconds after the daemon starts: after it has planned them, inside the outage.
 	due := time.Now().Add(15 * time.Second)
@@ -144,34 +145,46 @@ func TestDatabaseLocked(t *testing.T) {
 // half a minute while reminders fall due. It needs DOCKETD_TEST_POSTGRES.
 func TestPostgresUnreachable(t *testing.T) {
 	needDrills(t)
-	admin := os.Getenv("DOCKETD_TEST_POSTGRES")
-	if admin == "" {
+	if os.Getenv("DOCKETD_TEST_POSTGRES") == "" {
 		t.Skip("set DOCKETD_TEST_POSTGRES to a PostgreSQL URL")
 	}
+	direct := postgresDatabase(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := startProxy(t, u.Host)
+	u.Host = px.addr
+	outage(t, direct, u.String(), px.cut, px.restore, true)
+}
+
+// postgresDatabase creates a database of its own for the test on DOCKETD_TEST_POSTGRES's server, dropped when the
+// test ends, and returns its URL.
+func postgresDatabase(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv("DOCKETD_TEST_POSTGRES")
 	ctx := context.Background()
 	adb, err := sql.Open("pgx", admin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer adb.Close()
 	name := fmt.Sprintf("docketd_drill_%d", time.Now().UnixNano())
 	if _, err := adb.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		adb.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if _, err := adb.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			t.Logf("drop %s: %v", name, err)
 		}
+		adb.Close()
 	})
 	u, err := url.Parse(admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	u.Path = "/" + name
-	direct := u.String()
-	px := startProxy(t, u.Host)
-	u.Host = px.addr
-	outage(t, direct, u.String(), px.cut, px.restore, true)
+	return u.String()
 }
 
 // proxy forwards TCP connections to a target until cut, which drops every connection and refuses new ones.

@@ -24,8 +24,19 @@ type office struct {
 	rate   float64
 	// timeout is [sms.twilio] timeout.
 	timeout string
-	// together gives every hearing the same start.
+	// together gives every hearing the same start; starts, when set, gives hearing i starts[i].
 	together bool
+	starts   []time.Time
+	// quiet is [reminders] quiet_hours ("00:00-00:00", none, when empty) and catchUp catch_up ("7d" when empty).
+	quiet, catchUp string
+	// policies, when set, are the [[reminders.policy]] tables instead of one client text on before.
+	policies string
+	// hearingType is hearing i's type; nil makes every hearing a master calendar hearing.
+	hearingType func(i int) string
+	// email gives client i an email address; nil gives none.
+	email func(i int) string
+	// emailTable is the [email] table; empty sends email to the log.
+	emailTable string
 }
 
 func (o office) phone(i int) string {
@@ -38,6 +49,9 @@ func (o office) phone(i int) string {
 func (o office) hearingStart(i int) time.Time {
 	if o.households > 0 && i%o.households == 1 {
 		i--
+	}
+	if o.starts != nil {
+		return o.starts[i]
 	}
 	if o.together {
 		return o.start
@@ -82,34 +96,50 @@ from = %q
 api_url = %q
 timeout = %q
 
-[email]
-provider = "log"
-from = "Drill Docket <docket@drill.example>"
+%s
 
 [reminders]
-quiet_hours = "00:00-00:00"
-catch_up = "7d"
+quiet_hours = %q
+catch_up = %q
 notify_changes = true
 
-[[reminders.policy]]
+%s
+`, o.dbURL, o.rate, accountSID, authToken, fromNumber, o.twilioURL, o.timeout, or(o.emailTable, `[email]
+provider = "log"
+from = "Drill Docket <docket@drill.example>"`), or(o.quiet, "00:00-00:00"), or(o.catchUp, "7d"),
+		or(o.policies, fmt.Sprintf(`[[reminders.policy]]
 name = "client-text"
 to = "client"
 channel = "sms"
-before = [%s]
-`, o.dbURL, o.rate, accountSID, authToken, fromNumber, o.twilioURL, o.timeout, quoteAll(o.before))
+before = [%s]`, quoteAll(o.before))))
 	for i := range o.clients {
 		fmt.Fprintf(&b, "\n[[clients]]\nid = \"c%d\"\nname = \"Client %d Drill\"\na_number = \"2%08d\"\nphone = %q\nlanguage = \"en\"\ntimezone = \"America/Chicago\"\n",
 			i, i, i, o.phone(i))
+		if o.email != nil {
+			fmt.Fprintf(&b, "email = %q\n", o.email(i))
+		}
 	}
 	for i := range o.clients {
-		fmt.Fprintf(&b, "\n[[hearings]]\nid = \"h%d\"\na_number = \"2%08d\"\ncourt = \"DAL\"\nstart = %q\ntype = \"master\"\nmedium = \"in_person\"\n",
-			i, i, o.hearingStart(i).In(dallas).Format("2006-01-02 15:04"))
+		typ := "master"
+		if o.hearingType != nil {
+			typ = o.hearingType(i)
+		}
+		fmt.Fprintf(&b, "\n[[hearings]]\nid = \"h%d\"\na_number = \"2%08d\"\ncourt = \"DAL\"\nstart = %q\ntype = %q\nmedium = \"in_person\"\n",
+			i, i, o.hearingStart(i).In(dallas).Format("2006-01-02 15:04"), typ)
 	}
 	path := filepath.Join(dir, "docketd.toml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// or is s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func quoteAll(s []string) string {

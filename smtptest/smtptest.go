@@ -1,6 +1,8 @@
 // Package smtptest provides an in-process SMTP sink for tests, in the manner of net/http/httptest: a server on
 // 127.0.0.1 (github.com/emersion/go-smtp) that records every message it is given, with its envelope, and can be
 // told to refuse recipients or messages with a given SMTP code: 451 for a temporary failure, 550 for a permanent one.
+// It can also misbehave in time: hang (take connections and never greet) or answer DATA late, after it has taken
+// the message, so that a client with a shorter timeout cannot know the message went through.
 //
 // NewServer starts a plain sink that anyone may use. For STARTTLS, implicit TLS or required AUTH, take
 // NewUnstartedServer, set TLSConfig, Username and Password or AllowInsecureAuth, and call Start or StartTLS.
@@ -68,6 +70,11 @@ type Server struct {
 	dataByRcp map[string][]*smtp.SMTPError
 	dataNext  []*smtp.SMTPError
 	onMessage func(Message)
+	onData    func(Message)
+	hang      time.Duration
+	dataDelay time.Duration
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 // NewServer starts a plain SMTP sink (no TLS, no AUTH required) on 127.0.0.1. The caller closes it when done,
@@ -81,7 +88,7 @@ func NewServer() *Server {
 // NewUnstartedServer returns a server to configure and then start with Start or StartTLS.
 func NewUnstartedServer() *Server {
 	return &Server{AllowInsecureAuth: true, rcpt: map[string]*smtp.SMTPError{},
-		dataByRcp: map[string][]*smtp.SMTPError{}}
+		dataByRcp: map[string][]*smtp.SMTPError{}, closed: make(chan struct{})}
 }
 
 // Start listens on 127.0.0.1:0 in plain text (STARTTLS offered when TLSConfig is set) and serves in the background.
@@ -122,11 +129,73 @@ func (s *Server) serve(l net.Listener) {
 	s.srv = srv
 	addr := l.Addr().(*net.TCPAddr)
 	s.Addr, s.Host, s.Port = addr.String(), addr.IP.String(), addr.Port
-	go srv.Serve(l) //nolint:errcheck // ends with Close
+	go srv.Serve(&hangListener{Listener: l, s: s}) //nolint:errcheck // ends with Close
 }
 
-// Close stops the server and drops its connections.
+// hangListener hands the SMTP server only the connections that come while the server is not hung; the others it
+// holds, silent, and then drops.
+type hangListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *hangListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.s.mu.Lock()
+		d := l.s.hang
+		l.s.mu.Unlock()
+		if d <= 0 {
+			return c, nil
+		}
+		go func() {
+			l.s.wait(d)
+			c.Close()
+		}()
+	}
+}
+
+// wait sleeps d, or until the server closes.
+func (s *Server) wait(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.closed:
+	}
+}
+
+// SetHang makes the server take every new connection and say nothing on it, not even its greeting, for d; then it
+// drops the connection. 0 makes it serve new connections again. A hung mail server, as a client sees one.
+func (s *Server) SetHang(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hang = d
+}
+
+// SetDataDelay makes the server take each message at the end of its DATA (it counts as taken, code 250, and
+// SetOnData's hook sees it at once) and answer only d later: a slow server, or, with d past the client's timeout,
+// one whose client gives up on a message that went through. 0 answers at once again.
+func (s *Server) SetDataDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dataDelay = d
+}
+
+// SetOnData makes the server call fn with every message it takes, the moment it takes it and before it answers
+// DATA (SetOnMessage's hook comes after the answer's delay). nil stops it.
+func (s *Server) SetOnData(fn func(Message)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onData = fn
+}
+
+// Close stops the server and drops its connections, and releases the connections and answers it holds.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
 	if s.srv != nil {
 		s.srv.Close()
 	}
@@ -301,10 +370,16 @@ func (ss *session) Data(r io.Reader) error {
 		m.Code = refuse.Code
 	}
 	s.msgs = append(s.msgs, m)
-	hook := s.onMessage
+	hook, onData, delay := s.onMessage, s.onData, s.dataDelay
 	s.mu.Unlock()
 	if refuse != nil {
 		return refuse
+	}
+	if onData != nil {
+		onData(m)
+	}
+	if delay > 0 {
+		s.wait(delay)
 	}
 	if hook != nil {
 		hook(m)

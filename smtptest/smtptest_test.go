@@ -3,11 +3,14 @@ package smtptest_test
 import (
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/http/httptest"
 	"net/smtp"
 	"net/textproto"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docketd/docketd/smtptest"
 )
@@ -180,5 +183,76 @@ func TestImplicitTLS(t *testing.T) {
 	deliver(t, c)
 	if ms := s.Messages(); len(ms) != 1 || !ms[0].TLS {
 		t.Errorf("messages = %+v, want one over TLS", ms)
+	}
+}
+
+func TestHangSaysNothing(t *testing.T) {
+	s := smtptest.NewServer()
+	t.Cleanup(s.Close)
+	s.SetHang(time.Minute)
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, err := c.Read(make([]byte, 64)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("a hung server said %d bytes (%v), want nothing until the deadline", n, err)
+	}
+	s.SetHang(0)
+	if err := smtp.SendMail(s.Addr, nil, "docket@legalaid.example", []string{"counsel@firm.example"}, []byte(msg)); err != nil {
+		t.Errorf("after the hang: %v", err)
+	}
+	if got := len(s.Messages()); got != 1 {
+		t.Errorf("messages = %d, want 1", got)
+	}
+}
+
+func TestDataDelayTakesThenAnswersLate(t *testing.T) {
+	s := smtptest.NewServer()
+	t.Cleanup(s.Close)
+	s.SetDataDelay(400 * time.Millisecond)
+	taken := make(chan time.Time, 2)
+	s.SetOnData(func(smtptest.Message) { taken <- time.Now() })
+	began := time.Now()
+	if err := smtp.SendMail(s.Addr, nil, "docket@legalaid.example", []string{"counsel@firm.example"}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	answered := time.Now()
+	if d := answered.Sub(began); d < 400*time.Millisecond {
+		t.Errorf("answered in %v, before the delay", d)
+	}
+	if at := <-taken; answered.Sub(at) < 400*time.Millisecond {
+		t.Errorf("taken %v before the answer, want the delay", answered.Sub(at))
+	}
+
+	// A client that gives up before the answer: the message went through all the same.
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := smtp.NewClient(c, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(200 * time.Millisecond))
+	if err := cl.Mail("docket@legalaid.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Rcpt("counsel@firm.example"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := cl.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(msg))
+	if err := w.Close(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("DATA answered before the client's deadline: %v", err)
+	}
+	c.Close()
+	<-taken
+	if _, n := s.Counts(); n["counsel@firm.example"] != 2 {
+		t.Errorf("taken %d messages, want 2 (the one the client gave up on too)", n["counsel@firm.example"])
 	}
 }

@@ -11,8 +11,10 @@
 // created message, one page of resources with next_page_uri for a list, and Twilio's JSON error bodies
 // ({"code", "message", "more_info", "status"}) for refusals. Faults (an error status with a Twilio error code, an
 // HTML page from a load balancer, a hang past the client's timeout, a message accepted and then not answered) can
-// be injected per call, per number or by a function of the call's number; latency and hooks let a test hold a
-// request or act the moment a message is accepted. Every request is recorded.
+// be injected per call, per number or by a function of the call's number, and list calls can be failed too; latency
+// and hooks let a test hold a request or act the moment a message is accepted. By default a list shows a message as
+// soon as it is accepted; SetListAnswered makes it show only those whose POST has been answered, as when the
+// provider's index lags its API. Every request is recorded.
 package twiliotest
 
 import (
@@ -145,13 +147,18 @@ type Server struct {
 	hold     func(Request)
 	latency  func() time.Duration
 	onAccept func(Message, int)
+	// listNext are the faults of the next list calls.
+	listNext []Fault
+	// answeredOnly hides from lists the messages whose POST is still being answered (unanswered holds their SIDs).
+	answeredOnly bool
+	unanswered   map[string]bool
 }
 
 // NewServer starts a fake Twilio API for the account accountSID with authToken. The caller closes it when done,
 // typically with t.Cleanup(s.Close).
 func NewServer(accountSID, authToken string) *Server {
 	s := &Server{AccountSID: accountSID, AuthToken: authToken, closed: make(chan struct{}), now: time.Now,
-		byTo: map[string]Fault{}, faults: map[Fault]int{}}
+		byTo: map[string]Fault{}, faults: map[Fault]int{}, unanswered: map[string]bool{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -201,6 +208,26 @@ func (s *Server) FailTo(to string, f Fault) {
 		return
 	}
 	s.byTo[to] = f
+}
+
+// FailNextList makes the next n list calls (GET) fail with f: its status and code (or HTML page), after its Hang.
+// Accept means nothing to a list.
+func (s *Server) FailNextList(n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.listNext = append(s.listNext, f)
+	}
+}
+
+// SetListAnswered, when on, makes lists show a message only once the server has answered the POST that created it
+// (or given up answering it because the client went away), not from the moment it was accepted: a second process
+// that asks while the first one's send is still in flight is told the message is not there. Add'ed messages are
+// always listed.
+func (s *Server) SetListAnswered(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answeredOnly = on
 }
 
 // SetFaults makes decide choose the fault of every POST that neither FailTo nor FailNext decides; n counts the
@@ -425,25 +452,24 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, req Request) {
 
 	var m Message
 	accepted := false
+	defer func() {
+		if accepted {
+			// The answer is written (the server sends it as the handler returns): from now lists show the message.
+			s.mu.Lock()
+			delete(s.unanswered, m.SID)
+			s.mu.Unlock()
+		}
+	}()
 	if f.Accept {
 		m, accepted = s.accept(form), true
 	}
 	s.wait(r, f.Hang)
 	if f.Status != 0 {
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Round(time.Second)/time.Second)))
-		}
-		if f.HTML {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(f.Status)
-			fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>", f.Status, http.StatusText(f.Status))
-			return
-		}
-		writeError(w, f.Status, f.Code, f.Message)
+		s.refuse(w, f)
 		return
 	}
 	if !accepted {
-		m = s.accept(form)
+		m, accepted = s.accept(form), true
 	}
 	if latency != nil {
 		s.wait(r, latency())
@@ -451,11 +477,31 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, req Request) {
 	writeJSON(w, http.StatusCreated, s.resource(m, "queued"))
 }
 
+// refuse answers with f's error: Twilio's JSON, or a load balancer's HTML page, with Retry-After when f has one. A
+// fault without a status (a hang alone) is answered 500.
+func (s *Server) refuse(w http.ResponseWriter, f Fault) {
+	status := f.Status
+	if status == 0 {
+		status, f.Code, f.Message = http.StatusInternalServerError, 20500, "too late"
+	}
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Round(time.Second)/time.Second)))
+	}
+	if f.HTML {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>", status, http.StatusText(status))
+		return
+	}
+	writeError(w, status, f.Code, f.Message)
+}
+
 // accept records a message from a POST's form and calls the accept hook.
 func (s *Server) accept(form url.Values) Message {
 	s.mu.Lock()
 	m := s.addLocked(Message{To: form.Get("To"), From: form.Get("From"), Body: form.Get("Body"),
 		MessagingServiceSID: form.Get("MessagingServiceSid"), StatusCallback: form.Get("StatusCallback")})
+	s.unanswered[m.SID] = true
 	n := len(s.msgs)
 	hook := s.onAccept
 	s.mu.Unlock()
@@ -509,6 +555,18 @@ func day(v string) (time.Time, bool) {
 // list answers like Twilio: To filters exactly, DateSent>, DateSent< and DateSent by UTC day only (a message not
 // sent yet by its creation), newest first, in pages of PageSize (50 by default) numbered by Page.
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	var f Fault
+	if len(s.listNext) > 0 {
+		f, s.listNext = s.listNext[0], s.listNext[1:]
+		s.faults[f]++
+	}
+	s.mu.Unlock()
+	if f.Status != 0 || f.Hang > 0 {
+		s.wait(r, f.Hang)
+		s.refuse(w, f)
+		return
+	}
 	q := r.URL.Query()
 	var after, before, on time.Time
 	for k, dst := range map[string]*time.Time{"DateSent>": &after, "DateSent<": &before, "DateSent": &on} {
@@ -539,6 +597,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		when = when.UTC()
 		switch {
 		case q.Get("To") != "" && m.To != q.Get("To"):
+		case s.answeredOnly && s.unanswered[m.SID]:
 		case !after.IsZero() && when.Before(after):
 		case !before.IsZero() && !when.Before(before.AddDate(0, 0, 1)):
 		case !on.IsZero() && (when.Before(on) || !when.Before(on.AddDate(0, 0, 1))):

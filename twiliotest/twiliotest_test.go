@@ -240,3 +240,89 @@ func TestSignatureIsTheOneTwilioGoValidates(t *testing.T) {
 		t.Errorf("Sign set %q, which twilio-go does not validate", got)
 	}
 }
+
+func TestListShowsOnlyAnsweredMessages(t *testing.T) {
+	for _, answered := range []bool{false, true} {
+		s := start(t)
+		s.SetListAnswered(answered)
+		s.SetLatency(func() time.Duration { return 300 * time.Millisecond })
+		inFlight := make(chan struct{})
+		s.SetOnAccept(func(twiliotest.Message, int) { close(inFlight) })
+		tw := sender(t, s, nil)
+		done := make(chan error, 1)
+		go func() {
+			_, err := tw.Send(t.Context(), docket.Message{To: to, Text: "hi"})
+			done <- err
+		}()
+		<-inFlight
+		during, err := tw.Sent(t.Context(), to, t0.Add(-time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		after, err := tw.Sent(t.Context(), to, t0.Add(-time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if answered {
+			want = 0
+		}
+		if len(during) != want || len(after) != 1 {
+			t.Errorf("SetListAnswered(%v): listed %d while the POST was unanswered (want %d), %d after (want 1)",
+				answered, len(during), want, len(after))
+		}
+	}
+}
+
+func TestListAnsweredShowsAMessageWhoseClientGaveUp(t *testing.T) {
+	s := start(t)
+	s.SetListAnswered(true)
+	s.FailNext(1, twiliotest.AcceptThenHang(time.Minute))
+	tw := sender(t, s, func(c *notify.TwilioConfig) { c.Timeout = 200 * time.Millisecond })
+	if _, err := tw.Send(t.Context(), docket.Message{To: to, Text: "hi"}); err == nil {
+		t.Fatal("send through a hang: no error")
+	}
+	// The handler notices the client left and stops holding the answer; from then on the message is listed.
+	var got []docket.SentMessage
+	for range 50 {
+		var err error
+		if got, err = tw.Sent(t.Context(), to, t0.Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 1 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(got) != 1 {
+		t.Errorf("listed %d messages after the client gave up, want 1", len(got))
+	}
+}
+
+func TestFailNextList(t *testing.T) {
+	s := start(t)
+	s.Add(twiliotest.Message{To: to, From: from, Body: "hi"})
+	s.FailNextList(1, twiliotest.ServerError)
+	s.FailNextList(1, twiliotest.Unavailable)
+	tw := sender(t, s, nil)
+	for _, want := range []string{"20500", "503"} {
+		_, err := tw.Sent(t.Context(), to, t0.Add(-time.Minute))
+		var e *docket.SendError
+		if !errors.As(err, &e) || !e.Temporary || e.Code != want {
+			t.Errorf("list through a fault: err = %#v, want temporary code %s", err, want)
+		}
+	}
+	got, err := tw.Sent(t.Context(), to, t0.Add(-time.Minute))
+	if err != nil || len(got) != 1 {
+		t.Errorf("list after the faults: %d messages, %v; want 1, nil", len(got), err)
+	}
+	if f := s.Faults(); f[twiliotest.ServerError] != 1 || f[twiliotest.Unavailable] != 1 {
+		t.Errorf("faults = %v", f)
+	}
+	if n := len(s.Lists()); n != 3 {
+		t.Errorf("list requests = %d, want 3", n)
+	}
+}
