@@ -62,7 +62,7 @@ timeout = "1s"
 		}
 		// On to the next retry; a row that waits in "sending" waits for its claim to run out.
 		step := time.Minute
-		if next, ok, err := p.db.NextDue(ctx); err != nil {
+		if next, ok, err := p.db.NextDue(ctx, ""); err != nil {
 			t.Fatal(err)
 		} else if ok && next.Sub(p.clock.Now()) > step {
 			step = next.Sub(p.clock.Now())

@@ -92,7 +92,7 @@ func held(row docket.Reminder, h docket.Hearing, rules Rules, now time.Time) (do
 	// catch_up applies to reminders: a change notice stays news until the hearing, however late it is.
 	if late := now.Sub(row.Due); row.Kind == docket.KindReminder && late > max(rules.CatchUp, catchUpFloor) {
 		return docket.OutboxResult{State: docket.StateSkipped, Error: fmt.Sprintf("%s late, more than catch_up (%s)",
-			late.Round(time.Minute), rules.CatchUp)}, true
+			late.Round(time.Second), rules.CatchUp)}, true
 	}
 	local := now.In(recipientZone(row, h, rules.DefaultZone))
 	if !rules.Quiet.contains(local) {
