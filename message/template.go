@@ -47,6 +47,9 @@ type Notice struct {
 	Start    time.Time
 	OldStart time.Time      // the former start, for docket.KindRescheduled notices
 	Location *time.Location // the court's zone; nil shows Start in its own location
+	// Reinstated marks a rescheduled notice for a hearing that had been cancelled and is back on: OldStart is set
+	// only when it also moved.
+	Reinstated bool
 
 	CourtName    string // e.g. "Dallas" or "El Paso"; templates add "immigration court"
 	CourtAddress string // street and suite, e.g. "1100 Commerce Street, Suite 1060"; texts show only this
@@ -269,7 +272,7 @@ func (t *Templates) Render(n Notice) (docket.Message, error) {
 	if n.Start.IsZero() {
 		return docket.Message{}, fmt.Errorf("render %s: the notice has no start time", name)
 	}
-	if n.Kind == docket.KindRescheduled && n.OldStart.IsZero() {
+	if n.Kind == docket.KindRescheduled && n.OldStart.IsZero() && !n.Reinstated {
 		return docket.Message{}, fmt.Errorf("render %s: a rescheduled notice needs the old start time", name)
 	}
 	lang := BaseLanguage(n.Language)

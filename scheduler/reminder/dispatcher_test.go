@@ -412,3 +412,52 @@ func TestALaneSendsUpToItsConcurrency(t *testing.T) {
 		t.Errorf("sent %d with at most %d in flight, want 10 with 4", provider.count(), provider.most)
 	}
 }
+
+func TestAReinstatedHearingSendsItsNotice(t *testing.T) {
+	t0 := time.Date(2028, 1, 20, 12, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	f.rules.Policies = f.rules.Policies[:1]
+	start := time.Date(2028, 2, 8, 8, 30, 0, 0, chicago)
+	rosa := family(start)[0]
+	sam := docket.HearingRecord{Key: "sam", ANumber: "208555310", Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
+		Zone: "America/Chicago", CourtCode: "DAL", Type: "master"}
+	f.hearings(t, rosa, sam)
+	f.runUntil(t, time.Date(2028, 2, 2, 0, 0, 0, 0, chicago)) // the 7-day texts went out
+	complete := func(recs ...docket.HearingRecord) {
+		s, err := f.db.BeginSync(context.Background(), docket.SyncOptions{Source: "office", Now: f.clock.Now(),
+			Complete: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Apply(recs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Finish(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(hour int) { f.clock.Advance(time.Date(2028, 2, 2, hour, 0, 0, 0, chicago).Sub(f.clock.Now())) }
+	at(9)
+	complete(sam) // Rosa's hearing is taken off the calendar…
+	f.runUntil(t, time.Date(2028, 2, 2, 10, 0, 0, 0, chicago))
+	at(11)
+	complete(rosa, sam) // …and put back on
+	f.runUntil(t, time.Date(2028, 2, 2, 23, 0, 0, 0, chicago))
+	var toRosa []string
+	for _, m := range f.sms.messages() {
+		if m.msg.To == "+12145550142" {
+			toRosa = append(toRosa, m.msg.Text)
+		}
+	}
+	if len(toRosa) != 3 {
+		t.Fatalf("texts to Rosa: got %d, want 3 (7-day, cancelled, back on):\n%s", len(toRosa),
+			strings.Join(toRosa, "\n---\n"))
+	}
+	if back := toRosa[2]; !strings.Contains(back, "SIGUE EN PIE") || !strings.Contains(back, "8 de febrero") {
+		t.Errorf("the notice should say the hearing is back on, and when:\n%s", back)
+	}
+	failed, _ := f.db.OutboxRows(context.Background(), docket.OutboxFilter{State: docket.StateFailed})
+	if len(failed) != 0 {
+		t.Errorf("failed rows: %+v", failed)
+	}
+}

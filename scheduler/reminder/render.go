@@ -216,10 +216,13 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 			return docket.Message{}, time.Time{}, err
 		}
 		for _, c := range changes {
-			if c.Field == "start" {
+			switch {
+			case c.Field == "start":
 				if t, err := time.Parse(time.RFC3339, c.From); err == nil {
 					n.OldStart = t
 				}
+			case c.Field == "status" && c.From == string(docket.StatusCancelled):
+				n.Reinstated = true // people were told it was cancelled: say it is back on
 			}
 		}
 	}
