@@ -27,6 +27,9 @@ var ErrNotFound = docket.ErrNotFound
 type DB struct {
 	gorm    *gorm.DB
 	dialect string // "sqlite" or "postgres"
+	// stageDir is where a sync pass stages a large source: beside a SQLite database (a disk known to be writable and
+	// large enough, where /tmp may be memory), the system's temporary folder for PostgreSQL.
+	stageDir string
 	// Now is the clock used for timestamps the store sets itself.
 	Now func() time.Time
 }
@@ -55,6 +58,9 @@ func Open(rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("open store: unsupported database url %q (want sqlite:PATH or postgres://…)", RedactURL(rawURL))
 	}
 	db := &DB{dialect: dialect, Now: time.Now}
+	if dialect == "sqlite" {
+		db.stageDir = filepath.Dir(strings.TrimPrefix(rawURL, "sqlite:"))
+	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		Logger: logger.Discard,
 		// Created and updated times come from the store's clock too, so a test or a --now run sees its own time.
