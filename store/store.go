@@ -97,9 +97,12 @@ func Open(rawURL string) (*DB, error) {
 // readers never block the writer, a busy timeout instead of instant SQLITE_BUSY (first, so the pragmas after it wait
 // for a busy database too), foreign keys on, immediate write transactions so two writers queue instead of
 // deadlocking on upgrade, and times stored as integer microseconds so they compare correctly whatever their zone.
-func SQLiteDSN(path string) string {
+func SQLiteDSN(path string) string { return sqliteDSN(path, 10*time.Second) }
+
+// sqliteDSN is SQLiteDSN with another busy timeout (tests play a writer that gives up sooner).
+func sqliteDSN(path string, busy time.Duration) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)") // first, so the pragmas after it wait for a busy database too
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds())) // first, so the pragmas after it wait for a busy database too
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")

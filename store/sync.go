@@ -214,6 +214,27 @@ func (s *Sync) verdict(p *plan) error {
 	return nil
 }
 
+// unchanged returns len(recs) when a piece of records would write nothing (every hearing stored as listed, no
+// client named), so the pass does not take the write lock for it; 0 otherwise.
+func (s *Sync) unchanged(q *gorm.DB, recs []docket.HearingRecord) (int, error) {
+	for _, r := range recs {
+		if r.Contact != nil {
+			return 0, nil
+		}
+	}
+	byKey, err := s.existing(q, recs)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range recs {
+		h, ok := byKey[r.Key]
+		if !ok || len(diff(h, r)) > 0 || h.MissingSince != nil || h.Status == docket.StatusCancelled {
+			return 0, nil
+		}
+	}
+	return len(recs), nil
+}
+
 // piece is one short write transaction of a pass, and what it did.
 type piece struct {
 	*Sync
@@ -573,7 +594,12 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 	if err := s.verdict(p); err != nil {
 		return docket.SyncResult{}, err
 	}
+	q := s.db.gorm.WithContext(s.ctx)
 	err = s.stage.each(s.ctx, pieceSize, func(recs []docket.HearingRecord) error {
+		if n, err := s.unchanged(q, recs); err != nil || n > 0 {
+			s.result.Unchanged += n
+			return err
+		}
 		return s.write(func(pc *piece) error { return pc.apply(recs) })
 	})
 	if err == nil && s.opts.Complete {
