@@ -22,10 +22,15 @@ const minRefusable = 3
 
 // Sync tuning, each value with its reason.
 const (
-	// pieceSize is how many records one write transaction applies. On SQLite a write transaction holds the
+	// pieceSize is the most records one write transaction applies. On SQLite a write transaction holds the
 	// database's only write lock, which the dispatcher, the planner and the webhooks wait for (busy_timeout), so a
 	// piece must stay short: 250 new hearings, their cases and clients take some tens of milliseconds.
 	pieceSize = 250
+	// pieceTarget is how long a piece should hold the database at most. On a loaded machine 250 records can take
+	// longer: a piece over the target halves the size of the next ones (down to minPiece), and pieces well under it
+	// grow back, so the hold stays near the target whatever the machine's speed.
+	pieceTarget = 100 * time.Millisecond
+	minPiece    = 10
 	// planChunk is how many staged records the read-only planning phase compares with the store at once.
 	planChunk = 1000
 	// pieceGap is how long the pass leaves SQLite's write lock free between two pieces. SQLite keeps no queue for
@@ -61,9 +66,11 @@ type Sync struct {
 	// Rejected records: the keys and A-numbers they named, and how many named neither.
 	protectKeys, protectANumbers map[string]struct{}
 	unmatched                    int
-	// pieces counts the committed write transactions; longest is the longest any of them held the database.
+	// pieces counts the committed write transactions; longest is the longest any of them held the database;
+	// size is how many records the next one applies (pieceTarget).
 	pieces  int
 	longest time.Duration
+	size    int
 	// stopAfter, when set (tests), makes the pass stop after that many committed pieces, the way a kill would.
 	stopAfter int
 }
@@ -266,8 +273,15 @@ func (s *Sync) write(fn func(*piece) error) error {
 	if err != nil {
 		return err
 	}
-	s.longest = max(s.longest, time.Since(took))
+	held := time.Since(took)
+	s.longest = max(s.longest, held)
 	s.pieces++
+	switch {
+	case held > pieceTarget:
+		s.size = max(s.size/2, minPiece)
+	case held < pieceTarget/4:
+		s.size = min(s.size*2, pieceSize)
+	}
 	r := &s.result
 	r.Created += p.res.Created
 	r.Changed += p.res.Changed
@@ -595,12 +609,23 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 		return docket.SyncResult{}, err
 	}
 	q := s.db.gorm.WithContext(s.ctx)
+	s.size = pieceSize
 	err = s.stage.each(s.ctx, pieceSize, func(recs []docket.HearingRecord) error {
-		if n, err := s.unchanged(q, recs); err != nil || n > 0 {
-			s.result.Unchanged += n
-			return err
+		for len(recs) > 0 {
+			part := recs[:min(s.size, len(recs))]
+			recs = recs[len(part):]
+			if n, err := s.unchanged(q, part); err != nil || n > 0 {
+				s.result.Unchanged += n
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if err := s.write(func(pc *piece) error { return pc.apply(part) }); err != nil {
+				return err
+			}
 		}
-		return s.write(func(pc *piece) error { return pc.apply(recs) })
+		return nil
 	})
 	if err == nil && s.opts.Complete {
 		err = s.missing(p.notSeen)
@@ -627,7 +652,9 @@ func (s *Sync) Abort() {
 // the hearing is still as planned (scheduled, same sequence): one changed meanwhile is left to the next pass.
 func (s *Sync) missing(notSeen []hearingRow) error {
 	now := s.opts.Now
-	for chunk := range slices.Chunk(notSeen, pieceSize) {
+	for len(notSeen) > 0 {
+		chunk := notSeen[:min(s.size, len(notSeen))]
+		notSeen = notSeen[len(chunk):]
 		err := s.write(func(p *piece) error {
 			for _, h := range chunk {
 				// A hearing first found missing now has been missing for no time: with no grace period (the
