@@ -27,8 +27,8 @@ const (
 	recordTimeout = 10 * time.Second
 )
 
-// Limits of the store's columns (the store's hearings table): a longer value fails the whole transaction on PostgreSQL, so
-// such a record is rejected alone instead.
+// Limits of the store's columns (the store's hearings table): a longer value fails its write on PostgreSQL, and with
+// it the rest of the pass, so such a record is rejected alone instead.
 const (
 	maxKeyLen    = 128
 	maxCodeLen   = 8
@@ -321,7 +321,7 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 }
 
 // hearingRecord converts a source record for the store, rejecting what the store could not take without failing
-// the whole transaction.
+// the pass.
 func hearingRecord(r docket.SourceRecord) (docket.HearingRecord, error) {
 	switch {
 	case r.Key == "":

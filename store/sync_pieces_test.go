@@ -463,3 +463,36 @@ func TestUnfinishedRunSaysSo(t *testing.T) {
 		}
 	})
 }
+
+// TestPassStoppedPartWayReportsWhatItCommitted: a pass whose writes stop after two pieces returns the counts of
+// those pieces and says so in its error, and the next pass applies the rest.
+func TestPassStoppedPartWayReportsWhatItCommitted(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		opts := docket.SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
+		recs := bigRecords("k", 0, 3*pieceSize)
+		s, err := db.BeginSync(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.(*Sync).stopAfter = 2
+		applyAll(t, s, recs)
+		res, err := s.Finish()
+		if !errors.Is(err, errStopped) || !strings.Contains(err.Error(), "stopped part-way, after 2 of its writes") {
+			t.Errorf("got %v, want the stop, part-way after 2 writes", err)
+		}
+		// Two pieces: 500 records, or fewer if a slow piece made the next one smaller.
+		var stored int64
+		if err := db.gorm.Model(&hearingRow{}).Count(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
+		if res.Created == 0 || res.Created > 2*pieceSize || int64(res.Created) != stored {
+			t.Errorf("stopped pass reports %+v with %d hearings stored, want what its 2 pieces created", res, stored)
+		}
+		done := res.Created
+		res, err = runSync(t, db, opts, recs...)
+		if err != nil || res.Created != len(recs)-done || res.Unchanged != done {
+			t.Errorf("next pass: got %+v, %v; want %d created and %d unchanged", res, err, len(recs)-done, done)
+		}
+	})
+}
