@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/docketd/docketd/docket"
 	"github.com/ncruces/go-sqlite3/driver"
@@ -63,8 +64,22 @@ func (st *stage) put(ctx context.Context, recs []docket.HearingRecord) error {
 	return st.write(ctx, recs)
 }
 
-// spill moves the records in memory to a new staging file.
+// staleStage is the age past which a staging folder is taken for one a killed pass left behind: no pass lasts a day.
+const staleStage = 24 * time.Hour
+
+// spill moves the records in memory to a new staging file, first removing the staging folders killed passes left.
 func (st *stage) spill(ctx context.Context) error {
+	base := st.dir
+	if base == "" {
+		base = os.TempDir()
+	}
+	if old, err := filepath.Glob(filepath.Join(base, "docketd-sync-*")); err == nil {
+		for _, d := range old {
+			if fi, err := os.Stat(d); err == nil && fi.IsDir() && time.Since(fi.ModTime()) > staleStage {
+				os.RemoveAll(d)
+			}
+		}
+	}
 	dir, err := os.MkdirTemp(st.dir, "docketd-sync-")
 	if err != nil {
 		return fmt.Errorf("staging: %w", err)
