@@ -129,8 +129,9 @@ type SyncTotal struct {
 // a forced pass overrides both.
 var ErrRefused = errors.New("sync refused")
 
-// SyncPass is one source's hearings going into the store in one transaction: Apply batches of records, Protect the
-// hearings of records the source could not read (they must not be taken for missing), then Finish to commit or
+// SyncPass is one source's hearings going into the store: Apply batches of records, Protect the hearings of records
+// the source could not read (they must not be taken for missing), then Finish to decide the pass whole and write
+// it (a refused pass writes nothing; a pass that fails while writing returns the counts of what it committed), or
 // Abort to change nothing.
 type SyncPass interface {
 	Apply(recs []HearingRecord) error

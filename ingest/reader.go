@@ -19,8 +19,9 @@ type Zoner interface {
 	Zone(location, court string) (*time.Location, error)
 }
 
-// Store is what the sync needs from the store: a pass over one source's hearings in one transaction, the record of
-// each run, and a lock so that one replica writes the config at a time. docketd's store satisfies it.
+// Store is what the sync needs from the store: a pass over one source's hearings (decided whole, written in short
+// pieces), the record of each run (recorded as it starts, again with its ID as it ends), and a lock so that one
+// replica writes the config at a time. docketd's store satisfies it.
 type Store interface {
 	BeginSync(ctx context.Context, opts docket.SyncOptions) (docket.SyncPass, error)
 	RecordSyncRun(ctx context.Context, run *docket.SyncRun) error

@@ -509,3 +509,17 @@ func TestSyncEOIRBulkImportsWithFlatMemory(t *testing.T) {
 			limit, fi.Size())
 	}
 }
+
+func TestReportOfARunThatFailedPartWay(t *testing.T) {
+	rep := ingest.SyncReport{Source: "eoir", SyncResult: docket.SyncResult{Created: 750},
+		Err: errors.New("sync eoir: stopped part-way, after 3 of its writes had committed (the next run applies the rest): disk I/O error")}
+	got := rep.String()
+	for _, want := range []string{"failed part-way after 750 created", "the next run applies the rest", "disk I/O error"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report %q does not say %q", got, want)
+		}
+	}
+	if strings.Contains(got, "nothing changed") {
+		t.Errorf("report %q says nothing changed, but 750 hearings were committed", got)
+	}
+}

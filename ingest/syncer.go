@@ -27,8 +27,8 @@ const (
 	recordTimeout = 10 * time.Second
 )
 
-// Limits of the store's columns (the store's hearings table): a longer value fails the whole transaction on PostgreSQL, so
-// such a record is rejected alone instead.
+// Limits of the store's columns (the store's hearings table): a longer value fails its write on PostgreSQL, and with
+// it the rest of the pass, so such a record is rejected alone instead.
 const (
 	maxKeyLen    = 128
 	maxCodeLen   = 8
@@ -50,9 +50,9 @@ type SourceSpec struct {
 	MaxChange float64
 	// Reader produces the source's records.
 	Reader Reader
-	// Buffered reads the whole source before the store transaction begins. Set it for slow sources (a lookup
-	// service polled politely, a calendar URL): the transaction holds SQLite's write lock, and the dispatcher and
-	// webhooks must not wait minutes behind a network read. File sources stream, so memory stays flat.
+	// Buffered reads the whole source before the store's pass begins. Set it for slow sources (a lookup service
+	// polled politely, a calendar URL): a source that is down or cut short then fails before the pass exists. The
+	// pass itself holds no lock while a source is read (it stages the records), so file sources stream.
 	Buffered bool
 }
 
@@ -79,8 +79,11 @@ func (r *replay) Read(ctx context.Context, emit func(docket.SourceRecord) error,
 	return nil
 }
 
-// Syncer runs one source into the store: the records are streamed in batches into one store transaction, so a
-// failed or refused run changes nothing and the last good data stays. Every run, failed or not, is recorded.
+// Syncer runs one source into the store: the records are streamed in batches into a store pass (docket.SyncPass),
+// which stages them, decides the mass-change guard before writing anything, and then writes in short pieces, so a
+// refused run or a source that fails while it is read changes nothing and the last good data stays; a run that
+// fails while writing keeps the pieces it committed, and the next run applies the rest. Every run is recorded as
+// it starts and again as it ends, so one that never ends (a kill) stays on record as unfinished.
 //
 // Disagreeing sources. Each source's hearings are kept under (source, source key), so a source can only ever move
 // or cancel its own hearings, and a sync never overwrites the config's own [[hearings]]. When two sources report one
@@ -95,8 +98,8 @@ type Syncer struct {
 	Log *slog.Logger
 }
 
-// SyncReport says what one run did. The counts are what was committed: a failed or refused run committed nothing
-// and reports zeros, except Rejected.
+// SyncReport says what one run did. The counts are what was committed: a refused run, or one whose source failed,
+// committed nothing and reports zeros, except Rejected; a run that failed while writing reports what it committed.
 type SyncReport struct {
 	Source         string
 	Started, Ended time.Time
@@ -105,6 +108,9 @@ type SyncReport struct {
 	Rejected int
 	// Err is why the run failed or was refused; nil when it committed.
 	Err error
+	// writes and longestWrite are the store's write transactions and the longest of them, when the store tells.
+	writes       int
+	longestWrite time.Duration
 }
 
 // Refused reports whether the run was refused by the max_change or empty-source rules; --force overrides them.
@@ -119,6 +125,10 @@ func (r SyncReport) String() string {
 			return fmt.Sprintf("%s: refused, %s", r.Source, strings.TrimPrefix(reason, docket.ErrRefused.Error()+": "))
 		}
 		reason = strings.TrimPrefix(reason, "sync "+r.Source+": ")
+		if r.Created+r.Changed+r.Cancelled+r.Missing+r.Restored > 0 {
+			return fmt.Sprintf("%s: failed part-way after %d created, %d changed, %d cancelled (the next run applies "+
+				"the rest): %s", r.Source, r.Created, r.Changed, r.Cancelled, reason)
+		}
 		s := fmt.Sprintf("%s: failed, nothing changed (the last good data is kept): %s", r.Source, reason)
 		if r.Rejected > 0 {
 			s += fmt.Sprintf(" (%d rejected before)", r.Rejected)
@@ -166,6 +176,12 @@ type runMode struct {
 func (s *Syncer) run(ctx context.Context, spec SourceSpec, m runMode) (SyncReport, error) {
 	rep := SyncReport{Source: spec.Name, Started: s.now()}
 	log := s.logger().With("component", "sync", "source", spec.Name)
+	// The run is on record from its start: a kill before it ends leaves it there, unfinished. When this write fails
+	// (a database that does not answer) the pass fails the same way, and the run is recorded once, at its end.
+	run := &docket.SyncRun{Source: spec.Name, StartedAt: rep.Started}
+	if err := s.DB.RecordSyncRun(ctx, run); err != nil {
+		run.ID = 0
+	}
 	work := func() error { return s.pass(ctx, spec, m.force, m.progress, log, &rep) }
 	var err error
 	if m.held {
@@ -177,10 +193,10 @@ func (s *Syncer) run(ctx context.Context, spec SourceSpec, m runMode) (SyncRepor
 	rep.Ended = s.now()
 	if err != nil {
 		rep.Err = err
-		rep.SyncResult = docket.SyncResult{}
 	}
-	run := &docket.SyncRun{Source: spec.Name, StartedAt: rep.Started, EndedAt: rep.Ended, Created: rep.Created,
-		Changed: rep.Changed, Cancelled: rep.Cancelled, Unchanged: rep.Unchanged, Rejected: rep.Rejected}
+	*run = docket.SyncRun{ID: run.ID, Source: spec.Name, StartedAt: rep.Started, EndedAt: rep.Ended,
+		Created: rep.Created, Changed: rep.Changed, Cancelled: rep.Cancelled, Unchanged: rep.Unchanged,
+		Rejected: rep.Rejected}
 	if err != nil {
 		run.Error = docket.MaskText(err.Error())
 	}
@@ -194,6 +210,9 @@ func (s *Syncer) run(ctx context.Context, spec SourceSpec, m runMode) (SyncRepor
 	attrs := []any{"created", rep.Created, "changed", rep.Changed, "cancelled", rep.Cancelled,
 		"unchanged", rep.Unchanged, "rejected", rep.Rejected, "missing", rep.Missing,
 		"duration", rep.Ended.Sub(rep.Started).Round(time.Millisecond)}
+	if rep.writes > 0 {
+		attrs = append(attrs, "writes", rep.writes, "longest_write", rep.longestWrite.Round(time.Millisecond))
+	}
 	switch {
 	case rep.Refused():
 		log.Warn("sync refused", append(attrs, "err", run.Error)...)
@@ -293,15 +312,16 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 		return err
 	}
 	res, err := sy.Finish()
-	if err != nil {
-		return err
-	}
+	// A pass that failed while writing returns what it committed; a refused one returns zeros.
 	rep.SyncResult = res
-	return nil
+	if w, ok := sy.(interface{ Writes() (int, time.Duration) }); ok {
+		rep.writes, rep.longestWrite = w.Writes()
+	}
+	return err
 }
 
 // hearingRecord converts a source record for the store, rejecting what the store could not take without failing
-// the whole transaction.
+// the pass.
 func hearingRecord(r docket.SourceRecord) (docket.HearingRecord, error) {
 	switch {
 	case r.Key == "":

@@ -14,8 +14,8 @@ type Kind struct {
 	// Name is the config's name of the kind.
 	Name string
 	// Buffered says the kind is a slow network source (a lookup service polled politely, a calendar URL) that must
-	// be read whole before the store transaction begins: the transaction holds SQLite's write lock, and the
-	// dispatcher and webhooks must not wait minutes behind a network read. Other kinds stream, so memory stays flat.
+	// be read whole before the store's pass begins, so that a source that is down or cut short fails before any
+	// of it is staged. Other kinds stream, so memory stays flat.
 	Buffered bool
 	// Progress says the kind reads a file and can report the bytes read so far and the file's size: its readers
 	// have a WithProgress method.

@@ -27,6 +27,9 @@ var ErrNotFound = docket.ErrNotFound
 type DB struct {
 	gorm    *gorm.DB
 	dialect string // "sqlite" or "postgres"
+	// stageDir is where a sync pass stages a large source: beside a SQLite database (a disk known to be writable and
+	// large enough, where /tmp may be memory), the system's temporary folder for PostgreSQL.
+	stageDir string
 	// Now is the clock used for timestamps the store sets itself.
 	Now func() time.Time
 }
@@ -55,6 +58,9 @@ func Open(rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("open store: unsupported database url %q (want sqlite:PATH or postgres://…)", RedactURL(rawURL))
 	}
 	db := &DB{dialect: dialect, Now: time.Now}
+	if dialect == "sqlite" {
+		db.stageDir = filepath.Dir(strings.TrimPrefix(rawURL, "sqlite:"))
+	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		Logger: logger.Discard,
 		// Created and updated times come from the store's clock too, so a test or a --now run sees its own time.
@@ -91,9 +97,12 @@ func Open(rawURL string) (*DB, error) {
 // readers never block the writer, a busy timeout instead of instant SQLITE_BUSY (first, so the pragmas after it wait
 // for a busy database too), foreign keys on, immediate write transactions so two writers queue instead of
 // deadlocking on upgrade, and times stored as integer microseconds so they compare correctly whatever their zone.
-func SQLiteDSN(path string) string {
+func SQLiteDSN(path string) string { return sqliteDSN(path, 10*time.Second) }
+
+// sqliteDSN is SQLiteDSN with another busy timeout (tests play a writer that gives up sooner).
+func sqliteDSN(path string, busy time.Duration) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)") // first, so the pragmas after it wait for a busy database too
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds())) // first, so the pragmas after it wait for a busy database too
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")

@@ -20,20 +20,63 @@ var ErrRefused = docket.ErrRefused
 // hearings one real reschedule is 20%, and refusing it would teach admins to always pass --force.
 const minRefusable = 3
 
-// Sync is one pass over one source, in one transaction: Apply batches of records, then Finish. Nothing is visible
-// to readers until Finish commits, and a refused pass writes nothing.
+// Sync tuning, each value with its reason.
+const (
+	// pieceSize is the most records one write transaction applies. On SQLite a write transaction holds the
+	// database's only write lock, which the dispatcher, the planner and the webhooks wait for (busy_timeout), so a
+	// piece must stay short: 250 new hearings, their cases and clients take some tens of milliseconds.
+	pieceSize = 250
+	// pieceTarget is how long a piece should hold the database at most. On a loaded machine 250 records can take
+	// longer: a piece over the target halves the size of the next ones (down to minPiece), and pieces well under it
+	// grow back, so the hold stays near the target whatever the machine's speed.
+	pieceTarget = 100 * time.Millisecond
+	minPiece    = 10
+	// planChunk is how many staged records the read-only planning phase compares with the store at once.
+	planChunk = 1000
+	// pieceGap is how long the pass leaves SQLite's write lock free between two pieces. SQLite keeps no queue for
+	// its lock: a writer waiting on busy_timeout retries every millisecond or two, and a pass that took the lock
+	// back at once could keep it from ever finding it free. 5 ms is a few of its retries; over a 300,000-row
+	// import (1,200 pieces) it adds six seconds.
+	pieceGap = 5 * time.Millisecond
+)
+
+// Sync is one pass over one source. Apply stages the records (outside the store's database: nothing is locked
+// and nothing written); Finish then
+//
+//  1. plans, reading only: compares every staged record with the store and lists the hearings a complete source
+//     no longer lists;
+//  2. decides (verdict, the one place the mass-change guard and the empty-source rule are applied), so a refused
+//     pass writes nothing;
+//  3. writes in pieces of pieceSize records, each its own short transaction: a hearing's row, its sequence bump,
+//     its change-log entry, its case and its client always commit together, so a reader (the planner, the
+//     dispatcher, a feed) sees each hearing either as it was or as it is now, never a moved hearing without its
+//     change;
+//  4. only after every record is written, marks and cancels the hearings the source no longer lists, in pieces too.
+//
+// A pass stopped part-way (an error, a kill) leaves the pieces it committed; every write is keyed by source key and
+// compares with what is stored, so the next pass applies what is left and nothing twice.
 type Sync struct {
 	db     *DB
-	tx     *gorm.DB
+	ctx    context.Context
 	opts   docket.SyncOptions
-	result docket.SyncResult
-	seen   map[uint]struct{}
-	base   int64 // scheduled future hearings of the source at the start
+	stage  *stage
+	result docket.SyncResult // what committed pieces did
+	base   int64             // scheduled future hearings of the source at the start
 	done   bool
 	// Rejected records: the keys and A-numbers they named, and how many named neither.
 	protectKeys, protectANumbers map[string]struct{}
 	unmatched                    int
+	// pieces counts the committed write transactions; longest is the longest any of them held the database;
+	// size is how many records the next one applies (pieceTarget).
+	pieces  int
+	longest time.Duration
+	size    int
+	// stopAfter, when set (tests), makes the pass stop after that many committed pieces, the way a kill would.
+	stopAfter int
 }
+
+// errStopped is the error of a pass stopped by stopAfter.
+var errStopped = errors.New("pass stopped")
 
 // BeginSync starts a pass.
 func (db *DB) BeginSync(ctx context.Context, opts docket.SyncOptions) (docket.SyncPass, error) {
@@ -41,36 +84,223 @@ func (db *DB) BeginSync(ctx context.Context, opts docket.SyncOptions) (docket.Sy
 		opts.Now = db.Now()
 	}
 	opts.Now = opts.Now.UTC()
-	tx := db.gorm.WithContext(ctx).Begin()
-	if tx.Error != nil {
-		return nil, fmt.Errorf("begin sync: %w", tx.Error)
-	}
-	s := &Sync{db: db, tx: tx, opts: opts, seen: map[uint]struct{}{}}
-	if err := tx.Model(&hearingRow{}).Where("source = ? AND status = ? AND start > ?", opts.Source, docket.StatusScheduled,
-		opts.Now).Count(&s.base).Error; err != nil {
-		tx.Rollback()
+	s := &Sync{db: db, ctx: ctx, opts: opts, stage: newStage(db.stageDir)}
+	if err := db.gorm.WithContext(ctx).Model(&hearingRow{}).Where("source = ? AND status = ? AND start > ?", opts.Source,
+		docket.StatusScheduled, opts.Now).Count(&s.base).Error; err != nil {
 		return nil, fmt.Errorf("begin sync: %w", err)
 	}
 	return s, nil
 }
 
-// Apply writes a batch of records: new hearings are created, changed ones updated with Sequence + 1 and a
-// change-log entry, unchanged ones not written at all.
+// Writes reports how many write transactions the pass committed and the longest time one of them held the
+// database (on SQLite, its write lock).
+func (s *Sync) Writes() (pieces int, longest time.Duration) { return s.pieces, s.longest }
+
+// Apply stages a batch of records. Nothing is written to the store before Finish; a key listed twice keeps its
+// last record.
 func (s *Sync) Apply(recs []docket.HearingRecord) error {
-	if len(recs) == 0 {
-		return nil
+	if s.done {
+		return errors.New("sync already finished")
 	}
+	for _, r := range recs {
+		if caseKey(r) == "" {
+			return fmt.Errorf("sync %s: record %s: a hearing needs an A-number or an EOIR case id", s.opts.Source, r.Key)
+		}
+	}
+	if err := s.stage.put(s.ctx, recs); err != nil {
+		return fmt.Errorf("sync %s: %w", s.opts.Source, err)
+	}
+	return nil
+}
+
+// plan is what a pass would do, worked out before anything is written.
+type plan struct {
+	listed  int               // distinct records of the source
+	moved   int               // stored hearings whose start the source changes
+	seen    map[uint]struct{} // stored hearings the source lists
+	notSeen []hearingRow      // scheduled upcoming hearings a complete source no longer lists, less the protected
+}
+
+// plan compares the staged records with the store, reading only.
+func (s *Sync) plan() (*plan, error) {
+	p := &plan{listed: s.stage.len(), seen: map[uint]struct{}{}}
+	q := s.db.gorm.WithContext(s.ctx)
+	err := s.stage.each(s.ctx, planChunk, func(recs []docket.HearingRecord) error {
+		byKey, err := s.existing(q, recs)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if h, ok := byKey[r.Key]; ok {
+				p.seen[h.ID] = struct{}{}
+				if !h.Start.Equal(r.Start) {
+					p.moved++
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !s.opts.Complete {
+		return p, nil
+	}
+	var batch []hearingRow
+	err = q.Select("id", "missing_since", "sequence", "status").
+		Where("source = ? AND status = ? AND start > ?", s.opts.Source, docket.StatusScheduled, s.opts.Now).
+		FindInBatches(&batch, 1000, func(*gorm.DB, int) error {
+			for _, h := range batch {
+				if _, ok := p.seen[h.ID]; !ok {
+					p.notSeen = append(p.notSeen, h)
+				}
+			}
+			return nil
+		}).Error
+	if err != nil {
+		return nil, fmt.Errorf("sync %s: %w", s.opts.Source, err)
+	}
+	if len(p.notSeen) > 0 && (len(s.protectKeys) > 0 || len(s.protectANumbers) > 0) {
+		protected, err := s.protected(q)
+		if err != nil {
+			return nil, err
+		}
+		p.notSeen = slices.DeleteFunc(p.notSeen, func(h hearingRow) bool {
+			_, ok := protected[h.ID]
+			return ok
+		})
+	}
+	return p, nil
+}
+
+// existing returns the stored hearings of the source that recs name, by source key.
+func (s *Sync) existing(q *gorm.DB, recs []docket.HearingRecord) (map[string]*hearingRow, error) {
 	keys := make([]string, len(recs))
 	for i, r := range recs {
 		keys[i] = r.Key
 	}
-	var existing []hearingRow
-	if err := s.tx.Where("source = ? AND source_key IN ?", s.opts.Source, keys).Find(&existing).Error; err != nil {
-		return fmt.Errorf("sync %s: %w", s.opts.Source, err)
+	byKey := make(map[string]*hearingRow, len(recs))
+	for chunk := range slices.Chunk(keys, 500) {
+		var found []hearingRow
+		if err := q.Where("source = ? AND source_key IN ?", s.opts.Source, chunk).Find(&found).Error; err != nil {
+			return nil, fmt.Errorf("sync %s: %w", s.opts.Source, err)
+		}
+		for i := range found {
+			byKey[found[i].SourceKey] = &found[i]
+		}
 	}
-	byKey := make(map[string]*hearingRow, len(existing))
-	for i := range existing {
-		byKey[existing[i].SourceKey] = &existing[i]
+	return byKey, nil
+}
+
+// verdict decides whether the pass may write anything, from its plan: the one place where the empty-source rule
+// and the mass-change guard (MaxChange) are applied. It runs before the first write, so a refused pass changes
+// nothing. A forced pass is never refused.
+func (s *Sync) verdict(p *plan) error {
+	if s.opts.Force {
+		return nil
+	}
+	var gone int // hearings the pass would mark missing or cancel
+	if s.opts.Complete {
+		gone = len(p.notSeen)
+	}
+	if gone > 0 && p.listed == 0 {
+		return fmt.Errorf("%w: %s listed no hearings but %d are upcoming; nothing was changed, since an empty "+
+			"source never wipes a calendar (run with --force if they really are all gone)", ErrRefused,
+			s.opts.Source, gone)
+	}
+	if s.opts.MaxChange <= 0 {
+		return nil
+	}
+	n := p.moved + gone
+	limit := s.opts.MaxChange * float64(s.base)
+	if n >= minRefusable && float64(n) > limit {
+		return fmt.Errorf("%w: %s would cancel or move %d of its %d upcoming hearings (more than %s); "+
+			"nothing was changed — check the source, or run again with --force if this is real",
+			ErrRefused, s.opts.Source, n, s.base, strconv.FormatFloat(s.opts.MaxChange*100, 'f', -1, 64)+"%")
+	}
+	return nil
+}
+
+// unchanged returns len(recs) when a piece of records would write nothing (every hearing stored as listed, no
+// client named), so the pass does not take the write lock for it; 0 otherwise.
+func (s *Sync) unchanged(q *gorm.DB, recs []docket.HearingRecord) (int, error) {
+	for _, r := range recs {
+		if r.Contact != nil {
+			return 0, nil
+		}
+	}
+	byKey, err := s.existing(q, recs)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range recs {
+		h, ok := byKey[r.Key]
+		if !ok || len(diff(h, r)) > 0 || h.MissingSince != nil || h.Status == docket.StatusCancelled {
+			return 0, nil
+		}
+	}
+	return len(recs), nil
+}
+
+// piece is one short write transaction of a pass, and what it did.
+type piece struct {
+	*Sync
+	tx  *gorm.DB
+	res docket.SyncResult
+}
+
+// write runs fn in one transaction; what it did counts once it committed.
+func (s *Sync) write(fn func(*piece) error) error {
+	if s.stopAfter > 0 && s.pieces >= s.stopAfter {
+		return errStopped
+	}
+	if s.pieces > 0 && s.db.dialect == "sqlite" {
+		t := time.NewTimer(pieceGap)
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+			t.Stop()
+			return s.ctx.Err()
+		}
+	}
+	p := &piece{Sync: s}
+	var took time.Time
+	err := s.db.tx(s.ctx, func(tx *gorm.DB) error {
+		took = time.Now() // the transaction began: on SQLite (BEGIN IMMEDIATE) the write lock is held from here
+		p.tx = tx
+		return fn(p)
+	})
+	if err != nil {
+		return err
+	}
+	held := time.Since(took)
+	s.longest = max(s.longest, held)
+	s.pieces++
+	switch {
+	case held > pieceTarget:
+		s.size = max(s.size/2, minPiece)
+	case held < pieceTarget/4:
+		s.size = min(s.size*2, pieceSize)
+	}
+	r := &s.result
+	r.Created += p.res.Created
+	r.Changed += p.res.Changed
+	r.Moved += p.res.Moved
+	r.Cancelled += p.res.Cancelled
+	r.Unchanged += p.res.Unchanged
+	r.Missing += p.res.Missing
+	r.Restored += p.res.Restored
+	r.Held += p.res.Held
+	return nil
+}
+
+// apply writes one piece of records: new hearings are created, changed ones updated with Sequence + 1 and a
+// change-log entry, unchanged ones not written at all. It compares with the rows as they are inside its own
+// transaction, so a piece a stopped pass already committed is found unchanged.
+func (p *piece) apply(recs []docket.HearingRecord) error {
+	byKey, err := p.existing(p.tx, recs)
+	if err != nil {
+		return err
 	}
 	var fresh []docket.HearingRecord
 	for _, r := range recs {
@@ -78,41 +308,31 @@ func (s *Sync) Apply(recs []docket.HearingRecord) error {
 			fresh = append(fresh, r)
 		}
 	}
-	caseIDs, err := s.ensureCases(fresh)
+	caseIDs, err := p.ensureCases(fresh)
 	if err != nil {
 		return err
 	}
-	if err := s.contacts(recs); err != nil {
+	if err := p.contacts(recs); err != nil {
 		return err
 	}
 	var creates []hearingRow
 	for _, r := range recs {
 		h, ok := byKey[r.Key]
 		if !ok {
-			nh := newHearing(caseIDs[caseKey(r)], s.opts, r)
-			creates = append(creates, nh)
-			byKey[r.Key] = &creates[len(creates)-1] // a key repeated within a batch updates the pending create
+			creates = append(creates, newHearing(caseIDs[caseKey(r)], p.opts, r))
 			continue
 		}
-		if h.ID == 0 {
-			*h = newHearing(h.CaseID, s.opts, r)
-			continue
-		}
-		s.seen[h.ID] = struct{}{}
-		if err := s.update(h, r); err != nil {
+		if err := p.update(h, r); err != nil {
 			return err
 		}
 	}
 	if len(creates) > 0 {
-		if err := s.tx.CreateInBatches(creates, 500).Error; err != nil {
-			return fmt.Errorf("sync %s: create: %w", s.opts.Source, err)
+		if err := p.tx.CreateInBatches(creates, 500).Error; err != nil {
+			return fmt.Errorf("sync %s: create: %w", p.opts.Source, err)
 		}
-		for _, h := range creates {
-			s.seen[h.ID] = struct{}{}
-		}
-		s.result.Created += len(creates)
+		p.res.Created += len(creates)
 	}
-	return s.checkShare()
+	return nil
 }
 
 // caseKey names the case of a record the way ensureCase finds it: by A-number first, EOIR case id second.
@@ -128,7 +348,7 @@ func caseKey(r docket.HearingRecord) string {
 
 // ensureCases does what ensureCase does for every record of a batch in a few queries, keyed by caseKey: one query
 // per record made the first import of a large dump take minutes.
-func (s *Sync) ensureCases(recs []docket.HearingRecord) (map[string]uint, error) {
+func (s *piece) ensureCases(recs []docket.HearingRecord) (map[string]uint, error) {
 	want := map[string]docket.HearingRecord{}
 	var order, aNumbers, eoirIDs []string
 	for _, r := range recs {
@@ -241,18 +461,18 @@ func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	return d
 }
 
-func (s *Sync) update(h *hearingRow, r docket.HearingRecord) error {
+func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 	changes := diff(h, r)
 	restored := h.MissingSince != nil
 	reopened := h.Status == docket.StatusCancelled
 	if len(changes) == 0 && !restored && !reopened {
-		s.result.Unchanged++
+		s.res.Unchanged++
 		return nil
 	}
 	now := s.opts.Now
 	updates := map[string]any{"missing_since": nil, "last_seen": now}
 	if restored {
-		s.result.Restored++
+		s.res.Restored++
 	}
 	if len(changes) > 0 || reopened {
 		if reopened {
@@ -273,14 +493,14 @@ func (s *Sync) update(h *hearingRow, r docket.HearingRecord) error {
 		updates["sequence"] = h.Sequence + 1
 		updates["changed_at"] = now
 		if !h.Start.Equal(r.Start) {
-			s.result.Moved++
+			s.res.Moved++
 		}
-		s.result.Changed++
+		s.res.Changed++
 		if err := s.log(h.ID, changes); err != nil {
 			return err
 		}
 	} else {
-		s.result.Unchanged++
+		s.res.Unchanged++
 	}
 	if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Updates(updates).Error; err != nil {
 		return fmt.Errorf("sync %s: update hearing %d: %w", s.opts.Source, h.ID, err)
@@ -288,7 +508,7 @@ func (s *Sync) update(h *hearingRow, r docket.HearingRecord) error {
 	return nil
 }
 
-func (s *Sync) log(hearingID uint, changes [][3]string) error {
+func (s *piece) log(hearingID uint, changes [][3]string) error {
 	entries := make([]changeRow, len(changes))
 	for i, c := range changes {
 		entries[i] = changeRow{HearingID: hearingID, Source: s.opts.Source, Field: c[0], From: c[1], To: c[2],
@@ -296,24 +516,6 @@ func (s *Sync) log(hearingID uint, changes [][3]string) error {
 	}
 	if err := s.tx.Create(&entries).Error; err != nil {
 		return fmt.Errorf("sync %s: change log: %w", s.opts.Source, err)
-	}
-	return nil
-}
-
-// checkShare refuses the pass as soon as the moves (and, at Finish, the cancellations) exceed MaxChange.
-func (s *Sync) checkShare(extra ...int) error {
-	if s.opts.Force || s.opts.MaxChange <= 0 {
-		return nil
-	}
-	n := s.result.Moved
-	for _, e := range extra {
-		n += e
-	}
-	limit := s.opts.MaxChange * float64(s.base)
-	if n >= minRefusable && float64(n) > limit {
-		return fmt.Errorf("%w: %s would cancel or move %d of its %d upcoming hearings (more than %s); "+
-			"nothing was changed — check the source, or run again with --force if this is real",
-			ErrRefused, s.opts.Source, n, s.base, strconv.FormatFloat(s.opts.MaxChange*100, 'f', -1, 64)+"%")
 	}
 	return nil
 }
@@ -343,7 +545,7 @@ func (s *Sync) Protect(key, aNumber string) {
 }
 
 // protected returns the ids of the source's hearings that Protect named.
-func (s *Sync) protected() (map[uint]struct{}, error) {
+func (s *Sync) protected(q *gorm.DB) (map[uint]struct{}, error) {
 	ids := map[uint]struct{}{}
 	add := func(q *gorm.DB) error {
 		var batch []uint
@@ -356,13 +558,13 @@ func (s *Sync) protected() (map[uint]struct{}, error) {
 		return nil
 	}
 	for chunk := range chunks(s.protectKeys, 500) {
-		if err := add(s.tx.Model(&hearingRow{}).Where("source = ? AND source_key IN ?", s.opts.Source, chunk)); err != nil {
+		if err := add(q.Model(&hearingRow{}).Where("source = ? AND source_key IN ?", s.opts.Source, chunk)); err != nil {
 			return nil, err
 		}
 	}
 	for chunk := range chunks(s.protectANumbers, 500) {
-		cases := s.tx.Model(&caseRow{}).Select("id").Where("a_number IN ?", chunk)
-		if err := add(s.tx.Model(&hearingRow{}).Where("source = ? AND case_id IN (?)", s.opts.Source, cases)); err != nil {
+		cases := q.Model(&caseRow{}).Select("id").Where("a_number IN ?", chunk)
+		if err := add(q.Model(&hearingRow{}).Where("source = ? AND case_id IN (?)", s.opts.Source, cases)); err != nil {
 			return nil, err
 		}
 	}
@@ -388,128 +590,162 @@ func chunks(set map[string]struct{}, n int) func(yield func([]string) bool) {
 	}
 }
 
-// Finish handles hearings a complete source no longer lists, then commits. A hearing missing for less than the
-// grace period is only marked; one missing that long is cancelled (with no grace period, on the pass that first
-// misses it). A complete source that lists nothing while hearings exist is refused unless forced: an empty file
-// never wipes a calendar.
+// Finish plans the pass, decides it, and writes it in pieces; hearings a complete source no longer lists are
+// handled last. A hearing missing for less than the grace period is only marked; one missing that long is cancelled
+// (with no grace period, on the pass that first misses it). A complete source that lists nothing while hearings
+// exist is refused unless forced: an empty file never wipes a calendar. A refused pass writes nothing and returns
+// zero counts; a pass that fails part-way returns the counts of what it committed, which the next pass completes.
 func (s *Sync) Finish() (docket.SyncResult, error) {
 	if s.done {
 		return s.result, errors.New("sync already finished")
 	}
 	s.done = true
-	if s.opts.Complete {
-		if err := s.missing(); err != nil {
-			s.tx.Rollback()
-			return s.result, err
-		}
+	defer s.stage.close()
+	p, err := s.plan()
+	if err != nil {
+		return docket.SyncResult{}, err
 	}
-	if err := s.tx.Commit().Error; err != nil {
-		return s.result, fmt.Errorf("sync %s: commit: %w", s.opts.Source, err)
+	if err := s.verdict(p); err != nil {
+		return docket.SyncResult{}, err
+	}
+	q := s.db.gorm.WithContext(s.ctx)
+	s.size = pieceSize
+	err = s.stage.each(s.ctx, pieceSize, func(recs []docket.HearingRecord) error {
+		for len(recs) > 0 {
+			part := recs[:min(s.size, len(recs))]
+			recs = recs[len(part):]
+			if n, err := s.unchanged(q, part); err != nil || n > 0 {
+				s.result.Unchanged += n
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if err := s.write(func(pc *piece) error { return pc.apply(part) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && s.opts.Complete {
+		err = s.missing(p.notSeen)
+	}
+	if err != nil {
+		if s.pieces == 0 {
+			return docket.SyncResult{}, err
+		}
+		return s.result, fmt.Errorf("sync %s: stopped part-way, after %d of its writes had committed (the next run "+
+			"applies the rest): %w", s.opts.Source, s.pieces, err)
 	}
 	return s.result, nil
 }
 
-// Abort rolls the pass back.
+// Abort ends a pass before Finish: nothing was written, and the staged records are thrown away.
 func (s *Sync) Abort() {
 	if !s.done {
 		s.done = true
-		s.tx.Rollback()
+		s.stage.close()
 	}
 }
 
-func (s *Sync) missing() error {
+// missing marks or cancels the hearings a complete source no longer lists, in pieces. Each write is made only if
+// the hearing is still as planned (scheduled, same sequence): one changed meanwhile is left to the next pass.
+func (s *Sync) missing(notSeen []hearingRow) error {
 	now := s.opts.Now
-	var batch, notSeen []hearingRow
-	err := s.tx.Select("id", "missing_since", "sequence", "status").
-		Where("source = ? AND status = ? AND start > ?", s.opts.Source, docket.StatusScheduled, now).
-		FindInBatches(&batch, 1000, func(*gorm.DB, int) error {
-			for _, h := range batch {
-				if _, ok := s.seen[h.ID]; !ok {
-					notSeen = append(notSeen, h)
+	for len(notSeen) > 0 {
+		chunk := notSeen[:min(s.size, len(notSeen))]
+		notSeen = notSeen[len(chunk):]
+		err := s.write(func(p *piece) error {
+			for _, h := range chunk {
+				// A hearing first found missing now has been missing for no time: with no grace period (the
+				// config's own hearings) that is long enough, and it is cancelled on this pass.
+				var missingFor time.Duration
+				if h.MissingSince != nil {
+					missingFor = now.Sub(*h.MissingSince)
 				}
+				if missingFor < s.opts.Grace || s.unmatched > 0 {
+					if h.MissingSince == nil {
+						q := p.tx.Model(&hearingRow{}).Where("id = ? AND status = ? AND sequence = ? AND missing_since IS NULL",
+							h.ID, docket.StatusScheduled, h.Sequence).Update("missing_since", now)
+						if q.Error != nil {
+							return fmt.Errorf("sync %s: mark missing: %w", s.opts.Source, q.Error)
+						}
+						if q.RowsAffected == 0 {
+							continue
+						}
+					}
+					p.res.Missing++
+					if missingFor >= s.opts.Grace {
+						p.res.Held++
+					}
+					continue
+				}
+				updates := map[string]any{"status": docket.StatusCancelled, "sequence": h.Sequence + 1, "changed_at": now}
+				if h.MissingSince == nil {
+					updates["missing_since"] = now
+				}
+				q := p.tx.Model(&hearingRow{}).Where("id = ? AND status = ? AND sequence = ?", h.ID,
+					docket.StatusScheduled, h.Sequence).Updates(updates)
+				if q.Error != nil {
+					return fmt.Errorf("sync %s: cancel: %w", s.opts.Source, q.Error)
+				}
+				if q.RowsAffected == 0 {
+					continue
+				}
+				if err := p.log(h.ID, [][3]string{{"status", string(docket.StatusScheduled), string(docket.StatusCancelled)}}); err != nil {
+					return err
+				}
+				p.res.Cancelled++
 			}
 			return nil
-		}).Error
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", s.opts.Source, err)
-	}
-	if len(notSeen) > 0 && (len(s.protectKeys) > 0 || len(s.protectANumbers) > 0) {
-		protected, err := s.protected()
+		})
 		if err != nil {
 			return err
 		}
-		notSeen = slices.DeleteFunc(notSeen, func(h hearingRow) bool {
-			_, ok := protected[h.ID]
-			return ok
-		})
-	}
-	if len(notSeen) == 0 {
-		return nil
-	}
-	if len(s.seen) == 0 && !s.opts.Force {
-		return fmt.Errorf("%w: %s listed no hearings but %d are upcoming; nothing was changed, since an empty "+
-			"source never wipes a calendar (run with --force if they really are all gone)", ErrRefused,
-			s.opts.Source, len(notSeen))
-	}
-	if err := s.checkShare(len(notSeen)); err != nil {
-		return err
-	}
-	for _, h := range notSeen {
-		// A hearing first found missing now has been missing for no time: with no grace period (the config's own
-		// hearings) that is long enough, and it is cancelled on this pass.
-		var missingFor time.Duration
-		if h.MissingSince != nil {
-			missingFor = now.Sub(*h.MissingSince)
-		}
-		if missingFor < s.opts.Grace || s.unmatched > 0 {
-			if h.MissingSince == nil {
-				if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Update("missing_since", now).Error; err != nil {
-					return err
-				}
-			}
-			s.result.Missing++
-			if missingFor >= s.opts.Grace {
-				s.result.Held++
-			}
-			continue
-		}
-		updates := map[string]any{"status": docket.StatusCancelled, "sequence": h.Sequence + 1, "changed_at": now}
-		if h.MissingSince == nil {
-			updates["missing_since"] = now
-		}
-		if err := s.tx.Model(&hearingRow{}).Where("id = ?", h.ID).Updates(updates).Error; err != nil {
-			return err
-		}
-		if err := s.log(h.ID, [][3]string{{"status", string(docket.StatusScheduled), string(docket.StatusCancelled)}}); err != nil {
-			return err
-		}
-		s.result.Cancelled++
 	}
 	return nil
 }
 
-// RecordSyncRun stores the outcome of a pass.
+// RecordSyncRun stores the outcome of a pass. A run with an ID updates the row recorded for it before: a pass is
+// recorded as it starts (not yet ended), so one that never ends (a kill, a crash) stays on record as unfinished.
 func (db *DB) RecordSyncRun(ctx context.Context, run *docket.SyncRun) error {
 	row := syncRunRow(*run)
-	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+	g := db.gorm.WithContext(ctx)
+	var err error
+	if row.ID != 0 {
+		err = g.Save(&row).Error
+	} else {
+		err = g.Create(&row).Error
+	}
+	if err != nil {
 		return fmt.Errorf("record sync run: %w", err)
 	}
 	run.ID = row.ID
 	return nil
 }
 
-// LastSyncRuns returns the latest run of each source.
+// unfinished is the error shown for a recorded run that has not ended.
+const unfinished = "did not finish: still running, or stopped before it ended (a kill, a crash); the next run " +
+	"applies what it left"
+
+// LastSyncRuns returns the latest run of each source. A run that has not ended says so in its Error.
 func (db *DB) LastSyncRuns(ctx context.Context) ([]docket.SyncRun, error) {
 	var runs []syncRunRow
 	err := db.gorm.WithContext(ctx).
 		Where("id IN (?)", db.gorm.Model(&syncRunRow{}).Select("MAX(id)").Group("source")).
 		Order("source").Find(&runs).Error
-	return each(runs, syncRunOf), err
+	out := each(runs, syncRunOf)
+	for i := range out {
+		if out[i].EndedAt.IsZero() && out[i].Error == "" {
+			out[i].Error = unfinished
+		}
+	}
+	return out, err
 }
 
 // contacts keeps the clients a source names: one client per source and A-number, updated when the source's details
 // change, never one the config already defines.
-func (s *Sync) contacts(recs []docket.HearingRecord) error {
+func (s *piece) contacts(recs []docket.HearingRecord) error {
 	for _, r := range recs {
 		c := r.Contact
 		if c == nil || r.ANumber == "" || c.Name == "" {
