@@ -14,6 +14,7 @@ import (
 
 	"github.com/docketd/docketd/docket"
 	"github.com/google/uuid"
+	"github.com/jonboulle/clockwork"
 )
 
 // Defaults of JournalOptions.
@@ -32,8 +33,8 @@ type JournalOptions struct {
 	Bound time.Duration
 	// RetryEvery is how long the applier waits between attempts while the database refuses the journal.
 	RetryEvery time.Duration
-	// After is the clock the bound and the retries wait on; nil means time.After.
-	After func(time.Duration) <-chan time.Time
+	// Clock is what the bound and the retries are measured by; nil means the real clock.
+	Clock clockwork.Clock
 	Log   *slog.Logger
 }
 
@@ -81,8 +82,8 @@ func WithJournal(db *DB, opts JournalOptions) *Journaled {
 	if opts.RetryEvery <= 0 {
 		opts.RetryEvery = DefaultJournalRetry
 	}
-	if opts.After == nil {
-		opts.After = time.After
+	if opts.Clock == nil {
+		opts.Clock = clockwork.NewRealClock()
 	}
 	log := opts.Log
 	if log == nil {
@@ -216,11 +217,21 @@ func (j *Journaled) RecordInbound(ctx context.Context, a docket.InboundAction) e
 		}
 		j.log.Warn("database busy: journaled the "+string(a.Action)+" to apply later", "from", a.From,
 			"message_sid", a.MessageSID, "err", err)
-	} else {
+	} else if a.MessageSID != "" {
 		for _, e := range es {
-			if a.MessageSID != "" && e.SID == a.MessageSID {
+			if e.SID == a.MessageSID {
 				return nil // journaled already
 			}
+		}
+		// Reading does not wait for SQLite's write lock: a replay of a message the database has is not journaled,
+		// where it would count as the address's latest word until the applier skipped it.
+		var acted error
+		_ = j.bounded(ctx, func(ctx context.Context) error {
+			_, acted = j.DB.InboundActed(ctx, a.MessageSID)
+			return acted
+		})
+		if acted == nil {
+			return nil
 		}
 	}
 	if err := appendJournal(j.path, entryOf(a)); err != nil {
@@ -333,13 +344,15 @@ func (j *Journaled) applyUntilEmpty() {
 			j.runMu.Unlock()
 			continue
 		}
+		retry := j.opts.Clock.NewTimer(j.opts.RetryEvery)
 		select {
 		case <-j.ctx.Done():
+			retry.Stop()
 			j.runMu.Lock()
 			j.running = false
 			j.runMu.Unlock()
 			return
-		case <-j.opts.After(j.opts.RetryEvery):
+		case <-retry.Chan():
 		}
 	}
 }
@@ -349,14 +362,8 @@ func (j *Journaled) applyUntilEmpty() {
 func (j *Journaled) bounded(ctx context.Context, fn func(context.Context) error) error {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	timeout := j.opts.After(j.opts.Bound)
-	go func() {
-		select {
-		case <-timeout:
-			cancel()
-		case <-bctx.Done():
-		}
-	}()
+	t := j.opts.Clock.AfterFunc(j.opts.Bound, cancel)
+	defer t.Stop()
 	return fn(bctx)
 }
 
