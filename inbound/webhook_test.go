@@ -518,3 +518,50 @@ func TestNewWebhooksRejects(t *testing.T) {
 		})
 	}
 }
+
+// postForm sends a signed inbound form and returns the status and the raw answer.
+func (env *hookEnv) postForm(form url.Values) (int, string) {
+	rec := env.post(InboundPath, form, hookPublic+InboundPath)
+	return rec.Code, rec.Body.String()
+}
+
+func TestWebhookReplayIsAnsweredNotActedOn(t *testing.T) {
+	env := newHookEnv(t, nil)
+	env.store.reminders[clientA] = "es"
+	yes := inboundForm(clientA, "Sí")
+	code, first := env.postForm(yes)
+	if code != http.StatusOK || !strings.Contains(first, "Gracias") {
+		t.Fatalf("YES: got %d %s", code, first)
+	}
+	stop := inboundForm(clientA, "STOP")
+	_, stopAnswer := env.postForm(stop)
+	for _, tt := range []struct {
+		name string
+		form url.Values
+		want string
+	}{{"YES", yes, first}, {"STOP", stop, stopAnswer}} {
+		code, again := env.postForm(tt.form)
+		if code != http.StatusOK || again != tt.want {
+			t.Errorf("replayed %s: got %d %s, want 200 %s", tt.name, code, again, tt.want)
+		}
+	}
+	if got, want := env.store.confirmations, 1; got != want {
+		t.Errorf("confirmations: got %d, want %d", got, want)
+	}
+	// YES now opts back in (the number is opted out); its replay does not confirm, and answers the opt-in again.
+	optIn := inboundForm(clientA, "YES")
+	_, optInAnswer := env.postForm(optIn)
+	if _, out := env.store.optOut(clientA); out {
+		t.Fatal("YES while opted out did not opt back in")
+	}
+	env.postForm(inboundForm(clientA, "STOP"))
+	if code, again := env.postForm(optIn); code != http.StatusOK || again != optInAnswer {
+		t.Errorf("replayed opt-in YES: got %d %s, want 200 %s", code, again, optInAnswer)
+	}
+	if _, out := env.store.optOut(clientA); !out {
+		t.Error("a replayed YES undid the later STOP")
+	}
+	if got, want := env.store.confirmations, 1; got != want {
+		t.Errorf("confirmations after the replayed YES: got %d, want %d", got, want)
+	}
+}

@@ -241,8 +241,8 @@ func (j *Journaled) RecordInbound(ctx context.Context, a docket.InboundAction) e
 	return nil
 }
 
-// Apply applies the journal to the database, in order, and removes what it applied. It returns how many entries
-// are still waiting: after an error, or while another process applies the journal.
+// Apply applies the journal to the database, in order, and removes what it applied; one process at a time applies
+// it. It returns how many entries are still waiting (after an error).
 func (j *Journaled) Apply(ctx context.Context) (int, error) {
 	if j.pathErr != nil {
 		return 0, j.pathErr
@@ -252,13 +252,9 @@ func (j *Journaled) Apply(ctx context.Context) (int, error) {
 	}
 	j.applying.Lock()
 	defer j.applying.Unlock()
-	release, ok, err := tryLockFile(j.applyPath)
+	release, err := lockFile(j.applyPath) // another process applying it first leaves less to do
 	if err != nil {
 		return 0, fmt.Errorf("opt-out journal: %w", err)
-	}
-	if !ok {
-		es, err := readJournal(j.path)
-		return len(es), err
 	}
 	defer release()
 	es, err := readJournal(j.path)

@@ -12,11 +12,3 @@ func lockFile(path string) (func(), error) {
 	m.(*sync.Mutex).Lock()
 	return m.(*sync.Mutex).Unlock, nil
 }
-
-func tryLockFile(path string) (func(), bool, error) {
-	m, _ := fileLocks.LoadOrStore(path, &sync.Mutex{})
-	if !m.(*sync.Mutex).TryLock() {
-		return nil, false, nil
-	}
-	return m.(*sync.Mutex).Unlock, true, nil
-}

@@ -27,19 +27,3 @@ func lockFile(path string) (func(), error) {
 	}
 	return func() { f.Close() }, nil // closing the file releases the lock
 }
-
-// tryLockFile takes the exclusive lock on the file at path if no other holder has it; ok is false when one has.
-func tryLockFile(path string) (release func(), ok bool, err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, false, nil
-		}
-		return nil, false, err
-	}
-	return func() { f.Close() }, true, nil
-}
