@@ -3,6 +3,7 @@ package drills
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -185,7 +186,7 @@ func TestAltoDuringWriteLock(t *testing.T) {
 	}) {
 		t.Errorf("the opt-out is not in the database 30s after the lock freed (%v)", err)
 	}
-	if _, err := os.Stat(dbPath + "-optouts.jsonl"); !os.IsNotExist(err) {
+	if _, err := os.Stat(dbPath + "-optouts.jsonl"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("journal after it was applied: %v, want it removed", err)
 	}
 	p.stop(t, 20*time.Second)

@@ -59,8 +59,8 @@ func sqlitePath(t *testing.T, db *DB) string {
 }
 
 // recordLocked records a through j while the database is locked: it waits for the bound's timer on the fake clock,
-// moves the clock past it, and returns Record's error and how long Record took in real time.
-func recordLocked(t *testing.T, j *Journaled, fc *clockwork.FakeClock, a docket.InboundAction) (error, time.Duration) {
+// moves the clock past it, and returns how long Record took in real time and its error.
+func recordLocked(t *testing.T, j *Journaled, fc *clockwork.FakeClock, a docket.InboundAction) (time.Duration, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -73,10 +73,10 @@ func recordLocked(t *testing.T, j *Journaled, fc *clockwork.FakeClock, a docket.
 	fc.Advance(DefaultJournalBound)
 	select {
 	case err := <-done:
-		return err, time.Since(began)
+		return time.Since(began), err
 	case <-ctx.Done():
 		t.Fatal("RecordInbound did not return after its bound")
-		return nil, 0
+		return 0, nil
 	}
 }
 
@@ -112,7 +112,7 @@ func TestJournalTakesOptOutsWhileLocked(t *testing.T) {
 	}
 
 	release := holdWriteLock(t, path)
-	err, took := recordLocked(t, j, fc, inboundSMS("SMalto1", docket.ActionOptOut, "ALTO", t0.Add(time.Hour)))
+	took, err := recordLocked(t, j, fc, inboundSMS("SMalto1", docket.ActionOptOut, "ALTO", t0.Add(time.Hour)))
 	if err != nil {
 		t.Fatalf("ALTO while locked: %v", err)
 	}
@@ -204,7 +204,7 @@ func TestJournalSurvivesRestart(t *testing.T) {
 	release := holdWriteLock(t, path)
 	fc := clockwork.NewFakeClock()
 	j := WithJournal(db, JournalOptions{Clock: fc})
-	if err, _ := recordLocked(t, j, fc, inboundSMS("SMalto", docket.ActionOptOut, "ALTO", t0)); err != nil {
+	if _, err := recordLocked(t, j, fc, inboundSMS("SMalto", docket.ActionOptOut, "ALTO", t0)); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
