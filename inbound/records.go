@@ -13,11 +13,12 @@ import (
 type Records interface {
 	RecordDelivery(ctx context.Context, providerID, status, errorCode string, rank func(string) int,
 		at time.Time) (bool, error)
-	OptOut(ctx context.Context, ch docket.Channel, address, keyword string, at time.Time) error
-	OptIn(ctx context.Context, ch docket.Channel, address string) error
+	// InboundActed returns what was done with the inbound message sid, or docket.ErrNotFound.
+	InboundActed(ctx context.Context, sid string) (docket.InboundAction, error)
+	RecordInbound(ctx context.Context, a docket.InboundAction) error
 	IsOptedOut(ctx context.Context, ch docket.Channel, address string) (bool, error)
-	// ConfirmLatest returns the recipient language of the reminder it marked confirmed, or docket.ErrNotFound.
-	ConfirmLatest(ctx context.Context, phone string, at time.Time) (string, error)
+	// ConfirmInbound returns the recipient language of the reminder it marked confirmed, or docket.ErrNotFound.
+	ConfirmInbound(ctx context.Context, a docket.InboundAction) (string, error)
 	// NextHearingFor returns the next hearing of a client with this phone, or docket.ErrNotFound.
 	NextHearingFor(ctx context.Context, phone string, now time.Time) (docket.Hearing, error)
 }
@@ -37,20 +38,27 @@ func (s records) RecordDelivery(ctx context.Context, providerID, status, errorCo
 	return err
 }
 
-func (s records) OptOut(ctx context.Context, ch docket.Channel, address, keyword string, at time.Time) error {
-	return s.r.OptOut(ctx, ch, address, keyword, at)
+func (s records) Acted(ctx context.Context, sid string) (docket.InboundAction, bool, error) {
+	a, err := s.r.InboundActed(ctx, sid)
+	if errors.Is(err, docket.ErrNotFound) {
+		return docket.InboundAction{}, false, nil
+	}
+	if err != nil {
+		return docket.InboundAction{}, false, err
+	}
+	return a, true, nil
 }
 
-func (s records) OptIn(ctx context.Context, ch docket.Channel, address string, _ time.Time) error {
-	return s.r.OptIn(ctx, ch, address)
+func (s records) Record(ctx context.Context, a docket.InboundAction) error {
+	return s.r.RecordInbound(ctx, a)
 }
 
 func (s records) IsOptedOut(ctx context.Context, ch docket.Channel, address string) (bool, error) {
 	return s.r.IsOptedOut(ctx, ch, address)
 }
 
-func (s records) Confirm(ctx context.Context, phone string, at time.Time) (string, bool, error) {
-	lang, err := s.r.ConfirmLatest(ctx, phone, at)
+func (s records) Confirm(ctx context.Context, a docket.InboundAction) (string, bool, error) {
+	lang, err := s.r.ConfirmInbound(ctx, a)
 	if errors.Is(err, docket.ErrNotFound) {
 		return "", false, nil
 	}

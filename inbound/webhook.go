@@ -32,15 +32,20 @@ type InboundStore interface {
 	// order: keep the stored status unless StatusRank(status) is greater, and keep errorCode ("30003"…, may be
 	// empty) with the status it came with. An unknown providerID is not an error (another app may share the number).
 	RecordDelivery(ctx context.Context, providerID, status, errorCode string, at time.Time) error
-	// OptOut records that address asked for no more messages on ch, with the keyword it used.
-	OptOut(ctx context.Context, ch docket.Channel, address, keyword string, at time.Time) error
-	// OptIn removes an opt-out; removing one that does not exist is not an error.
-	OptIn(ctx context.Context, ch docket.Channel, address string, at time.Time) error
+	// Acted returns what was done with the inbound message Twilio knows as sid, when it was acted on before: a
+	// webhook sent again, or a captured one replayed. ok is false for a message not seen.
+	Acted(ctx context.Context, sid string) (a docket.InboundAction, ok bool, err error)
+	// Record records a, by its MessageSID, and does what it says. An opt-out or an opt-in counts for every later
+	// send once Record returns nil, even while the database is too busy to take it (it may be journaled and applied
+	// later); any other action is only recorded, so that a replay is not acted on. A message acted on before
+	// changes nothing.
+	Record(ctx context.Context, a docket.InboundAction) error
 	// IsOptedOut reports whether address is opted out on ch.
 	IsOptedOut(ctx context.Context, ch docket.Channel, address string) (bool, error)
-	// Confirm marks the latest reminder sent to phone (for a hearing not yet started) as confirmed by the client.
-	// ok is false when there is no such reminder; language is its recipient's language, for the thank-you.
-	Confirm(ctx context.Context, phone string, at time.Time) (language string, ok bool, err error)
+	// Confirm records a, a YES / SI from a.From, and marks the latest reminder sent to that phone (for a hearing not
+	// yet started) as confirmed by the client. ok is false when there is no such reminder (the message is then
+	// recorded as one for staff); language is its recipient's language, for the thank-you.
+	Confirm(ctx context.Context, a docket.InboundAction) (language string, ok bool, err error)
 	// NextHearing finds the earliest scheduled hearing after now of a client whose phone this is. ok is false when
 	// there is none.
 	NextHearing(ctx context.Context, phone string, now time.Time) (h NextHearing, ok bool, err error)
@@ -140,7 +145,9 @@ func (h *Webhooks) Status() http.Handler {
 	})
 }
 
-// Inbound handles texts clients send to our number and answers them in TwiML.
+// Inbound handles texts clients send to our number and answers them in TwiML. A message is acted on once: one
+// whose MessageSid was acted on before (Twilio sending it again, or a captured request replayed) gets the answer it
+// got then and changes nothing, so a replayed START cannot undo a later ALTO.
 func (h *Webhooks) Inbound() http.Handler {
 	return h.verified(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -151,7 +158,20 @@ func (h *Webhooks) Inbound() http.Handler {
 			http.Error(w, "From is required", http.StatusBadRequest)
 			return
 		}
-		now := h.cfg.Now()
+		msg := docket.InboundAction{MessageSID: sid, Channel: docket.SMS, From: from, At: h.cfg.Now()}
+		if sid != "" {
+			prev, seen, err := h.cfg.Store.Acted(ctx, sid)
+			switch {
+			case err != nil:
+				// Acting on it is safe: the store records it by its MessageSid and applies it once.
+				h.log.Warn("inbound sms: could not check for a replay", "from", from, "message_sid", sid, "err", err)
+			case seen && prev.Action != docket.ActionNext:
+				h.log.Info("inbound sms seen before: answered, not acted on", "from", from, "message_sid", sid,
+					"action", prev.Action)
+				writeTwiML(w, h.answerAgain(ClassifyInbound(body, prev.Action == docket.ActionOptIn), prev))
+				return
+			}
+		}
 		optedOut, err := h.cfg.Store.IsOptedOut(ctx, docket.SMS, from)
 		if err != nil {
 			h.fail(w, "check opt-out", from, err)
@@ -159,37 +179,45 @@ func (h *Webhooks) Inbound() http.Handler {
 		}
 		in := ClassifyInbound(body, optedOut)
 		lang := in.Language
+		msg.Keyword, msg.Language = in.Word, lang
 		var reply string
 		switch in.Keyword {
 		case KeywordOptOut:
-			if err := h.cfg.Store.OptOut(ctx, docket.SMS, from, in.Word, now); err != nil {
+			msg.Action = docket.ActionOptOut
+			if err := h.cfg.Store.Record(ctx, msg); err != nil {
 				h.fail(w, "record opt-out", from, err)
 				return
 			}
-			h.log.Info("sms opt-out", "from", from, "keyword", in.Word)
+			h.log.Info("sms opt-out", "from", from, "keyword", in.Word, "message_sid", sid)
 			reply = h.text(lang, replyOptOut)
 		case KeywordOptIn:
-			if err := h.cfg.Store.OptIn(ctx, docket.SMS, from, now); err != nil {
+			msg.Action = docket.ActionOptIn
+			if err := h.cfg.Store.Record(ctx, msg); err != nil {
 				h.fail(w, "record opt-in", from, err)
 				return
 			}
-			h.log.Info("sms opt-in", "from", from, "keyword", in.Word)
+			h.log.Info("sms opt-in", "from", from, "keyword", in.Word, "message_sid", sid)
 			reply = h.text(lang, replyOptIn)
 		case KeywordHelp:
-			reply = h.text(h.lang(lang, ""), replyHelp)
+			msg.Action, msg.Language = docket.ActionHelp, h.lang(lang, "")
+			h.note(ctx, msg)
+			reply = h.text(msg.Language, replyHelp)
 		case KeywordNext:
-			next, ok, err := h.cfg.Store.NextHearing(ctx, from, now)
+			next, ok, err := h.cfg.Store.NextHearing(ctx, from, msg.At)
 			if err != nil {
 				h.fail(w, "find next hearing", from, err)
 				return
 			}
+			msg.Action = docket.ActionNext
+			h.note(ctx, msg)
 			if !ok {
 				reply = h.text(h.lang(lang, ""), replyNoHearing)
 			} else {
 				reply = formatNextHearing(h.lang(lang, next.Language), next)
 			}
 		case KeywordConfirm:
-			stored, ok, err := h.cfg.Store.Confirm(ctx, from, now)
+			msg.Action = docket.ActionConfirm
+			stored, ok, err := h.cfg.Store.Confirm(ctx, msg)
 			if err != nil {
 				h.fail(w, "record confirmation", from, err)
 				return
@@ -199,9 +227,11 @@ func (h *Webhooks) Inbound() http.Handler {
 				h.forStaff(from, sid, body)
 				break
 			}
-			h.log.Info("sms confirmation", "from", from)
+			h.log.Info("sms confirmation", "from", from, "message_sid", sid)
 			reply = h.text(h.lang(lang, stored), replyConfirm)
 		default:
+			msg.Action = docket.ActionOther
+			h.note(ctx, msg)
 			h.forStaff(from, sid, body)
 		}
 		if h.cfg.ProviderAnswersEnglish && twilioAnswers(in) {
@@ -209,6 +239,36 @@ func (h *Webhooks) Inbound() http.Handler {
 		}
 		writeTwiML(w, reply)
 	})
+}
+
+// answerAgain is the answer to a message acted on before (prev), read again as in: the answer it got then.
+func (h *Webhooks) answerAgain(in Inbound, prev docket.InboundAction) string {
+	if h.cfg.ProviderAnswersEnglish && twilioAnswers(in) {
+		return ""
+	}
+	switch prev.Action {
+	case docket.ActionOptOut:
+		return h.text(in.Language, replyOptOut)
+	case docket.ActionOptIn:
+		return h.text(in.Language, replyOptIn)
+	case docket.ActionHelp:
+		return h.text(h.lang(in.Language, ""), replyHelp)
+	case docket.ActionConfirm:
+		return h.text(h.lang(in.Language, prev.Language), replyConfirm)
+	}
+	return ""
+}
+
+// note records a message that changes nothing, so that a replay of it is not acted on either. Failing to is not
+// worth an error to Twilio: the answer does not depend on it.
+func (h *Webhooks) note(ctx context.Context, msg docket.InboundAction) {
+	if msg.MessageSID == "" {
+		return
+	}
+	if err := h.cfg.Store.Record(ctx, msg); err != nil {
+		h.log.Warn("inbound sms: could not record it", "from", msg.From, "message_sid", msg.MessageSID,
+			"action", msg.Action, "err", err)
+	}
 }
 
 // twilioAnswers reports whether Twilio's default opt-out handling answers this word itself. Twilio answers YES

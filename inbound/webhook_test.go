@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,14 +37,17 @@ type memStore struct {
 	reminders  map[string]string    // phone with a sent reminder → recipient language
 	confirmed  map[string]time.Time
 	next       map[string]NextHearing
-	fail       error
-	calls      int
+	acted      map[string]docket.InboundAction // by MessageSid
+	// confirmations counts reminders marked confirmed.
+	confirmations int
+	fail          error
+	calls         int
 }
 
 func newMemStore() *memStore {
 	return &memStore{
 		deliveries: map[string][2]string{}, optOuts: map[string]string{}, reminders: map[string]string{},
-		confirmed: map[string]time.Time{}, next: map[string]NextHearing{},
+		confirmed: map[string]time.Time{}, next: map[string]NextHearing{}, acted: map[string]docket.InboundAction{},
 	}
 }
 
@@ -60,22 +65,34 @@ func (s *memStore) RecordDelivery(_ context.Context, sid, status, code string, _
 	return nil
 }
 
-func (s *memStore) OptOut(_ context.Context, ch docket.Channel, addr, keyword string, _ time.Time) error {
+func (s *memStore) Acted(_ context.Context, sid string) (docket.InboundAction, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return docket.InboundAction{}, false, s.fail
+	}
+	a, ok := s.acted[sid]
+	return a, ok, nil
+}
+
+// Record acts on a once, as the store does.
+func (s *memStore) Record(_ context.Context, a docket.InboundAction) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
 	if s.fail != nil {
 		return s.fail
 	}
-	s.optOuts[string(ch)+":"+addr] = keyword
-	return nil
-}
-
-func (s *memStore) OptIn(_ context.Context, ch docket.Channel, addr string, _ time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls++
-	delete(s.optOuts, string(ch)+":"+addr)
+	if _, ok := s.acted[a.MessageSID]; ok && a.MessageSID != "" {
+		return nil
+	}
+	s.acted[a.MessageSID] = a
+	switch a.Action {
+	case docket.ActionOptOut:
+		s.optOuts[string(a.Channel)+":"+a.From] = a.Keyword
+	case docket.ActionOptIn:
+		delete(s.optOuts, string(a.Channel)+":"+a.From)
+	}
 	return nil
 }
 
@@ -89,15 +106,23 @@ func (s *memStore) IsOptedOut(_ context.Context, ch docket.Channel, addr string)
 	return ok, nil
 }
 
-func (s *memStore) Confirm(_ context.Context, phone string, at time.Time) (string, bool, error) {
+func (s *memStore) Confirm(_ context.Context, a docket.InboundAction) (string, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
-	lang, ok := s.reminders[phone]
+	if prev, ok := s.acted[a.MessageSID]; ok {
+		return prev.Language, prev.Action == docket.ActionConfirm, nil
+	}
+	lang, ok := s.reminders[a.From]
 	if !ok {
+		a.Action = docket.ActionOther
+		s.acted[a.MessageSID] = a
 		return "", false, nil
 	}
-	s.confirmed[phone] = at
+	a.Language = lang
+	s.acted[a.MessageSID] = a
+	s.confirmed[a.From] = a.At
+	s.confirmations++
 	return lang, true, nil
 }
 
@@ -146,12 +171,15 @@ func newHookEnv(t *testing.T, mod func(*WebhookConfig)) *hookEnv {
 	return env
 }
 
+var formSeq atomic.Int64
+
+// inboundForm is an inbound SMS as Twilio posts it, each with a MessageSid of its own.
 func inboundForm(from, body string) url.Values {
+	sid := fmt.Sprintf("SM1f0e8ae6ade43cb3c0ce4525%08x", formSeq.Add(1))
 	return url.Values{
 		"AccountSid": {testAccountSID}, "ApiVersion": {"2010-04-01"}, "Body": {body}, "From": {from},
-		"FromCountry": {"US"}, "MessageSid": {"SM1f0e8ae6ade43cb3c0ce4525424e404f"}, "NumMedia": {"0"},
-		"NumSegments": {"1"}, "SmsMessageSid": {"SM1f0e8ae6ade43cb3c0ce4525424e404f"},
-		"SmsSid": {"SM1f0e8ae6ade43cb3c0ce4525424e404f"}, "SmsStatus": {"received"}, "To": {testFrom},
+		"FromCountry": {"US"}, "MessageSid": {sid}, "NumMedia": {"0"}, "NumSegments": {"1"},
+		"SmsMessageSid": {sid}, "SmsSid": {sid}, "SmsStatus": {"received"}, "To": {testFrom},
 	}
 }
 
@@ -488,5 +516,52 @@ func TestNewWebhooksRejects(t *testing.T) {
 				t.Errorf("NewWebhooks(%+v) = nil error, want one", tt.cfg)
 			}
 		})
+	}
+}
+
+// postForm sends a signed inbound form and returns the status and the raw answer.
+func (env *hookEnv) postForm(form url.Values) (int, string) {
+	rec := env.post(InboundPath, form, hookPublic+InboundPath)
+	return rec.Code, rec.Body.String()
+}
+
+func TestWebhookReplayIsAnsweredNotActedOn(t *testing.T) {
+	env := newHookEnv(t, nil)
+	env.store.reminders[clientA] = "es"
+	yes := inboundForm(clientA, "Sí")
+	code, first := env.postForm(yes)
+	if code != http.StatusOK || !strings.Contains(first, "Gracias") {
+		t.Fatalf("YES: got %d %s", code, first)
+	}
+	stop := inboundForm(clientA, "STOP")
+	_, stopAnswer := env.postForm(stop)
+	for _, tt := range []struct {
+		name string
+		form url.Values
+		want string
+	}{{"YES", yes, first}, {"STOP", stop, stopAnswer}} {
+		code, again := env.postForm(tt.form)
+		if code != http.StatusOK || again != tt.want {
+			t.Errorf("replayed %s: got %d %s, want 200 %s", tt.name, code, again, tt.want)
+		}
+	}
+	if got, want := env.store.confirmations, 1; got != want {
+		t.Errorf("confirmations: got %d, want %d", got, want)
+	}
+	// YES now opts back in (the number is opted out); its replay does not confirm, and answers the opt-in again.
+	optIn := inboundForm(clientA, "YES")
+	_, optInAnswer := env.postForm(optIn)
+	if _, out := env.store.optOut(clientA); out {
+		t.Fatal("YES while opted out did not opt back in")
+	}
+	env.postForm(inboundForm(clientA, "STOP"))
+	if code, again := env.postForm(optIn); code != http.StatusOK || again != optInAnswer {
+		t.Errorf("replayed opt-in YES: got %d %s, want 200 %s", code, again, optInAnswer)
+	}
+	if _, out := env.store.optOut(clientA); !out {
+		t.Error("a replayed YES undid the later STOP")
+	}
+	if got, want := env.store.confirmations, 1; got != want {
+		t.Errorf("confirmations after the replayed YES: got %d, want %d", got, want)
 	}
 }

@@ -89,29 +89,9 @@ func (db *DB) ConfirmLatest(ctx context.Context, phone string, at time.Time) (st
 	if phone == "" {
 		return "", ErrNotFound
 	}
-	at = at.UTC()
 	var language string
-	err := db.tx(ctx, func(tx *gorm.DB) error {
-		var latest outboxRow
-		err := tx.Model(&outboxRow{}).Select("outboxes.*").
-			Joins("JOIN hearings ON hearings.id = outboxes.hearing_id").
-			Where("outboxes.address = ? AND outboxes.channel = ? AND outboxes.kind = ? AND outboxes.state IN ?",
-				phone, "sms", docket.KindReminder, []docket.ReminderState{docket.StateSent, docket.StateDelivered}).
-			Where("hearings.status = ? AND hearings.start > ?", docket.StatusScheduled, at).
-			Order("outboxes.sent_at DESC, outboxes.id DESC").Limit(1).Take(&latest).Error
-		if err != nil {
-			return notFound(err)
-		}
-		q := tx.Model(&outboxRow{}).Where("confirmed_at IS NULL")
-		if latest.ProviderID != "" {
-			q = q.Where("provider_id = ? AND address = ?", latest.ProviderID, phone)
-		} else {
-			q = q.Where("id = ?", latest.ID)
-		}
-		if err := q.Updates(map[string]any{"confirmed_at": at, "updated_at": at}).Error; err != nil {
-			return err
-		}
-		language, err = clientLanguage(tx, latest, phone)
+	err := db.tx(ctx, func(tx *gorm.DB) (err error) {
+		language, err = confirmLatest(tx, phone, at)
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -121,6 +101,34 @@ func (db *DB) ConfirmLatest(ctx context.Context, phone string, at time.Time) (st
 		return "", fmt.Errorf("confirm reminder: %w", err)
 	}
 	return language, nil
+}
+
+// confirmLatest is ConfirmLatest inside tx.
+func confirmLatest(tx *gorm.DB, phone string, at time.Time) (string, error) {
+	if phone == "" {
+		return "", ErrNotFound
+	}
+	at = at.UTC()
+	var latest outboxRow
+	err := tx.Model(&outboxRow{}).Select("outboxes.*").
+		Joins("JOIN hearings ON hearings.id = outboxes.hearing_id").
+		Where("outboxes.address = ? AND outboxes.channel = ? AND outboxes.kind = ? AND outboxes.state IN ?",
+			phone, "sms", docket.KindReminder, []docket.ReminderState{docket.StateSent, docket.StateDelivered}).
+		Where("hearings.status = ? AND hearings.start > ?", docket.StatusScheduled, at).
+		Order("outboxes.sent_at DESC, outboxes.id DESC").Limit(1).Take(&latest).Error
+	if err != nil {
+		return "", notFound(err)
+	}
+	q := tx.Model(&outboxRow{}).Where("confirmed_at IS NULL")
+	if latest.ProviderID != "" {
+		q = q.Where("provider_id = ? AND address = ?", latest.ProviderID, phone)
+	} else {
+		q = q.Where("id = ?", latest.ID)
+	}
+	if err := q.Updates(map[string]any{"confirmed_at": at, "updated_at": at}).Error; err != nil {
+		return "", err
+	}
+	return clientLanguage(tx, latest, phone)
 }
 
 // clientLanguage returns the language of the reminder's recipient, else of an active client with that phone.

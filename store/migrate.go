@@ -70,6 +70,12 @@ var migrations = []*gormigrate.Migration{
 			return nil
 		},
 	},
+	{
+		// Inbound messages acted on, by MessageSid: a replayed webhook is answered but acted on once.
+		ID:       "0004_inbound_messages",
+		Migrate:  func(tx *gorm.DB) error { return tx.Migrator().CreateTable(&inboundMessageRow{}) },
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&inboundMessageRow{}) },
+	},
 }
 
 // SchemaVersion returns the id of the newest migration this binary knows.

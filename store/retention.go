@@ -16,11 +16,13 @@ type Retention struct {
 
 // Pruned counts what Prune removed.
 type Pruned struct {
-	Bodies, Outbox, Changes, SyncRuns int64
+	Bodies, Outbox, Changes, SyncRuns, Inbound int64
 }
 
 // Prune deletes what has outlived its retention at now: message bodies of rows sent before now-Bodies, settled
-// outbox rows of hearings that ended before now-Outbox, change-log entries and sync runs older than theirs.
+// outbox rows of hearings that ended before now-Outbox, change-log entries and sync runs older than theirs, and the
+// record of inbound messages acted on once it is older than the outbox's retention (a replay of a message older than
+// that is acted on again: the record names the sender, and keeping it for ever is not worth that).
 func (db *DB) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error) {
 	var p Pruned
 	now = now.UTC()
@@ -43,7 +45,12 @@ func (db *DB) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, er
 		}
 		p.Changes = res.RowsAffected
 		res = tx.Where("started_at < ?", now.Add(-r.SyncRuns)).Delete(&syncRunRow{})
+		if res.Error != nil {
+			return res.Error
+		}
 		p.SyncRuns = res.RowsAffected
+		res = tx.Where("at < ?", now.Add(-r.Outbox)).Delete(&inboundMessageRow{})
+		p.Inbound = res.RowsAffected
 		return res.Error
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -46,6 +47,33 @@ func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
 		left, _ := db.OutboxRows(ctx, docket.OutboxFilter{})
 		if len(left) != 1 || left[0].Body != "" || left[0].ProviderID != "SM1" {
 			t.Errorf("kept row: got %+v, want its body gone and its record kept", left)
+		}
+	})
+}
+
+func TestPruneForgetsOldInboundMessages(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		now := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
+		for sid, at := range map[string]time.Time{"SMold": now.AddDate(-2, 0, 0), "SMnew": now.AddDate(0, -1, 0)} {
+			if err := db.RecordInbound(ctx, docket.InboundAction{MessageSID: sid, Channel: docket.SMS,
+				From: "+12145550142", Action: docket.ActionHelp, At: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := db.Prune(ctx, Retention{Bodies: 30 * 24 * time.Hour, Outbox: 365 * 24 * time.Hour,
+			Changes: 730 * 24 * time.Hour, SyncRuns: 90 * 24 * time.Hour}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := p.Inbound, int64(1); got != want {
+			t.Errorf("inbound messages pruned: got %d, want %d", got, want)
+		}
+		if _, err := db.InboundActed(ctx, "SMold"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("message older than the outbox's retention: got %v, want it gone", err)
+		}
+		if _, err := db.InboundActed(ctx, "SMnew"); err != nil {
+			t.Errorf("message of last month: %v, want it kept", err)
 		}
 	})
 }

@@ -92,7 +92,8 @@ func reminderParts(cfg func() *config.Config, db *store.DB, clock reminder.Clock
 		return nil, nil, err
 	}
 	planner := &reminder.Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
-	disp := &reminder.Dispatcher{DB: db, Senders: snd, Rates: map[docket.Channel]float64{docket.SMS: c.SMS.Rate},
+	disp := &reminder.Dispatcher{DB: journaled(db, log), Senders: snd,
+		Rates:       map[docket.Channel]float64{docket.SMS: c.SMS.Rate},
 		Concurrency: map[docket.Channel]int{docket.SMS: c.SMS.Concurrency, docket.Email: c.Email.Concurrency},
 		Renderer:    renderer, Clock: clock, Log: log, Observe: opts.Observe}
 	return planner, disp, nil

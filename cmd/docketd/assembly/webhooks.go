@@ -9,13 +9,15 @@ import (
 	"github.com/docketd/docketd/store"
 )
 
-var _ inbound.Records = (*store.DB)(nil)
-
 // NewWebhooks builds the Twilio status and inbound-SMS handlers (to mount with Register on the daemon's mux). It
 // returns nil and no error when SMS does not go through Twilio: there is then nothing to receive.
 func NewWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() time.Time) (*inbound.Webhooks, error) {
 	if cfg.SMS.Provider != "twilio" {
 		return nil, nil //nolint:nilnil // no Twilio, nothing to mount: not an error (see the doc comment)
+	}
+	var records inbound.InboundStore
+	if db != nil {
+		records = inbound.FromRecords(journaled(db, log))
 	}
 	return inbound.NewWebhooks(inbound.WebhookConfig{
 		AuthToken:       cfg.SMS.Twilio.AuthToken,
@@ -26,7 +28,7 @@ func NewWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() 
 		// Twilio's own opt-out handling is on by default for long codes and toll-free numbers, and a second
 		// answer from us would be a duplicate (or blocked, after STOP). The config has no key to say otherwise yet.
 		ProviderAnswersEnglish: cfg.SMS.Twilio.ProviderKeywords == nil || *cfg.SMS.Twilio.ProviderKeywords,
-		Store:                  inbound.FromRecords(db),
+		Store:                  records,
 		Logger:                 log,
 		Now:                    now,
 	})
