@@ -36,8 +36,8 @@ func EmbeddedCourts() ([]docket.Court, error) {
 			return
 		}
 		for _, row := range rows[1:] { // header: code,name,address,city,state,iana_tz,status,note
-			if _, err := docket.LoadZone(row[5]); err != nil && row[5] != "" {
-				embeddedErr = fmt.Errorf("embedded court table: %s: %w", row[0], err)
+			if err := checkCourtZone(row[0], row[5]); err != nil {
+				embeddedErr = fmt.Errorf("embedded court table: %w", err)
 				return
 			}
 			embeddedCourts = append(embeddedCourts, docket.Court{Code: row[0], Name: row[1], Address: row[2], City: row[3],
@@ -136,7 +136,8 @@ func (db *DB) Court(ctx context.Context, code string) (docket.Court, error) {
 
 // CourtZones resolves time zones by hearing-location code first and court code second.
 type CourtZones struct {
-	zones map[string]*time.Location
+	zones     map[string]*time.Location // by court code
+	locations map[string]*time.Location // by hearing-location code, from the embedded table
 }
 
 // Zones loads every court's zone for fast lookups during a sync.
@@ -147,10 +148,9 @@ func (db *DB) Zones(ctx context.Context) (*CourtZones, error) {
 	}
 	z := &CourtZones{zones: map[string]*time.Location{}}
 	for _, c := range courts {
-		if c.Zone == "" {
-			// A code whose place EOIR never published (BDC): no zone is better than a guess. Its hearings take
-			// their source's own zone, or are rejected with the reason.
-			continue
+		// Every court has a zone: a court without one would put its hearings in UTC or drop them.
+		if err := checkCourtZone(c.Code, c.Zone); err != nil {
+			return nil, err
 		}
 		loc, err := docket.LoadZone(c.Zone)
 		if err != nil {
@@ -158,12 +158,20 @@ func (db *DB) Zones(ctx context.Context) (*CourtZones, error) {
 		}
 		z.zones[c.Code] = loc
 	}
+	if z.locations, err = hearingLocationZones(); err != nil {
+		return nil, err
+	}
 	return z, nil
 }
 
-// Zone returns the zone of a hearing at location, falling back to court.
+// Zone returns the zone of a hearing at location, falling back to court: a location code that is also a court code
+// takes that court's zone (which the config may override), then the hearing-location table decides, then the court
+// (the base city).
 func (z *CourtZones) Zone(location, court string) (*time.Location, error) {
 	if loc, ok := z.zones[location]; ok && location != "" {
+		return loc, nil
+	}
+	if loc, ok := z.locations[location]; ok && location != "" {
 		return loc, nil
 	}
 	if loc, ok := z.zones[court]; ok {
