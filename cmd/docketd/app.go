@@ -119,7 +119,8 @@ func (e *env) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery command takes --config FILE (default $DOCKETD_CONFIG, else docketd.toml).")
-	fmt.Fprintln(w, "Run 'docketd COMMAND --help' for a command's options. The config reference is config.example.toml.")
+	fmt.Fprintln(w, "Run 'docketd COMMAND --help' for a command's options. docs/REFERENCE.md describes every config key;")
+	fmt.Fprintln(w, "config.example.toml is a working config with all of them.")
 }
 
 // flags is a command's flag set with the options every command shares.

@@ -9,10 +9,11 @@ import (
 
 func cmdBackup(ctx context.Context, e *env, args []string) error {
 	f := e.newFlags("backup", "PATH", false, false)
-	if err := f.Parse(args); err != nil {
-		return &exitError{code: exitUsage, err: err}
+	pos, err := parseWithArgs(f, args)
+	if err != nil {
+		return err
 	}
-	if f.NArg() != 1 {
+	if len(pos) != 1 {
 		return usageErrorf("backup: give the path of the copy to write, e.g. docketd backup /var/backups/docketd-2027-01-31.db")
 	}
 	cfg, err := loadConfig(f.config)
@@ -24,9 +25,9 @@ func cmdBackup(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.Backup(ctx, f.Arg(0)); err != nil {
+	if err := db.Backup(ctx, pos[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote a consistent copy of the database to %s\n", f.Arg(0))
+	fmt.Fprintf(e.stdout, "wrote a consistent copy of the database to %s\n", pos[0])
 	return nil
 }

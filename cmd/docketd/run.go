@@ -108,7 +108,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if e.onListen != nil {
 		e.onListen(ln.Addr().String())
 	}
-	d.log.Info("listening", "component", "http", "addr", ln.Addr().String(), "public_url", cfg.HTTP.PublicURL)
+	d.log.Info("listening", "component", "http", "addr", ln.Addr().String(), "public_url", cfg.HTTP.PublicURL,
+		"pid", os.Getpid())
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
