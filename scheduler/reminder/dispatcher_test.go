@@ -461,3 +461,43 @@ func TestAReinstatedHearingSendsItsNotice(t *testing.T) {
 		t.Errorf("failed rows: %+v", failed)
 	}
 }
+
+// failingClaims is the store with a disk that refuses every write the dispatcher makes.
+type failingClaims struct {
+	Store
+	fail bool
+}
+
+func (s *failingClaims) ClaimDue(ctx context.Context, c docket.Claim) ([]docket.Reminder, error) {
+	if s.fail {
+		return nil, errors.New("disk I/O error")
+	}
+	return s.Store.ClaimDue(ctx, c)
+}
+
+func TestReadyOnlyWhileClaimsSucceed(t *testing.T) {
+	f := newFixture(t, time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC))
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+	ctx := context.Background()
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db := &failingClaims{Store: f.db, fail: true}
+	f.disp.DB = db
+	if _, err := f.disp.DispatchDue(ctx); err == nil {
+		t.Fatal("dispatch over a failing disk reported no error")
+	}
+	if err := f.disp.Ready(); err == nil || !strings.Contains(err.Error(), "disk I/O error") {
+		t.Fatalf("ready while every claim fails: %v", err)
+	}
+	db.fail = false
+	if _, err := f.disp.DispatchDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.disp.Ready(); err != nil {
+		t.Errorf("still not ready after claims succeed again: %v", err)
+	}
+	if got := len(f.sms.messages()); got != 1 {
+		t.Errorf("texts: %d, want 1", got)
+	}
+}
