@@ -79,7 +79,7 @@ func TestSyncCommandFailures(t *testing.T) {
 			data, _ := os.ReadFile(docket)
 			lines := strings.SplitAfter(string(data), "\n")
 			os.WriteFile(docket, []byte(strings.Join(lines[:3], "")), 0o600)
-		}, nil, exitFailure, "would cancel or move 4 of its 6 upcoming hearings", "--force"},
+		}, nil, exitOK, "(4 missing, within grace)", ""}, // fewer than max_change_min changes: never held
 		{"complete file cut down, forced", complete, func(t *testing.T, docket string) {
 			data, _ := os.ReadFile(docket)
 			lines := strings.SplitAfter(string(data), "\n")
