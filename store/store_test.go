@@ -450,3 +450,27 @@ func TestSourceContactsBecomeClientsUnlessTheConfigHasThem(t *testing.T) {
 		}
 	})
 }
+
+// A family of four in consolidated proceedings is reset: 4 of the source's 5 hearings move together to one new
+// slot. That is one change of a slot, under max_change_min: the pass applies it.
+func TestSyncFamilyResetIsOneChange(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		opts := docket.SyncOptions{Source: "office", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
+		at := time.Date(2027, 3, 15, 9, 0, 0, 0, chicago)
+		var recs []docket.HearingRecord
+		for i := range 4 {
+			recs = append(recs, record(fmt.Sprintf("family-%d", i), docket.ANumber(fmt.Sprintf("20155510%d", i)), at))
+		}
+		recs = append(recs, record("other", "201555200", at.Add(48*time.Hour)))
+		if _, err := runSync(t, db, opts, recs...); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			recs[i].Start = time.Date(2027, 3, 29, 13, 0, 0, 0, chicago)
+		}
+		res, err := runSync(t, db, opts, recs...)
+		if err != nil || res.Hold != nil || res.Moved != 4 {
+			t.Fatalf("family reset: got %+v, hold %+v, %v; want 4 moved, nothing held", res, res.Hold, err)
+		}
+	})
+}
