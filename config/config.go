@@ -4,6 +4,8 @@ package config
 
 import (
 	"time"
+
+	"github.com/docketd/docketd/docket"
 )
 
 // Defaults, each with the reason it was chosen.
@@ -25,8 +27,13 @@ const (
 	// DefaultGrace is how long a hearing may be missing from a complete source before it is cancelled: courts are
 	// slow to post new dates, and a premature "cancelled" text makes people skip court.
 	DefaultGrace = 72 * time.Hour
-	// DefaultMaxChange refuses a sync that would cancel or move more than this share of a source's hearings.
+	// DefaultMaxChange holds the moves and cancellations of a sync that would change more than this share of a
+	// source's upcoming slots.
 	DefaultMaxChange = 0.20
+	// DefaultMaxChangeMin is the number of changes of a slot under which the share is never applied: one family's
+	// reschedule in a small office's source is a large share, and holding it would keep the family from hearing
+	// that their hearing moved.
+	DefaultMaxChangeMin = docket.DefaultMaxChangeMin
 	// DefaultFeedRefresh is the refresh interval a feed asks calendar apps for.
 	DefaultFeedRefresh = time.Hour
 	// DefaultKeepCancelled keeps a cancelled hearing visible (struck through) long enough for counsel to notice.
@@ -181,13 +188,16 @@ type Source struct {
 	Complete  bool     `toml:"complete"`   // lists every current hearing it knows
 	Grace     Duration `toml:"grace"`      // how long a hearing may be missing before it is cancelled
 	MaxChange Percent  `toml:"max_change"` // "20%"
-	Path      string   `toml:"path"`       // file (csv, eoir_bulk, ics) or folder of saved answers (acis)
-	URL       string   `toml:"url"`        // ics URL or ACIS lookup service
-	APIKey    string   `toml:"api_key"`    // acis
-	Rate      float64  `toml:"rate"`       // acis lookups per second
-	Timeout   Duration `toml:"timeout"`    // per request
-	Timezone  string   `toml:"timezone"`   // zone of times whose court is unknown
-	Tolerance Duration `toml:"tolerance"`  // /readyz fails once the source has failed this long; empty: never
+	// MaxChangeMin is the number of changes of a slot under which max_change never holds a run; nil until the
+	// defaults are applied (DefaultMaxChangeMin).
+	MaxChangeMin *int     `toml:"max_change_min"`
+	Path         string   `toml:"path"`      // file (csv, eoir_bulk, ics) or folder of saved answers (acis)
+	URL          string   `toml:"url"`       // ics URL or ACIS lookup service
+	APIKey       string   `toml:"api_key"`   // acis
+	Rate         float64  `toml:"rate"`      // acis lookups per second
+	Timeout      Duration `toml:"timeout"`   // per request
+	Timezone     string   `toml:"timezone"`  // zone of times whose court is unknown
+	Tolerance    Duration `toml:"tolerance"` // /readyz fails once the source has failed this long; empty: never
 
 	// csv
 	Columns    map[string]string `toml:"columns"`     // field -> header
@@ -288,4 +298,12 @@ func (c *Config) ClientByANumber(a string) []Client {
 		}
 	}
 	return out
+}
+
+// ChangeFloor is MaxChangeMin, or its default when the file sets none.
+func (s Source) ChangeFloor() int {
+	if s.MaxChangeMin == nil {
+		return DefaultMaxChangeMin
+	}
+	return *s.MaxChangeMin
 }

@@ -355,6 +355,12 @@ func (v *validator) sources(c *Config) {
 		} else if s.MaxChange.err != nil {
 			v.add(key+".max_change", "%v", s.MaxChange.err)
 		}
+		if s.MaxChangeMin == nil {
+			n := DefaultMaxChangeMin
+			s.MaxChangeMin = &n
+		} else if *s.MaxChangeMin < 1 {
+			v.add(key+".max_change_min", "must be at least 1, got %d", *s.MaxChangeMin)
+		}
 		if s.Timeout.Raw == "" {
 			s.Timeout.D = DefaultProviderTimeout
 		} else {

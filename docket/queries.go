@@ -61,9 +61,16 @@ type SyncOptions struct {
 	// MaxChange refuses a pass that would cancel or move more than this share of the source's hearings.
 	// Zero disables the check (the config file's own hearings are edited on purpose).
 	MaxChange float64
-	Force     bool
-	Now       time.Time
+	// MaxChangeMin is the number of changes of a slot under which MaxChange is never applied; zero means
+	// DefaultMaxChangeMin.
+	MaxChangeMin int
+	Force        bool
+	Now          time.Time
 }
+
+// DefaultMaxChangeMin is the floor of the mass-change guard: in a small office's source one family's reschedule is
+// a large share, and holding it would keep the family from hearing that their hearing moved.
+const DefaultMaxChangeMin = 5
 
 // SyncResult counts what a pass did.
 type SyncResult struct {
@@ -71,6 +78,43 @@ type SyncResult struct {
 	// Held counts hearings missing past the grace period that were not cancelled because a rejected record of the
 	// pass, which named no hearing, could have been them.
 	Held int
+	// Hold is what the mass-change guard held back (moves and cancellations in doubt); nil when nothing was.
+	Hold *SyncHold
+}
+
+// SyncHold is a source's held moves and cancellations: a pass that would move or cancel more than MaxChange of
+// the source's upcoming slots (and at least MaxChangeMin of them) applies the rest and keeps these as they were
+// until a forced pass applies them.
+type SyncHold struct {
+	Source string
+	// Changes counts the held changes of a slot; Hearings the hearings in them; Slots the source's upcoming slots
+	// (court, start, judge) when the pass began; Share is the MaxChange the count went over.
+	Changes, Hearings, Slots int
+	Share                    float64
+	// Detail lists the held changes, by slot (at most the first few hundred; the counts are exact).
+	Detail []SlotChange
+	// Digest names this set of held changes: the same changes held again have the same digest, so the office is
+	// told once per held state.
+	Digest string
+	// Since is when the source was first held with this digest (stored holds only).
+	Since time.Time
+}
+
+// SlotChange is one change of a slot: the hearings of one court, start and judge that move together to one new
+// slot, or that are all no longer listed (To is zero).
+type SlotChange struct {
+	Court, Judge, Zone       string
+	From, To                 time.Time
+	ToCourt, ToJudge, ToZone string
+	Hearings                 []HeldHearing
+}
+
+// HeldHearing is one hearing of a held change, with what the office needs to recognise it.
+type HeldHearing struct {
+	Key        string
+	ANumber    ANumber
+	EOIRCaseID string
+	Clients    []string // names of the case's clients
 }
 
 // OutboxResult is what became of an attempt to send some rows.

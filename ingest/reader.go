@@ -26,6 +26,18 @@ type Store interface {
 	BeginSync(ctx context.Context, opts docket.SyncOptions) (docket.SyncPass, error)
 	RecordSyncRun(ctx context.Context, run *docket.SyncRun) error
 	Serialized(ctx context.Context, fn func() error) error
+	// SetHold records a source's held changes and reports whether the office still has to be told of them;
+	// HoldNotified records that it was; ClearHold that the source holds nothing.
+	SetHold(ctx context.Context, h docket.SyncHold, now time.Time) (notify bool, err error)
+	HoldNotified(ctx context.Context, source, digest string) error
+	ClearHold(ctx context.Context, source string) error
+}
+
+// HoldNotifier tells the office at once that a source's moves and cancellations are held: what would change and
+// the command that applies it. The Syncer calls it once per held state (a pass holding the same changes again
+// does not), and again on the next pass if it failed.
+type HoldNotifier interface {
+	NotifyHold(ctx context.Context, h docket.SyncHold) error
 }
 
 // collect reads r to the end. On error what was read is returned too, so the caller can report its rejects.

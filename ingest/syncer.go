@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,9 +46,13 @@ type SourceSpec struct {
 	// Grace is how long a hearing may be missing from a complete source before it is cancelled; with zero, it is
 	// cancelled on the run that first misses it.
 	Grace time.Duration
-	// MaxChange refuses a run that would cancel or move more than this share of the source's upcoming hearings;
-	// zero disables the check.
+	// MaxChange holds the moves and cancellations of a run that would change more than this share of the source's
+	// upcoming slots (court, start, judge), counting the hearings that move together to one new slot, or are
+	// cancelled together, as one change; zero disables the check.
 	MaxChange float64
+	// MaxChangeMin is the number of changes under which MaxChange never holds a run; zero means
+	// docket.DefaultMaxChangeMin.
+	MaxChangeMin int
 	// Reader produces the source's records.
 	Reader Reader
 	// Buffered reads the whole source before the store's pass begins. Set it for slow sources (a lookup service
@@ -96,6 +101,8 @@ type Syncer struct {
 	Now func() time.Time
 	// Log receives one line per run and a warning per rejected record (personal data masked); nil discards.
 	Log *slog.Logger
+	// Notify tells the office of a held run; nil only logs it.
+	Notify HoldNotifier
 }
 
 // SyncReport says what one run did. The counts are what was committed: a refused run, or one whose source failed,
@@ -113,8 +120,20 @@ type SyncReport struct {
 	longestWrite time.Duration
 }
 
-// Refused reports whether the run was refused by the max_change or empty-source rules; --force overrides them.
+// Refused reports whether the run was refused by the empty-source rule; --force overrides it.
 func (r SyncReport) Refused() bool { return errors.Is(r.Err, docket.ErrRefused) }
+
+// Holding reports whether the run held moves and cancellations (max_change); --force applies them.
+func (r SyncReport) Holding() bool { return r.Hold != nil }
+
+// HoldText says what a held run kept back and how to apply it, e.g. "HELD: 30 changes of a slot (30 hearings) of
+// its 32 upcoming slots, more than 20%, were not applied; check the source, then run 'docketd sync --source eoir
+// --force' to apply them".
+func HoldText(h docket.SyncHold) string {
+	return fmt.Sprintf("HELD: %d moves or cancellations of a slot (%d hearings) of its %d upcoming slots, more than "+
+		"%s, were not applied; check the source, then run 'docketd sync --source %s --force' to apply them",
+		h.Changes, h.Hearings, h.Slots, strconv.FormatFloat(h.Share*100, 'f', -1, 64)+"%", h.Source)
+}
 
 // String prints the report as one line for people, e.g. "office-export: 12 created, 1 changed, 0 cancelled,
 // 40 unchanged, 2 rejected (3 missing, within grace)".
@@ -149,6 +168,9 @@ func (r SyncReport) String() string {
 	}
 	if len(notes) > 0 {
 		s += " (" + strings.Join(notes, "; ") + ")"
+	}
+	if r.Hold != nil {
+		s += "; " + HoldText(*r.Hold)
 	}
 	return s
 }
@@ -194,6 +216,7 @@ func (s *Syncer) run(ctx context.Context, spec SourceSpec, m runMode) (SyncRepor
 	if err != nil {
 		rep.Err = err
 	}
+	s.keepHold(ctx, &rep, log)
 	*run = docket.SyncRun{ID: run.ID, Source: spec.Name, StartedAt: rep.Started, EndedAt: rep.Ended,
 		Created: rep.Created, Changed: rep.Changed, Cancelled: rep.Cancelled, Unchanged: rep.Unchanged,
 		Rejected: rep.Rejected}
@@ -214,6 +237,9 @@ func (s *Syncer) run(ctx context.Context, spec SourceSpec, m runMode) (SyncRepor
 		attrs = append(attrs, "writes", rep.writes, "longest_write", rep.longestWrite.Round(time.Millisecond))
 	}
 	switch {
+	case rep.Holding():
+		log.Warn("sync held", append(attrs, "held_changes", rep.Hold.Changes, "held_hearings", rep.Hold.Hearings,
+			"slots", rep.Hold.Slots)...)
 	case rep.Refused():
 		log.Warn("sync refused", append(attrs, "err", run.Error)...)
 	case err != nil:
@@ -224,6 +250,35 @@ func (s *Syncer) run(ctx context.Context, spec SourceSpec, m runMode) (SyncRepor
 		log.Info(m.done, attrs...)
 	}
 	return rep, err
+}
+
+// keepHold records what the run held and tells the office once per held state; a run that completed without
+// holding anything clears the source's hold. A failed or refused run leaves the hold as it was. Failures here are
+// logged: the hearings are committed already, and a notice that did not go out is tried again by the next run.
+func (s *Syncer) keepHold(ctx context.Context, rep *SyncReport, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	switch {
+	case rep.Hold != nil:
+		notify, err := s.DB.SetHold(ctx, *rep.Hold, rep.Ended)
+		if err != nil {
+			log.Error("record hold", "err", err)
+		}
+		if !notify || s.Notify == nil {
+			return
+		}
+		if err := s.Notify.NotifyHold(ctx, *rep.Hold); err != nil {
+			log.Error("tell the office of the hold (the next run tries again)", "err", docket.MaskText(err.Error()))
+			return
+		}
+		if err := s.DB.HoldNotified(ctx, rep.Source, rep.Hold.Digest); err != nil {
+			log.Error("record hold notice", "err", err)
+		}
+	case rep.Err == nil:
+		if err := s.DB.ClearHold(ctx, rep.Source); err != nil {
+			log.Error("clear hold", "err", err)
+		}
+	}
 }
 
 // pass does the work of Run; rep collects the counts.
@@ -254,7 +309,7 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 		spec.Reader = res
 	}
 	sy, err = s.DB.BeginSync(ctx, docket.SyncOptions{Source: spec.Name, Complete: spec.Complete, Grace: spec.Grace,
-		MaxChange: spec.MaxChange, Force: force, Now: rep.Started})
+		MaxChange: spec.MaxChange, MaxChangeMin: spec.MaxChangeMin, Force: force, Now: rep.Started})
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", spec.Name, err)
 	}

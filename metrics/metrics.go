@@ -20,6 +20,8 @@ type Store interface {
 	Counts(ctx context.Context, now time.Time) (docket.Counts, error)
 	// SyncTotals sums the recorded sync runs per source and outcome (failed or not).
 	SyncTotals(ctx context.Context) ([]docket.SyncTotal, error)
+	// SyncHolds lists the sources whose moves and cancellations the mass-change guard holds.
+	SyncHolds(ctx context.Context) ([]docket.SyncHold, error)
 }
 
 // Registry holds the daemon's metrics: counters the daemon increments, and the store's state read at scrape time.
@@ -120,11 +122,15 @@ var (
 		[]string{"source", "outcome"}, nil)
 	descSyncRecords = prometheus.NewDesc("docketd_sync_records_total", "Records of sync runs by source and outcome.",
 		[]string{"source", "outcome"}, nil)
+	descSyncHeld = prometheus.NewDesc("docketd_sync_held",
+		"1 while the mass-change guard holds the source's moves and cancellations (apply with sync --force).",
+		[]string{"source"}, nil)
 	descLeader = prometheus.NewDesc("docketd_leader", "1 when this replica runs sync and planning.", nil, nil)
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descHearings, descOutbox, descOptOuts, descSyncRuns, descSyncRecords, descLeader} {
+	for _, d := range []*prometheus.Desc{descHearings, descOutbox, descOptOuts, descSyncRuns, descSyncRecords, descSyncHeld,
+		descLeader} {
 		ch <- d
 	}
 }
@@ -181,5 +187,20 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		for name, v := range r {
 			ch <- prometheus.MustNewConstMetric(descSyncRecords, prometheus.CounterValue, float64(v), src, name)
 		}
+	}
+	holds, err := st.SyncHolds(ctx)
+	if err != nil {
+		c.log.Warn("metrics", "component", "http", "err", err)
+		return
+	}
+	held := map[string]float64{}
+	for src := range records {
+		held[src] = 0
+	}
+	for _, h := range holds {
+		held[h.Source] = 1
+	}
+	for src, v := range held {
+		ch <- prometheus.MustNewConstMetric(descSyncHeld, prometheus.GaugeValue, v, src)
 	}
 }

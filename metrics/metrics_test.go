@@ -19,12 +19,15 @@ import (
 type fakeStore struct {
 	counts docket.Counts
 	totals []docket.SyncTotal
+	holds  []docket.SyncHold
 	err    error
 }
 
 func (f *fakeStore) Counts(context.Context, time.Time) (docket.Counts, error) { return f.counts, f.err }
 
 func (f *fakeStore) SyncTotals(context.Context) ([]docket.SyncTotal, error) { return f.totals, f.err }
+
+func (f *fakeStore) SyncHolds(context.Context) ([]docket.SyncHold, error) { return f.holds, f.err }
 
 var testNow = time.Date(2027, 11, 1, 12, 0, 0, 0, time.UTC)
 
@@ -67,6 +70,7 @@ func TestStoreCollectorSumsRecordsOverFailedAndGoodRunsOfOneSource(t *testing.T)
 			{Source: "office", Failed: true, Runs: 1, Reject: 4},
 			{Source: "eoir", Runs: 1, Cancel: 6},
 		},
+		holds: []docket.SyncHold{{Source: "eoir", Changes: 30, Hearings: 30}},
 	}
 	body := scrapeText(t, newTestRegistry(st, true, io.Discard))
 	checkLines(t, body, []string{
@@ -92,6 +96,9 @@ func TestStoreCollectorSumsRecordsOverFailedAndGoodRunsOfOneSource(t *testing.T)
 		`docketd_sync_records_total{outcome="rejected",source="office"} 4`,
 		`docketd_sync_records_total{outcome="cancelled",source="office"} 0`,
 		`docketd_sync_records_total{outcome="cancelled",source="eoir"} 6`,
+		"# HELP docketd_sync_held 1 while the mass-change guard holds the source's moves and cancellations (apply with sync --force).",
+		`docketd_sync_held{source="eoir"} 1`,
+		`docketd_sync_held{source="office"} 0`,
 	}, nil)
 }
 

@@ -76,6 +76,17 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  func(tx *gorm.DB) error { return tx.Migrator().CreateTable(&inboundMessageRow{}) },
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&inboundMessageRow{}) },
 	},
+	{
+		// A source whose moves and cancellations the mass-change guard holds, until a forced pass applies them.
+		ID: "0005_sync_holds",
+		Migrate: func(tx *gorm.DB) error {
+			if tx.Migrator().HasTable(&syncHoldRow{}) {
+				return nil // created by 0001 on a new database
+			}
+			return tx.Migrator().CreateTable(&syncHoldRow{})
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&syncHoldRow{}) },
+	},
 }
 
 // SchemaVersion returns the id of the newest migration this binary knows.

@@ -169,7 +169,7 @@ type syncRunRow struct {
 // models lists every table, in creation order.
 func models() []any {
 	return []any{&courtRow{}, &attorneyRow{}, &clientRow{}, &caseRow{}, &hearingRow{}, &changeRow{}, &outboxRow{}, &optOutRow{},
-		&feedTokenRow{}, &syncRunRow{}}
+		&feedTokenRow{}, &syncRunRow{}, &syncHoldRow{}}
 }
 
 // The rows keep the table names the models had when they were exported (gorm derives a table's name from its type).

@@ -246,10 +246,10 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 		if !errors.Is(err, ErrRefused) {
 			t.Fatalf("empty: got %v, want ErrRefused", err)
 		}
-		// Half a file is refused too.
-		_, err = runSync(t, db, opts, recs[:5]...)
-		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "5 of its 10") {
-			t.Fatalf("half: got %v, want ErrRefused naming 5 of 10", err)
+		// Half a file is held: its cancellations wait for a person.
+		res, err := runSync(t, db, opts, recs[:5]...)
+		if err != nil || res.Hold == nil || res.Hold.Changes != 5 || res.Hold.Slots != 10 || res.Missing != 0 {
+			t.Fatalf("half: got %+v, %v; want 5 of 10 slots held, nothing missing", res, err)
 		}
 		hs, _ := db.Hearings(ctx, docket.HearingFilter{Status: []docket.HearingStatus{docket.StatusScheduled}})
 		if got, want := len(hs), 10; got != want {
@@ -263,7 +263,7 @@ func TestSyncCompleteSourceGraceAndRefusals(t *testing.T) {
 
 		// One hearing goes missing, comes back within the grace period, and is never cancelled.
 		opts.Now = t0.Add(time.Hour)
-		res, err := runSync(t, db, opts, recs[1:]...)
+		res, err = runSync(t, db, opts, recs[1:]...)
 		if err != nil || res.Missing != 1 {
 			t.Fatalf("missing: got %+v, %v; want Missing 1", res, err)
 		}
@@ -447,6 +447,30 @@ func TestSourceContactsBecomeClientsUnlessTheConfigHasThem(t *testing.T) {
 		}
 		if cs, _ := db.Clients(ctx); len(cs) != 2 {
 			t.Errorf("after a config reload: %d active clients, want 2", len(cs))
+		}
+	})
+}
+
+// A family of four in consolidated proceedings is reset: 4 of the source's 5 hearings move together to one new
+// slot. That is one change of a slot, under max_change_min: the pass applies it.
+func TestSyncFamilyResetIsOneChange(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		opts := docket.SyncOptions{Source: "office", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
+		at := time.Date(2027, 3, 15, 9, 0, 0, 0, chicago)
+		var recs []docket.HearingRecord
+		for i := range 4 {
+			recs = append(recs, record(fmt.Sprintf("family-%d", i), docket.ANumber(fmt.Sprintf("20155510%d", i)), at))
+		}
+		recs = append(recs, record("other", "201555200", at.Add(48*time.Hour)))
+		if _, err := runSync(t, db, opts, recs...); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			recs[i].Start = time.Date(2027, 3, 29, 13, 0, 0, 0, chicago)
+		}
+		res, err := runSync(t, db, opts, recs...)
+		if err != nil || res.Hold != nil || res.Moved != 4 {
+			t.Fatalf("family reset: got %+v, hold %+v, %v; want 4 moved, nothing held", res, res.Hold, err)
 		}
 	})
 }

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/docketd/docketd/docket"
@@ -16,9 +19,9 @@ import (
 // ErrRefused is the vocabulary's: a refused pass wraps it.
 var ErrRefused = docket.ErrRefused
 
-// minRefusable is the number of changes below which the MaxChange share is not applied: in a source of five
-// hearings one real reschedule is 20%, and refusing it would teach admins to always pass --force.
-const minRefusable = 3
+// maxHoldDetail bounds the held changes a hold lists with their hearings and clients (the counts stay exact): a
+// broken dump that moves a hundred thousand hearings needs a person to look, not a list of them all.
+const maxHoldDetail = 200
 
 // Sync tuning, each value with its reason.
 const (
@@ -61,7 +64,7 @@ type Sync struct {
 	opts   docket.SyncOptions
 	stage  *stage
 	result docket.SyncResult // what committed pieces did
-	base   int64             // scheduled future hearings of the source at the start
+	slots  int64             // slots (court, start, judge) of the source's scheduled future hearings at the start
 	done   bool
 	// Rejected records: the keys and A-numbers they named, and how many named neither.
 	protectKeys, protectANumbers map[string]struct{}
@@ -85,8 +88,10 @@ func (db *DB) BeginSync(ctx context.Context, opts docket.SyncOptions) (docket.Sy
 	}
 	opts.Now = opts.Now.UTC()
 	s := &Sync{db: db, ctx: ctx, opts: opts, stage: newStage(db.stageDir)}
-	if err := db.gorm.WithContext(ctx).Model(&hearingRow{}).Where("source = ? AND status = ? AND start > ?", opts.Source,
-		docket.StatusScheduled, opts.Now).Count(&s.base).Error; err != nil {
+	g := db.gorm.WithContext(ctx)
+	upcoming := g.Model(&hearingRow{}).Distinct("court_code", "start", "judge").
+		Where("source = ? AND status = ? AND start > ?", opts.Source, docket.StatusScheduled, opts.Now)
+	if err := g.Table("(?) AS slots", upcoming).Count(&s.slots).Error; err != nil {
 		return nil, fmt.Errorf("begin sync: %w", err)
 	}
 	return s, nil
@@ -115,15 +120,41 @@ func (s *Sync) Apply(recs []docket.HearingRecord) error {
 
 // plan is what a pass would do, worked out before anything is written.
 type plan struct {
-	listed  int               // distinct records of the source
-	moved   int               // stored hearings whose start the source changes
-	seen    map[uint]struct{} // stored hearings the source lists
-	notSeen []hearingRow      // scheduled upcoming hearings a complete source no longer lists, less the protected
+	listed  int                    // distinct records of the source
+	moves   map[slotMove][]heldRef // stored hearings whose start the source changes, by old and new slot
+	seen    map[uint]struct{}      // stored hearings the source lists
+	notSeen []hearingRow           // scheduled upcoming hearings a complete source no longer lists, less the protected
+	// held, once verdict holds the pass: the keys of the moved records, which are not written.
+	held map[string]struct{}
+}
+
+// slot is where hearings are heard together: one court, one start, one judge.
+type slot struct {
+	court, judge string
+	start        int64 // Unix seconds: a time.Time compares its location too
+}
+
+// slotMove is one change of a slot: from one slot to another, or cancelled (to is the zero slot).
+type slotMove struct{ from, to slot }
+
+// heldRef is a hearing in a change of a slot, with what the hold's message needs.
+type heldRef struct {
+	key          string
+	caseID       uint
+	zone, toZone string
+}
+
+func slotOf(court, judge string, start time.Time) slot { return slot{court, judge, start.Unix()} }
+
+// move notes that the source moves stored hearing h to r's start.
+func (p *plan) move(h *hearingRow, r docket.HearingRecord) {
+	m := slotMove{slotOf(h.CourtCode, h.Judge, h.Start), slotOf(r.CourtCode, r.Judge, r.Start)}
+	p.moves[m] = append(p.moves[m], heldRef{key: r.Key, caseID: h.CaseID, zone: h.Zone, toZone: r.Zone})
 }
 
 // plan compares the staged records with the store, reading only.
 func (s *Sync) plan() (*plan, error) {
-	p := &plan{listed: s.stage.len(), seen: map[uint]struct{}{}}
+	p := &plan{listed: s.stage.len(), seen: map[uint]struct{}{}, moves: map[slotMove][]heldRef{}}
 	q := s.db.gorm.WithContext(s.ctx)
 	err := s.stage.each(s.ctx, planChunk, func(recs []docket.HearingRecord) error {
 		byKey, err := s.existing(q, recs)
@@ -134,7 +165,7 @@ func (s *Sync) plan() (*plan, error) {
 			if h, ok := byKey[r.Key]; ok {
 				p.seen[h.ID] = struct{}{}
 				if !h.Start.Equal(r.Start) {
-					p.moved++
+					p.move(h, r)
 				}
 			}
 		}
@@ -147,7 +178,8 @@ func (s *Sync) plan() (*plan, error) {
 		return p, nil
 	}
 	var batch []hearingRow
-	err = q.Select("id", "missing_since", "sequence", "status").
+	err = q.Select("id", "missing_since", "sequence", "status", "source_key", "case_id", "court_code", "start", "judge",
+		"zone").
 		Where("source = ? AND status = ? AND start > ?", s.opts.Source, docket.StatusScheduled, s.opts.Now).
 		FindInBatches(&batch, 1000, func(*gorm.DB, int) error {
 			for _, h := range batch {
@@ -192,33 +224,146 @@ func (s *Sync) existing(q *gorm.DB, recs []docket.HearingRecord) (map[string]*he
 	return byKey, nil
 }
 
-// verdict decides whether the pass may write anything, from its plan: the one place where the empty-source rule
-// and the mass-change guard (MaxChange) are applied. It runs before the first write, so a refused pass changes
-// nothing. A forced pass is never refused.
-func (s *Sync) verdict(p *plan) error {
+// verdict decides what the pass may write, from its plan: the one place where the empty-source rule and the
+// mass-change guard (MaxChange, MaxChangeMin) are applied. It runs before the first write, so a refused pass
+// changes nothing. A forced pass is never refused nor held.
+//
+// The guard counts changes of a slot, not hearings: the hearings of one court, start and judge that move together
+// to one new slot (a family in consolidated proceedings, a judge's calendar reset) are one change, and so are the
+// hearings of one slot a complete source no longer lists. Fewer than MaxChangeMin changes never trip it. When it
+// trips, the pass is held, not refused: the moves and cancellations are kept as they are (returned as the hold)
+// and everything else (new hearings, changes of fields other than the start) is written.
+func (s *Sync) verdict(p *plan) (*docket.SyncHold, error) {
 	if s.opts.Force {
-		return nil
+		return nil, nil
 	}
 	var gone int // hearings the pass would mark missing or cancel
 	if s.opts.Complete {
 		gone = len(p.notSeen)
 	}
 	if gone > 0 && p.listed == 0 {
-		return fmt.Errorf("%w: %s listed no hearings but %d are upcoming; nothing was changed, since an empty "+
+		return nil, fmt.Errorf("%w: %s listed no hearings but %d are upcoming; nothing was changed, since an empty "+
 			"source never wipes a calendar (run with --force if they really are all gone)", ErrRefused,
 			s.opts.Source, gone)
 	}
 	if s.opts.MaxChange <= 0 {
-		return nil
+		return nil, nil
 	}
-	n := p.moved + gone
-	limit := s.opts.MaxChange * float64(s.base)
-	if n >= minRefusable && float64(n) > limit {
-		return fmt.Errorf("%w: %s would cancel or move %d of its %d upcoming hearings (more than %s); "+
-			"nothing was changed — check the source, or run again with --force if this is real",
-			ErrRefused, s.opts.Source, n, s.base, strconv.FormatFloat(s.opts.MaxChange*100, 'f', -1, 64)+"%")
+	changes := maps.Clone(p.moves)
+	if s.opts.Complete {
+		for _, h := range p.notSeen {
+			m := slotMove{from: slotOf(h.CourtCode, h.Judge, h.Start)}
+			changes[m] = append(changes[m], heldRef{key: h.SourceKey, caseID: h.CaseID, zone: h.Zone})
+		}
 	}
-	return nil
+	floor := s.opts.MaxChangeMin
+	if floor <= 0 {
+		floor = docket.DefaultMaxChangeMin
+	}
+	n := len(changes)
+	if n < floor || float64(n) <= s.opts.MaxChange*float64(s.slots) {
+		return nil, nil
+	}
+	p.held = map[string]struct{}{}
+	for _, refs := range p.moves {
+		for _, r := range refs {
+			p.held[r.key] = struct{}{}
+		}
+	}
+	p.notSeen = nil
+	return s.hold(changes)
+}
+
+// hold describes the held changes: each with its hearings and their clients (the first maxHoldDetail changes, in
+// order of slot), and a digest of them all.
+func (s *Sync) hold(changes map[slotMove][]heldRef) (*docket.SyncHold, error) {
+	order := slices.SortedFunc(maps.Keys(changes), func(a, b slotMove) int {
+		return cmp.Or(cmp.Compare(a.from.start, b.from.start), cmp.Compare(a.from.court, b.from.court),
+			cmp.Compare(a.from.judge, b.from.judge), cmp.Compare(a.to.start, b.to.start),
+			cmp.Compare(a.to.court, b.to.court), cmp.Compare(a.to.judge, b.to.judge))
+	})
+	h := &docket.SyncHold{Source: s.opts.Source, Changes: len(order), Slots: int(s.slots), Share: s.opts.MaxChange}
+	sum := sha256.New()
+	var caseIDs []uint
+	for i, m := range order {
+		refs := changes[m]
+		slices.SortFunc(refs, func(a, b heldRef) int { return cmp.Compare(a.key, b.key) })
+		h.Hearings += len(refs)
+		fmt.Fprintf(sum, "%s|%s|%d>%s|%s|%d:", m.from.court, m.from.judge, m.from.start, m.to.court, m.to.judge,
+			m.to.start)
+		for _, r := range refs {
+			fmt.Fprintf(sum, "%q,", r.key)
+			if i < maxHoldDetail {
+				caseIDs = append(caseIDs, r.caseID)
+			}
+		}
+		sum.Write([]byte{'\n'})
+	}
+	h.Digest = hex.EncodeToString(sum.Sum(nil)[:16])
+	cases, err := s.heldCases(caseIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range order[:min(len(order), maxHoldDetail)] {
+		refs := changes[m]
+		c := docket.SlotChange{Court: m.from.court, Judge: m.from.judge, Zone: refs[0].zone,
+			From: time.Unix(m.from.start, 0).UTC()}
+		if m.to != (slot{}) {
+			c.To, c.ToCourt, c.ToJudge, c.ToZone = time.Unix(m.to.start, 0).UTC(), m.to.court, m.to.judge, refs[0].toZone
+		}
+		for _, r := range refs {
+			hh := cases[r.caseID]
+			hh.Key = r.key
+			c.Hearings = append(c.Hearings, hh)
+		}
+		h.Detail = append(h.Detail, c)
+	}
+	return h, nil
+}
+
+// heldCases returns, by case id, the A-number or EOIR case id of each case and the names of its active clients.
+func (s *Sync) heldCases(ids []uint) (map[uint]docket.HeldHearing, error) {
+	out := map[uint]docket.HeldHearing{}
+	q := s.db.gorm.WithContext(s.ctx)
+	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), 500) {
+		var cases []caseRow
+		if err := q.Where("id IN ?", chunk).Find(&cases).Error; err != nil {
+			return nil, fmt.Errorf("sync %s: held cases: %w", s.opts.Source, err)
+		}
+		var aNumbers []string
+		for _, c := range cases {
+			var hh docket.HeldHearing
+			if c.ANumber != nil {
+				hh.ANumber = docket.ANumber(*c.ANumber)
+				aNumbers = append(aNumbers, *c.ANumber)
+			}
+			if c.EOIRCaseID != nil {
+				hh.EOIRCaseID = *c.EOIRCaseID
+			}
+			out[c.ID] = hh
+		}
+		if len(aNumbers) == 0 {
+			continue
+		}
+		var clients []clientRow
+		if err := q.Select("name", "a_number").Where("active = ? AND a_number IN ?", true, aNumbers).
+			Order("name").Find(&clients).Error; err != nil {
+			return nil, fmt.Errorf("sync %s: held clients: %w", s.opts.Source, err)
+		}
+		names := map[docket.ANumber][]string{}
+		for _, c := range clients {
+			if !slices.Contains(names[c.ANumber], c.Name) {
+				names[c.ANumber] = append(names[c.ANumber], c.Name)
+			}
+		}
+		for id, hh := range out {
+			if hh.ANumber != "" && hh.Clients == nil {
+				hh.Clients = names[hh.ANumber]
+				out[id] = hh
+			}
+		}
+	}
+	return out, nil
 }
 
 // unchanged returns len(recs) when a piece of records would write nothing (every hearing stored as listed, no
@@ -605,7 +750,8 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 	if err != nil {
 		return docket.SyncResult{}, err
 	}
-	if err := s.verdict(p); err != nil {
+	hold, err := s.verdict(p)
+	if err != nil {
 		return docket.SyncResult{}, err
 	}
 	q := s.db.gorm.WithContext(s.ctx)
@@ -614,6 +760,16 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 		for len(recs) > 0 {
 			part := recs[:min(s.size, len(recs))]
 			recs = recs[len(part):]
+			if p.held != nil {
+				// Held moves are left as they are stored: a forced pass applies them.
+				part = slices.DeleteFunc(slices.Clone(part), func(r docket.HearingRecord) bool {
+					_, ok := p.held[r.Key]
+					return ok
+				})
+				if len(part) == 0 {
+					continue
+				}
+			}
 			if n, err := s.unchanged(q, part); err != nil || n > 0 {
 				s.result.Unchanged += n
 				if err != nil {
@@ -637,6 +793,7 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 		return s.result, fmt.Errorf("sync %s: stopped part-way, after %d of its writes had committed (the next run "+
 			"applies the rest): %w", s.opts.Source, s.pieces, err)
 	}
+	s.result.Hold = hold
 	return s.result, nil
 }
 

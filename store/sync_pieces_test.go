@@ -191,68 +191,88 @@ func stagingLeft(t *testing.T, db *DB) []string {
 	return left
 }
 
-// TestRefusedPassWritesNothing: a pass the guard refuses (too many moves, too many gone, an empty complete source)
-// writes nothing at all, not the new hearings, cases and clients it also lists, even when it is large enough to be
-// staged on disk; and it leaves no staging file behind.
+// TestRefusedPassWritesNothing: a pass the empty-source rule refuses writes nothing at all, even when it is large
+// enough to be staged on disk, and leaves no staging file behind; a pass the mass-change guard holds (too many moves,
+// too many gone) writes its new hearings, cases and clients and leaves every held hearing as it was.
 func TestRefusedPassWritesNothing(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
 		before := len(stagingLeft(t, db))
 		opts := docket.SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
-		old := bigRecords("old", 0, 100)
+		old := bigRecords("old", 0, 100) // 100 hearings in 100 slots
 		if _, err := runSync(t, db, opts, old...); err != nil {
 			t.Fatal(err)
 		}
-		want := tableCounts(t, db)
+		untouched := func() int64 {
+			t.Helper()
+			var n int64
+			if err := db.gorm.Model(&hearingRow{}).Where("source_key LIKE 'old-%' AND sequence = 0 AND " +
+				"missing_since IS NULL").Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
 
 		// 30 of the 100 move, and 6,000 new hearings with contacts come along (more than fit in memory).
 		moved := append([]docket.HearingRecord(nil), old...)
 		for i := range 30 {
 			moved[i].Start = moved[i].Start.Add(24 * time.Hour)
 		}
+		// The new ones are past hearings, so the upcoming slots stay the 100 of old whichever case runs first.
 		fresh := bigRecords("new", 1000, stageInMemory+2000)
 		for i := range fresh {
+			fresh[i].Start = fresh[i].Start.AddDate(-2, 0, 0)
 			fresh[i].Contact = &docket.ContactDetails{Name: "Client New", Phone: fmt.Sprintf("+1214%07d", i)}
 		}
 		tooMany := append(moved, fresh...)
-		cases := []struct {
-			name string
-			opts docket.SyncOptions
-			recs []docket.HearingRecord
-			want string
+		held := []struct {
+			name    string
+			opts    docket.SyncOptions
+			recs    []docket.HearingRecord
+			changes int
 		}{
-			{"moves over the share", opts, tooMany, "would cancel or move 30 of its 100"},
+			{"moves over the share", opts, tooMany, 30},
 			{"moves over the share, not complete", docket.SyncOptions{Source: "eoir", MaxChange: 0.2, Now: t0},
-				tooMany, "would cancel or move 30 of its 100"},
-			{"gone over the share", opts, append(old[25:], fresh...), "would cancel or move 25 of its 100"},
-			{"empty complete source", opts, nil, "listed no hearings but 100 are upcoming"},
+				tooMany, 30},
+			{"gone over the share", opts, append(old[25:], fresh...), 25},
 		}
-		for _, c := range cases {
-			s, err := db.BeginSync(ctx, c.opts)
-			if err != nil {
-				t.Fatal(err)
+		for _, c := range held {
+			res, err := runSync(t, db, c.opts, c.recs...)
+			if err != nil || res.Hold == nil || res.Hold.Changes != c.changes || res.Hold.Hearings != c.changes ||
+				res.Hold.Slots != 100 {
+				t.Fatalf("%s: got %+v, %v; want %d changes of 100 slots held", c.name, res.Hold, err, c.changes)
 			}
-			applyAll(t, s, c.recs)
-			res, err := s.Finish()
-			if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("%s: got %v, want refused: %s", c.name, err, c.want)
+			if res.Moved != 0 || res.Cancelled != 0 || res.Missing != 0 || res.Created+res.Unchanged < len(fresh) {
+				t.Errorf("%s: held pass did %+v; want the new hearings in and nothing moved or missing", c.name, res)
 			}
-			if res != (docket.SyncResult{}) {
-				t.Errorf("%s: refused pass reports %+v, want zeros", c.name, res)
-			}
-			if got := tableCounts(t, db); got != want {
-				t.Errorf("%s: the refused pass wrote:\n%.600s\nwant:\n%.600s", c.name, got, want)
+			if n := untouched(); n != 100 {
+				t.Errorf("%s: %d of the 100 held hearings are as they were, want all", c.name, n)
 			}
 			if left := stagingLeft(t, db); len(left) != before {
 				t.Errorf("%s: staging left behind: %v", c.name, left)
 			}
 		}
+		want := tableCounts(t, db)
+		s, err := db.BeginSync(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Finish()
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "listed no hearings but 100 are upcoming") {
+			t.Errorf("empty complete source: got %v, want refused", err)
+		}
+		if res != (docket.SyncResult{}) {
+			t.Errorf("empty complete source: refused pass reports %+v, want zeros", res)
+		}
+		if got := tableCounts(t, db); got != want {
+			t.Errorf("empty complete source: the refused pass wrote:\n%.600s\nwant:\n%.600s", got, want)
+		}
 		// Forced, the same pass goes through.
 		forced := opts
 		forced.Force = true
-		res, err := runSync(t, db, forced, tooMany...)
-		if err != nil || res.Moved != 30 || res.Created != len(fresh) {
-			t.Errorf("forced: got %+v, %v; want 30 moved and %d created", res, err, len(fresh))
+		res, err = runSync(t, db, forced, tooMany...)
+		if err != nil || res.Moved != 30 || res.Hold != nil {
+			t.Errorf("forced: got %+v, %v; want 30 moved, nothing held", res, err)
 		}
 	})
 }
@@ -269,7 +289,8 @@ func killedPass() (docket.SyncOptions, []docket.HearingRecord) {
 		recs[i].Start = recs[i].Start.Add(24 * time.Hour)
 	}
 	recs = append(recs, bigRecords("new", 10_000, 15_000)...)
-	return docket.SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}, recs
+	// No guard: 200 moves of its 360 slots would be held, and this pass is about pieces, not the guard.
+	return docket.SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, Now: t0}, recs
 }
 
 // TestKilledPassIsRepairedByTheNext kills (SIGKILL) a process in the middle of a pass, after some of its pieces

@@ -30,6 +30,16 @@ type sourceJSON struct {
 	Unchanged int    `json:"unchanged"`
 	Rejected  int    `json:"rejected"`
 	Error     string `json:"error,omitempty"`
+	// Held, when the mass-change guard holds the source's moves and cancellations: what, since when, and how to
+	// apply them.
+	Held *heldJSON `json:"held,omitempty"`
+}
+
+type heldJSON struct {
+	Changes  int    `json:"changes"`
+	Hearings int    `json:"hearings"`
+	Since    string `json:"since"`
+	Apply    string `json:"apply"`
 }
 
 func cmdStatus(ctx context.Context, e *env, args []string) error {
@@ -50,12 +60,21 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	holds, err := db.SyncHolds(ctx)
+	if err != nil {
+		return err
+	}
+	held := map[string]*heldJSON{}
+	for _, h := range holds {
+		held[h.Source] = &heldJSON{Changes: h.Changes, Hearings: h.Hearings, Since: h.Since.Format(time.RFC3339),
+			Apply: "docketd sync --source " + h.Source + " --force"}
+	}
 	st := statusJSON{Schema: store.SchemaVersion(), Database: db.Dialect(), Clients: counts.Clients,
 		Hearings: counts.Hearings, Outbox: counts.Outbox, OptOuts: counts.OptOuts, Sources: []sourceJSON{}}
 	for _, r := range runs {
 		st.Sources = append(st.Sources, sourceJSON{Source: r.Source, StartedAt: r.StartedAt.Format(time.RFC3339),
 			EndedAt: r.EndedAt.Format(time.RFC3339), Created: r.Created, Changed: r.Changed, Cancelled: r.Cancelled,
-			Unchanged: r.Unchanged, Rejected: r.Rejected, Error: r.Error})
+			Unchanged: r.Unchanged, Rejected: r.Rejected, Error: r.Error, Held: held[r.Source]})
 	}
 	if f.format == "json" {
 		return writeJSON(e.stdout, []statusJSON{st})
@@ -75,6 +94,13 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		result := "ok"
 		if r.Error != "" {
 			result = r.Error
+		}
+		if h := r.Held; h != nil {
+			result = fmt.Sprintf("HELD since %s: %d moves or cancellations of a slot (%d hearings) not applied; "+
+				"check the source, then run '%s'", h.Since, h.Changes, h.Hearings, h.Apply)
+			if r.Error != "" {
+				result += "; last run: " + r.Error
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Source, r.StartedAt, r.Created, r.Changed, r.Cancelled,
 			r.Unchanged, r.Rejected, result)

@@ -21,8 +21,8 @@ import (
 func cmdSync(ctx context.Context, e *env, args []string) error {
 	f := e.newFlags("sync", "[--source NAME] [--force] [--now T]", true, false)
 	only := f.String("source", "", "sync only the source with this `name`")
-	force := f.Bool("force", false, "apply a pass that would cancel or move more than max_change, or that lists "+
-		"no hearings at all")
+	force := f.Bool("force", false, "apply the moves and cancellations of a pass that changes more than max_change "+
+		"(held otherwise), or a pass that lists no hearings at all (refused otherwise)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return &exitError{code: exitUsage, err: err}
 	}
 	syncer := office.Syncer
-	var failed, refused []string
+	var failed, refused, held []string
 	for i, spec := range specs {
 		if *only != "" && spec.Name != *only {
 			continue
@@ -78,6 +78,8 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		switch {
 		case rep.Refused():
 			refused = append(refused, spec.Name)
+		case rep.Holding():
+			held = append(held, spec.Name)
 		case err != nil:
 			failed = append(failed, spec.Name)
 		}
@@ -93,6 +95,10 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if len(refused) > 0 {
 		msgs = append(msgs, fmt.Sprintf("%s refused: check the source, then run "+
 			"'docketd sync --source NAME --force' if the change is real", strings.Join(refused, ", ")))
+	}
+	if len(held) > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s held (the office was told by email): check the source, then run "+
+			"'docketd sync --source NAME --force' if the change is real", strings.Join(held, ", ")))
 	}
 	if len(msgs) > 0 {
 		return &exitError{code: exitFailure, err: errors.New(strings.Join(msgs, "; "))}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docketd/docketd/smtptest"
 )
 
 // syncTestConfig writes the example config and a copy of the example docket beside it, where its relative path
@@ -79,7 +82,7 @@ func TestSyncCommandFailures(t *testing.T) {
 			data, _ := os.ReadFile(docket)
 			lines := strings.SplitAfter(string(data), "\n")
 			os.WriteFile(docket, []byte(strings.Join(lines[:3], "")), 0o600)
-		}, nil, exitFailure, "would cancel or move 4 of its 6 upcoming hearings", "--force"},
+		}, nil, exitOK, "(4 missing, within grace)", ""}, // fewer than max_change_min changes: never held
 		{"complete file cut down, forced", complete, func(t *testing.T, docket string) {
 			data, _ := os.ReadFile(docket)
 			lines := strings.SplitAfter(string(data), "\n")
@@ -108,5 +111,90 @@ func TestSyncCommandFailures(t *testing.T) {
 				t.Errorf("error: got %v, want it to contain %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// vacatedDocket writes a docket of a judge's calendar of n hearings (n <= 30), each in its own slot on June 1, 2,
+// ... 2028, then the rows of extra as they are.
+func vacatedDocket(t *testing.T, path string, n int, extra ...string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("Event ID,A Number,Client,Phone,Language,Attorney,Hearing Date,Hearing Time,Court,Hearing Type," +
+		"Judge,Medium\n")
+	for i := range n {
+		fmt.Fprintf(&b, "EV-%d,A301-555-%03d,\"Client %03d\",,,,06/%02d/2028,9:00 AM,DAL,Individual,\"Calendar, "+
+			"Judge\",In Person\n", i, i, i, 1+i)
+	}
+	for _, l := range extra {
+		b.WriteString(l + "\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A judge's calendar vacated: 30 hearings in 30 slots leave a complete source at once. The cancellations are held,
+// the new hearings of the same pass apply, the office gets one email naming the change and the command, status
+// shows HELD until --force applies it.
+func TestSyncVacatedCalendarIsHeldAndTheOfficeIsTold(t *testing.T) {
+	mail := smtptest.NewServer()
+	mail.Start()
+	t.Cleanup(mail.Close)
+	cfgPath, docket := syncTestConfig(t, func(s string) string {
+		s = strings.Replace(s, "complete = false ", "complete = true  ", 1)
+		s = strings.Replace(s, `provider = "log"                              # smtp | log`, `provider = "smtp"`, 1)
+		s = strings.Replace(s, `host = ""          # your mail server, needed with provider = "smtp"`,
+			fmt.Sprintf("host = %q\nport = %d", mail.Host, mail.Port), 1)
+		s = strings.Replace(s, `port = 587         # default 587 for starttls, 465 for tls, 25 for none`, "", 1)
+		return strings.Replace(s, `tls = "starttls"   # starttls | tls | none`, `tls = "none"`, 1)
+	})
+	stay := []string{
+		`EV-900,A301-555-900,"Other, Ana",,,,07/06/2028,9:00 AM,DAL,Individual,"Other, Judge",In Person`,
+		`EV-901,A301-555-901,"Other, Ben",,,,07/07/2028,9:00 AM,DAL,Individual,"Other, Judge",In Person`,
+	}
+	vacatedDocket(t, docket, 30, stay...)
+	run := func(args ...string) (string, error) {
+		e, out, _ := testEnv()
+		err := e.dispatch(context.Background(), append([]string{args[0], "--config", cfgPath}, args[1:]...))
+		return out.String(), err
+	}
+	if out, err := run("sync"); err != nil {
+		t.Fatalf("first sync: %v\n%s", err, out)
+	}
+	fresh := `EV-902,A301-555-902,"New, Cleo",,,,07/08/2028,9:00 AM,DAL,Individual,"Other, Judge",In Person`
+	vacatedDocket(t, docket, 0, append(stay, fresh)...)
+	out, err := run("sync", "--source", "office-export")
+	if exitCode(err) != exitFailure || !strings.Contains(out, "1 created") ||
+		!strings.Contains(out, "HELD: 30 moves or cancellations of a slot (30 hearings) of its 32 upcoming slots") {
+		t.Fatalf("vacated: got %v\n%s\nwant held, the new hearing created", err, out)
+	}
+	msgs := mail.Messages()
+	if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0] != "docket@frontera-legal.example" {
+		t.Fatalf("want one email to the organisation, got %d: %+v", len(msgs), msgs)
+	}
+	body := string(msgs[0].Data)
+	for _, want := range []string{"docketd sync --source office-export --force", "Client 000", "A301-555-000",
+		"Thu Jun 1, 2028 9:00 AM CDT, DAL, Calendar, Judge"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("email: want %q in\n%s", want, body)
+		}
+	}
+	// The next hour's pass holds the same changes: no second email, still HELD.
+	if _, err := run("sync", "--source", "office-export"); exitCode(err) != exitFailure {
+		t.Fatalf("second held sync: %v", err)
+	}
+	if n := len(mail.Messages()); n != 1 {
+		t.Errorf("emails after a second held pass: %d, want 1", n)
+	}
+	status, err := run("status")
+	if err != nil || !strings.Contains(status, "HELD since") {
+		t.Fatalf("status: %v\n%s\nwant HELD", err, status)
+	}
+	if out, err := run("sync", "--source", "office-export", "--force"); err != nil ||
+		!strings.Contains(out, "30 missing, within grace") {
+		t.Fatalf("forced: %v\n%s", err, out)
+	}
+	if status, _ := run("status"); strings.Contains(status, "HELD") {
+		t.Errorf("status after --force still HELD:\n%s", status)
 	}
 }

@@ -85,7 +85,8 @@ func Open(ctx context.Context, cfg func() *config.Config, opts Options) (*Office
 // build makes every part over an open store.
 func build(ctx context.Context, db *store.DB, cfg func() *config.Config, now func() time.Time, log *slog.Logger,
 	opts Options) (*Office, error) {
-	o := &Office{Config: cfg, DB: db, log: log, now: now, Syncer: &ingest.Syncer{DB: db, Now: now, Log: log}}
+	o := &Office{Config: cfg, DB: db, log: log, now: now, Syncer: &ingest.Syncer{DB: db, Now: now, Log: log,
+		Notify: newHoldNotifier(cfg, now, log, opts)}}
 	if !opts.ReadOnly {
 		var err error
 		if o.Applied, err = o.ApplyConfig(ctx, cfg()); err != nil {

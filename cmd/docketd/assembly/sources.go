@@ -21,7 +21,7 @@ func sourceSpecs(cfg *config.Config, zones source.Zoner) ([]ingest.SourceSpec, e
 			return nil, fmt.Errorf("%s: sources[%d] (%s): %w", cfg.File, i, sc.Name, err)
 		}
 		specs = append(specs, ingest.SourceSpec{Name: sc.Name, Complete: sc.Complete, Grace: sc.Grace.D,
-			MaxChange: sc.MaxChange.F, Reader: r, Buffered: kind.Buffered})
+			MaxChange: sc.MaxChange.F, MaxChangeMin: sc.ChangeFloor(), Reader: r, Buffered: kind.Buffered})
 	}
 	return specs, nil
 }
