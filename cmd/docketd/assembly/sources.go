@@ -2,8 +2,6 @@ package assembly
 
 import (
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/ingest"
@@ -36,10 +34,10 @@ func sourceReader(cfg *config.Config, sc config.Source, zones source.Zoner) (sou
 	return kind, r, err
 }
 
-// readerSpec is what the source's kind is given to build its reader. Relative paths are read from the config file's
-// directory, so the file means the same from any working directory.
+// readerSpec is what the source's kind is given to build its reader. Paths arrive absolute: loading the config
+// resolved them against the config file's folder.
 func readerSpec(cfg *config.Config, sc config.Source, zones source.Zoner) source.Spec {
-	s := source.Spec{Name: sc.Name, Path: configRelative(cfg, sc.Path), URL: sc.URL, APIKey: sc.APIKey,
+	s := source.Spec{Name: sc.Name, Path: sc.Path, URL: sc.URL, APIKey: sc.APIKey,
 		Columns: sc.Columns, DateFormat: sc.DateFormat, TimeFormat: sc.TimeFormat, BaseCities: sc.BaseCities,
 		CaseIDs: sc.CaseIDs, Rate: sc.Rate, ANumberPattern: sc.ANumberPattern, Zoner: zones, Timezone: sc.Timezone,
 		DefaultTimezone: cfg.Organization.Timezone}
@@ -56,12 +54,4 @@ func readerSpec(cfg *config.Config, sc config.Source, zones source.Zoner) source
 		}
 	}
 	return s
-}
-
-// configRelative resolves a path written in the config against the config file's directory.
-func configRelative(cfg *config.Config, p string) string {
-	if p == "" || filepath.IsAbs(p) || strings.Contains(p, "://") {
-		return p
-	}
-	return filepath.Join(filepath.Dir(cfg.File), p)
 }
