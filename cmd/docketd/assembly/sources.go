@@ -1,7 +1,11 @@
 package assembly
 
 import (
+	"context"
 	"fmt"
+	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/ingest"
@@ -54,4 +58,57 @@ func readerSpec(cfg *config.Config, sc config.Source, zones source.Zoner) source
 		}
 	}
 	return s
+}
+
+// cronParser reads a source's schedule as the config's validation and the daemon's scheduler do: five fields or a
+// descriptor ("@hourly").
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// DueSources returns, in config order, the sources that are due to sync at the office's now: those never run, and
+// those whose every or schedule has come round since their last recorded run began (whatever its outcome, as the
+// daemon's jobs do). A cron `docketd remind` syncs these first, so an office without a daemon still reads its
+// sources, and a cron every five minutes reads a source due hourly once an hour.
+func (o *Office) DueSources(ctx context.Context) ([]ingest.SourceSpec, error) {
+	specs, err := o.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := o.DB.LastSyncRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	last := make(map[string]time.Time, len(runs))
+	for _, r := range runs {
+		last[r.Source] = r.StartedAt
+	}
+	cfg, now := o.Config(), o.now()
+	var due []ingest.SourceSpec
+	for i, spec := range specs {
+		at, ran := last[spec.Name]
+		if !ran {
+			due = append(due, spec)
+			continue
+		}
+		next, err := nextSync(cfg.Sources[i], at)
+		if err != nil {
+			return nil, fmt.Errorf("%s: sources[%d] (%s): %w", cfg.File, i, spec.Name, err)
+		}
+		if !next.After(now) {
+			due = append(due, spec)
+		}
+	}
+	return due, nil
+}
+
+// nextSync is when a source that last ran at last is due again: last plus every, or the schedule's next time after
+// last in the local zone (the daemon's scheduler's zone).
+func nextSync(sc config.Source, last time.Time) (time.Time, error) {
+	if sc.Schedule == "" {
+		return last.Add(sc.Every.D), nil
+	}
+	sched, err := cronParser.Parse(sc.Schedule)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("schedule: %w", err)
+	}
+	return sched.Next(last.In(time.Local)), nil
 }
