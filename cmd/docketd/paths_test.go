@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -96,4 +98,95 @@ func TestStatusCommandsOnAMissingDatabaseCreateNothing(t *testing.T) {
 			t.Fatalf("%v created the database", args)
 		}
 	}
+}
+
+// A cron `remind` syncs the sources that are due and only those: a source's every counts from its last run.
+func TestRemindSyncsTheSourcesThatAreDue(t *testing.T) {
+	cfgPath, office := relativeOffice(t) // office-export: every = "30m"
+	csv := filepath.Join(office, "examples", "docket.csv")
+	e, out, errb := testEnv() // 2027-11-01 12:00 UTC
+	if err := e.dispatch(context.Background(), []string{"remind", "--config", cfgPath}); err != nil {
+		t.Fatalf("remind: %v\n%s", err, errb)
+	}
+	if want := "office-export: 6 created"; !strings.Contains(out.String(), want) {
+		t.Fatalf("first remind did not sync the CSV (want %q):\n%s", want, out)
+	}
+
+	// The CSV loses a row; ten minutes later the source is not due and is not read.
+	data, err := os.ReadFile(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	if err := os.WriteFile(csv, []byte(strings.Join(lines[:len(lines)-2], "")+lines[len(lines)-1]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, out, _ = testEnv()
+	if err := e.dispatch(context.Background(), []string{"remind", "--config", cfgPath, "--now", "2027-11-01T12:10:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "office-export") {
+		t.Errorf("remind 10 minutes after a sync read a source due every 30m:\n%s", out)
+	}
+	// Half an hour after the first, it is due again and is read.
+	e, out, _ = testEnv()
+	if err := e.dispatch(context.Background(), []string{"remind", "--config", cfgPath, "--now", "2027-11-01T12:30:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "office-export: 0 created, 0 changed, 0 cancelled, 5 unchanged"; !strings.Contains(out.String(), want) {
+		t.Errorf("remind 30 minutes after a sync: want %q:\n%s", want, out)
+	}
+}
+
+// remind --dry-run writes nothing, and shows what the run after it sends.
+func TestRemindDryRunWritesNothing(t *testing.T) {
+	cfgPath, office := relativeOffice(t)
+	e, _, errb := testEnv()
+	if err := e.dispatch(context.Background(), []string{"sync", "--config", cfgPath}); err != nil {
+		t.Fatalf("sync: %v\n%s", err, errb)
+	}
+	db := filepath.Join(office, "office.db")
+	before := fileHash(t, db)
+	names := files(t, office)
+	week := "2028-02-01T16:00:00Z"
+	e, out, errb := testEnv()
+	if err := e.dispatch(context.Background(), []string{"remind", "--config", cfgPath, "--dry-run", "--now", week}); err != nil {
+		t.Fatalf("dry run: %v\n%s", err, errb)
+	}
+	if got := fileHash(t, db); got != before {
+		t.Errorf("remind --dry-run changed the database")
+	}
+	if got := files(t, office); !slices.Equal(got, names) {
+		t.Errorf("remind --dry-run left files: before %v, after %v", names, got)
+	}
+	e, outb, _ := testEnv()
+	if err := e.dispatch(context.Background(), []string{"outbox", "--config", cfgPath, "--format", "json"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(outb.String()); got != "[]" {
+		t.Errorf("outbox after a dry run: %s", got)
+	}
+	preview := out.String()
+	if !strings.Contains(preview, "1 message(s) due") || !strings.Contains(preview, "a run would first sync office-export") {
+		t.Errorf("dry run:\n%s", preview)
+	}
+
+	// The real run sends exactly the messages the dry run showed.
+	e, _, logs := testEnv()
+	if err := e.dispatch(context.Background(), []string{"remind", "--config", cfgPath, "--now", week}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Count(logs.String(), "component=sms")+strings.Count(logs.String(), "component=email"),
+		strings.Count(preview, "\n--- "); got != want {
+		t.Errorf("the run sent %d messages, the dry run showed %d:\n%s\n%s", got, want, preview, logs)
+	}
+}
+
+func fileHash(t *testing.T, path string) [32]byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(data)
 }

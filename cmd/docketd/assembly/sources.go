@@ -64,9 +64,14 @@ func readerSpec(cfg *config.Config, sc config.Source, zones source.Zoner) source
 // descriptor ("@hourly").
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
+// dueSlack is how early a source counts as due: cron starts jobs on the minute, and a run is recorded as it starts,
+// a moment later, so without it a source with every = "30m" under a cron every 30 minutes would find itself due a
+// second too late each time and be read only hourly.
+const dueSlack = time.Minute
+
 // DueSources returns, in config order, the sources that are due to sync at the office's now: those never run, and
-// those whose every or schedule has come round since their last recorded run began (whatever its outcome, as the
-// daemon's jobs do). A cron `docketd remind` syncs these first, so an office without a daemon still reads its
+// those whose every or schedule comes round, within a minute, since their last recorded run began (whatever its
+// outcome, as the daemon's jobs do). A cron `docketd remind` syncs these first, so an office without a daemon still reads its
 // sources, and a cron every five minutes reads a source due hourly once an hour.
 func (o *Office) DueSources(ctx context.Context) ([]ingest.SourceSpec, error) {
 	specs, err := o.Sources(ctx)
@@ -93,7 +98,7 @@ func (o *Office) DueSources(ctx context.Context) ([]ingest.SourceSpec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: sources[%d] (%s): %w", cfg.File, i, spec.Name, err)
 		}
-		if !next.After(now) {
+		if next.Sub(now) < dueSlack {
 			due = append(due, spec)
 		}
 	}

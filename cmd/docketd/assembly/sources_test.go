@@ -130,3 +130,15 @@ func TestFeedSettingsFollowTheRunningConfig(t *testing.T) {
 		t.Errorf("after a reload OrgName = %q, want After", got)
 	}
 }
+
+func TestNextSyncFollowsEveryOrSchedule(t *testing.T) {
+	last := time.Date(2027, 11, 1, 6, 5, 0, 0, time.Local)
+	every := config.Source{Every: config.Duration{D: time.Hour, Raw: "1h"}}
+	if got, _ := nextSync(every, last); !got.Equal(last.Add(time.Hour)) {
+		t.Errorf("every 1h after %v: got %v", last, got)
+	}
+	daily := config.Source{Schedule: "0 6 * * *"}
+	if got, _ := nextSync(daily, last); !got.Equal(time.Date(2027, 11, 2, 6, 0, 0, 0, time.Local)) {
+		t.Errorf("schedule 0 6 * * * after %v: got %v, want the next day at 06:00", last, got)
+	}
+}
