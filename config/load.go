@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -102,6 +103,7 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 		getenv = os.LookupEnv
 	}
 	expandEnv(reflect.ValueOf(cfg).Elem(), "", getenv, v)
+	resolvePaths(cfg, file)
 
 	v.validate(cfg, opts)
 	if len(v.problems) > 0 {
@@ -115,6 +117,31 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 		return cfg, Errors(v.problems)
 	}
 	return cfg, nil
+}
+
+// resolvePaths makes every path the file names (the SQLite database, each source's file or folder, the templates
+// folder) absolute, read from the config file's own folder rather than the working directory: the file then means the
+// same office from any folder, a cron job or a service manager included. It runs after ${VAR} expansion, so a
+// variable may give a relative path too. Absolute paths and URLs stay as written.
+func resolvePaths(cfg *Config, file string) {
+	base, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		return // only when the working directory itself is gone; the paths stay as written
+	}
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) || strings.Contains(p, "://") {
+			return p
+		}
+		return filepath.Join(base, p)
+	}
+	if p, ok := strings.CutPrefix(cfg.Database.URL, "sqlite:"); ok && p != "" && !strings.HasPrefix(p, ":memory:") &&
+		!strings.HasPrefix(p, "file:") {
+		cfg.Database.URL = "sqlite:" + rel(p)
+	}
+	cfg.Reminders.TemplatesDir = rel(cfg.Reminders.TemplatesDir)
+	for i := range cfg.Sources {
+		cfg.Sources[i].Path = rel(cfg.Sources[i].Path)
+	}
 }
 
 func syntaxMessage(de *toml.DecodeError) string {

@@ -79,7 +79,7 @@ func commands() []command {
 		{"check", "[--print]", "validate the config and templates; exit 2 if invalid", cmdCheck},
 		{"sync", "[--source NAME] [--force]", "one sync pass over the sources; prints what changed", cmdSync},
 		{"hearings", "[--days N] [--court CODE] [--all] [--format table|json]", "list upcoming hearings", cmdHearings},
-		{"remind", "[--dry-run] [--now T]", "plan reminders, send everything due now, exit (cron-friendly)", cmdRemind},
+		{"remind", "[--dry-run] [--now T]", "sync the sources due, plan reminders, send everything due now, exit (cron-friendly)", cmdRemind},
 		{"outbox", "[--state STATE] [--format table|json]", "reminders and their delivery state", cmdOutbox},
 		{"status", "[--format table|json]", "last sync per source, outbox counts, opt-outs", cmdStatus},
 		{"feed", "grant|list|revoke|export", "calendar feed URLs: grant, list, revoke; export a feed", cmdFeed},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/store"
 )
 
@@ -16,6 +17,12 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	cfg, err := loadConfig(f.config)
 	if err != nil {
 		return err
+	}
+	if *statusOnly {
+		// Showing the state creates nothing: a missing SQLite file is said to be missing.
+		if err := assembly.CheckStore(cfg); err != nil {
+			return err
+		}
 	}
 	db, err := store.Open(cfg.Database.URL)
 	if err != nil {

@@ -12,12 +12,17 @@ func TestRemindPreviewsThenSendsOnceThroughTheLogChannel(t *testing.T) {
 	path := testConfig(t, dir, nil)
 	week := "2028-02-01T16:00:00Z" // 10:00 in Dallas, a week before the Mendoza family's hearing
 
+	// A dry run reads the database as it stands and creates none: the office has synced once.
 	e, out, _ := testEnv()
+	if err := e.dispatch(context.Background(), []string{"sync", "--config", path}); err != nil {
+		t.Fatal(err)
+	}
+	e, out, _ = testEnv()
 	if err := e.dispatch(context.Background(), []string{"remind", "--config", path, "--dry-run", "--now", week}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"1 message(s) due", "sms to +1******0142 (es", "Rosa, Jorge, Valeria y Mateo",
-		"8:30 AM CST", "nothing sent"} {
+		"8:30 AM CST", "nothing written or sent"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}

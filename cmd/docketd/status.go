@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/docketd/docketd/cmd/docketd/assembly"
 	"github.com/docketd/docketd/store"
 )
 
@@ -47,7 +48,14 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	_, db, err := openConfigured(ctx, f.config, f.clock(e))
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	if err := assembly.CheckStore(cfg); err != nil { // a status never creates the database it reports on
+		return err
+	}
+	db, err := assembly.OpenStore(ctx, cfg, f.clock(e))
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,10 @@ type Options struct {
 	// ReadOnly leaves the store as it is instead of applying the config to it: for commands that only show what the
 	// daemon has (a feed export).
 	ReadOnly bool
+	// DryRun opens the store as it stands, for reading only (`remind --dry-run`): the database must exist and be
+	// migrated, the config is not applied to it, the office has no Syncer, and the planner and the dispatcher plan
+	// into memory: Preview shows what a run would send now, and anything that would claim or send fails.
+	DryRun bool
 }
 
 // Office is docketd built from a config. Close releases the store.
@@ -45,7 +49,7 @@ type Office struct {
 	// Config is the running config; the parts read it anew where a reload may change it.
 	Config func() *config.Config
 	DB     *store.DB
-	// Syncer runs sources into the store; Sources lists the configured ones (see Sources).
+	// Syncer runs sources into the store (nil in a dry run); Sources lists the configured ones (see Sources).
 	Syncer     *ingest.Syncer
 	Planner    *reminder.Planner
 	Dispatcher *reminder.Dispatcher
@@ -70,7 +74,11 @@ func Open(ctx context.Context, cfg func() *config.Config, opts Options) (*Office
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db, err := OpenStore(ctx, cfg(), now)
+	open := OpenStore
+	if opts.DryRun {
+		open = OpenExisting
+	}
+	db, err := open(ctx, cfg(), now)
 	if err != nil {
 		return nil, err
 	}
@@ -85,9 +93,17 @@ func Open(ctx context.Context, cfg func() *config.Config, opts Options) (*Office
 // build makes every part over an open store.
 func build(ctx context.Context, db *store.DB, cfg func() *config.Config, now func() time.Time, log *slog.Logger,
 	opts Options) (*Office, error) {
-	o := &Office{Config: cfg, DB: db, log: log, now: now, Syncer: &ingest.Syncer{DB: db, Now: now, Log: log,
-		Notify: newHoldNotifier(cfg, now, log, opts)}}
-	if !opts.ReadOnly {
+	o := &Office{Config: cfg, DB: db, log: log, now: now}
+	// The reminder engine checks opt-outs through the journal, so one that SQLite could not take at once is
+	// honoured by every process on the database; a dry run reads the database and keeps what it plans in memory.
+	var rs reminder.Store
+	if opts.DryRun {
+		rs = newDryStore(db)
+	} else {
+		rs = journaled(db, log)
+		o.Syncer = &ingest.Syncer{DB: db, Now: now, Log: log, Notify: newHoldNotifier(cfg, now, log, opts)}
+	}
+	if !opts.ReadOnly && !opts.DryRun {
 		var err error
 		if o.Applied, err = o.ApplyConfig(ctx, cfg()); err != nil {
 			return nil, fmt.Errorf("apply config: %w", err)
@@ -99,7 +115,7 @@ func build(ctx context.Context, db *store.DB, cfg func() *config.Config, now fun
 		clock = ShiftedClock(time.Until(now()))
 	}
 	var err error
-	o.Planner, o.Dispatcher, err = reminderParts(cfg, db, clock, log, o.Feeds, opts)
+	o.Planner, o.Dispatcher, err = reminderParts(cfg, rs, clock, log, o.Feeds, opts)
 	if err != nil {
 		return nil, err
 	}

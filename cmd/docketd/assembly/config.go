@@ -2,7 +2,12 @@ package assembly
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/docketd/docketd/config"
@@ -19,6 +24,51 @@ func OpenStore(ctx context.Context, cfg *config.Config, now func() time.Time) (*
 	}
 	db.Now = now
 	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// CheckStore fails when the config names a SQLite database whose file does not exist: a command that only shows or
+// previews what is stored says so, instead of creating an empty database (where a wrong path, or the wrong working
+// directory, would put it). PostgreSQL databases are not checked here: opening one that is missing fails anyway.
+func CheckStore(cfg *config.Config) error {
+	p, ok := strings.CutPrefix(cfg.Database.URL, "sqlite:")
+	if !ok || strings.HasPrefix(p, ":memory:") || strings.HasPrefix(p, "file:") {
+		return nil
+	}
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no database at %s (database.url in %s); nothing was created: `docketd migrate`, "+
+				"`docketd sync` or `docketd run` creates it", p, cfg.File)
+		}
+		return fmt.Errorf("database: %w", err)
+	}
+	return nil
+}
+
+// OpenExisting opens the config's store as it is, for reading: the database must exist and be migrated already,
+// and nothing is written to it (no migration, no court table).
+func OpenExisting(ctx context.Context, cfg *config.Config, now func() time.Time) (*store.DB, error) {
+	if err := CheckStore(cfg); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(cfg.Database.URL)
+	if err != nil {
+		return nil, err
+	}
+	db.Now = now
+	st, err := db.Migrations(ctx)
+	switch {
+	case err != nil:
+	case len(st.Unknown) > 0:
+		err = fmt.Errorf("%w: it has migration %v, this binary knows up to %s; upgrade docketd",
+			store.ErrNewerDatabase, st.Unknown, store.SchemaVersion())
+	case len(st.Pending) > 0:
+		err = fmt.Errorf("the database needs migration %v first (`docketd migrate`); it was left as it is", st.Pending)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}

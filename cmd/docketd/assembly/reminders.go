@@ -11,7 +11,6 @@ import (
 	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/notify"
 	"github.com/docketd/docketd/scheduler/reminder"
-	"github.com/docketd/docketd/store"
 )
 
 // reminderRules converts the config's [reminders] to the scheduler's rules.
@@ -73,7 +72,7 @@ func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[do
 
 // reminderParts builds the planner and the dispatcher for a config. Counsel's email always carries the feeds'
 // invitation: whichever command sends a reminder, the same outbox row makes the same email.
-func reminderParts(cfg func() *config.Config, db *store.DB, clock reminder.Clock, log *slog.Logger,
+func reminderParts(cfg func() *config.Config, db reminder.Store, clock reminder.Clock, log *slog.Logger,
 	invite reminder.Inviter, opts Options) (*reminder.Planner, *reminder.Dispatcher, error) {
 	c := cfg()
 	tpl, err := message.LoadTemplates(c.Reminders.TemplatesDir)
@@ -92,7 +91,7 @@ func reminderParts(cfg func() *config.Config, db *store.DB, clock reminder.Clock
 		return nil, nil, err
 	}
 	planner := &reminder.Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
-	disp := &reminder.Dispatcher{DB: journaled(db, log), Senders: snd,
+	disp := &reminder.Dispatcher{DB: db, Senders: snd,
 		Rates:       map[docket.Channel]float64{docket.SMS: c.SMS.Rate},
 		Concurrency: map[docket.Channel]int{docket.SMS: c.SMS.Concurrency, docket.Email: c.Email.Concurrency},
 		Renderer:    renderer, Clock: clock, Log: log, Observe: opts.Observe}

@@ -1,9 +1,11 @@
 package assembly
 
 import (
+	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/ingest"
@@ -36,10 +38,10 @@ func sourceReader(cfg *config.Config, sc config.Source, zones source.Zoner) (sou
 	return kind, r, err
 }
 
-// readerSpec is what the source's kind is given to build its reader. Relative paths are read from the config file's
-// directory, so the file means the same from any working directory.
+// readerSpec is what the source's kind is given to build its reader. Paths arrive absolute: loading the config
+// resolved them against the config file's folder.
 func readerSpec(cfg *config.Config, sc config.Source, zones source.Zoner) source.Spec {
-	s := source.Spec{Name: sc.Name, Path: configRelative(cfg, sc.Path), URL: sc.URL, APIKey: sc.APIKey,
+	s := source.Spec{Name: sc.Name, Path: sc.Path, URL: sc.URL, APIKey: sc.APIKey,
 		Columns: sc.Columns, DateFormat: sc.DateFormat, TimeFormat: sc.TimeFormat, BaseCities: sc.BaseCities,
 		CaseIDs: sc.CaseIDs, Rate: sc.Rate, ANumberPattern: sc.ANumberPattern, Zoner: zones, Timezone: sc.Timezone,
 		DefaultTimezone: cfg.Organization.Timezone}
@@ -58,10 +60,60 @@ func readerSpec(cfg *config.Config, sc config.Source, zones source.Zoner) source
 	return s
 }
 
-// configRelative resolves a path written in the config against the config file's directory.
-func configRelative(cfg *config.Config, p string) string {
-	if p == "" || filepath.IsAbs(p) || strings.Contains(p, "://") {
-		return p
+// cronParser reads a source's schedule as the config's validation and the daemon's scheduler do: five fields or a
+// descriptor ("@hourly").
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// dueSlack is how early a source counts as due: cron starts jobs on the minute, and a run is recorded as it starts,
+// a moment later, so without it a source with every = "30m" under a cron every 30 minutes would find itself due a
+// second too late each time and be read only hourly.
+const dueSlack = time.Minute
+
+// DueSources returns, in config order, the sources that are due to sync at the office's now: those never run, and
+// those whose every or schedule comes round, within a minute, since their last recorded run began (whatever its
+// outcome, as the daemon's jobs do). A cron `docketd remind` syncs these first, so an office without a daemon still reads its
+// sources, and a cron every five minutes reads a source due hourly once an hour.
+func (o *Office) DueSources(ctx context.Context) ([]ingest.SourceSpec, error) {
+	specs, err := o.Sources(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return filepath.Join(filepath.Dir(cfg.File), p)
+	runs, err := o.DB.LastSyncRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	last := make(map[string]time.Time, len(runs))
+	for _, r := range runs {
+		last[r.Source] = r.StartedAt
+	}
+	cfg, now := o.Config(), o.now()
+	var due []ingest.SourceSpec
+	for i, spec := range specs {
+		at, ran := last[spec.Name]
+		if !ran {
+			due = append(due, spec)
+			continue
+		}
+		next, err := nextSync(cfg.Sources[i], at)
+		if err != nil {
+			return nil, fmt.Errorf("%s: sources[%d] (%s): %w", cfg.File, i, spec.Name, err)
+		}
+		if next.Sub(now) < dueSlack {
+			due = append(due, spec)
+		}
+	}
+	return due, nil
+}
+
+// nextSync is when a source that last ran at last is due again: last plus every, or the schedule's next time after
+// last in the local zone (the daemon's scheduler's zone).
+func nextSync(sc config.Source, last time.Time) (time.Time, error) {
+	if sc.Schedule == "" {
+		return last.Add(sc.Every.D), nil
+	}
+	sched, err := cronParser.Parse(sc.Schedule)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("schedule: %w", err)
+	}
+	return sched.Next(last.In(time.Local)), nil
 }

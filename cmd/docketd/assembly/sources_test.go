@@ -69,10 +69,10 @@ func TestSourceSpecsBuildEachKind(t *testing.T) {
 		Clients: []config.Client{{ID: "a", ANumber: "201555101", Nationality: "GT"}, {ID: "b"},
 			{ID: "c", ANumber: "201555102"}},
 		Sources: []config.Source{
-			{Name: "office", Kind: "csv", Path: "in/docket.csv", DateFormat: "MM/DD/YYYY", Timezone: "America/Denver",
+			{Name: "office", Kind: "csv", Path: filepath.Join(dir, "in", "docket.csv"), DateFormat: "MM/DD/YYYY", Timezone: "America/Denver",
 				Columns: map[string]string{"a_number": "A Number"}},
 			{Name: "court", Kind: "eoir_bulk", Path: "/data/tbl_schedule.txt", BaseCities: []string{"DAL"}},
-			{Name: "lookups", Kind: "acis", URL: "https://acis.example", Path: "saved", Rate: 0.25,
+			{Name: "lookups", Kind: "acis", URL: "https://acis.example", Path: filepath.Join(dir, "saved"), Rate: 0.25,
 				Timeout: config.Duration{D: time.Minute, Raw: "1m"}},
 			{Name: "calendar", Kind: "ics", URL: "https://cal.example/office.ics"},
 		},
@@ -86,7 +86,7 @@ func TestSourceSpecsBuildEachKind(t *testing.T) {
 	}
 	c := specs[0].Reader.(*source.CSV)
 	if got, want := c.Path, filepath.Join(dir, "in", "docket.csv"); got != want {
-		t.Errorf("csv path: got %q, want %q (relative to the config)", got, want)
+		t.Errorf("csv path: got %q, want %q", got, want)
 	}
 	if loc, err := c.Zoner.Zone("", "XYZ"); err != nil || loc.String() != "America/Denver" {
 		t.Errorf("csv zone of an unknown court: got %v, %v, want the source's America/Denver", loc, err)
@@ -128,5 +128,17 @@ func TestFeedSettingsFollowTheRunningConfig(t *testing.T) {
 	cur = b // a reload
 	if got := settings().OrgName; got != "After" {
 		t.Errorf("after a reload OrgName = %q, want After", got)
+	}
+}
+
+func TestNextSyncFollowsEveryOrSchedule(t *testing.T) {
+	last := time.Date(2027, 11, 1, 6, 5, 0, 0, time.Local)
+	every := config.Source{Every: config.Duration{D: time.Hour, Raw: "1h"}}
+	if got, _ := nextSync(every, last); !got.Equal(last.Add(time.Hour)) {
+		t.Errorf("every 1h after %v: got %v", last, got)
+	}
+	daily := config.Source{Schedule: "0 6 * * *"}
+	if got, _ := nextSync(daily, last); !got.Equal(time.Date(2027, 11, 2, 6, 0, 0, 0, time.Local)) {
+		t.Errorf("schedule 0 6 * * * after %v: got %v, want the next day at 06:00", last, got)
 	}
 }
