@@ -189,3 +189,61 @@ func TestRebuiltDatabaseKeepsUIDsAndMessageIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovedConfigHearingIsCancelledOnTheFirstReload deletes Samuel's [[hearings]] entry from the running daemon's
+// config and reloads once: that reload cancels the hearing, and Samuel and his counsel are told once.
+func TestRemovedConfigHearingIsCancelledOnTheFirstReload(t *testing.T) {
+	dir := t.TempDir()
+	chicago, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := newTestClock(time.Date(2028, 2, 1, 11, 0, 0, 0, chicago))
+	ring := newBell()
+	tw := newFakeTwilio(t, e2eSID, e2eToken, clk.Now, ring)
+	mail := newFakeSMTP(t, ring)
+	path := filepath.Join(dir, "docketd.toml")
+	text := e2eConfig(dir, tw, mail, "2028-04-11 09:00")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "docket.csv"), []byte(e2eDocket), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, path, clk, ring)
+	clk.until(t, clk.Now(), "the export's sync and planning", ring, func() bool {
+		i := d.logs.find(0, `msg="sync done"`, "source=office-export", "created=4")
+		return i >= 0 && d.logs.find(i, `msg=planned`) >= 0
+	})
+
+	cut := strings.Index(text, "[[hearings]]")
+	if cut < 0 {
+		t.Fatal("the config has no [[hearings]] entry")
+	}
+	if err := os.WriteFile(path, []byte(text[:cut]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour) // the office edits its config later that morning
+	from := len(d.logs.lines())
+	d.reload <- struct{}{}
+	select {
+	case err := <-d.reloaded:
+		if err != nil {
+			t.Fatalf("reload: %v\n%s", err, d.logs)
+		}
+	case <-time.After(realGuard):
+		t.Fatal("reload did not finish")
+	}
+	if d.logs.find(from, `msg="config hearings applied"`, "source=config", "cancelled=1") < 0 {
+		t.Fatalf("the first reload did not cancel the removed hearing:\n%s", d.logs)
+	}
+	clk.until(t, clk.Now().Add(5*time.Minute), "the cancellation notices to Samuel and his counsel", ring,
+		func() bool { return d.scrape(t)[sample("docketd_outbox_rows", "state", "sent")] >= 2 })
+	texts, emails := tw.To("+14695550177"), mail.To("dokafor@frontera-legal.example")
+	if len(texts) != 1 || len(emails) != 1 {
+		t.Fatalf("cancellation notices: %d texts to Samuel, %d emails to counsel; want 1 each", len(texts), len(emails))
+	}
+	if body := texts[0].Body; !strings.Contains(body, "April 11, 2028") || !strings.Contains(body, "taken off the court's calendar") {
+		t.Errorf("Samuel's text does not say the hearing is cancelled: %q", body)
+	}
+}
