@@ -203,17 +203,20 @@ func TestRemovedConfigHearingIsCancelledOnTheFirstReload(t *testing.T) {
 	tw := newFakeTwilio(t, e2eSID, e2eToken, clk.Now, ring)
 	mail := newFakeSMTP(t, ring)
 	path := filepath.Join(dir, "docketd.toml")
+	// The office's export is left out: its sync would plan beside the startup's planning, and a plan asked for
+	// while one runs is skipped, which this test is not about.
 	text := e2eConfig(dir, tw, mail, "2028-04-11 09:00")
+	i, j := strings.Index(text, "[[sources]]"), strings.Index(text, "[[attorneys]]")
+	if i < 0 || j < i {
+		t.Fatal("the config's [[sources]] are not where this test expects them")
+	}
+	text = text[:i] + text[j:]
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "docket.csv"), []byte(e2eDocket), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	d := startDaemon(t, path, clk, ring)
-	clk.until(t, clk.Now(), "the export's sync and planning", ring, func() bool {
-		i := d.logs.find(0, `msg="sync done"`, "source=office-export", "created=4")
-		return i >= 0 && d.logs.find(i, `msg=planned`) >= 0
+	clk.until(t, clk.Now(), "the planning of Samuel's reminders", ring, func() bool {
+		return d.logs.find(0, `msg=planned`, "new=2") >= 0
 	})
 
 	cut := strings.Index(text, "[[hearings]]")
