@@ -55,7 +55,7 @@ func (s *fakeSource) Calendar(_ context.Context, f Feed, _ time.Time) (Calendar,
 		return Calendar{}, s.calErr
 	}
 	return Calendar{
-		Options:  Options{Host: "docketd.example.org"},
+		Options:  Options{},
 		Name:     "Feed " + f.Scope,
 		Hearings: append([]Hearing(nil), s.hearings...),
 		Expires:  s.expires,
@@ -180,7 +180,7 @@ func TestHandlerServesAndRevalidates(t *testing.T) {
 		t.Errorf("ETag %q is not a strong tag", etag)
 	}
 	var want bytes.Buffer
-	cal := Calendar{Options: Options{Host: "docketd.example.org", Detail: DetailFull}, Name: "Feed attorney:1", Hearings: testHearings(t)}
+	cal := Calendar{Options: Options{Detail: DetailFull}, Name: "Feed attorney:1", Hearings: testHearings(t)}
 	if err := Render(&want, cal); err != nil {
 		t.Fatal(err)
 	}

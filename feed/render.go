@@ -84,7 +84,7 @@ type Reminder struct {
 // Hearing is one hearing as a feed shows it. The store adapter fills it; the
 // renderer decides what each Detail level reveals.
 type Hearing struct {
-	ID       string    // stable store id; the UID is "hearing-<ID>@<host>"
+	ID       string    // the hearing's identity outside the database (docket.Hearing.Identity); the UID is UID(ID)
 	Sequence int       // raised by the store when start, end or status change
 	Updated  time.Time // last change; DTSTAMP, so unchanged feeds are byte-identical
 	// Start is the start in the court's *time.Location, a named IANA zone.
@@ -107,7 +107,6 @@ type Hearing struct {
 
 // Options are the rendering choices shared by feeds and invitations.
 type Options struct {
-	Host      string                               // UID domain, e.g. the public host name
 	Detail    Detail                               // zero means DetailFull
 	Durations map[docket.HearingType]time.Duration // nil or missing types fall back to DefaultDurations
 }
@@ -351,9 +350,12 @@ func mustLoad(name string) *time.Location {
 }
 
 // UID is the stable UID of a hearing's event: the same in every feed and
-// invitation, so calendars update the event instead of duplicating it.
-func UID(hearingID, host string) string {
-	return "hearing-" + hearingID + "@" + cmp.Or(host, "docketd")
+// invitation, so calendars update the event instead of duplicating it. It
+// derives from the hearing's identity alone (docket.Identity: its source and
+// the source's key), never from a database row id or the public URL's host, so
+// a rebuilt database or a new public_url keeps every subscriber's events.
+func UID(identity string) string {
+	return "hearing-" + identity + "@docketd"
 }
 
 func buildEvent(h *Hearing, opts Options, zones zoneSpans) (*ical.Component, error) {
@@ -376,7 +378,7 @@ func buildEvent(h *Hearing, opts Options, zones zoneSpans) (*ical.Component, err
 	stamp := cmp.Or(h.Updated, h.Start).UTC().Truncate(time.Second)
 
 	ev := ical.NewEvent().Component
-	setText(ev, ical.PropUID, UID(h.ID, opts.Host))
+	setText(ev, ical.PropUID, UID(h.ID))
 	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
 	ev.Props.SetDateTime(ical.PropLastModified, stamp)
 	ev.Props.SetDateTime(ical.PropDateTimeStart, start)

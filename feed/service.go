@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,7 +40,7 @@ type Store interface {
 // Settings are the office's choices for its feeds and invitations, read anew for every rendering so a config reload
 // takes effect.
 type Settings struct {
-	// PublicURL is where feeds are served; its host is the UID domain.
+	// PublicURL is where feeds are served. Event UIDs do not depend on it (see UID).
 	PublicURL string
 	// OrgName names org and client feeds; Organizer sends invitations (its Email must be set to send any).
 	OrgName   string
@@ -198,17 +197,7 @@ func (sc Scope) filter() docket.HearingFilter {
 
 // options are the rendering choices the settings make for feeds and invitations.
 func (st Settings) options(detail Detail) Options {
-	return Options{Host: feedHost(st.PublicURL), Detail: cmp.Or(detail, st.Detail), Durations: st.Durations}
-}
-
-// feedHost is the UID domain. It is the public host name without port or path, so that moving the server to
-// another port does not duplicate every event in subscribers' calendars.
-func feedHost(publicURL string) string {
-	u, err := url.Parse(publicURL)
-	if err != nil || u.Hostname() == "" {
-		return "docketd"
-	}
-	return strings.ToLower(u.Hostname())
+	return Options{Detail: cmp.Or(detail, st.Detail), Durations: st.Durations}
 }
 
 // hearingDuration is how long a hearing blocks the calendar, as the renderer will decide it.
@@ -347,7 +336,7 @@ func (s *Service) calendarName(ctx context.Context, cfg Settings, sc Scope, deta
 func feedHearing(v docket.Hearing, rows []docket.Reminder) Hearing {
 	loc := v.Location()
 	h := Hearing{
-		ID:         strconv.FormatUint(uint64(v.ID), 10),
+		ID:         v.Identity(),
 		Sequence:   v.Sequence,
 		Updated:    v.ChangedAt,
 		Start:      v.Start.In(loc),

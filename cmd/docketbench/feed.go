@@ -180,7 +180,7 @@ func benchCalendar(n int, now time.Time) feed.Calendar {
 		{"LOS", "America/Los_Angeles", "Los Angeles Immigration Court"}}
 	types := []docket.HearingType{docket.TypeMaster, docket.TypeMaster, docket.TypeIndividual, docket.TypeBond}
 	media := []docket.Medium{docket.MediumInPerson, docket.MediumInPerson, docket.MediumVideo, docket.MediumInternet}
-	cal := feed.Calendar{Options: feed.Options{Host: "bench.example", Detail: feed.DetailFull},
+	cal := feed.Calendar{Options: feed.Options{Detail: feed.DetailFull},
 		Name: "Bench Legal Aid — all hearings", Modified: now.Add(-time.Hour).UTC().Truncate(time.Second)}
 	for i := range n {
 		c := courts[rng.IntN(len(courts))]

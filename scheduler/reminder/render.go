@@ -154,8 +154,20 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 	}
 	first := rows[0]
 	rules := r.rules()
+	// The Message-ID's key is the least of the rows' own keys, which come from the hearings' sources (never row ids,
+	// nor the order of rows): the same group gives the same key on a retry and in a rebuilt database.
+	key := ""
+	for _, row := range rows {
+		h, err := cache.get(ctx, r.db, row.HearingID)
+		if err != nil {
+			return docket.Message{}, time.Time{}, err
+		}
+		if k := docket.MessageKey(h, row); key == "" || k < key {
+			key = k
+		}
+	}
 	n := message.Notice{
-		Kind: docket.Kind(first.Kind), Channel: docket.Channel(first.Channel), Key: fmt.Sprintf("outbox-%d", first.ID),
+		Kind: docket.Kind(first.Kind), Channel: docket.Channel(first.Channel), Key: key,
 		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone,
 	}
 	var views []docket.Hearing
