@@ -86,17 +86,28 @@ const realGuard = 60 * time.Second
 
 // until waits for cond, which is checked whenever ring rings. Meanwhile, whenever the dispatcher sleeps, the clock
 // moves to the earliest deadline a dispatcher waits for, but never past limit: limit at or before Now keeps time
-// still.
+// still. A sleep it saw but could not reach, its deadline past limit, is left for the next wait: the sleeper says
+// once that it sleeps, and a later wait whose limit reaches the deadline must still move time there.
 func (c *testClock) until(t *testing.T, limit time.Time, what string, ring bell, cond func() bool) {
 	t.Helper()
 	guard := time.NewTimer(c.guard)
 	defer guard.Stop()
+	beyond := false
+	defer func() {
+		if beyond {
+			c.slept.ring() // for the next wait
+		}
+	}()
 	for !cond() {
 		select {
 		case <-ring:
 		case <-c.slept:
 			at, ok := c.next()
-			if !ok || at.After(limit) {
+			if !ok {
+				continue
+			}
+			if at.After(limit) {
+				beyond = true
 				continue
 			}
 			c.Advance(at.Sub(c.Now()))
