@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -104,7 +105,6 @@ type startedProc struct {
 	logPath string
 	addr    chan string
 	done    chan error
-	lines   chan string
 }
 
 func prepare(t *testing.T, bin, sub, cfg, logPath string) *startedProc {
@@ -171,7 +171,7 @@ func (p *startedProc) outcome(d time.Duration) error {
 		base = "http://" + a
 	case err := <-p.done:
 		p.done <- err
-		return fmt.Errorf("exited before listening: %v", err)
+		return fmt.Errorf("exited before listening: %w", exited(err))
 	case <-deadline:
 		return fmt.Errorf("not listening within %v", d)
 	}
@@ -182,12 +182,20 @@ func (p *startedProc) outcome(d time.Duration) error {
 		select {
 		case err := <-p.done:
 			p.done <- err
-			return fmt.Errorf("exited before it was ready: %v", err)
+			return fmt.Errorf("exited before it was ready: %w", exited(err))
 		case <-deadline:
 			return fmt.Errorf("not ready within %v", d)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// exited is a process's exit as an error, a clean exit too: a daemon that should still run.
+func exited(err error) error {
+	if err == nil {
+		return errors.New("exit status 0")
+	}
+	return err
 }
 
 // stop ends a process still running with SIGTERM (SIGKILL after 20s) and waits for it.
