@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -25,7 +26,8 @@ var (
 	embeddedErr    error
 )
 
-// EmbeddedCourts returns EOIR's court table as built into the binary.
+// EmbeddedCourts returns EOIR's court table as built into the binary: a copy of its own for each caller, so that no
+// caller can change the table for every other.
 func EmbeddedCourts() ([]docket.Court, error) {
 	embeddedOnce.Do(func() {
 		r := csv.NewReader(bytes.NewReader(courtsCSV))
@@ -44,7 +46,7 @@ func EmbeddedCourts() ([]docket.Court, error) {
 				State: row[4], Zone: row[5], Status: row[6]})
 		}
 	})
-	return embeddedCourts, embeddedErr
+	return slices.Clone(embeddedCourts), embeddedErr
 }
 
 // CourtCodes returns the set of codes in the embedded court table.
@@ -62,6 +64,8 @@ func seedCourts(g *gorm.DB) error {
 	if err != nil {
 		return err
 	}
+	// Rows of this call's own: gorm writes what the database returns back into the rows it creates (on PostgreSQL,
+	// RETURNING), and replicas in one process seed at the same time.
 	courts := make([]courtRow, len(embedded))
 	for i, c := range embedded {
 		courts[i] = courtRow(c)

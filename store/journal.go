@@ -201,7 +201,7 @@ func (j *Journaled) RecordInbound(ctx context.Context, a docket.InboundAction) e
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	unlock, err := lockFile(j.lockPath)
+	unlock, err := lockFile(context.Background(), j.lockPath)
 	if err != nil {
 		return fmt.Errorf("opt-out journal: %w", err)
 	}
@@ -252,7 +252,7 @@ func (j *Journaled) Apply(ctx context.Context) (int, error) {
 	}
 	j.applying.Lock()
 	defer j.applying.Unlock()
-	release, err := lockFile(j.applyPath) // another process applying it first leaves less to do
+	release, err := lockFile(context.Background(), j.applyPath) // another process applying it first leaves less to do
 	if err != nil {
 		return 0, fmt.Errorf("opt-out journal: %w", err)
 	}
@@ -288,7 +288,7 @@ func (j *Journaled) remove(applied map[string]bool) (int, error) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	unlock, err := lockFile(j.lockPath)
+	unlock, err := lockFile(context.Background(), j.lockPath)
 	if err != nil {
 		return 0, fmt.Errorf("opt-out journal: %w", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -131,10 +132,13 @@ func (db *DB) Migrations(ctx context.Context) (MigrationStatus, error) {
 }
 
 // Migrate brings the schema up to date and seeds the embedded court table. It refuses a database that a newer
-// docketd has migrated. On PostgreSQL it holds an advisory lock, so replicas starting together migrate once.
+// docketd has migrated. Processes starting together on one new database take turns, so each finds either nothing
+// or a finished schema and every one of them succeeds: on PostgreSQL under an advisory lock held by the session that
+// migrates, on SQLite under an operating-system lock on a file beside the database (see migrationLockPath). The
+// lock covers reading the applied migrations, applying the missing ones and seeding the courts.
 func (db *DB) Migrate(ctx context.Context) error {
 	run := func(g *gorm.DB) error {
-		st, err := (&DB{gorm: g, dialect: db.dialect, Now: db.Now}).Migrations(ctx)
+		st, err := (&DB{gorm: g, dialect: db.dialect, path: db.path, Now: db.Now}).Migrations(ctx)
 		if err != nil {
 			return err
 		}
@@ -152,13 +156,31 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	g := db.gorm.WithContext(ctx)
 	if db.dialect != "postgres" {
+		// SQLite's own locks cannot cover this: its busy timeout bounds the wait, and the migrations manage their
+		// own transactions (a table rebuild needs foreign keys off, which a transaction cannot change).
+		release, err := lockFile(ctx, migrationLockPath(db.path))
+		if err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer release()
 		return run(g)
 	}
 	return g.Connection(func(conn *gorm.DB) error {
-		if err := conn.Exec("SELECT pg_advisory_lock(?)", migrationLockKey).Error; err != nil {
+		sqlConn, ok := conn.Statement.ConnPool.(*sql.Conn)
+		if !ok {
+			return fmt.Errorf("migration lock: no dedicated connection (%T)", conn.Statement.ConnPool)
+		}
+		// A replica whose host vanishes mid-migration must not keep every other one from starting for hours.
+		if err := keepAlive(ctx, sqlConn); err != nil {
 			return fmt.Errorf("migration lock: %w", err)
 		}
-		defer conn.Exec("SELECT pg_advisory_unlock(?)", migrationLockKey)
+		if _, err := sqlConn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer unlock(sqlConn, migrationLockKey)
 		return run(conn)
 	})
 }
+
+// migrationLockPath is the file beside a SQLite database whose lock the migrating process holds: PATH.lock.
+func migrationLockPath(dbPath string) string { return dbPath + ".lock" }

@@ -30,6 +30,7 @@ type DB struct {
 	// stageDir is where a sync pass stages a large source: beside a SQLite database (a disk known to be writable and
 	// large enough, where /tmp may be memory), the system's temporary folder for PostgreSQL.
 	stageDir string
+	path     string // the SQLite file; "" on PostgreSQL
 	// Now is the clock used for timestamps the store sets itself.
 	Now func() time.Time
 }
@@ -37,10 +38,10 @@ type DB struct {
 // Open connects to url: "sqlite:PATH" or "postgres://…". It does not migrate; call Migrate.
 func Open(rawURL string) (*DB, error) {
 	var dialector gorm.Dialector
-	var dialect string
+	var dialect, path string
 	switch {
 	case strings.HasPrefix(rawURL, "sqlite:"):
-		path := strings.TrimPrefix(rawURL, "sqlite:")
+		path = strings.TrimPrefix(rawURL, "sqlite:")
 		if path == "" {
 			return nil, fmt.Errorf("open store: sqlite: needs a path")
 		}
@@ -57,9 +58,18 @@ func Open(rawURL string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("open store: unsupported database url %q (want sqlite:PATH or postgres://…)", RedactURL(rawURL))
 	}
-	db := &DB{dialect: dialect, Now: time.Now}
+	db := &DB{dialect: dialect, path: path, Now: time.Now}
 	if dialect == "sqlite" {
-		db.stageDir = filepath.Dir(strings.TrimPrefix(rawURL, "sqlite:"))
+		db.stageDir = filepath.Dir(path)
+		// The first connection to a new file turns it to WAL, which needs the file to itself, and SQLite answers
+		// "database is locked" at once, without waiting out the busy timeout, to a second process doing the same at
+		// that moment. So the first connection (gorm pings on open, then Open does) is made under the migration
+		// lock. Once the file is in WAL (it stays so) the pragma changes nothing and later connections need no lock.
+		release, err := lockFile(context.Background(), migrationLockPath(path))
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		defer release()
 	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		Logger: logger.Discard,
