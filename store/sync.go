@@ -421,6 +421,9 @@ func (s *piece) ensureCases(recs []docket.HearingRecord) (map[string]uint, error
 		creates = append(creates, c)
 		createKeys = append(createKeys, k)
 	}
+	if err := s.freeCaseIDs(creates); err != nil {
+		return nil, err
+	}
 	if len(creates) > 0 {
 		if err := s.tx.CreateInBatches(creates, 500).Error; err != nil {
 			return nil, fmt.Errorf("sync %s: create cases: %w", s.opts.Source, err)
@@ -430,6 +433,43 @@ func (s *piece) ensureCases(recs []docket.HearingRecord) (map[string]uint, error
 		}
 	}
 	return ids, nil
+}
+
+// freeCaseIDs drops the EOIR case id from new cases found by A-number whose case id another case already holds (or
+// an earlier new case of the batch): a case id is unique in the store, and one record naming another respondent's
+// case id must not fail the whole pass. Such a case is kept by its A-number alone.
+func (s *piece) freeCaseIDs(creates []caseRow) error {
+	var ids []string
+	for _, c := range creates {
+		if c.ANumber != nil && c.EOIRCaseID != nil {
+			ids = append(ids, *c.EOIRCaseID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	taken := map[string]bool{}
+	for chunk := range slices.Chunk(ids, 500) {
+		var held []string
+		if err := s.tx.Model(&caseRow{}).Where("eoir_case_id IN ?", chunk).Pluck("eoir_case_id", &held).Error; err != nil {
+			return fmt.Errorf("sync %s: cases: %w", s.opts.Source, err)
+		}
+		for _, id := range held {
+			taken[id] = true
+		}
+	}
+	for i := range creates {
+		c := &creates[i]
+		if c.EOIRCaseID == nil {
+			continue
+		}
+		if taken[*c.EOIRCaseID] && c.ANumber != nil {
+			c.EOIRCaseID = nil
+			continue
+		}
+		taken[*c.EOIRCaseID] = true
+	}
+	return nil
 }
 
 func newHearing(caseID uint, opts docket.SyncOptions, r docket.HearingRecord) hearingRow {
