@@ -435,12 +435,15 @@ type getCaseInfo struct {
 		ValidAlienNumber *bool      `json:"ValidAlienNumber"`
 		AlienName        string     `json:"AlienName"`
 		CaseID           flexString `json:"CaseID"`
+		CaseDecision     flexString `json:"CaseDecisionString"`
 	} `json:"Data"`
 	Proceeding *struct {
-		BaseCityCode           string `json:"BaseCityCode"`
-		HearingLocationCode    string `json:"HearingLocationCode"`
-		HearingLocationAddress string `json:"HearingLocationAddress"`
-		IJName                 string `json:"IJName"`
+		BaseCityCode           string     `json:"BaseCityCode"`
+		HearingLocationCode    string     `json:"HearingLocationCode"`
+		HearingLocationAddress string     `json:"HearingLocationAddress"`
+		IJName                 string     `json:"IJName"`
+		CompDate               flexString `json:"CompDate"`
+		DecisionCode           flexString `json:"DecisionCode"`
 	} `json:"Proceeding"`
 	Schedule *struct {
 		AdjDate                string `json:"AdjDate"`
@@ -453,6 +456,19 @@ type getCaseInfo struct {
 		HearingLocationCode    string `json:"HearingLocationCode"`
 		HearingLocationAddress string `json:"HearingLocationAddress"`
 	} `json:"Schedule"`
+}
+
+// decided reports whether ACIS shows the case decided: a decision (Data.CaseDecisionString, Proceeding.DecisionCode)
+// or a completion date (Proceeding.CompDate). A decision outranks the hearing still listed in Schedule, which ACIS
+// keeps showing after the case is decided: the proceedings are over, so that hearing is not held, and telling the
+// client to come to it would be wrong. Its status is completed, not cancelled: a cancellation would text the client
+// "your hearing was cancelled", and what a decision means for them is counsel's to explain.
+func (ci *getCaseInfo) decided() bool {
+	if ci.Data != nil && strings.TrimSpace(string(ci.Data.CaseDecision)) != "" {
+		return true
+	}
+	p := ci.Proceeding
+	return p != nil && (strings.TrimSpace(string(p.DecisionCode)) != "" || strings.TrimSpace(string(p.CompDate)) != "")
 }
 
 // parseCaseInfo reads a GetCaseInfo answer, bare or in the eoir-api envelope,
@@ -547,6 +563,9 @@ func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.A
 	rec.Medium = docket.EOIRMedium(rec.MediumCode)
 	rec.WebEx = strings.TrimSpace(s.WebEx)
 	rec.Address = ReadableAddress(addr)
+	if ci.decided() {
+		rec.Status = docket.StatusCompleted
+	}
 	return an, []docket.SourceRecord{rec}, nil
 }
 

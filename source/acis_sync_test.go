@@ -149,3 +149,30 @@ func TestACISSharedCaseIDFailsOnlyItself(t *testing.T) {
 		}
 	}
 }
+
+func TestACISDecisionOutranksTheHearing(t *testing.T) {
+	scheduled := sampleFor(t, "201555123", "71002233")
+	decided := strings.Replace(strings.Replace(scheduled, `"CompDate": null`, `"CompDate": "2026-12-02T00:00:00"`, 1),
+		`"DecisionCode": null`, `"DecisionCode": "X"`, 1)
+	decidedOnly := strings.Replace(sampleFor(t, "201555125", "71002235"), `"CaseDecisionString": null`,
+		`"CaseDecisionString": "Removal"`, 1)
+	answers := map[string]string{"201555123": scheduled, "201555125": decidedOnly}
+	r := newACISRun(t, acisAnswers(t, answers), "201555123", "201555125")
+	r.run(t)
+	hs := r.hearings(t)
+	if h := hs["201555123"]; h.Status != docket.StatusScheduled {
+		t.Errorf("undecided case: status %q, want scheduled", h.Status)
+	}
+	if h := hs["201555125"]; h.Status != docket.StatusCompleted {
+		t.Errorf("case with a decision string imported as %q, want completed", h.Status)
+	}
+
+	// The stored hearing's case is decided: the hearing ACIS still lists is no longer scheduled.
+	r.spec.Reader.(*source.ACIS).URL = acisAnswers(t, map[string]string{"201555123": decided, "201555125": decidedOnly})
+	r.now = r.now.Add(24 * time.Hour)
+	r.run(t)
+	h := r.hearings(t)["201555123"]
+	if h.Status != docket.StatusCompleted || h.Sequence != 1 {
+		t.Errorf("decided case: status %q sequence %d, want completed at sequence 1", h.Status, h.Sequence)
+	}
+}

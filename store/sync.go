@@ -475,11 +475,20 @@ func (s *piece) freeCaseIDs(creates []caseRow) error {
 func newHearing(caseID uint, opts docket.SyncOptions, r docket.HearingRecord) hearingRow {
 	return hearingRow{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
 		CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
-		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: docket.StatusScheduled,
+		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: recordStatus(r),
 		FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
 }
 
-// diff lists the fields people see that differ between h and r.
+// recordStatus is the status a record gives its hearing: scheduled unless the source says otherwise.
+func recordStatus(r docket.HearingRecord) docket.HearingStatus {
+	if r.Status == "" {
+		return docket.StatusScheduled
+	}
+	return r.Status
+}
+
+// diff lists the fields people see that differ between h and r, the status included (a listed hearing that was
+// cancelled is scheduled again, a decided case's hearing is completed).
 func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	var d [][3]string
 	add := func(field, from, to string) {
@@ -498,14 +507,14 @@ func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	add("judge", h.Judge, r.Judge)
 	add("webex", h.WebEx, r.WebEx)
 	add("address", h.Address, r.Address)
+	add("status", string(h.Status), string(recordStatus(r)))
 	return d
 }
 
 func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 	changes := diff(h, r)
 	restored := h.MissingSince != nil
-	reopened := h.Status == docket.StatusCancelled
-	if len(changes) == 0 && !restored && !reopened {
+	if len(changes) == 0 && !restored {
 		s.res.Unchanged++
 		return nil
 	}
@@ -514,10 +523,7 @@ func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 	if restored {
 		s.res.Restored++
 	}
-	if len(changes) > 0 || reopened {
-		if reopened {
-			changes = append(changes, [3]string{"status", string(h.Status), string(docket.StatusScheduled)})
-		}
+	if len(changes) > 0 {
 		updates["start"] = r.Start.UTC()
 		updates["zone"] = r.Zone
 		updates["court_code"] = r.CourtCode
@@ -529,7 +535,7 @@ func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 		updates["judge"] = r.Judge
 		updates["web_ex"] = r.WebEx
 		updates["address"] = r.Address
-		updates["status"] = docket.StatusScheduled
+		updates["status"] = recordStatus(r)
 		updates["sequence"] = h.Sequence + 1
 		updates["changed_at"] = now
 		if !h.Start.Equal(r.Start) {
