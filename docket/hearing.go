@@ -48,6 +48,9 @@ type HearingStatus string
 const (
 	StatusScheduled HearingStatus = "scheduled"
 	StatusCancelled HearingStatus = "cancelled"
+	// StatusCompleted is a hearing of a case the judge has decided (ACIS shows a decision and completion date): the
+	// proceedings are over, so the hearing on the calendar is not held. It gets no reminders and no change notice (a
+	// decision is counsel's to explain, never a text's), and counsel's feed shows it as decided.
 	StatusCompleted HearingStatus = "completed"
 )
 

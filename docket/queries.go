@@ -40,6 +40,8 @@ type HearingRecord struct {
 	Judge        string
 	WebEx        string
 	Address      string
+	// Status is where the source says the hearing stands; "" means scheduled.
+	Status HearingStatus
 	// Contact, when the source names the respondent (a CSV export's name and phone columns), makes them a client
 	// of the case unless the config already has a client with this A-number.
 	Contact *ContactDetails

@@ -37,6 +37,9 @@ type SourceRecord struct {
 	ClientName, Phone, Email, Language, Attorney string
 	// Line is the line or record number the hearing came from, for messages.
 	Line int
+	// Status is where the source says the hearing stands; "" means scheduled. ACIS marks a decided case's hearing
+	// StatusCompleted.
+	Status HearingStatus
 }
 
 // RecordError is one input the source could not turn into a SourceRecord. It is

@@ -387,7 +387,8 @@ func buildEvent(h *Hearing, opts Options, zones zoneSpans) (*ical.Component, err
 	seq.Value = strconv.Itoa(max(h.Sequence, 0))
 	ev.Props.Set(seq)
 	status := ical.EventConfirmed
-	if h.Status == docket.StatusCancelled {
+	if h.Status == docket.StatusCancelled || h.Status == docket.StatusCompleted {
+		// A decided case's hearing is not held either.
 		status = ical.EventCancelled
 		// A vacated hearing no longer blocks the day in free/busy lookups.
 		setText(ev, ical.PropTransparency, "TRANSPARENT")
@@ -451,9 +452,12 @@ func mediumLabel(m docket.Medium) string {
 
 func (h *Hearing) summary(detail Detail) string {
 	var b strings.Builder
-	if h.Status == docket.StatusCancelled {
+	switch h.Status {
+	case docket.StatusCancelled:
 		// Clients that ignore STATUS (or hide it) still show the word.
 		b.WriteString("Cancelled: ")
+	case docket.StatusCompleted:
+		b.WriteString("Case decided: ")
 	}
 	if detail == DetailBusy {
 		b.WriteString("Court hearing")
@@ -553,6 +557,10 @@ func (h *Hearing) description(detail Detail) string {
 	b.WriteString(head + "\n")
 	if h.Status == docket.StatusCancelled {
 		b.WriteString("CANCELLED. Confirm with counsel or the EOIR hotline " + EOIRHotline + " before assuming there is no hearing.\n")
+	}
+	if h.Status == docket.StatusCompleted {
+		b.WriteString("CASE DECIDED: ACIS shows a decision, so this hearing is not held and no reminder is sent. Check " +
+			"the decision and tell the client.\n")
 	}
 	zoneAbbr, _ := h.Start.Zone()
 	line("When: ", h.Start.Format("Mon 2 Jan 2006, 3:04 PM ")+zoneAbbr+" (court time)")

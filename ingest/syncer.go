@@ -401,7 +401,8 @@ func hearingRecord(r docket.SourceRecord) (docket.HearingRecord, error) {
 	}
 	return docket.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
 		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
-		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Contact: contact(r)}, nil
+		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: r.Status,
+		Contact: contact(r)}, nil
 }
 
 // contact is the respondent a record names, with the phone in E.164 (a number that does not read as one is left

@@ -95,18 +95,44 @@ func (a *ACIS) Read(ctx context.Context, emit func(docket.SourceRecord) error, r
 	reject = rejectFunc(reject)
 	zones := newZoneCache(a.Zoner)
 	seen := map[docket.ANumber]string{}
+	cases := caseIDs{}
 	if a.Dir != "" {
-		if err := a.readDir(ctx, zones, seen, emit, reject); err != nil {
+		if err := a.readDir(ctx, zones, seen, cases, emit, reject); err != nil {
 			return err
 		}
 	}
 	if a.URL == "" || len(a.Cases) == 0 {
 		return nil
 	}
-	return a.lookupAll(ctx, zones, seen, emit, reject)
+	return a.lookupAll(ctx, zones, seen, cases, emit, reject)
 }
 
-func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, emit func(docket.SourceRecord) error,
+// caseIDs remembers which answer of a run gave each EOIR case id (Data.CaseID). EOIR gives every respondent a case
+// of their own, so two answers about different A-numbers with one case id means one of them is wrong, and the store
+// keeps one case per case id: the first answer read is kept and the later one alone is rejected, with its A-number,
+// so that its stored hearing is protected rather than taken for missing.
+type caseIDs map[string]string
+
+// claim records that file gave recs, or returns the answer that already gave their case id.
+func (c caseIDs) claim(recs []docket.SourceRecord, file string) (first string, dup bool) {
+	for _, r := range recs {
+		if r.CaseID == "" {
+			continue
+		}
+		if first, dup := c[r.CaseID]; dup {
+			return first, true
+		}
+	}
+	for _, r := range recs {
+		if r.CaseID != "" {
+			c[r.CaseID] = file
+		}
+	}
+	return "", false
+}
+
+func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, cases caseIDs,
+	emit func(docket.SourceRecord) error,
 	reject func(docket.RecordError)) error {
 	files, err := filepath.Glob(filepath.Join(a.Dir, "*.json"))
 	if err != nil {
@@ -137,6 +163,10 @@ func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[docket.AN
 			continue
 		}
 		seen[an] = name
+		if first, dup := cases.claim(recs, name); dup {
+			reject(docket.RecordError{File: name, Key: string(an), ANumber: an, Reason: "same EOIR case id as " + first})
+			continue
+		}
 		for _, r := range recs {
 			if err := emit(r); err != nil {
 				return err
@@ -146,7 +176,8 @@ func (a *ACIS) readDir(ctx context.Context, zones *zoneCache, seen map[docket.AN
 	return nil
 }
 
-func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, emit func(docket.SourceRecord) error,
+func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[docket.ANumber]string, cases caseIDs,
+	emit func(docket.SourceRecord) error,
 	reject func(docket.RecordError)) error {
 	r := a.Rate
 	if r == 0 {
@@ -189,6 +220,10 @@ func (a *ACIS) lookupAll(ctx context.Context, zones *zoneCache, seen map[docket.
 			return err
 		}
 		upstreamFailures = 0
+		if first, dup := cases.claim(recs, file); dup {
+			reject(docket.RecordError{File: file, Key: string(an), ANumber: an, Reason: "same EOIR case id as " + first})
+			continue
+		}
 		for _, r := range recs {
 			if err := emit(r); err != nil {
 				return err
@@ -400,12 +435,15 @@ type getCaseInfo struct {
 		ValidAlienNumber *bool      `json:"ValidAlienNumber"`
 		AlienName        string     `json:"AlienName"`
 		CaseID           flexString `json:"CaseID"`
+		CaseDecision     flexString `json:"CaseDecisionString"`
 	} `json:"Data"`
 	Proceeding *struct {
-		BaseCityCode           string `json:"BaseCityCode"`
-		HearingLocationCode    string `json:"HearingLocationCode"`
-		HearingLocationAddress string `json:"HearingLocationAddress"`
-		IJName                 string `json:"IJName"`
+		BaseCityCode           string     `json:"BaseCityCode"`
+		HearingLocationCode    string     `json:"HearingLocationCode"`
+		HearingLocationAddress string     `json:"HearingLocationAddress"`
+		IJName                 string     `json:"IJName"`
+		CompDate               flexString `json:"CompDate"`
+		DecisionCode           flexString `json:"DecisionCode"`
 	} `json:"Proceeding"`
 	Schedule *struct {
 		AdjDate                string `json:"AdjDate"`
@@ -418,6 +456,19 @@ type getCaseInfo struct {
 		HearingLocationCode    string `json:"HearingLocationCode"`
 		HearingLocationAddress string `json:"HearingLocationAddress"`
 	} `json:"Schedule"`
+}
+
+// decided reports whether ACIS shows the case decided: a decision (Data.CaseDecisionString, Proceeding.DecisionCode)
+// or a completion date (Proceeding.CompDate). A decision outranks the hearing still listed in Schedule, which ACIS
+// keeps showing after the case is decided: the proceedings are over, so that hearing is not held, and telling the
+// client to come to it would be wrong. Its status is completed, not cancelled: a cancellation would text the client
+// "your hearing was cancelled", and what a decision means for them is counsel's to explain.
+func (ci *getCaseInfo) decided() bool {
+	if ci.Data != nil && strings.TrimSpace(string(ci.Data.CaseDecision)) != "" {
+		return true
+	}
+	p := ci.Proceeding
+	return p != nil && (strings.TrimSpace(string(p.DecisionCode)) != "" || strings.TrimSpace(string(p.CompDate)) != "")
 }
 
 // parseCaseInfo reads a GetCaseInfo answer, bare or in the eoir-api envelope,
@@ -512,6 +563,9 @@ func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.A
 	rec.Medium = docket.EOIRMedium(rec.MediumCode)
 	rec.WebEx = strings.TrimSpace(s.WebEx)
 	rec.Address = ReadableAddress(addr)
+	if ci.decided() {
+		rec.Status = docket.StatusCompleted
+	}
 	return an, []docket.SourceRecord{rec}, nil
 }
 

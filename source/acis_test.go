@@ -277,8 +277,9 @@ func TestACISDir(t *testing.T) {
 	sample := sampleCaseInfo(t)
 	dir := t.TempDir()
 	files := map[string]string{
-		"a-bare.json":      sample,
-		"b-envelope.json":  envelope("201555124", strings.ReplaceAll(sample, "201555123", "201555124")),
+		"a-bare.json": sample,
+		"b-envelope.json": envelope("201555124", strings.ReplaceAll(strings.ReplaceAll(sample, "201555123", "201555124"),
+			"71002233", "71002234")),
 		"c-broken.json":    `{"AlienNumber": "201555125", "Schedule": {"AdjDate": 5}}`,
 		"d-duplicate.json": sample,
 		"e-none.json":      `{"AlienNumber": "201555126", "Data": {"ValidAlienNumber": true}, "Schedule": null}`,

@@ -566,6 +566,9 @@ func (s *piece) ensureCases(recs []docket.HearingRecord) (map[string]uint, error
 		creates = append(creates, c)
 		createKeys = append(createKeys, k)
 	}
+	if err := s.freeCaseIDs(creates); err != nil {
+		return nil, err
+	}
 	if len(creates) > 0 {
 		if err := s.tx.CreateInBatches(creates, 500).Error; err != nil {
 			return nil, fmt.Errorf("sync %s: create cases: %w", s.opts.Source, err)
@@ -577,14 +580,60 @@ func (s *piece) ensureCases(recs []docket.HearingRecord) (map[string]uint, error
 	return ids, nil
 }
 
+// freeCaseIDs drops the EOIR case id from new cases found by A-number whose case id another case already holds (or
+// an earlier new case of the batch): a case id is unique in the store, and one record naming another respondent's
+// case id must not fail the whole pass. Such a case is kept by its A-number alone.
+func (s *piece) freeCaseIDs(creates []caseRow) error {
+	var ids []string
+	for _, c := range creates {
+		if c.ANumber != nil && c.EOIRCaseID != nil {
+			ids = append(ids, *c.EOIRCaseID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	taken := map[string]bool{}
+	for chunk := range slices.Chunk(ids, 500) {
+		var held []string
+		if err := s.tx.Model(&caseRow{}).Where("eoir_case_id IN ?", chunk).Pluck("eoir_case_id", &held).Error; err != nil {
+			return fmt.Errorf("sync %s: cases: %w", s.opts.Source, err)
+		}
+		for _, id := range held {
+			taken[id] = true
+		}
+	}
+	for i := range creates {
+		c := &creates[i]
+		if c.EOIRCaseID == nil {
+			continue
+		}
+		if taken[*c.EOIRCaseID] && c.ANumber != nil {
+			c.EOIRCaseID = nil
+			continue
+		}
+		taken[*c.EOIRCaseID] = true
+	}
+	return nil
+}
+
 func newHearing(caseID uint, opts docket.SyncOptions, r docket.HearingRecord) hearingRow {
 	return hearingRow{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
 		CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
-		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: docket.StatusScheduled,
+		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: recordStatus(r),
 		FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
 }
 
-// diff lists the fields people see that differ between h and r.
+// recordStatus is the status a record gives its hearing: scheduled unless the source says otherwise.
+func recordStatus(r docket.HearingRecord) docket.HearingStatus {
+	if r.Status == "" {
+		return docket.StatusScheduled
+	}
+	return r.Status
+}
+
+// diff lists the fields people see that differ between h and r, the status included (a listed hearing that was
+// cancelled is scheduled again, a decided case's hearing is completed).
 func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	var d [][3]string
 	add := func(field, from, to string) {
@@ -603,14 +652,14 @@ func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	add("judge", h.Judge, r.Judge)
 	add("webex", h.WebEx, r.WebEx)
 	add("address", h.Address, r.Address)
+	add("status", string(h.Status), string(recordStatus(r)))
 	return d
 }
 
 func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 	changes := diff(h, r)
 	restored := h.MissingSince != nil
-	reopened := h.Status == docket.StatusCancelled
-	if len(changes) == 0 && !restored && !reopened {
+	if len(changes) == 0 && !restored {
 		s.res.Unchanged++
 		return nil
 	}
@@ -619,10 +668,7 @@ func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 	if restored {
 		s.res.Restored++
 	}
-	if len(changes) > 0 || reopened {
-		if reopened {
-			changes = append(changes, [3]string{"status", string(h.Status), string(docket.StatusScheduled)})
-		}
+	if len(changes) > 0 {
 		updates["start"] = r.Start.UTC()
 		updates["zone"] = r.Zone
 		updates["court_code"] = r.CourtCode
@@ -634,7 +680,7 @@ func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 		updates["judge"] = r.Judge
 		updates["web_ex"] = r.WebEx
 		updates["address"] = r.Address
-		updates["status"] = docket.StatusScheduled
+		updates["status"] = recordStatus(r)
 		updates["sequence"] = h.Sequence + 1
 		updates["changed_at"] = now
 		if !h.Start.Equal(r.Start) {

@@ -65,7 +65,8 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 		}
 		hs := all[:0]
 		for _, h := range all {
-			if h.Status == docket.StatusScheduled || h.Status == docket.StatusCancelled {
+			// A completed hearing (its case decided) is planned too, so its pending reminders are cancelled.
+			if h.Status == docket.StatusScheduled || h.Status == docket.StatusCancelled || h.Status == docket.StatusCompleted {
 				hs = append(hs, h)
 			}
 		}
@@ -127,7 +128,9 @@ func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, rules Rules
 		if scheduled {
 			rows = append(rows, p.reminders(h, rules, now)...)
 		}
-		if rules.NotifyChanges && h.Sequence > 0 && h.ChangedAt.After(h.FirstSeen) {
+		// A decided case gets no change notice: "your hearing moved" or "was cancelled" would be wrong, and what the
+		// decision means is counsel's to tell; counsel's feed shows it.
+		if rules.NotifyChanges && h.Status != docket.StatusCompleted && h.Sequence > 0 && h.ChangedAt.After(h.FirstSeen) {
 			notices, err := p.notices(ctx, h, rules, now)
 			if err != nil {
 				return nil, cancelled, err

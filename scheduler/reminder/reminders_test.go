@@ -548,3 +548,25 @@ func TestCatchUpSendsWhatIsOnlyALittleLate(t *testing.T) {
 		})
 	}
 }
+
+func TestDecidedCaseGetsNoMoreReminderAndNoNotice(t *testing.T) {
+	t0 := time.Date(2028, 1, 20, 12, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	start := time.Date(2028, 2, 8, 8, 30, 0, 0, chicago)
+	rec := family(start)[0]
+	f.hearings(t, rec)
+	f.runUntil(t, time.Date(2028, 2, 2, 0, 0, 0, 0, chicago)) // the 7-day text went out
+	if got := len(f.sms.messages()); got != 1 {
+		t.Fatalf("before the decision: got %d texts, want 1", got)
+	}
+	f.clock.Advance(2 * time.Hour)
+	rec.Status = docket.StatusCompleted // the source now shows the case decided
+	f.hearings(t, rec)
+	f.runUntil(t, start)
+	if got := len(f.sms.messages()); got != 1 {
+		t.Errorf("after the decision: got %d texts, want still 1 (no 3d or 1d reminder, no notice)", got)
+	}
+	if got := len(f.email.messages()); got != 0 {
+		t.Errorf("after the decision: got %d emails, want none", got)
+	}
+}
