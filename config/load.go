@@ -206,7 +206,8 @@ func expandEnv(rv reflect.Value, path string, getenv func(string) (string, bool)
 			if !ok {
 				v.add(path, "environment variable %s is not set", name)
 			}
-			return val
+			// A value read from a file ($(cat token), an env file, a mounted secret) keeps its line ending.
+			return strings.TrimRight(val, "\r\n")
 		}))
 	case reflect.Struct:
 		t := rv.Type()

@@ -6,10 +6,12 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/robfig/cron/v3"
@@ -68,6 +70,7 @@ var StartLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 func (v *validator) validate(c *Config, opts Options) {
+	v.lengths(reflect.ValueOf(c).Elem(), "")
 	v.organization(c)
 	v.database(c)
 	v.http(c)
@@ -85,6 +88,45 @@ func (v *validator) validate(c *Config, opts Options) {
 	attorneys := v.attorneys(c)
 	v.clients(c, attorneys)
 	v.hearings(c, courts)
+}
+
+// MaxValueLen is the most bytes one string value of the file may hold, after ${VAR} expansion. The longest real
+// values (a database URL, a WebEx link, a name) are a few hundred bytes; a value of megabytes is a mistake, and it
+// would be stored and read back on every start.
+const MaxValueLen = 1000
+
+// lengths reports every string value longer than MaxValueLen, with its key.
+func (v *validator) lengths(rv reflect.Value, path string) {
+	switch rv.Kind() {
+	case reflect.String:
+		if n := rv.Len(); n > MaxValueLen {
+			v.add(path, "is %d bytes long, more than the %d a value may hold", n, MaxValueLen)
+			// The file is invalid now; what is kept is only what later messages quote.
+			rv.SetString(strings.ToValidUTF8(rv.String()[:40], "") + "…")
+		}
+	case reflect.Struct:
+		t := rv.Type()
+		for i := 0; i < t.NumField(); i++ {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ",")
+			if name == "" || name == "-" || !t.Field(i).IsExported() {
+				continue
+			}
+			v.lengths(rv.Field(i), joinKey(path, name))
+		}
+	case reflect.Slice:
+		for i := 0; i < rv.Len(); i++ {
+			v.lengths(rv.Index(i), path+"["+strconv.Itoa(i)+"]")
+		}
+	case reflect.Map:
+		for _, k := range rv.MapKeys() {
+			key := joinKey(path, k.String())
+			if k.Len() > MaxValueLen {
+				v.add(path, "has a key %d bytes long, more than the %d a key may hold", k.Len(), MaxValueLen)
+				continue
+			}
+			v.lengths(rv.MapIndex(k), key)
+		}
+	}
 }
 
 func (v *validator) organization(c *Config) {
@@ -162,11 +204,20 @@ func (v *validator) sms(c *Config) {
 		return
 	}
 	t := &s.Twilio
+	// SIDs and tokens hold no spaces: what surrounds one came from a file or a shell, not from Twilio.
+	t.AccountSID = strings.TrimSpace(t.AccountSID)
+	t.AuthToken = strings.TrimSpace(t.AuthToken)
+	t.MessagingServiceSID = strings.TrimSpace(t.MessagingServiceSID)
 	if !strings.HasPrefix(t.AccountSID, "AC") {
 		v.add("sms.twilio.account_sid", "expected a Twilio account SID starting with AC (set provider = \"log\" to send nothing)")
 	}
-	if t.AuthToken == "" {
+	switch {
+	case t.AuthToken == "":
 		v.add("sms.twilio.auth_token", "is required with provider = \"twilio\"; write \"${TWILIO_AUTH_TOKEN}\" to keep it out of the file")
+	case !twilioToken.MatchString(t.AuthToken):
+		// Twilio answers a wrong token with 21224 or 20003 on every message; say so now, without showing the token.
+		v.add("sms.twilio.auth_token", "expected the account's auth token, 32 hexadecimal characters (Twilio console, "+
+			"Account Info); got %s", describeSecret(t.AuthToken))
 	}
 	switch {
 	case t.From == "" && t.MessagingServiceSID == "":
@@ -178,6 +229,24 @@ func (v *validator) sms(c *Config) {
 	case !strings.HasPrefix(t.MessagingServiceSID, "MG"):
 		v.add("sms.twilio.messaging_service_sid", "expected a SID starting with MG")
 	}
+}
+
+// twilioToken is the shape of a Twilio auth token.
+var twilioToken = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
+
+// describeSecret says what is wrong with a secret's shape without showing it.
+func describeSecret(s string) string {
+	n := utf8.RuneCountInString(s)
+	other := 0
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+			other++
+		}
+	}
+	if other == 0 {
+		return fmt.Sprintf("%d characters", n)
+	}
+	return fmt.Sprintf("%d characters, %d of them not hexadecimal", n, other)
 }
 
 func (v *validator) emailSection(c *Config) {
@@ -593,10 +662,11 @@ func (v *validator) phone(key string, p *string, required bool) {
 }
 
 // NormalizePhone returns a phone number in E.164 form (+12145550123). Numbers without a country code are read as
-// North American.
+// North American. The number must exist (phonenumbers' validity check: a real country and area code, the right
+// length), not merely have a possible length: "555-CALL-NOW" reads as +15552255669, which has no area code 555.
 func NormalizePhone(s string) (string, error) {
 	num, err := phonenumbers.Parse(s, "US")
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", fmt.Errorf("expected a phone number in E.164 form like \"+12145550123\", got %q", s)
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil

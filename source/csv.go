@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/docketd/docketd/docket"
 )
 
@@ -167,7 +169,7 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(docket.SourceReco
 		}
 		line, _ := cr.FieldPos(0)
 		lastLine = line
-		rec, err := c.row(row, cols, dates, times, zones)
+		rec, dropped, err := c.row(row, cols, dates, times, zones)
 		if err != nil {
 			reject(docket.RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber, Reason: err.Error()})
 			continue
@@ -182,8 +184,17 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(docket.SourceReco
 		if err := emit(rec); err != nil {
 			return err
 		}
+		// A field that cannot be used is reported with its line; the hearing itself still counts.
+		for _, d := range dropped {
+			reject(docket.RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber,
+				Reason: d + "; the hearing is kept without it"})
+		}
 	}
 }
+
+// MaxFieldLen is the most bytes one CSV field may hold. The longest real values (a WebEx link, a name, an address)
+// are a few hundred bytes; a field of megabytes is a broken export, and stored it would be read back on every start.
+const MaxFieldLen = 1000
 
 // layouts turns the admin's formats into Go layouts, or the defaults.
 func (c *CSV) layouts() (dates, times []string, err error) {
@@ -257,8 +268,10 @@ func (c *CSV) mapColumns(header []string) (map[string]int, error) {
 }
 
 // row turns one CSV row into a Record. The returned Record carries its Key
-// when the error comes after the key is known.
-func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zones *zoneCache) (docket.SourceRecord, error) {
+// when the error comes after the key is known. dropped names the fields left
+// out of a record that is otherwise good (a phone that cannot receive texts).
+func (c *CSV) row(row []string, cols map[string]int, dates, times []string,
+	zones *zoneCache) (rec docket.SourceRecord, dropped []string, err error) {
 	get := func(f string) string {
 		i := cols[f]
 		if i < 0 || i >= len(row) {
@@ -266,27 +279,34 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 		}
 		return strings.TrimSpace(row[i])
 	}
-	var rec docket.SourceRecord
+	if a := get(FieldANumber); len(a) > MaxFieldLen {
+		return rec, nil, fmt.Errorf("%s: %d bytes, more than the %d a field may hold", FieldANumber, len(a), MaxFieldLen)
+	}
 	a := get(FieldANumber)
 	if a == "" {
-		return rec, errors.New("no a-number")
+		return rec, nil, errors.New("no a-number")
 	}
 	an, err := docket.ParseANumber(a)
 	if err != nil {
-		return rec, err
+		return rec, nil, err
 	}
 	rec.ANumber = an
+	for _, f := range CSVFields {
+		if v := get(f); len(v) > MaxFieldLen {
+			return rec, nil, fmt.Errorf("%s: %d bytes, more than the %d a field may hold", f, len(v), MaxFieldLen)
+		}
+	}
 	rec.Court = strings.ToUpper(get(FieldCourt))
 	if rec.Court == "" {
 		rec.Court = strings.ToUpper(c.Court)
 	}
 	if rec.Court == "" {
-		return rec, errors.New("no court")
+		return rec, nil, errors.New("no court")
 	}
 	rec.Location = strings.ToUpper(get(FieldLocation))
 	loc, err := zones.zone(rec.Location, rec.Court)
 	if err != nil {
-		return rec, err
+		return rec, nil, err
 	}
 	if s := get(FieldStart); s != "" {
 		rec.Start, err = parseStart(s, dates, times, loc)
@@ -294,7 +314,7 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 		rec.Start, err = parseDateTime(get(FieldDate), get(FieldTime), dates, times, loc)
 	}
 	if err != nil {
-		return rec, err
+		return rec, nil, err
 	}
 	rec.Key = get(FieldKey)
 	if rec.Key == "" {
@@ -308,11 +328,18 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 	rec.Judge = get(FieldJudge)
 	rec.WebEx = get(FieldWebEx)
 	rec.ClientName = get(FieldClientName)
-	rec.Phone = get(FieldPhone)
+	if p := get(FieldPhone); p != "" {
+		if e, ok := UsablePhone(p); ok {
+			rec.Phone = e
+		} else {
+			dropped = append(dropped, fmt.Sprintf("phone %q is not a number that can receive texts "+
+				"(write it in E.164, like +12145550123, or leave the cell empty)", docket.MaskPhone(p)))
+		}
+	}
 	rec.Email = get(FieldEmail)
 	rec.Language = get(FieldLanguage)
 	rec.Attorney = get(FieldAttorney)
-	return rec, nil
+	return rec, dropped, nil
 }
 
 // parseDateTime reads a date cell and a time cell in loc.
@@ -461,4 +488,15 @@ func (s *bomSkipper) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	return s.r.Read(p)
+}
+
+// UsablePhone returns a phone number in E.164 form when it is a number that exists (phonenumbers' validity check:
+// a real country and area code and the right length), reading numbers without a country code as North American.
+// "555-CALL-NOW" spells a possible number but not a valid one; "+1 214 555 01720" has a digit too many.
+func UsablePhone(s string) (string, bool) {
+	num, err := phonenumbers.Parse(s, "US")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "", false
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), true
 }
