@@ -101,3 +101,67 @@ func TestTwilioTokenFromTheEnvironmentIsTrimmedAndItsShapeChecked(t *testing.T) 
 		}
 	}
 }
+
+func TestAValueOfTheWrongTypeHidesNothing(t *testing.T) {
+	src := `[organization]
+name = "Office"
+phone = "12"
+[sms]
+rate = "1"
+concurrency = "x"
+[[reminders.policy]]
+name = "p"
+to = "client"
+channel = "sms"
+before = ["7d", 3]
+at = 07:30
+[[clients]]
+id = 5
+name = "Ana"
+phone = "12"
+[feeds.durations]
+master = 30
+`
+	wantProblems(t, problems(t, src, nil),
+		`f.toml:3:1: organization.phone: expected a phone number`,
+		`f.toml:5:1: sms.rate: expected a number, without quotes, got the text "1"`,
+		`f.toml:6:1: sms.concurrency: expected a whole number, without quotes, got the text "x"`,
+		`f.toml:11:17: reminders.policy[0].before[1]: expected a duration in quotes, like "30m" or "7d", got the number 3`,
+		`f.toml:12:1: reminders.policy[0].at: expected a time of day in quotes, like "07:30", got a bare time 07:30:00; write it in quotes`,
+		`f.toml:14:1: clients[0].id: expected text in quotes, got the number 5`,
+		`f.toml:16:1: clients[0].phone: expected a phone number`,
+		`f.toml:18:1: feeds.durations.master: expected a duration in quotes, like "30m" or "7d", got the number 30`)
+}
+
+func TestSyntaxErrorsHaveTheirLinesAndHideNothing(t *testing.T) {
+	src := `[organization]
+name = "Office
+phone = "12"
+[[clients]
+id = "c1"
+name = "Ana"
+[[clients]]
+id = "c2"
+phone = "1"
+[[sources]]
+name = "docket"
+kind = "csv"
+path = "docket.csv"
+every = 30m
+`
+	wantProblems(t, problems(t, src, nil),
+		`f.toml:2:15: syntax error: basic strings cannot have new lines`,
+		`f.toml:3:1: organization.phone: expected a phone number`,
+		`f.toml:4:10: syntax error: expected ']]' to close array table name`,
+		`f.toml:7:3: clients[0].name: is required`,
+		`f.toml:9:1: clients[0].phone: expected a phone number`,
+		`f.toml:14:11: syntax error: strings must be quoted; write every = "30m"`)
+}
+
+func TestEverySyntaxErrorHasItsLine(t *testing.T) {
+	wantProblems(t, problems(t, "[organization]\nname = \"\"\"Office\n", nil),
+		`f.toml:1:2: organization.name: is required`,
+		`f.toml:2:17: syntax error: multiline basic string not terminated by """`)
+	wantProblems(t, problems(t, "[organization]\nname = \"Office\"\nname = \"Again\"\n", nil),
+		`f.toml:3:1: syntax error: key name is already defined`)
+}

@@ -24,10 +24,15 @@ type validator struct {
 	file     string
 	pos      map[string]position
 	problems []Problem
+	// badType holds the keys whose value was of the wrong type: that is their one problem.
+	badType map[string]bool
 }
 
 // add records a problem at key, pointing at the nearest enclosing key the file wrote.
 func (v *validator) add(key, format string, args ...any) {
+	if v.badType[key] {
+		return
+	}
 	p := Problem{File: v.file, Key: key, Msg: fmt.Sprintf(format, args...)}
 	for k := key; k != ""; k = parentKey(k) {
 		if at, ok := v.pos[k]; ok {
