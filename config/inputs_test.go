@@ -165,3 +165,8 @@ func TestEverySyntaxErrorHasItsLine(t *testing.T) {
 	wantProblems(t, problems(t, "[organization]\nname = \"Office\"\nname = \"Again\"\n", nil),
 		`f.toml:3:1: syntax error: key name is already defined`)
 }
+
+func TestDatabaseURLProblemDoesNotShowItsPassword(t *testing.T) {
+	got := problems(t, "[organization]\nname = \"Office\"\n[database]\nurl = \"postgress://u:s3cret@db/x?password=s3cret\"\n", nil)
+	wantProblems(t, got, `f.toml:4:1: database.url: expected "sqlite:PATH" or "postgres://user:pass@host/db", got a URL starting "postgress:"`)
+}

@@ -157,7 +157,10 @@ func (v *validator) database(c *Config) {
 			v.add("database.url", "is not a valid postgres:// URL")
 		}
 	default:
-		v.add("database.url", "expected \"sqlite:PATH\" or \"postgres://user:pass@host/db\", got %q", u)
+		// Only the scheme is quoted: the rest may hold a password.
+		scheme, _, _ := strings.Cut(u, ":")
+		v.add("database.url", "expected \"sqlite:PATH\" or \"postgres://user:pass@host/db\", got a URL starting %q",
+			scheme+":")
 	}
 }
 
