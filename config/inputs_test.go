@@ -170,3 +170,34 @@ func TestDatabaseURLProblemDoesNotShowItsPassword(t *testing.T) {
 	got := problems(t, "[organization]\nname = \"Office\"\n[database]\nurl = \"postgress://u:s3cret@db/x?password=s3cret\"\n", nil)
 	wantProblems(t, got, `f.toml:4:1: database.url: expected "sqlite:PATH" or "postgres://user:pass@host/db", got a URL starting "postgress:"`)
 }
+
+func TestWarningsForNoPoliciesAndALoopbackPublicURLWithTwilio(t *testing.T) {
+	src := `[organization]
+name = "Office"
+[http]
+public_url = "http://127.0.0.1:8080"
+[sms]
+provider = "twilio"
+[sms.twilio]
+account_sid = "AC0123456789abcdef0123456789abcdef"
+auth_token = "0123456789abcdef0123456789abcdef"
+from = "+12145550100"
+`
+	cfg, err := Parse("f.toml", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range cfg.Warnings {
+		got = append(got, w.String())
+	}
+	wantProblems(t, got,
+		`f.toml: reminders: no [[reminders.policy]]: no reminder will be sent to anyone`,
+		`f.toml:4:1: http.public_url: "http://127.0.0.1:8080" is this machine only: Twilio would post`)
+
+	cfg, err = Parse("f.toml", []byte(strings.Replace(src, "127.0.0.1:8080", "docket.example.org", 1)+
+		"[[reminders.policy]]\nname = \"p\"\nto = \"client\"\nchannel = \"sms\"\nbefore = [\"2h\"]\n"), Options{})
+	if err != nil || len(cfg.Warnings) != 0 {
+		t.Errorf("a public address and a policy: warnings %v, err %v; want none", cfg.Warnings, err)
+	}
+}

@@ -93,6 +93,38 @@ func (v *validator) validate(c *Config, opts Options) {
 	attorneys := v.attorneys(c)
 	v.clients(c, attorneys)
 	v.hearings(c, courts)
+	v.warnings(c)
+}
+
+// warn records something questionable at key that does not make the file invalid.
+func (v *validator) warn(c *Config, key, format string, args ...any) {
+	n := len(v.problems)
+	v.add(key, format, args...)
+	if len(v.problems) > n {
+		c.Warnings = append(c.Warnings, v.problems[n])
+		v.problems = v.problems[:n]
+	}
+}
+
+func (v *validator) warnings(c *Config) {
+	if len(c.Reminders.Policies) == 0 {
+		v.warn(c, "reminders", "no [[reminders.policy]]: no reminder will be sent to anyone")
+	}
+	if c.SMS.Provider == "twilio" {
+		if u, err := url.Parse(c.HTTP.PublicURL); err == nil && isLoopback(u.Hostname()) {
+			v.warn(c, "http.public_url", "%q is this machine only: Twilio would post delivery reports and replies "+
+				"(STOP) to it and never reach docketd; set the address the internet reaches docketd at", c.HTTP.PublicURL)
+		}
+	}
+}
+
+// isLoopback reports whether host names this machine only.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
 }
 
 // MaxValueLen is the most bytes one string value of the file may hold, after ${VAR} expansion. The longest real

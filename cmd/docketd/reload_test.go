@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,5 +47,19 @@ func TestCheckPrintHidesAPasswordInTheDatabaseURLQuery(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "pg-s3cret") || !strings.Contains(out.String(), "password=xxxxx") {
 		t.Errorf("check --print shows the database password or hides the URL whole:\n%s", out)
+	}
+}
+
+func TestCheckPrintsWarnings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "docketd.toml")
+	if err := os.WriteFile(path, []byte("[organization]\nname = \"Office\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, out, _ := testEnv()
+	if err := e.dispatch(context.Background(), []string{"check", "--config", path}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "warning: " + path + ": reminders: no [[reminders.policy]]: no reminder will be sent"; !strings.Contains(out.String(), want) {
+		t.Errorf("check output lacks %q:\n%s", want, out)
 	}
 }
