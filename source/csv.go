@@ -187,7 +187,7 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(docket.SourceReco
 		// A field that cannot be used is reported with its line; the hearing itself still counts.
 		for _, d := range dropped {
 			reject(docket.RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber,
-				Reason: d + "; the hearing is kept without it"})
+				Reason: d})
 		}
 	}
 }
@@ -316,6 +316,9 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string,
 	if err != nil {
 		return rec, nil, err
 	}
+	if note := localTimeNote(rec.Start, get(FieldStart) == ""); note != "" {
+		dropped = append(dropped, note)
+	}
 	rec.Key = get(FieldKey)
 	if rec.Key == "" {
 		// Without an id from the exporting system, a hearing is its case on a
@@ -333,13 +336,35 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string,
 			rec.Phone = e
 		} else {
 			dropped = append(dropped, fmt.Sprintf("phone %q is not a number that can receive texts "+
-				"(write it in E.164, like +12145550123, or leave the cell empty)", docket.MaskPhone(p)))
+				"(write it in E.164, like +12145550123, or leave the cell empty); the hearing is kept without it",
+				docket.MaskPhone(p)))
 		}
 	}
 	rec.Email = get(FieldEmail)
 	rec.Language = get(FieldLanguage)
 	rec.Attorney = get(FieldAttorney)
 	return rec, dropped, nil
+}
+
+// localTimeNote says when a start read as a wall-clock time in its court's zone names no instant (the clocks jump
+// over it; parseDateTime refuses those) or two (the clocks go back over it), and which instant the record holds. wall
+// is false for a combined start, which may be an RFC 3339 instant and so exact.
+func localTimeNote(t time.Time, wall bool) string {
+	zone := t.Location().String()
+	if _, offset := t.Zone(); wall && !t.IsZero() {
+		for _, d := range []time.Duration{-time.Hour, time.Hour} {
+			o := t.Add(d)
+			if _, oo := o.Zone(); oo != offset && o.Hour() == t.Hour() && o.Minute() == t.Minute() && o.Day() == t.Day() {
+				which := "first"
+				if d < 0 {
+					which = "second"
+				}
+				return fmt.Sprintf("%s happens twice on %s in %s (the clocks go back); read as the %s, %s",
+					t.Format("15:04"), t.Format("2006-01-02"), zone, which, t.Format("15:04 MST"))
+			}
+		}
+	}
+	return ""
 }
 
 // parseDateTime reads a date cell and a time cell in loc.
@@ -358,7 +383,13 @@ func parseDateTime(date, clock string, dates, times []string, loc *time.Location
 	if err != nil {
 		return time.Time{}, fmt.Errorf("time %q does not match the time format", clip(clock))
 	}
-	return time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc), nil
+	start := time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc)
+	if start.Hour() != t.Hour() || start.Minute() != t.Minute() {
+		// time.Date moves a time the clocks jump over by the size of the jump, silently.
+		return time.Time{}, fmt.Errorf("time %s does not exist on %s in %s (the clocks go forward then)",
+			t.Format("15:04"), d.Format("2006-01-02"), loc)
+	}
+	return start, nil
 }
 
 // parseStart reads a combined date-time cell: RFC 3339 (an instant, shown in

@@ -370,3 +370,28 @@ func TestCSVPhoneThatCannotBeUsedIsReportedAndTheHearingKept(t *testing.T) {
 		}
 	}
 }
+
+func TestCSVLocalTimeThatDoesNotExistOrHappensTwice(t *testing.T) {
+	content := "a_number,date,time,court\n" +
+		"201555123,2027-03-14,02:30,DAL\n" +
+		"201555124,2027-11-07,01:30,DAL\n" +
+		"201555125,2027-11-07,09:00,DAL\n"
+	res, err := Collect(context.Background(), &CSV{Path: writeFile(t, "d.csv", content), Zoner: testZones})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 2 || res.Records[0].ANumber != "201555124" {
+		t.Fatalf("records = %+v, want the two hearings at times that exist", res.Records)
+	}
+	if len(res.Rejects) != 2 {
+		t.Fatalf("rejects = %v, want the gap and the repeated hour", res.Rejects)
+	}
+	if r := res.Rejects[0]; r.Line != 2 ||
+		r.Reason != "time 02:30 does not exist on 2027-03-14 in America/Chicago (the clocks go forward then)" {
+		t.Errorf("gap: %v", r)
+	}
+	if r := res.Rejects[1]; r.Line != 3 || !strings.HasPrefix(r.Reason,
+		"01:30 happens twice on 2027-11-07 in America/Chicago (the clocks go back); read as the first, 01:30 CDT") {
+		t.Errorf("repeated hour: %v", r)
+	}
+}
