@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -291,10 +292,23 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string,
 		return rec, nil, err
 	}
 	rec.ANumber = an
+	var notUTF8 []string
 	for _, f := range CSVFields {
-		if v := get(f); len(v) > MaxFieldLen {
+		v := get(f)
+		if len(v) > MaxFieldLen {
 			return rec, nil, fmt.Errorf("%s: %d bytes, more than the %d a field may hold", f, len(v), MaxFieldLen)
 		}
+		if !utf8.ValidString(v) {
+			notUTF8 = append(notUTF8, f)
+		}
+	}
+	if len(notUTF8) > 0 {
+		// Spreadsheet programs often save in Windows-1252; its accented letters are not UTF-8 and would be stored
+		// as U+FFFD. The record is read with them replaced, and the admin told.
+		dropped = append(dropped, fmt.Sprintf("%s: not UTF-8 text (save the export as UTF-8); "+
+			"the bytes that are not were read as \uFFFD", strings.Join(notUTF8, ", ")))
+		get0 := get
+		get = func(f string) string { return strings.ToValidUTF8(get0(f), "\uFFFD") }
 	}
 	rec.Court = strings.ToUpper(get(FieldCourt))
 	if rec.Court == "" {

@@ -395,3 +395,19 @@ func TestCSVLocalTimeThatDoesNotExistOrHappensTwice(t *testing.T) {
 		t.Errorf("repeated hour: %v", r)
 	}
 }
+
+func TestCSVFieldThatIsNotUTF8IsReported(t *testing.T) {
+	content := "a_number,date,time,court,client_name\n201555123,2027-02-09,9:00,DAL,Jos\xe9 P\xe9rez\n" +
+		"201555124,2027-02-09,9:00,DAL,José Pérez\n"
+	res, err := Collect(context.Background(), &CSV{Path: writeFile(t, "d.csv", content), Zoner: testZones})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 2 || res.Records[0].ClientName != "Jos\uFFFD P\uFFFDrez" || res.Records[1].ClientName != "José Pérez" {
+		t.Fatalf("records = %+v, want both, the first with its bad bytes replaced", res.Records)
+	}
+	if len(res.Rejects) != 1 || res.Rejects[0].Line != 2 ||
+		!strings.HasPrefix(res.Rejects[0].Reason, "client_name: not UTF-8 text (save the export as UTF-8)") {
+		t.Errorf("rejects = %v, want line 2 naming client_name", res.Rejects)
+	}
+}
