@@ -73,6 +73,8 @@ type Config struct {
 
 	// File is the path the configuration was read from.
 	File string `toml:"-"`
+	// Warnings are what validation found questionable but workable: the file is valid, and each is worth a look.
+	Warnings []Problem `toml:"-"`
 }
 
 // Organization describes the office that runs docketd; its name and phone appear in every message.

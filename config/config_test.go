@@ -99,7 +99,7 @@ account_sid = "AC123"
 auth_token = "${TOKEN}"
 from = "${FROM}"
 `
-	env := map[string]string{"TOKEN": "s3cret"}
+	env := map[string]string{"TOKEN": "0123456789abcdef0123456789abcdef"}
 	cfg, err := Parse("env.toml", []byte(src), Options{Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	var errs Errors
 	if !errors.As(err, &errs) || len(errs) != 2 {
@@ -108,7 +108,7 @@ from = "${FROM}"
 	if got, want := errs.Error(), "env.toml:8:1: sms.twilio.from: environment variable FROM is not set"; !strings.Contains(got, want) {
 		t.Errorf("got %q, want it to contain %q", got, want)
 	}
-	if got, want := cfg.SMS.Twilio.AuthToken, "s3cret"; got != want {
+	if got, want := cfg.SMS.Twilio.AuthToken, "0123456789abcdef0123456789abcdef"; got != want {
 		t.Errorf("auth_token: got %q, want %q", got, want)
 	}
 }

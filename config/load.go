@@ -1,8 +1,6 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -66,35 +64,9 @@ func Load(path string, opts Options) (*Config, error) {
 
 // Parse is Load for bytes already read; file names them in errors.
 func Parse(file string, data []byte, opts Options) (*Config, error) {
-	pos, err := indexPositions(data)
-	if err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			row, col := de.Position()
-			return nil, Errors{{File: file, Line: row, Col: col, Msg: syntaxMessage(de)}}
-		}
-		return nil, Errors{{File: file, Msg: err.Error()}}
-	}
-	v := &validator{file: file, pos: pos}
-
-	cfg := Default()
-	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
-	if err := dec.Decode(cfg); err != nil {
-		var strict *toml.StrictMissingError
-		var de *toml.DecodeError
-		switch {
-		case errors.As(err, &strict):
-			for _, e := range strict.Errors {
-				row, col := e.Position()
-				v.problems = append(v.problems, Problem{File: file, Line: row, Col: col, Key: strings.Join(e.Key(), "."),
-					Msg: "unknown key" + suggest(e.Key())})
-			}
-		case errors.As(err, &de):
-			row, col := de.Position()
-			return nil, Errors{{File: file, Line: row, Col: col, Key: strings.Join(de.Key(), "."), Msg: de.Error()}}
-		default:
-			return nil, Errors{{File: file, Msg: err.Error()}}
-		}
+	cfg, v := decodeFile(file, data)
+	if cfg == nil {
+		return nil, Errors(v.problems)
 	}
 	cfg.File = file
 
@@ -233,7 +205,8 @@ func expandEnv(rv reflect.Value, path string, getenv func(string) (string, bool)
 			if !ok {
 				v.add(path, "environment variable %s is not set", name)
 			}
-			return val
+			// A value read from a file ($(cat token), an env file, a mounted secret) keeps its line ending.
+			return strings.TrimRight(val, "\r\n")
 		}))
 	case reflect.Struct:
 		t := rv.Type()

@@ -6,10 +6,12 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/robfig/cron/v3"
@@ -22,10 +24,15 @@ type validator struct {
 	file     string
 	pos      map[string]position
 	problems []Problem
+	// badType holds the keys whose value was of the wrong type: that is their one problem.
+	badType map[string]bool
 }
 
 // add records a problem at key, pointing at the nearest enclosing key the file wrote.
 func (v *validator) add(key, format string, args ...any) {
+	if v.badType[key] {
+		return
+	}
 	p := Problem{File: v.file, Key: key, Msg: fmt.Sprintf(format, args...)}
 	for k := key; k != ""; k = parentKey(k) {
 		if at, ok := v.pos[k]; ok {
@@ -68,6 +75,7 @@ var StartLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 func (v *validator) validate(c *Config, opts Options) {
+	v.lengths(reflect.ValueOf(c).Elem(), "")
 	v.organization(c)
 	v.database(c)
 	v.http(c)
@@ -85,6 +93,77 @@ func (v *validator) validate(c *Config, opts Options) {
 	attorneys := v.attorneys(c)
 	v.clients(c, attorneys)
 	v.hearings(c, courts)
+	v.warnings(c)
+}
+
+// warn records something questionable at key that does not make the file invalid.
+func (v *validator) warn(c *Config, key, format string, args ...any) {
+	n := len(v.problems)
+	v.add(key, format, args...)
+	if len(v.problems) > n {
+		c.Warnings = append(c.Warnings, v.problems[n])
+		v.problems = v.problems[:n]
+	}
+}
+
+func (v *validator) warnings(c *Config) {
+	if len(c.Reminders.Policies) == 0 {
+		v.warn(c, "reminders", "no [[reminders.policy]]: no reminder will be sent to anyone")
+	}
+	if c.SMS.Provider == "twilio" {
+		if u, err := url.Parse(c.HTTP.PublicURL); err == nil && isLoopback(u.Hostname()) {
+			v.warn(c, "http.public_url", "%q is this machine only: Twilio would post delivery reports and replies "+
+				"(STOP) to it and never reach docketd; set the address the internet reaches docketd at", c.HTTP.PublicURL)
+		}
+	}
+}
+
+// isLoopback reports whether host names this machine only.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
+}
+
+// MaxValueLen is the most bytes one string value of the file may hold, after ${VAR} expansion. The longest real
+// values (a database URL, a WebEx link, a name) are a few hundred bytes; a value of megabytes is a mistake, and it
+// would be stored and read back on every start.
+const MaxValueLen = 1000
+
+// lengths reports every string value longer than MaxValueLen, with its key.
+func (v *validator) lengths(rv reflect.Value, path string) {
+	switch rv.Kind() {
+	case reflect.String:
+		if n := rv.Len(); n > MaxValueLen {
+			v.add(path, "is %d bytes long, more than the %d a value may hold", n, MaxValueLen)
+			// The file is invalid now; what is kept is only what later messages quote.
+			rv.SetString(strings.ToValidUTF8(rv.String()[:40], "") + "…")
+		}
+	case reflect.Struct:
+		t := rv.Type()
+		for i := 0; i < t.NumField(); i++ {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ",")
+			if name == "" || name == "-" || !t.Field(i).IsExported() {
+				continue
+			}
+			v.lengths(rv.Field(i), joinKey(path, name))
+		}
+	case reflect.Slice:
+		for i := 0; i < rv.Len(); i++ {
+			v.lengths(rv.Index(i), path+"["+strconv.Itoa(i)+"]")
+		}
+	case reflect.Map:
+		for _, k := range rv.MapKeys() {
+			key := joinKey(path, k.String())
+			if k.Len() > MaxValueLen {
+				v.add(path, "has a key %d bytes long, more than the %d a key may hold", k.Len(), MaxValueLen)
+				continue
+			}
+			v.lengths(rv.MapIndex(k), key)
+		}
+	}
 }
 
 func (v *validator) organization(c *Config) {
@@ -110,7 +189,10 @@ func (v *validator) database(c *Config) {
 			v.add("database.url", "is not a valid postgres:// URL")
 		}
 	default:
-		v.add("database.url", "expected \"sqlite:PATH\" or \"postgres://user:pass@host/db\", got %q", u)
+		// Only the scheme is quoted: the rest may hold a password.
+		scheme, _, _ := strings.Cut(u, ":")
+		v.add("database.url", "expected \"sqlite:PATH\" or \"postgres://user:pass@host/db\", got a URL starting %q",
+			scheme+":")
 	}
 }
 
@@ -162,11 +244,20 @@ func (v *validator) sms(c *Config) {
 		return
 	}
 	t := &s.Twilio
+	// SIDs and tokens hold no spaces: what surrounds one came from a file or a shell, not from Twilio.
+	t.AccountSID = strings.TrimSpace(t.AccountSID)
+	t.AuthToken = strings.TrimSpace(t.AuthToken)
+	t.MessagingServiceSID = strings.TrimSpace(t.MessagingServiceSID)
 	if !strings.HasPrefix(t.AccountSID, "AC") {
 		v.add("sms.twilio.account_sid", "expected a Twilio account SID starting with AC (set provider = \"log\" to send nothing)")
 	}
-	if t.AuthToken == "" {
+	switch {
+	case t.AuthToken == "":
 		v.add("sms.twilio.auth_token", "is required with provider = \"twilio\"; write \"${TWILIO_AUTH_TOKEN}\" to keep it out of the file")
+	case !twilioToken.MatchString(t.AuthToken):
+		// Twilio answers a wrong token with 21224 or 20003 on every message; say so now, without showing the token.
+		v.add("sms.twilio.auth_token", "expected the account's auth token, 32 hexadecimal characters (Twilio console, "+
+			"Account Info); got %s", describeSecret(t.AuthToken))
 	}
 	switch {
 	case t.From == "" && t.MessagingServiceSID == "":
@@ -178,6 +269,24 @@ func (v *validator) sms(c *Config) {
 	case !strings.HasPrefix(t.MessagingServiceSID, "MG"):
 		v.add("sms.twilio.messaging_service_sid", "expected a SID starting with MG")
 	}
+}
+
+// twilioToken is the shape of a Twilio auth token.
+var twilioToken = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
+
+// describeSecret says what is wrong with a secret's shape without showing it.
+func describeSecret(s string) string {
+	n := utf8.RuneCountInString(s)
+	other := 0
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+			other++
+		}
+	}
+	if other == 0 {
+		return fmt.Sprintf("%d characters", n)
+	}
+	return fmt.Sprintf("%d characters, %d of them not hexadecimal", n, other)
 }
 
 func (v *validator) emailSection(c *Config) {
@@ -599,10 +708,11 @@ func (v *validator) phone(key string, p *string, required bool) {
 }
 
 // NormalizePhone returns a phone number in E.164 form (+12145550123). Numbers without a country code are read as
-// North American.
+// North American. The number must exist (phonenumbers' validity check: a real country and area code, the right
+// length), not merely have a possible length: "555-CALL-NOW" reads as +15552255669, which has no area code 555.
 func NormalizePhone(s string) (string, error) {
 	num, err := phonenumbers.Parse(s, "US")
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", fmt.Errorf("expected a phone number in E.164 form like \"+12145550123\", got %q", s)
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil

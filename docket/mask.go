@@ -119,12 +119,14 @@ var (
 	// A run of digits with the separators phones and A-numbers are written with; the digit count decides below.
 	numberPattern = regexp.MustCompile(`\+?\(?\d[\d\-. ()]*\d`)
 	// What the email and number patterns would take for personal data but is not, so it stays readable: the
-	// hotline, a date or timestamp as Go and SQL write them, a time of day (which would join a date's digits to a
+	// hotline, a date or timestamp as Go and SQL write them (also one that is not a real date, such as 2027-02-30
+	// or 2027-13-01, which a rejected value quotes), a date written day.month.year, a time of day (which would join a date's digits to a
 	// run), an IPv4 address (a server's, in a network error), a Twilio SID, by which staff find a text in Twilio's
 	// console, and our Message-IDs. Each is kept only when it stands alone (see standsAlone), so a longer number
 	// that merely contains one is still masked.
 	notPersonalPattern = regexp.MustCompile(regexp.QuoteMeta(eoirHotline) +
-		`|\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?` +
+		`|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?` +
+		`|\d{1,2}\.\d{1,2}\.\d{4}` +
 		`|\d{1,2}:\d{2}(?::\d{2})?` +
 		`|((?:\d{1,3}\.){3}\d{1,3})` +
 		`|[A-Z]{2}[0-9a-f]{32}` +

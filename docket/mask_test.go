@@ -55,6 +55,10 @@ func TestMask(t *testing.T) {
 			"dial tcp 192.168.10.20:5432: connection refused"},
 		{MaskText, "text dotted phone", "tel. 06.12.34.56.78", "tel. **.**.**.56.78"},
 		{MaskText, "text dotted phone, not an address", "214.555.01.42", "***.***.01.42"},
+		{MaskText, "text keeps a rejected date", `hearings[0].start: got "2027-13-01 08:30"; date "2027-02-30"`,
+			`hearings[0].start: got "2027-13-01 08:30"; date "2027-02-30"`},
+		{MaskText, "text keeps a day.month.year date", `date "30.02.2027" does not match`, `date "30.02.2027" does not match`},
+		{MaskText, "text dotted phone, not a date", "06.12.34.56.78.2027", "**.**.**.**.**.2027"},
 		{MaskText, "text keeps a twilio sid", "message_sid=SM0123456789abcdef0123456789abcdef",
 			"message_sid=SM0123456789abcdef0123456789abcdef"},
 	}

@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
 
 	"github.com/docketd/docketd/docket"
 )
@@ -167,7 +170,7 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(docket.SourceReco
 		}
 		line, _ := cr.FieldPos(0)
 		lastLine = line
-		rec, err := c.row(row, cols, dates, times, zones)
+		rec, dropped, err := c.row(row, cols, dates, times, zones)
 		if err != nil {
 			reject(docket.RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber, Reason: err.Error()})
 			continue
@@ -182,8 +185,17 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(docket.SourceReco
 		if err := emit(rec); err != nil {
 			return err
 		}
+		// A field that cannot be used is reported with its line; the hearing itself still counts.
+		for _, d := range dropped {
+			reject(docket.RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber,
+				Reason: d})
+		}
 	}
 }
+
+// MaxFieldLen is the most bytes one CSV field may hold. The longest real values (a WebEx link, a name, an address)
+// are a few hundred bytes; a field of megabytes is a broken export, and stored it would be read back on every start.
+const MaxFieldLen = 1000
 
 // layouts turns the admin's formats into Go layouts, or the defaults.
 func (c *CSV) layouts() (dates, times []string, err error) {
@@ -257,8 +269,10 @@ func (c *CSV) mapColumns(header []string) (map[string]int, error) {
 }
 
 // row turns one CSV row into a Record. The returned Record carries its Key
-// when the error comes after the key is known.
-func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zones *zoneCache) (docket.SourceRecord, error) {
+// when the error comes after the key is known. dropped names the fields left
+// out of a record that is otherwise good (a phone that cannot receive texts).
+func (c *CSV) row(row []string, cols map[string]int, dates, times []string,
+	zones *zoneCache) (rec docket.SourceRecord, dropped []string, err error) {
 	get := func(f string) string {
 		i := cols[f]
 		if i < 0 || i >= len(row) {
@@ -266,27 +280,47 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 		}
 		return strings.TrimSpace(row[i])
 	}
-	var rec docket.SourceRecord
+	if a := get(FieldANumber); len(a) > MaxFieldLen {
+		return rec, nil, fmt.Errorf("%s: %d bytes, more than the %d a field may hold", FieldANumber, len(a), MaxFieldLen)
+	}
 	a := get(FieldANumber)
 	if a == "" {
-		return rec, errors.New("no a-number")
+		return rec, nil, errors.New("no a-number")
 	}
 	an, err := docket.ParseANumber(a)
 	if err != nil {
-		return rec, err
+		return rec, nil, err
 	}
 	rec.ANumber = an
+	var notUTF8 []string
+	for _, f := range CSVFields {
+		v := get(f)
+		if len(v) > MaxFieldLen {
+			return rec, nil, fmt.Errorf("%s: %d bytes, more than the %d a field may hold", f, len(v), MaxFieldLen)
+		}
+		if !utf8.ValidString(v) {
+			notUTF8 = append(notUTF8, f)
+		}
+	}
+	if len(notUTF8) > 0 {
+		// Spreadsheet programs often save in Windows-1252; its accented letters are not UTF-8 and would be stored
+		// as U+FFFD. The record is read with them replaced, and the admin told.
+		dropped = append(dropped, fmt.Sprintf("%s: not UTF-8 text (save the export as UTF-8); "+
+			"the bytes that are not were read as \uFFFD", strings.Join(notUTF8, ", ")))
+		get0 := get
+		get = func(f string) string { return strings.ToValidUTF8(get0(f), "\uFFFD") }
+	}
 	rec.Court = strings.ToUpper(get(FieldCourt))
 	if rec.Court == "" {
 		rec.Court = strings.ToUpper(c.Court)
 	}
 	if rec.Court == "" {
-		return rec, errors.New("no court")
+		return rec, nil, errors.New("no court")
 	}
 	rec.Location = strings.ToUpper(get(FieldLocation))
 	loc, err := zones.zone(rec.Location, rec.Court)
 	if err != nil {
-		return rec, err
+		return rec, nil, err
 	}
 	if s := get(FieldStart); s != "" {
 		rec.Start, err = parseStart(s, dates, times, loc)
@@ -294,7 +328,10 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 		rec.Start, err = parseDateTime(get(FieldDate), get(FieldTime), dates, times, loc)
 	}
 	if err != nil {
-		return rec, err
+		return rec, nil, err
+	}
+	if note := localTimeNote(rec.Start, get(FieldStart) == ""); note != "" {
+		dropped = append(dropped, note)
 	}
 	rec.Key = get(FieldKey)
 	if rec.Key == "" {
@@ -308,11 +345,40 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string, zone
 	rec.Judge = get(FieldJudge)
 	rec.WebEx = get(FieldWebEx)
 	rec.ClientName = get(FieldClientName)
-	rec.Phone = get(FieldPhone)
+	if p := get(FieldPhone); p != "" {
+		if e, ok := UsablePhone(p); ok {
+			rec.Phone = e
+		} else {
+			dropped = append(dropped, fmt.Sprintf("phone %q is not a number that can receive texts "+
+				"(write it in E.164, like +12145550123, or leave the cell empty); the hearing is kept without it",
+				docket.MaskPhone(p)))
+		}
+	}
 	rec.Email = get(FieldEmail)
 	rec.Language = get(FieldLanguage)
 	rec.Attorney = get(FieldAttorney)
-	return rec, nil
+	return rec, dropped, nil
+}
+
+// localTimeNote says when a start read as a wall-clock time in its court's zone names no instant (the clocks jump
+// over it; parseDateTime refuses those) or two (the clocks go back over it), and which instant the record holds. wall
+// is false for a combined start, which may be an RFC 3339 instant and so exact.
+func localTimeNote(t time.Time, wall bool) string {
+	zone := t.Location().String()
+	if _, offset := t.Zone(); wall && !t.IsZero() {
+		for _, d := range []time.Duration{-time.Hour, time.Hour} {
+			o := t.Add(d)
+			if _, oo := o.Zone(); oo != offset && o.Hour() == t.Hour() && o.Minute() == t.Minute() && o.Day() == t.Day() {
+				which := "first"
+				if d < 0 {
+					which = "second"
+				}
+				return fmt.Sprintf("%s happens twice on %s in %s (the clocks go back); read as the %s, %s",
+					t.Format("15:04"), t.Format("2006-01-02"), zone, which, t.Format("15:04 MST"))
+			}
+		}
+	}
+	return ""
 }
 
 // parseDateTime reads a date cell and a time cell in loc.
@@ -331,7 +397,13 @@ func parseDateTime(date, clock string, dates, times []string, loc *time.Location
 	if err != nil {
 		return time.Time{}, fmt.Errorf("time %q does not match the time format", clip(clock))
 	}
-	return time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc), nil
+	start := time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc)
+	if start.Hour() != t.Hour() || start.Minute() != t.Minute() {
+		// time.Date moves a time the clocks jump over by the size of the jump, silently.
+		return time.Time{}, fmt.Errorf("time %s does not exist on %s in %s (the clocks go forward then)",
+			t.Format("15:04"), d.Format("2006-01-02"), loc)
+	}
+	return start, nil
 }
 
 // parseStart reads a combined date-time cell: RFC 3339 (an instant, shown in
@@ -461,4 +533,15 @@ func (s *bomSkipper) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	return s.r.Read(p)
+}
+
+// UsablePhone returns a phone number in E.164 form when it is a number that exists (phonenumbers' validity check:
+// a real country and area code and the right length), reading numbers without a country code as North American.
+// "555-CALL-NOW" spells a possible number but not a valid one; "+1 214 555 01720" has a digit too many.
+func UsablePhone(s string) (string, bool) {
+	num, err := phonenumbers.Parse(s, "US")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "", false
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), true
 }

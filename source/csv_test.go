@@ -300,3 +300,114 @@ func FuzzCSVRow(f *testing.F) {
 		}
 	})
 }
+
+func TestCSVFieldOverLimitIsRejectedWithItsLine(t *testing.T) {
+	huge := strings.Repeat("x", 5<<20)
+	content := "a_number,date,time,court,client_name,judge\n" +
+		"201555123,2027-02-09,9:00,DAL,Ana," + huge + "\n" +
+		"201555124,2027-02-09,9:00,DAL,\"" + huge + "\",\n" +
+		"201555125,2027-02-10,9:00,DAL,Luis," + strings.Repeat("j", MaxFieldLen) + "\n"
+	c := &CSV{Path: writeFile(t, "d.csv", content), Zoner: testZones}
+	res, err := Collect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 1 || res.Records[0].ANumber != "201555125" {
+		t.Fatalf("records = %d, want only the row whose fields fit", len(res.Records))
+	}
+	if len(res.Rejects) != 2 {
+		t.Fatalf("rejects = %v, want two", res.Rejects)
+	}
+	for i, w := range []struct {
+		line  int
+		field string
+	}{{2, "judge"}, {3, "client_name"}} {
+		r := res.Rejects[i]
+		if r.Line != w.line || !strings.HasPrefix(r.Reason, w.field+": ") || !strings.Contains(r.Reason, "more than the 1000") {
+			t.Errorf("reject %d = %v, want line %d naming %s", i, r, w.line, w.field)
+		}
+		if r.ANumber == "" {
+			t.Errorf("reject %d has no A-number: the sync could not leave the case alone", i)
+		}
+	}
+}
+
+func TestCSVPhoneThatCannotBeUsedIsReportedAndTheHearingKept(t *testing.T) {
+	content := "a_number,date,time,court,client_name,phone\n" +
+		"201555123,2027-02-09,9:00,DAL,Ana,+1 214 555 01720\n" +
+		"201555124,2027-02-09,9:00,DAL,Luis,0052 55 1234 5679\n" +
+		"201555125,2027-02-09,9:00,DAL,Eva,555-CALL-NOW\n" +
+		"201555126,2027-02-09,9:00,DAL,Rosa,(214) 555-0100\n" +
+		"201555127,2027-02-09,9:00,DAL,Juan,+52 55 1234 5679\n"
+	c := &CSV{Path: writeFile(t, "d.csv", content), Zoner: testZones}
+	res, err := Collect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phones := map[docket.ANumber]string{}
+	for _, r := range res.Records {
+		phones[r.ANumber] = r.Phone
+	}
+	want := map[docket.ANumber]string{"201555123": "", "201555124": "", "201555125": "", "201555126": "+12145550100",
+		"201555127": "+525512345679"}
+	if len(phones) != len(want) {
+		t.Fatalf("records %v, want every hearing kept", phones)
+	}
+	for a, p := range want {
+		if phones[a] != p {
+			t.Errorf("%s phone = %q, want %q", a, phones[a], p)
+		}
+	}
+	if len(res.Rejects) != 3 {
+		t.Fatalf("rejects = %v, want one per unusable phone", res.Rejects)
+	}
+	for i, r := range res.Rejects {
+		if r.Line != i+2 || !strings.HasPrefix(r.Reason, "phone ") || !strings.Contains(r.Reason, "hearing is kept") {
+			t.Errorf("reject %d = %v, want line %d about the phone", i, r, i+2)
+		}
+		if strings.Contains(r.Reason, "01720") || strings.Contains(r.Reason, "1234 5679") {
+			t.Errorf("reject %q shows the phone unmasked", r.Reason)
+		}
+	}
+}
+
+func TestCSVLocalTimeThatDoesNotExistOrHappensTwice(t *testing.T) {
+	content := "a_number,date,time,court\n" +
+		"201555123,2027-03-14,02:30,DAL\n" +
+		"201555124,2027-11-07,01:30,DAL\n" +
+		"201555125,2027-11-07,09:00,DAL\n"
+	res, err := Collect(context.Background(), &CSV{Path: writeFile(t, "d.csv", content), Zoner: testZones})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 2 || res.Records[0].ANumber != "201555124" {
+		t.Fatalf("records = %+v, want the two hearings at times that exist", res.Records)
+	}
+	if len(res.Rejects) != 2 {
+		t.Fatalf("rejects = %v, want the gap and the repeated hour", res.Rejects)
+	}
+	if r := res.Rejects[0]; r.Line != 2 ||
+		r.Reason != "time 02:30 does not exist on 2027-03-14 in America/Chicago (the clocks go forward then)" {
+		t.Errorf("gap: %v", r)
+	}
+	if r := res.Rejects[1]; r.Line != 3 || !strings.HasPrefix(r.Reason,
+		"01:30 happens twice on 2027-11-07 in America/Chicago (the clocks go back); read as the first, 01:30 CDT") {
+		t.Errorf("repeated hour: %v", r)
+	}
+}
+
+func TestCSVFieldThatIsNotUTF8IsReported(t *testing.T) {
+	content := "a_number,date,time,court,client_name\n201555123,2027-02-09,9:00,DAL,Jos\xe9 P\xe9rez\n" +
+		"201555124,2027-02-09,9:00,DAL,José Pérez\n"
+	res, err := Collect(context.Background(), &CSV{Path: writeFile(t, "d.csv", content), Zoner: testZones})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 2 || res.Records[0].ClientName != "Jos\uFFFD P\uFFFDrez" || res.Records[1].ClientName != "José Pérez" {
+		t.Fatalf("records = %+v, want both, the first with its bad bytes replaced", res.Records)
+	}
+	if len(res.Rejects) != 1 || res.Rejects[0].Line != 2 ||
+		!strings.HasPrefix(res.Rejects[0].Reason, "client_name: not UTF-8 text (save the export as UTF-8)") {
+		t.Errorf("rejects = %v, want line 2 naming client_name", res.Rejects)
+	}
+}

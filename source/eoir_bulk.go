@@ -229,6 +229,10 @@ func (s *eoirScanner) get(name string) []byte {
 	return bytes.TrimSpace(s.fields[i])
 }
 
+// eoirKept are the columns row reads.
+var eoirKept = []string{"IDNSCHEDULE", "IDNCASE", "BASE_CITY_CODE", "HEARING_LOC_CODE", "ADJ_DATE", "ADJ_TIME_START",
+	"CAL_TYPE", "SCHEDULE_TYPE", "ADJ_MEDIUM", "IJ_CODE", "LANG"}
+
 func (s *eoirScanner) row(n int) error {
 	rej := func(key, reason string) {
 		s.reject(docket.RecordError{File: s.b.Path, Line: n, Key: key, Reason: reason})
@@ -242,6 +246,17 @@ func (s *eoirScanner) row(n int) error {
 	for _, extra := range s.fields[len(s.header):] {
 		if len(bytes.TrimSpace(extra)) > 0 {
 			rej(string(s.get("IDNSCHEDULE")), fmt.Sprintf("%d fields, want %d (shifted columns)", len(s.fields), len(s.header)))
+			return nil
+		}
+	}
+	// Only the columns a record keeps are bounded: the dump's free-text columns are never read.
+	for _, col := range eoirKept {
+		if f := s.get(col); len(f) > MaxFieldLen {
+			key := string(s.get("IDNSCHEDULE"))
+			if len(key) > MaxFieldLen {
+				key = ""
+			}
+			rej(key, fmt.Sprintf("%s: %d bytes, more than the %d a field may hold", col, len(f), MaxFieldLen))
 			return nil
 		}
 	}

@@ -290,3 +290,25 @@ func BenchmarkEOIRBulkScan(b *testing.B) {
 		}
 	}
 }
+
+func TestEOIRBulkFieldOverLimitIsRejected(t *testing.T) {
+	lines := []string{
+		strings.Join(EOIRScheduleColumns, "\t"),
+		eoirRow(map[string]string{"IDNSCHEDULE": "1", "IDNCASE": "100", "BASE_CITY_CODE": "DAL",
+			"ADJ_DATE": "2027-02-09", "ADJ_TIME_START": "0900", "IJ_CODE": strings.Repeat("J", 200<<10)}),
+		eoirRow(map[string]string{"IDNSCHEDULE": "2", "IDNCASE": "101", "BASE_CITY_CODE": "DAL",
+			"ADJ_DATE": "2027-02-09", "ADJ_TIME_START": "1000", "ADJ_MSG": strings.Repeat("m", 5000)}),
+	}
+	res, err := Collect(context.Background(), &EOIRBulk{Path: writeFile(t, "s.tsv", strings.Join(lines, "\n")+"\n"),
+		Zoner: testZones})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 1 || res.Records[0].Key != "2" {
+		t.Errorf("records = %+v, want only hearing 2 (a long column it does not read is no harm)", res.Records)
+	}
+	if len(res.Rejects) != 1 || res.Rejects[0].Line != 2 || res.Rejects[0].Key != "1" ||
+		!strings.HasPrefix(res.Rejects[0].Reason, "IJ_CODE: ") {
+		t.Errorf("rejects = %v, want line 2, hearing 1, naming IJ_CODE", res.Rejects)
+	}
+}

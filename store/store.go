@@ -121,11 +121,34 @@ func sqliteDSN(path string, busy time.Duration) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// RedactURL hides the password of a database URL, for logs and `check --print`.
+// RedactURL hides the password of a database URL, for logs, errors and `check --print`: the one in the user
+// part and any query parameter that names one (PostgreSQL reads ?password= and ?sslpassword= too). A URL that does
+// not parse keeps only its scheme, since where its password is cannot be known.
 func RedactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
+	if err != nil {
+		if i := strings.Index(s, "://"); i >= 0 {
+			return s[:i+3] + "xxxxx"
+		}
+		return "xxxxx"
+	}
+	if u.RawQuery != "" {
+		q, err := url.ParseQuery(u.RawQuery)
+		hidden := err != nil
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q[k] = []string{"xxxxx"}
+				hidden = true
+			}
+		}
+		if err != nil {
+			u.RawQuery = "xxxxx"
+		} else if hidden {
+			u.RawQuery = q.Encode()
+		}
+	}
+	if u.User == nil {
+		return u.String()
 	}
 	return u.Redacted()
 }

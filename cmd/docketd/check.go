@@ -40,6 +40,9 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	for _, a := range cfg.Attorneys {
 		langs = append(langs, a.Language)
 	}
+	for _, p := range cfg.Warnings {
+		fmt.Fprintln(e.stdout, "warning:", p)
+	}
 	for _, p := range message.CheckTemplates(tpl, langs...) {
 		fmt.Fprintln(e.stdout, "warning:", p)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -386,16 +387,8 @@ func (d *daemon) reload(ctx context.Context) error {
 		d.log.Warn("keeping the running config", "component", "config", "problems", len(errs))
 		return err
 	}
-	for key, pair := range map[string][2]string{
-		"database.url": {old.Database.URL, cfg.Database.URL},
-		"http.listen":  {old.HTTP.Listen, cfg.HTTP.Listen},
-		"log":          {fmt.Sprint(old.Log), fmt.Sprint(cfg.Log)},
-		"sms":          {fmt.Sprint(old.SMS), fmt.Sprint(cfg.SMS)},
-		"email":        {fmt.Sprint(old.Email), fmt.Sprint(cfg.Email)},
-	} {
-		if pair[0] != pair[1] {
-			d.log.Warn("a change needs a restart to take effect", "component", "config", "key", key)
-		}
+	for _, key := range restartKeys(old, cfg) {
+		d.log.Warn("a change needs a restart to take effect", "component", "config", "key", key)
 	}
 	if _, err := d.office.ApplyConfig(ctx, cfg); err != nil {
 		d.log.Error("config not applied", "component", "config", "err", err)
@@ -411,6 +404,28 @@ func (d *daemon) reload(ctx context.Context) error {
 		d.log.Warn("plan after reload", "component", "config", "err", err)
 	}
 	return nil
+}
+
+// restartKeys names the sections that changed between old and cfg and take effect only at a restart. Values are
+// compared, not printed: printing shows a pointer (provider_keywords = true) as its address, which differs between
+// two reads of the same file.
+func restartKeys(old, cfg *config.Config) []string {
+	var keys []string
+	for _, s := range []struct {
+		key      string
+		old, new any
+	}{
+		{"database.url", old.Database.URL, cfg.Database.URL},
+		{"http.listen", old.HTTP.Listen, cfg.HTTP.Listen},
+		{"log", old.Log, cfg.Log},
+		{"sms", old.SMS, cfg.SMS},
+		{"email", old.Email, cfg.Email},
+	} {
+		if !reflect.DeepEqual(s.old, s.new) {
+			keys = append(keys, s.key)
+		}
+	}
+	return keys
 }
 
 // watchFile signals when the file's size or modification time changes.
