@@ -421,6 +421,37 @@ func (v *validator) courts(c *Config, known map[string]bool) map[string]bool {
 // source's (source.Kinds), and a test of cmd/docketd, which imports both, keeps the two lists the same.
 var SourceKinds = []string{"csv", "eoir_bulk", "acis", "ics"}
 
+// sourceLimits checks a source's grace period, guard, timeout, zone and tolerance, and fills their defaults.
+func (v *validator) sourceLimits(key string, s *Source) {
+	if s.Grace.Raw == "" {
+		s.Grace.D = DefaultGrace
+	} else {
+		v.duration(key+".grace", s.Grace, false)
+	}
+	if s.MaxChange.Raw == "" {
+		s.MaxChange.F = DefaultMaxChange
+	} else if s.MaxChange.err != nil {
+		v.add(key+".max_change", "%v", s.MaxChange.err)
+	}
+	if s.MaxChangeMin == nil {
+		n := DefaultMaxChangeMin
+		s.MaxChangeMin = &n
+	} else if *s.MaxChangeMin < 1 {
+		v.add(key+".max_change_min", "must be at least 1, got %d", *s.MaxChangeMin)
+	}
+	if s.Timeout.Raw == "" {
+		s.Timeout.D = DefaultProviderTimeout
+	} else {
+		v.duration(key+".timeout", s.Timeout, true)
+	}
+	if s.Timezone != "" {
+		v.zone(key+".timezone", s.Timezone, false)
+	}
+	if s.Tolerance.Raw != "" {
+		v.duration(key+".tolerance", s.Tolerance, true)
+	}
+}
+
 func (v *validator) sources(c *Config) {
 	names := map[string]bool{"config": true}
 	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
@@ -454,33 +485,7 @@ func (v *validator) sources(c *Config) {
 				v.add(key+".schedule", "expected a cron expression like \"0 6 * * *\": %v", err)
 			}
 		}
-		if s.Grace.Raw == "" {
-			s.Grace.D = DefaultGrace
-		} else {
-			v.duration(key+".grace", s.Grace, false)
-		}
-		if s.MaxChange.Raw == "" {
-			s.MaxChange.F = DefaultMaxChange
-		} else if s.MaxChange.err != nil {
-			v.add(key+".max_change", "%v", s.MaxChange.err)
-		}
-		if s.MaxChangeMin == nil {
-			n := DefaultMaxChangeMin
-			s.MaxChangeMin = &n
-		} else if *s.MaxChangeMin < 1 {
-			v.add(key+".max_change_min", "must be at least 1, got %d", *s.MaxChangeMin)
-		}
-		if s.Timeout.Raw == "" {
-			s.Timeout.D = DefaultProviderTimeout
-		} else {
-			v.duration(key+".timeout", s.Timeout, true)
-		}
-		if s.Timezone != "" {
-			v.zone(key+".timezone", s.Timezone, false)
-		}
-		if s.Tolerance.Raw != "" {
-			v.duration(key+".tolerance", s.Tolerance, true)
-		}
+		v.sourceLimits(key, s)
 		switch s.Kind {
 		case "csv", "eoir_bulk":
 			if s.Path == "" {

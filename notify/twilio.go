@@ -99,7 +99,7 @@ func (t *Twilio) Send(ctx context.Context, m docket.Message) (string, error) {
 	msg, err := api.CreateMessage(p)
 	if err != nil {
 		e := classifyTwilio("twilio send", err, rt.status(), m.To)
-		if se, ok := e.(*docket.SendError); ok && se.Temporary {
+		if se := (*docket.SendError)(nil); errors.As(e, &se) && se.Temporary {
 			se.RetryAfter = rt.wait()
 		}
 		return "", e

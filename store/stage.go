@@ -114,7 +114,7 @@ func (st *stage) write(ctx context.Context, recs []docket.HearingRecord) error {
 	if err != nil {
 		return fmt.Errorf("staging: %w", err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // after a commit, a no-op
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO rec (key, data) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET data = excluded.data`)
 	if err != nil {
 		return fmt.Errorf("staging: %w", err)

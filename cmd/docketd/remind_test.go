@@ -13,11 +13,11 @@ func TestRemindPreviewsThenSendsOnceThroughTheLogChannel(t *testing.T) {
 	week := "2028-02-01T16:00:00Z" // 10:00 in Dallas, a week before the Mendoza family's hearing
 
 	// A dry run reads the database as it stands and creates none: the office has synced once.
-	e, out, _ := testEnv()
+	e, _, _ := testEnv()
 	if err := e.dispatch(context.Background(), []string{"sync", "--config", path}); err != nil {
 		t.Fatal(err)
 	}
-	e, out, _ = testEnv()
+	e, out, _ := testEnv()
 	if err := e.dispatch(context.Background(), []string{"remind", "--config", path, "--dry-run", "--now", week}); err != nil {
 		t.Fatal(err)
 	}
