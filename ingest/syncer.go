@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/docketd/docketd/source"
 	"golang.org/x/text/language"
 
 	"github.com/docketd/docketd/docket"
@@ -405,16 +405,16 @@ func hearingRecord(r docket.SourceRecord) (docket.HearingRecord, error) {
 		Contact: contact(r)}, nil
 }
 
-// contact is the respondent a record names, with the phone in E.164 (a number that does not read as one is left
-// out rather than texted) and the language as a base language code.
+// contact is the respondent a record names, with the phone in E.164 (a number that cannot exist is left out rather
+// than texted) and the language as a base language code.
 func contact(r docket.SourceRecord) *docket.ContactDetails {
 	if r.ClientName == "" {
 		return nil
 	}
 	c := &docket.ContactDetails{Name: r.ClientName, Email: strings.TrimSpace(r.Email), Attorney: strings.TrimSpace(r.Attorney)}
 	if r.Phone != "" {
-		if num, err := phonenumbers.Parse(r.Phone, "US"); err == nil && phonenumbers.IsPossibleNumber(num) {
-			c.Phone = phonenumbers.Format(num, phonenumbers.E164)
+		if p, ok := source.UsablePhone(r.Phone); ok {
+			c.Phone = p
 		}
 	}
 	if tag, err := language.Parse(strings.TrimSpace(r.Language)); err == nil {

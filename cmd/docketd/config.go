@@ -36,3 +36,20 @@ func openConfigured(ctx context.Context, path string, now func() time.Time) (*co
 	}
 	return cfg, db, nil
 }
+
+// openExisting is openConfigured for commands that only show what is stored: a SQLite file that does not exist is
+// reported, not created.
+func openExisting(ctx context.Context, path string, now func() time.Time) (*config.Config, *store.DB, error) {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := assembly.CheckStore(cfg); err != nil {
+		return nil, nil, err
+	}
+	db, err := assembly.OpenStore(ctx, cfg, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}

@@ -29,6 +29,9 @@ func cmdHearings(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	now := f.clock(e)()
+	if err := assembly.CheckStore(cfg); err != nil { // a listing never creates the database it lists
+		return err
+	}
 	db, err := assembly.OpenStore(ctx, cfg, f.clock(e))
 	if err != nil {
 		return err

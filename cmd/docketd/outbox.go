@@ -50,7 +50,7 @@ func cmdOutbox(ctx context.Context, e *env, args []string) error {
 	if *state != "" && !slices.Contains(docket.ReminderStates, docket.ReminderState(*state)) {
 		return usageErrorf("outbox: --state must be one of %v, got %q", docket.ReminderStates, *state)
 	}
-	_, db, err := openConfigured(ctx, f.config, e.now)
+	_, db, err := openExisting(ctx, f.config, e.now)
 	if err != nil {
 		return err
 	}

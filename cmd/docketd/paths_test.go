@@ -84,7 +84,7 @@ func TestCommandsFromAnotherFolderUseTheConfigsDatabase(t *testing.T) {
 func TestStatusCommandsOnAMissingDatabaseCreateNothing(t *testing.T) {
 	cfgPath, office := relativeOffice(t)
 	t.Chdir(t.TempDir())
-	for _, args := range [][]string{{"migrate", "--status"}, {"status"}, {"remind", "--dry-run"}} {
+	for _, args := range [][]string{{"migrate", "--status"}, {"status"}, {"remind", "--dry-run"}, {"hearings"}, {"outbox"}} {
 		e, out, errb := testEnv()
 		err := e.dispatch(context.Background(), append(args, "--config", cfgPath))
 		if exitCode(err) == exitOK {
