@@ -68,6 +68,9 @@ type Hearing struct {
 	// Start is the instant the hearing starts; Zone is the IANA zone of the court where it takes place.
 	Start time.Time
 	Zone  string
+	// FirstStart is where the hearing was when its source first listed it: a moved hearing keeps it, and through it
+	// stays one hearing with another source's report of that slot (see Prevailing).
+	FirstStart time.Time
 	// CourtCode is the EOIR base-city code, LocationCode the hearing-location code that decided the zone.
 	CourtCode, LocationCode string
 	Type                    HearingType

@@ -1,46 +1,88 @@
 package docket
 
 import (
-	"fmt"
 	"time"
 )
 
-// Prevailing keeps, of the hearings several sources report for one case on one court-local day, the one from the
-// source listed first in precedence; it returns the kept hearings in their order and the ones set aside.
+// Prevailing keeps, of the hearings several sources report for one case, the ones from the source listed first in
+// precedence; it returns the kept hearings in their order and the ones set aside.
+//
+// Each report of a case has two court-local days: the one it is on and the one it was first listed on (FirstStart).
+// Two sources' reports of one case are taken to be one hearing when they share a day: a source that moves a hearing
+// keeps it tied to the other source's report of the slot they both listed, or of the slot it was listed on when the
+// other first listed it. The tie is transitive, so a hearing moved twice still meets the other source's report. A source may list two sessions of one case on one day; only a
+// different source's report is set aside.
 func Prevailing(hs []Hearing, precedence []string) (kept, aside []Hearing) {
-	return PrevailingBy(hs, precedence, func(h Hearing) (string, uint, string, time.Time) {
-		return h.Source, h.CaseID, h.Zone, h.Start
+	return PrevailingBy(hs, precedence, func(h Hearing) Slot {
+		return Slot{Source: h.Source, CaseID: h.CaseID, Zone: h.Zone, Start: h.Start, FirstStart: h.FirstStart}
 	})
 }
 
-// PrevailingBy is Prevailing for any shape of hearing (the store's rows among them); of reads a hearing's
-// source, case, zone and start.
-func PrevailingBy[H any](hs []H, precedence []string, of func(H) (source string, caseID uint, zone string, start time.Time)) (kept, aside []H) {
+// Slot is what Prevailing compares of a hearing.
+type Slot struct {
+	Source string
+	CaseID uint
+	Zone   string
+	// Start is where the hearing is now, FirstStart where it was when its source first listed it (zero: Start).
+	Start, FirstStart time.Time
+}
+
+// PrevailingBy is Prevailing for any shape of hearing (the store's rows among them); of reads a hearing's slot.
+func PrevailingBy[H any](hs []H, precedence []string, of func(H) Slot) (kept, aside []H) {
 	rank := make(map[string]int, len(precedence))
 	for i, s := range precedence {
 		rank[s] = i
 	}
-	rankOf := func(h H) int {
-		source, _, _, _ := of(h)
-		if r, ok := rank[source]; ok {
+	rankOf := func(s Slot) int {
+		if r, ok := rank[s.Source]; ok {
 			return r
 		}
 		return len(precedence)
 	}
-	day := func(h H) string {
-		_, caseID, zone, start := of(h)
-		return fmt.Sprint(caseID, "/", start.In(Zone(zone)).Format(time.DateOnly))
+	// Hearings are grouped with a union-find over their indexes: a day a hearing is on, or was first on, joins every
+	// hearing of its case that is on that day or was first on it.
+	parent := make([]int, len(hs))
+	var find func(i int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
 	}
-	// A source may list two sessions of one case on one day; only a different source's report is set aside.
-	best := map[string]int{}
-	for _, h := range hs {
-		k := day(h)
-		if r, ok := best[k]; !ok || rankOf(h) < r {
-			best[k] = rankOf(h)
+	type dayKey struct {
+		caseID uint
+		day    string
+	}
+	firstOn := map[dayKey]int{}
+	join := func(i int, k dayKey) {
+		if j, ok := firstOn[k]; ok {
+			parent[find(i)] = find(j)
+		} else {
+			firstOn[k] = i
 		}
 	}
-	for _, h := range hs {
-		if rankOf(h) == best[day(h)] {
+	slots := make([]Slot, len(hs))
+	for i, h := range hs {
+		parent[i] = i
+		s := of(h)
+		slots[i] = s
+		loc := Zone(s.Zone)
+		first := s.FirstStart
+		if first.IsZero() {
+			first = s.Start
+		}
+		join(i, dayKey{s.CaseID, s.Start.In(loc).Format(time.DateOnly)})
+		join(i, dayKey{s.CaseID, first.In(loc).Format(time.DateOnly)})
+	}
+	best := map[int]int{}
+	for i, s := range slots {
+		g := find(i)
+		if r, ok := best[g]; !ok || rankOf(s) < r {
+			best[g] = rankOf(s)
+		}
+	}
+	for i, h := range hs {
+		if rankOf(slots[i]) == best[find(i)] {
 			kept = append(kept, h)
 		} else {
 			aside = append(aside, h)

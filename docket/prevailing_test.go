@@ -28,3 +28,50 @@ func TestPrevailingSourceDecidesOneHearing(t *testing.T) {
 		t.Errorf("kept %v, aside %+v; want [2 3 4 5] and hearing 1 set aside", got, aside)
 	}
 }
+
+func TestPrevailingFollowsAHearingMovedByEitherSource(t *testing.T) {
+	chicago, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mar15 := time.Date(2027, 3, 15, 8, 30, 0, 0, chicago)
+	mar29 := time.Date(2027, 3, 29, 8, 30, 0, 0, chicago)
+	apr5 := time.Date(2027, 4, 5, 8, 30, 0, 0, chicago)
+	cases := map[string]struct {
+		hs   []Hearing
+		kept string
+	}{
+		"the trusted source moved": {[]Hearing{
+			{ID: 1, CaseID: 7, Source: "config", Start: mar29, FirstStart: mar15, Zone: "America/Chicago"},
+			{ID: 2, CaseID: 7, Source: "office", Start: mar15, FirstStart: mar15, Zone: "America/Chicago"},
+		}, "[1]"},
+		"the other source moved": {[]Hearing{
+			{ID: 1, CaseID: 7, Source: "config", Start: mar15, FirstStart: mar15, Zone: "America/Chicago"},
+			{ID: 2, CaseID: 7, Source: "office", Start: mar29, FirstStart: mar15, Zone: "America/Chicago"},
+		}, "[1]"},
+		// The office listed March 29 after the config had moved its hearing there, then moved it on to April 5.
+		"a chain of moves": {[]Hearing{
+			{ID: 1, CaseID: 7, Source: "config", Start: mar29, FirstStart: mar15, Zone: "America/Chicago"},
+			{ID: 2, CaseID: 7, Source: "office", Start: apr5, FirstStart: mar29, Zone: "America/Chicago"},
+			{ID: 3, CaseID: 7, Source: "acis", Start: mar15, FirstStart: mar15, Zone: "America/Chicago"},
+		}, "[1]"},
+		"another hearing of the case": {[]Hearing{
+			{ID: 1, CaseID: 7, Source: "config", Start: mar29, FirstStart: mar15, Zone: "America/Chicago"},
+			{ID: 2, CaseID: 7, Source: "office", Start: apr5, FirstStart: apr5, Zone: "America/Chicago"},
+		}, "[1 2]"},
+		"another case": {[]Hearing{
+			{ID: 1, CaseID: 7, Source: "config", Start: mar29, FirstStart: mar15, Zone: "America/Chicago"},
+			{ID: 2, CaseID: 8, Source: "office", Start: mar15, FirstStart: mar15, Zone: "America/Chicago"},
+		}, "[1 2]"},
+	}
+	for name, c := range cases {
+		kept, _ := Prevailing(c.hs, []string{"config", "office", "acis"})
+		var got []uint
+		for _, h := range kept {
+			got = append(got, h.ID)
+		}
+		if fmt.Sprint(got) != c.kept {
+			t.Errorf("%s: kept %v, want %s", name, got, c.kept)
+		}
+	}
+}

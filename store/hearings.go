@@ -48,11 +48,58 @@ func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.He
 		return nil, fmt.Errorf("hearings: %w", err)
 	}
 	if len(f.Precedence) > 0 {
-		hs, _ = docket.PrevailingBy(hs, f.Precedence, func(h hearingRow) (string, uint, string, time.Time) {
-			return h.Source, h.CaseID, h.Zone, h.Start
-		})
+		var err error
+		if hs, err = db.prevailing(ctx, hs, f.Precedence); err != nil {
+			return nil, fmt.Errorf("hearings: %w", err)
+		}
 	}
 	return db.views(ctx, hs)
+}
+
+// prevailing keeps the hearings of hs that docket.Prevailing keeps when it sees every hearing of their cases: the
+// filter may have read only one of two reports of a hearing (a planning page is one court day, and a hearing one
+// source moved is on another day than the other source's report of it).
+func (db *DB) prevailing(ctx context.Context, hs []hearingRow, precedence []string) ([]hearingRow, error) {
+	have := map[uint]bool{}
+	cases := map[uint]bool{}
+	for _, h := range hs {
+		have[h.ID] = true
+		cases[h.CaseID] = true
+	}
+	ids := make([]uint, 0, len(cases))
+	for id := range cases {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	all := append([]hearingRow(nil), hs...)
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		var others []hearingRow
+		if err := db.gorm.WithContext(ctx).Select("id", "case_id", "source", "zone", "start", "first_start").
+			Where("case_id IN ?", chunk).Find(&others).Error; err != nil {
+			return nil, err
+		}
+		for _, o := range others {
+			if !have[o.ID] {
+				all = append(all, o)
+			}
+		}
+	}
+	kept, _ := docket.PrevailingBy(all, precedence, func(h hearingRow) docket.Slot {
+		return docket.Slot{Source: h.Source, CaseID: h.CaseID, Zone: h.Zone, Start: h.Start, FirstStart: h.FirstStart}
+	})
+	keep := map[uint]bool{}
+	for _, h := range kept {
+		keep[h.ID] = true
+	}
+	out := hs[:0]
+	for _, h := range hs {
+		if keep[h.ID] {
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
 // Hearing returns one hearing with its people and court.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -88,6 +89,39 @@ var migrations = []*gormigrate.Migration{
 		},
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&syncHoldRow{}) },
 	},
+	{
+		// Each hearing's first slot, which ties a hearing one source moved to another source's report of the slot
+		// they both listed (docket.Prevailing). Rows of earlier versions get it from their change log: the "from"
+		// of their first change of start, else their start.
+		ID:       "0006_hearing_first_start",
+		Migrate:  migrateFirstStart,
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&hearingRow{}, "FirstStart") },
+	},
+}
+
+func migrateFirstStart(tx *gorm.DB) error {
+	if !tx.Migrator().HasColumn(&hearingRow{}, "FirstStart") {
+		if err := tx.Migrator().AddColumn(&hearingRow{}, "FirstStart"); err != nil {
+			return err
+		}
+	}
+	var moved []changeRow
+	if err := tx.Where("field = ? AND id IN (?)", "start",
+		tx.Model(&changeRow{}).Select("MIN(id)").Where("field = ?", "start").Group("hearing_id")).
+		Find(&moved).Error; err != nil {
+		return fmt.Errorf("first start: %w", err)
+	}
+	for _, c := range moved {
+		first, err := time.Parse(time.RFC3339, c.From)
+		if err != nil {
+			continue // not a time this docketd wrote; the row takes its start below
+		}
+		if err := tx.Model(&hearingRow{}).Where("id = ? AND first_start IS NULL", c.HearingID).
+			UpdateColumn("first_start", first.UTC()).Error; err != nil {
+			return fmt.Errorf("first start: %w", err)
+		}
+	}
+	return tx.Model(&hearingRow{}).Where("first_start IS NULL").UpdateColumn("first_start", gorm.Expr("start")).Error
 }
 
 // SchemaVersion returns the id of the newest migration this binary knows.

@@ -69,6 +69,7 @@ type hearingRow struct {
 	SourceKey    string             `gorm:"not null;size:128;uniqueIndex:idx_hearing_source_key,priority:2"`
 	Start        time.Time          `gorm:"not null;index"` // UTC instant
 	Zone         string             `gorm:"not null"`       // IANA zone of the court where it takes place
+	FirstStart   time.Time          // the start when the row was created; a move keeps it (docket.Prevailing)
 	CourtCode    string             `gorm:"index;size:8"`
 	LocationCode string             `gorm:"size:8"`
 	Type         docket.HearingType // master | individual | bond | credible_fear | other

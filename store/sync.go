@@ -619,7 +619,7 @@ func (s *piece) freeCaseIDs(creates []caseRow) error {
 
 func newHearing(caseID uint, opts docket.SyncOptions, r docket.HearingRecord) hearingRow {
 	return hearingRow{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
-		CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
+		FirstStart: r.Start.UTC(), CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: recordStatus(r),
 		FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
 }

@@ -26,7 +26,8 @@ type PlanResult struct {
 
 // dayBoundary is the hour (UTC) at which planning pages are cut: 10:00 UTC is between the evening and the morning
 // court sessions of every US immigration court, from Saipan to Puerto Rico, so one court-local day of hearings
-// never straddles two pages (docket.Prevailing compares hearings of one day).
+// never straddles two pages (docket.Prevailing compares hearings of one day; a hearing moved to another day is
+// compared through its first slot, which setAside reads beyond the page).
 const dayBoundary = 10 * time.Hour
 
 // Plan plans every reminder and change notice due from now on. It reads hearings one court day at a time, so
@@ -70,7 +71,11 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 				hs = append(hs, h)
 			}
 		}
-		rows, cancelled, err := p.planPage(ctx, hs, rules, now)
+		aside, err := p.setAside(ctx, filter, all, rules)
+		if err != nil {
+			return res, fmt.Errorf("plan: %w", err)
+		}
+		rows, cancelled, err := p.planPage(ctx, hs, aside, rules, now)
 		res.Cancelled += cancelled
 		if err != nil {
 			return res, err
@@ -96,20 +101,38 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 // per court day, while memory stays bounded.
 const planFlush = 5000
 
-// planPage plans the hearings of one court day: it returns the rows to write and cancels what changes made stale.
-func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, rules Rules, now time.Time) ([]docket.Reminder, int, error) {
-	cancelled := 0
+// setAside names the hearings of a page that another, more trusted source reports too (docket.Prevailing). The
+// store decides it with every hearing of the page's cases in view, not only the page's: a hearing one source moved
+// to another day is still the one the other source lists on its first day.
+func (p *Planner) setAside(ctx context.Context, page docket.HearingFilter, hs []docket.Hearing, rules Rules) (map[uint]bool, error) {
 	aside := map[uint]bool{}
-	if len(rules.Precedence) > 0 {
-		_, set := docket.Prevailing(hs, rules.Precedence)
-		for _, h := range set {
+	if len(rules.Precedence) == 0 {
+		return aside, nil
+	}
+	page.Precedence = rules.Precedence
+	kept, err := p.DB.Hearings(ctx, page)
+	if err != nil {
+		return nil, err
+	}
+	keep := make(map[uint]bool, len(kept))
+	for _, h := range kept {
+		keep[h.ID] = true
+	}
+	for _, h := range hs {
+		if !keep[h.ID] {
 			aside[h.ID] = true
 		}
 	}
+	return aside, nil
+}
+
+// planPage plans the hearings of one court day: it returns the rows to write and cancels what changes made stale.
+func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, aside map[uint]bool, rules Rules, now time.Time) ([]docket.Reminder, int, error) {
+	cancelled := 0
 	var rows []docket.Reminder
 	for _, h := range hs {
 		if aside[h.ID] {
-			// Another, more trusted source reports this case on this day: its hearing is the one people hear about.
+			// Another, more trusted source reports this hearing: its report is the one people hear about.
 			n, err := p.DB.CancelPending(ctx, h.ID, "another source takes precedence for this hearing")
 			if err != nil {
 				return nil, cancelled, fmt.Errorf("plan: %w", err)
