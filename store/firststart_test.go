@@ -43,9 +43,17 @@ func TestFirstStartIsKeptThroughMovesAndBackfilledFromTheChangeLog(t *testing.T)
 		}
 		check("kept through moves")
 
-		// A database of the version before: no first_start column, and 0006 not applied.
-		if err := db.gorm.Migrator().DropColumn(&hearingRow{}, "FirstStart"); err != nil {
-			t.Fatal(err)
+		// A database of the version before: no first_start column, and 0006 not applied. On PostgreSQL the column
+		// is emptied instead: a dropped and re-added column invalidates the plans this connection pool cached, which a
+		// new process upgrading the database does not have.
+		var drop error
+		if db.dialect == "postgres" {
+			drop = db.gorm.Exec("UPDATE hearings SET first_start = NULL").Error
+		} else {
+			drop = db.gorm.Migrator().DropColumn(&hearingRow{}, "FirstStart")
+		}
+		if drop != nil {
+			t.Fatal(drop)
 		}
 		if err := db.gorm.Exec("DELETE FROM "+migrationsTable+" WHERE id = ?", "0006_hearing_first_start").Error; err != nil {
 			t.Fatal(err)
