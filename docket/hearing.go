@@ -68,6 +68,10 @@ type Hearing struct {
 	// Start is the instant the hearing starts; Zone is the IANA zone of the court where it takes place.
 	Start time.Time
 	Zone  string
+	// TimeUnknown marks a hearing whose date is known and whose time of day is not yet: Start is that day's
+	// midnight in Zone, a time nobody may be told. It gets no reminders until a source gives the time, and feeds show
+	// it as an all-day event.
+	TimeUnknown bool
 	// CourtCode is the EOIR base-city code, LocationCode the hearing-location code that decided the zone.
 	CourtCode, LocationCode string
 	Type                    HearingType

@@ -88,6 +88,18 @@ var migrations = []*gormigrate.Migration{
 		},
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&syncHoldRow{}) },
 	},
+	{
+		// A hearing whose source gave the date and no time of day is kept with its date and marked, so that nobody
+		// is told a time that is not known. Existing hearings all have their time.
+		ID: "0007_hearing_time_unknown",
+		Migrate: func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&hearingRow{}, "TimeUnknown") {
+				return nil // created by 0001 on a new database
+			}
+			return tx.Migrator().AddColumn(&hearingRow{}, "TimeUnknown")
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&hearingRow{}, "TimeUnknown") },
+	},
 }
 
 // SchemaVersion returns the id of the newest migration this binary knows.

@@ -67,8 +67,9 @@ type hearingRow struct {
 	Case         *caseRow           `gorm:"constraint:OnDelete:CASCADE"`
 	Source       string             `gorm:"not null;size:64;uniqueIndex:idx_hearing_source_key,priority:1"`
 	SourceKey    string             `gorm:"not null;size:128;uniqueIndex:idx_hearing_source_key,priority:2"`
-	Start        time.Time          `gorm:"not null;index"` // UTC instant
-	Zone         string             `gorm:"not null"`       // IANA zone of the court where it takes place
+	Start        time.Time          `gorm:"not null;index"`         // UTC instant
+	Zone         string             `gorm:"not null"`               // IANA zone of the court where it takes place
+	TimeUnknown  bool               `gorm:"not null;default:false"` // the source gave the date only; start is its midnight
 	CourtCode    string             `gorm:"index;size:8"`
 	LocationCode string             `gorm:"size:8"`
 	Type         docket.HearingType // master | individual | bond | credible_fear | other
