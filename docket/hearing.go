@@ -71,6 +71,10 @@ type Hearing struct {
 	// FirstStart is where the hearing was when its source first listed it: a moved hearing keeps it, and through it
 	// stays one hearing with another source's report of that slot (see Prevailing).
 	FirstStart time.Time
+	// TimeUnknown marks a hearing whose date is known and whose time of day is not yet: Start is that day's
+	// midnight in Zone, a time nobody may be told. It gets no reminders until a source gives the time, and feeds show
+	// it as an all-day event.
+	TimeUnknown bool
 	// CourtCode is the EOIR base-city code, LocationCode the hearing-location code that decided the zone.
 	CourtCode, LocationCode string
 	Type                    HearingType

@@ -26,11 +26,13 @@ type HearingFilter struct {
 
 // HearingRecord is a hearing as one source reports it, normalised.
 type HearingRecord struct {
-	Key          string  // identity within the source
-	ANumber      ANumber // 9 digits, or empty when only the EOIR case id is known
-	EOIRCaseID   string
-	Start        time.Time // instant; stored as UTC
-	Zone         string    // IANA zone of the court
+	Key        string  // identity within the source
+	ANumber    ANumber // 9 digits, or empty when only the EOIR case id is known
+	EOIRCaseID string
+	Start      time.Time // instant; stored as UTC
+	// TimeUnknown: the source gave the date only; Start is that day's midnight in Zone.
+	TimeUnknown  bool
+	Zone         string // IANA zone of the court
 	CourtCode    string
 	LocationCode string
 	Type         HearingType

@@ -21,8 +21,11 @@ type SourceRecord struct {
 	// Location is the EOIR hearing-location code, a separate namespace from
 	// courts; it decides the zone first.
 	Location string
-	// Start is the hearing's instant, expressed in the court's zone.
+	// Start is the hearing's instant, expressed in the court's zone. When TimeUnknown is set only its date is
+	// known, and Start is that day's midnight in the court's zone.
 	Start time.Time
+	// TimeUnknown marks a hearing whose source gave the date and no time of day (an ACIS answer without AdjTime).
+	TimeUnknown bool
 	// Type is the hearing type (TypeMaster…).
 	Type HearingType
 	// TypeCode keeps the source's raw type code(s), e.g. "I/II".

@@ -88,7 +88,10 @@ type Hearing struct {
 	Sequence int       // raised by the store when start, end or status change
 	Updated  time.Time // last change; DTSTAMP, so unchanged feeds are byte-identical
 	// Start is the start in the court's *time.Location, a named IANA zone.
-	Start        time.Time
+	Start time.Time
+	// TimeUnknown: the hearing's date is known and its time of day is not yet; Start is that day's midnight, and
+	// the event is an all-day one (VALUE=DATE) whose title says the time is not known.
+	TimeUnknown  bool
 	Duration     time.Duration // zero means the default for Type
 	Type         docket.HearingType
 	TypeCode     string // raw EOIR code (CAL_TYPE / SCHEDULE_TYPE), shown to counsel
@@ -368,7 +371,12 @@ func buildEvent(h *Hearing, opts Options, zones zoneSpans) (*ical.Component, err
 	detail := cmp.Or(opts.Detail, DetailFull)
 	start := h.Start.Truncate(time.Second)
 	end := start.Add(h.duration(opts.Durations))
-	if loc := start.Location(); loc != time.UTC {
+	if h.TimeUnknown {
+		// The date alone: an all-day event on the court's date, in no zone, which no calendar shows at midnight.
+		day := h.Start
+		start = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+		end = start.AddDate(0, 0, 1)
+	} else if loc := start.Location(); loc != time.UTC {
 		if err := zones.add(loc, start.Year(), end.Year()); err != nil {
 			return nil, fmt.Errorf("render hearing %s: %w", h.ID, err)
 		}
@@ -381,8 +389,13 @@ func buildEvent(h *Hearing, opts Options, zones zoneSpans) (*ical.Component, err
 	setText(ev, ical.PropUID, UID(h.ID))
 	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
 	ev.Props.SetDateTime(ical.PropLastModified, stamp)
-	ev.Props.SetDateTime(ical.PropDateTimeStart, start)
-	ev.Props.SetDateTime(ical.PropDateTimeEnd, end)
+	if h.TimeUnknown {
+		ev.Props.SetDate(ical.PropDateTimeStart, start)
+		ev.Props.SetDate(ical.PropDateTimeEnd, end)
+	} else {
+		ev.Props.SetDateTime(ical.PropDateTimeStart, start)
+		ev.Props.SetDateTime(ical.PropDateTimeEnd, end)
+	}
 	seq := ical.NewProp(ical.PropSequence)
 	seq.Value = strconv.Itoa(max(h.Sequence, 0))
 	ev.Props.Set(seq)
@@ -450,6 +463,9 @@ func mediumLabel(m docket.Medium) string {
 	}
 }
 
+// TimeUnknownTitle begins the title of a hearing whose time of day is not known yet.
+const TimeUnknownTitle = "Time not known yet: "
+
 func (h *Hearing) summary(detail Detail) string {
 	var b strings.Builder
 	switch h.Status {
@@ -458,6 +474,9 @@ func (h *Hearing) summary(detail Detail) string {
 		b.WriteString("Cancelled: ")
 	case docket.StatusCompleted:
 		b.WriteString("Case decided: ")
+	}
+	if h.TimeUnknown {
+		b.WriteString(TimeUnknownTitle)
 	}
 	if detail == DetailBusy {
 		b.WriteString("Court hearing")
@@ -562,8 +581,12 @@ func (h *Hearing) description(detail Detail) string {
 		b.WriteString("CASE DECIDED: ACIS shows a decision, so this hearing is not held and no reminder is sent. Check " +
 			"the decision and tell the client.\n")
 	}
-	zoneAbbr, _ := h.Start.Zone()
-	line("When: ", h.Start.Format("Mon 2 Jan 2006, 3:04 PM ")+zoneAbbr+" (court time)")
+	if h.TimeUnknown {
+		line("When: ", h.Start.Format("Mon 2 Jan 2006")+", time not known yet (the source gave the date only)")
+	} else {
+		zoneAbbr, _ := h.Start.Zone()
+		line("When: ", h.Start.Format("Mon 2 Jan 2006, 3:04 PM ")+zoneAbbr+" (court time)")
+	}
 	court := h.Court.Name
 	if h.Court.Code != "" {
 		court += " (" + h.Court.Code + ")"

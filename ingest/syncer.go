@@ -399,7 +399,8 @@ func hearingRecord(r docket.SourceRecord) (docket.HearingRecord, error) {
 		// time.Local names the machine's zone, not the court's.
 		return docket.HearingRecord{}, errors.New("start has no court time zone")
 	}
-	return docket.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start, Zone: zone,
+	return docket.HearingRecord{Key: r.Key, ANumber: r.ANumber, EOIRCaseID: r.CaseID, Start: r.Start,
+		TimeUnknown: r.TimeUnknown, Zone: zone,
 		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: r.Status,
 		Contact: contact(r)}, nil

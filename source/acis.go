@@ -555,7 +555,7 @@ func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.A
 	if err != nil {
 		return an, nil, err
 	}
-	if rec.Start, err = ACISTime(s.AdjDate, s.AdjTime, loc); err != nil {
+	if rec.Start, rec.TimeUnknown, err = acisStart(s.AdjDate, s.AdjTime, loc); err != nil {
 		return an, nil, err
 	}
 	rec.Type, rec.TypeCode = docket.EOIRHearingType(s.CalType, s.ScheduleType)
@@ -567,6 +567,19 @@ func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.A
 		rec.Status = docket.StatusCompleted
 	}
 	return an, []docket.SourceRecord{rec}, nil
+}
+
+// acisStart is the hearing's start from AdjDate and AdjTime. ACIS sometimes lists a hearing's date before its time
+// (AdjTime empty or null): the hearing is kept on that date, at the day's midnight in loc, and marked time unknown,
+// since dropping it would leave the client with no hearing at all. A time that is there but unreadable still
+// rejects the answer: it is not known to be missing.
+func acisStart(adjDate, adjTime string, loc *time.Location) (start time.Time, timeUnknown bool, err error) {
+	if strings.TrimSpace(adjTime) == "" {
+		start, err = ACISTime(adjDate, "00:00", loc)
+		return start, err == nil, err
+	}
+	start, err = ACISTime(adjDate, adjTime, loc)
+	return start, false, err
 }
 
 // jsonReason describes a JSON error without quoting the input, which may

@@ -39,7 +39,8 @@ func clientRowOf(c docket.Client) clientRow {
 // hearingOf is the hearing without its people and court, which views attaches.
 func hearingOf(h hearingRow) docket.Hearing {
 	d := docket.Hearing{ID: h.ID, CaseID: h.CaseID, Source: h.Source, SourceKey: h.SourceKey, Start: h.Start,
-		FirstStart: h.FirstStart, Zone: h.Zone, CourtCode: h.CourtCode, LocationCode: h.LocationCode, Type: h.Type, TypeCode: h.TypeCode,
+		FirstStart: h.FirstStart, TimeUnknown: h.TimeUnknown, Zone: h.Zone, CourtCode: h.CourtCode,
+		LocationCode: h.LocationCode, Type: h.Type, TypeCode: h.TypeCode,
 		Medium: h.Medium, MediumCode: h.MediumCode, Judge: h.Judge, WebEx: h.WebEx, Address: h.Address,
 		Status: h.Status, Sequence: h.Sequence, FirstSeen: h.FirstSeen, LastSeen: h.LastSeen,
 		MissingSince: h.MissingSince, ChangedAt: h.ChangedAt, UpdatedAt: h.UpdatedAt}

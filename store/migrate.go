@@ -97,6 +97,18 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateFirstStart,
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&hearingRow{}, "FirstStart") },
 	},
+	{
+		// A hearing whose source gave the date and no time of day is kept with its date and marked, so that nobody
+		// is told a time that is not known. Existing hearings all have their time.
+		ID: "0007_hearing_time_unknown",
+		Migrate: func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&hearingRow{}, "TimeUnknown") {
+				return nil // created by 0001 on a new database
+			}
+			return tx.Migrator().AddColumn(&hearingRow{}, "TimeUnknown")
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&hearingRow{}, "TimeUnknown") },
+	},
 }
 
 func migrateFirstStart(tx *gorm.DB) error {

@@ -70,6 +70,7 @@ type hearingRow struct {
 	Start        time.Time          `gorm:"not null;index"` // UTC instant
 	Zone         string             `gorm:"not null"`       // IANA zone of the court where it takes place
 	FirstStart   time.Time          // the start when the row was created; a move keeps it (docket.Prevailing)
+	TimeUnknown  bool               `gorm:"not null;default:false"` // the source gave the date only; start is its midnight
 	CourtCode    string             `gorm:"index;size:8"`
 	LocationCode string             `gorm:"size:8"`
 	Type         docket.HearingType // master | individual | bond | credible_fear | other

@@ -621,7 +621,7 @@ func newHearing(caseID uint, opts docket.SyncOptions, r docket.HearingRecord) he
 	return hearingRow{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
 		FirstStart: r.Start.UTC(), CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: recordStatus(r),
-		FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
+		TimeUnknown: r.TimeUnknown, FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
 }
 
 // recordStatus is the status a record gives its hearing: scheduled unless the source says otherwise.
@@ -634,6 +634,11 @@ func recordStatus(r docket.HearingRecord) docket.HearingStatus {
 
 // diff lists the fields people see that differ between h and r, the status included (a listed hearing that was
 // cancelled is scheduled again, a decided case's hearing is completed).
+//
+// A hearing whose time of day becomes known on the day it was listed for (or ceases to be known) has not moved: that
+// change is logged as "time", which is no reason for a change notice, and the hearing gets its reminders from then
+// on. A start that was known only by its date is logged as that date, never as the midnight it is stored at, so
+// that a notice of a real move never says the hearing was at midnight.
 func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	var d [][3]string
 	add := func(field, from, to string) {
@@ -641,8 +646,12 @@ func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 			d = append(d, [3]string{field, from, to})
 		}
 	}
-	if !h.Start.Equal(r.Start) {
-		d = append(d, [3]string{"start", h.Start.UTC().Format(time.RFC3339), r.Start.UTC().Format(time.RFC3339)})
+	from, to := startText(h.Start, h.Zone, h.TimeUnknown), startText(r.Start, r.Zone, r.TimeUnknown)
+	switch {
+	case h.TimeUnknown != r.TimeUnknown && sameDay(h.Start, h.Zone, r.Start, r.Zone):
+		d = append(d, [3]string{"time", from, to})
+	case !h.Start.Equal(r.Start) || h.TimeUnknown != r.TimeUnknown:
+		d = append(d, [3]string{"start", from, to})
 	}
 	add("zone", h.Zone, r.Zone)
 	add("court", h.CourtCode, r.CourtCode)
@@ -654,6 +663,20 @@ func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	add("address", h.Address, r.Address)
 	add("status", string(h.Status), string(recordStatus(r)))
 	return d
+}
+
+// startText is a start as the change log keeps it: the instant in RFC 3339, or only the court-local date
+// (2006-01-02) when the time of day is not known.
+func startText(start time.Time, zone string, timeUnknown bool) string {
+	if timeUnknown {
+		return start.In(docket.Zone(zone)).Format(time.DateOnly)
+	}
+	return start.UTC().Format(time.RFC3339)
+}
+
+// sameDay reports whether two starts fall on the same court-local date.
+func sameDay(a time.Time, aZone string, b time.Time, bZone string) bool {
+	return a.In(docket.Zone(aZone)).Format(time.DateOnly) == b.In(docket.Zone(bZone)).Format(time.DateOnly)
 }
 
 func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
@@ -670,6 +693,7 @@ func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 	}
 	if len(changes) > 0 {
 		updates["start"] = r.Start.UTC()
+		updates["time_unknown"] = r.TimeUnknown
 		updates["zone"] = r.Zone
 		updates["court_code"] = r.CourtCode
 		updates["location_code"] = r.LocationCode
@@ -683,7 +707,7 @@ func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 		updates["status"] = recordStatus(r)
 		updates["sequence"] = h.Sequence + 1
 		updates["changed_at"] = now
-		if !h.Start.Equal(r.Start) {
+		if slices.ContainsFunc(changes, func(c [3]string) bool { return c[0] == "start" }) {
 			s.res.Moved++
 		}
 		s.res.Changed++

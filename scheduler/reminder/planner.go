@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/docketd/docketd/docket"
@@ -16,6 +17,10 @@ type Planner struct {
 	Rules func() Rules // read at every run, so a reload takes effect at the next plan
 	Now   func() time.Time
 	Log   *slog.Logger
+
+	// unknownTime holds the ids of the hearings whose time of day is unknown that the log has named, so a
+	// hearing is named once rather than at every run.
+	unknownTime sync.Map
 }
 
 // PlanResult counts what a planning run did.
@@ -194,7 +199,26 @@ func recipients(h docket.Hearing, to string, channel docket.Channel, def *time.L
 	return out
 }
 
+// timeUnknown reports whether h's time of day is unknown, which plans nothing for it: every reminder and notice
+// states the hearing's time, and its stored start (the day's midnight) is not one. The first time a hearing is found
+// so, it is logged, with nothing personal; its reminders are planned once a source gives the time.
+func (p *Planner) timeUnknown(h docket.Hearing) bool {
+	if !h.TimeUnknown {
+		p.unknownTime.Delete(h.ID)
+		return false
+	}
+	if _, logged := p.unknownTime.LoadOrStore(h.ID, true); !logged {
+		p.Log.Info("hearing time not known yet: no reminder planned until a source gives it", "component", "planner",
+			"hearing_id", h.ID, "a_number", h.ANumber, "court", h.CourtCode,
+			"date", h.Local().Format(time.DateOnly))
+	}
+	return true
+}
+
 func (p *Planner) reminders(h docket.Hearing, rules Rules, now time.Time) []docket.Reminder {
+	if p.timeUnknown(h) {
+		return nil
+	}
 	var rows []docket.Reminder
 	for _, pol := range rules.Policies {
 		if !pol.covers(h.Type) {
@@ -232,6 +256,12 @@ func (p *Planner) reminders(h docket.Hearing, rules Rules, now time.Time) []dock
 	return rows
 }
 
+// isInstant reports whether a change-log start is an instant (RFC 3339) rather than a date whose time was unknown.
+func isInstant(s string) bool {
+	_, err := time.Parse(time.RFC3339, s)
+	return err == nil
+}
+
 // forward moves t out of quiet hours, later only; false if that reaches the hearing.
 func forward(t, start time.Time, q Quiet) (time.Time, bool) {
 	t = q.end(t)
@@ -249,7 +279,15 @@ var noticeFields = map[string]bool{"start": true, "court": true, "location": tru
 
 // notices plans the change or cancellation notice for a hearing's latest change, to every recipient on every
 // channel a policy reaches them through.
+//
+// A hearing whose time is unknown gets none (a notice states the time). Nor does one whose time of day has just
+// become known, or ceased to be (a "time" change: the hearing did not move, and its reminders now follow), or one
+// whose former start was known only by its date: "your hearing moved (was … at midnight)" would tell a time nobody
+// knew, and its reminders give the new date and time.
 func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, now time.Time) ([]docket.Reminder, error) {
+	if p.timeUnknown(h) {
+		return nil, nil
+	}
 	kind := docket.KindRescheduled
 	if h.Status == docket.StatusCancelled {
 		kind = docket.KindCancelled
@@ -260,6 +298,9 @@ func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, no
 		}
 		worth := false
 		for _, c := range changes {
+			if c.Field == "time" || (c.Field == "start" && !isInstant(c.From)) {
+				return nil, nil
+			}
 			worth = worth || noticeFields[c.Field]
 		}
 		if !worth {
