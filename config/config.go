@@ -205,6 +205,7 @@ type Source struct {
 	Columns    map[string]string `toml:"columns"`     // field -> header
 	DateFormat string            `toml:"date_format"` // e.g. "MM/DD/YYYY"
 	TimeFormat string            `toml:"time_format"` // e.g. "h:mm A"
+	Separator  string            `toml:"separator"`   // one character between fields; default ","
 	// eoir_bulk
 	BaseCities []string `toml:"base_cities"`
 	CaseIDs    []string `toml:"case_ids"`

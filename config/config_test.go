@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-var testCourts = map[string]bool{"DAL": true, "ELP": true}
+var testCourts = map[string]string{"DAL": "America/Chicago", "ELP": "America/Denver"}
 
 func TestExampleConfigIsValid(t *testing.T) {
 	cfg, err := Load("../config.example.toml", Options{Courts: testCourts})

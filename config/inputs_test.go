@@ -201,3 +201,63 @@ from = "+12145550100"
 		t.Errorf("a public address and a policy: warnings %v, err %v; want none", cfg.Warnings, err)
 	}
 }
+
+// A [[hearings]] start the clocks jump over is a problem with its line; one they pass twice is a warning naming the
+// instant kept. Chicago (DAL's zone) goes forward at 02:00 on 2027-03-14 and back at 02:00 on 2027-11-07.
+func TestHearingAtALocalTimeThatDoesNotExistOrHappensTwice(t *testing.T) {
+	base := "[organization]\nname = \"Office\"\n[[reminders.policy]]\nname = \"p\"\nto = \"client\"\n" +
+		"channel = \"sms\"\nbefore = [\"2h\"]\n"
+	hearing := func(court, start string) string {
+		return "[[hearings]]\na_number = \"123456789\"\ncourt = \"" + court + "\"\nstart = \"" + start + "\"\n"
+	}
+	got := problems(t, base+hearing("DAL", "2027-03-14 02:30"), nil)
+	wantProblems(t, got, `f.toml:11:1: hearings[0].start: 02:30 does not exist on 2027-03-14 in DAL (America/Chicago): `+
+		`the clocks go forward an hour over it`)
+
+	cfg, err := Parse("f.toml", []byte(base+hearing("DAL", "2027-11-07 01:30")), Options{Courts: testCourts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warns []string
+	for _, w := range cfg.Warnings {
+		warns = append(warns, w.String())
+	}
+	wantProblems(t, warns, `f.toml:11:1: hearings[0].start: 01:30 happens twice on 2027-11-07 in DAL `+
+		`(America/Chicago): the clocks go back an hour over it; the first is kept, 01:30 CDT (2027-11-07T06:30:00Z)`)
+
+	// The file's [[courts]] zone is the one read: a court moved to Phoenix (no daylight saving) has neither.
+	cfg, err = Parse("f.toml", []byte(base+hearing("DAL", "2027-03-14 02:30")+
+		"[[courts]]\ncode = \"DAL\"\ntimezone = \"America/Phoenix\"\n"), Options{Courts: testCourts})
+	if err != nil || len(cfg.Warnings) != 0 {
+		t.Errorf("DAL in Phoenix: warnings %v, err %v; want none", cfg.Warnings, err)
+	}
+	// An ordinary time is neither.
+	cfg, err = Parse("f.toml", []byte(base+hearing("DAL", "2027-03-14 08:30")), Options{Courts: testCourts})
+	if err != nil || len(cfg.Warnings) != 0 {
+		t.Errorf("08:30: warnings %v, err %v; want none", cfg.Warnings, err)
+	}
+}
+
+// separator is one character on a csv source, "," by default.
+func TestCSVSeparatorIsOneCharacterOnCSVSourcesOnly(t *testing.T) {
+	src := "[organization]\nname = \"Office\"\n" +
+		"[[sources]]\nname = \"a\"\nkind = \"csv\"\npath = \"a.csv\"\nevery = \"1h\"\nseparator = \";;\"\n" +
+		"[[sources]]\nname = \"b\"\nkind = \"ics\"\nurl = \"https://example.org/c.ics\"\nevery = \"1h\"\nseparator = \";\"\n" +
+		"[[sources]]\nname = \"c\"\nkind = \"csv\"\npath = \"c.csv\"\nevery = \"1h\"\nseparator = \"\\\"\"\n"
+	got := problems(t, src, nil)
+	wantProblems(t, got,
+		`f.toml:8:1: sources[0].separator: expected one character, like "," or ";", got ";;"`,
+		`f.toml:14:1: sources[1].separator: applies to kind = "csv" only`,
+		`f.toml:20:1: sources[2].separator: "\"" cannot separate fields`)
+
+	cfg, err := Parse("f.toml", []byte("[organization]\nname = \"Office\"\n"+
+		"[[sources]]\nname = \"a\"\nkind = \"csv\"\npath = \"a.csv\"\nevery = \"1h\"\n"+
+		"[[sources]]\nname = \"b\"\nkind = \"csv\"\npath = \"b.csv\"\nevery = \"1h\"\nseparator = \"\\t\"\n"),
+		Options{Courts: testCourts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sources[0].Separator != "," || cfg.Sources[1].Separator != "\t" {
+		t.Errorf("separators %q, %q; want \",\" (the default) and a tab", cfg.Sources[0].Separator, cfg.Sources[1].Separator)
+	}
+}

@@ -46,9 +46,10 @@ func (e Errors) Error() string {
 
 // Options carries what validation needs to know from outside the file.
 type Options struct {
-	// Courts lists the court codes known without the file (the embedded EOIR table). Codes the file's [[courts]]
-	// add are known too. Nil skips the check.
-	Courts map[string]bool
+	// Courts maps the court codes known without the file (the embedded EOIR table) to their IANA time zones. Codes
+	// the file's [[courts]] add are known too, and a zone the file sets replaces the table's. Nil skips the checks
+	// of court codes and of hand-entered local times.
+	Courts map[string]string
 	// Getenv looks up ${VAR}; nil means os.LookupEnv.
 	Getenv func(string) (string, bool)
 }

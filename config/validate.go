@@ -378,11 +378,12 @@ func (v *validator) feeds(c *Config) {
 	}
 }
 
-// courts validates [[courts]] and returns every court code known: embedded plus the file's.
-func (v *validator) courts(c *Config, known map[string]bool) map[string]bool {
-	all := map[string]bool{}
-	for k := range known {
-		all[k] = true
+// courts validates [[courts]] and returns every court code known, embedded plus the file's, with its time zone
+// (the file's when it sets one, as the court table will have it; "" when neither knows it).
+func (v *validator) courts(c *Config, known map[string]string) map[string]string {
+	all := make(map[string]string, len(known)+len(c.Courts))
+	for k, z := range known {
+		all[k] = z
 	}
 	seen := map[string]bool{}
 	for i := range c.Courts {
@@ -396,7 +397,7 @@ func (v *validator) courts(c *Config, known map[string]bool) map[string]bool {
 			v.add(key+".code", "court %s is defined twice", ct.Code)
 		}
 		seen[ct.Code] = true
-		if !known[ct.Code] {
+		if _, ok := known[ct.Code]; !ok {
 			// A new court must be complete; an override may change a single field.
 			if ct.Name == "" {
 				v.add(key+".name", "is required for a court not in the EOIR table")
@@ -409,7 +410,9 @@ func (v *validator) courts(c *Config, known map[string]bool) map[string]bool {
 			v.zone(key+".timezone", ct.Timezone, true)
 		}
 		v.phone(key+".phone", &ct.Phone, false)
-		all[ct.Code] = true
+		if ct.Timezone != "" || all[ct.Code] == "" {
+			all[ct.Code] = ct.Timezone
+		}
 	}
 	if known == nil {
 		return nil
@@ -521,6 +524,29 @@ func (v *validator) sources(c *Config) {
 		if s.Kind != "csv" && (len(s.Columns) > 0 || s.DateFormat != "" || s.TimeFormat != "") {
 			v.add(key+".columns", "columns, date_format and time_format apply to kind = \"csv\" only")
 		}
+		v.separator(key, s)
+	}
+}
+
+// separator checks a csv source's field separator: one character that is not a quote, a line break or the
+// Unicode replacement character (what encoding/csv accepts), and fills the default ",".
+func (v *validator) separator(key string, s *Source) {
+	if s.Separator == "" {
+		if s.Kind == "csv" {
+			s.Separator = ","
+		}
+		return
+	}
+	if s.Kind != "csv" {
+		v.add(key+".separator", "applies to kind = \"csv\" only")
+		return
+	}
+	r, n := utf8.DecodeRuneInString(s.Separator)
+	switch {
+	case n != len(s.Separator):
+		v.add(key+".separator", "expected one character, like \",\" or \";\", got %q", s.Separator)
+	case r == 0 || r == '"' || r == '\r' || r == '\n' || r == utf8.RuneError:
+		v.add(key+".separator", "%q cannot separate fields; use \",\", \";\" or \"\\t\"", s.Separator)
 	}
 }
 
@@ -584,7 +610,7 @@ func (v *validator) clients(c *Config, attorneys map[string]bool) {
 	}
 }
 
-func (v *validator) hearings(c *Config, courts map[string]bool) {
+func (v *validator) hearings(c *Config, courts map[string]string) {
 	ids := map[string]bool{}
 	for i := range c.Hearings {
 		h := &c.Hearings[i]
@@ -602,7 +628,7 @@ func (v *validator) hearings(c *Config, courts map[string]bool) {
 		switch {
 		case h.Court == "":
 			v.add(key+".court", "is required: the court decides the time zone of start")
-		case courts != nil && !courts[h.Court]:
+		case courts != nil && !hasKey(courts, h.Court):
 			v.add(key+".court", "%q is not an EOIR court code (add it under [[courts]] if it is new)", h.Court)
 		}
 		if h.Type == "" {
@@ -633,6 +659,57 @@ func (v *validator) hearings(c *Config, courts map[string]bool) {
 			continue
 		}
 		h.StartTime = start // wall clock; the caller reads it in the court's zone (see StartIn)
+		v.localTime(c, key+".start", h, courts)
+	}
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// localTime checks that a hand-entered start names one instant in the hearing's zone: the location's when it is a
+// court code, else the court's. A time the clocks jump over (02:30 on the night clocks go forward) names none, and
+// time.Date would silently store it an hour off, so it is a problem; a time the clocks go back over names two, and
+// the first is kept, which a warning says. A location that is not a court code has its zone from the store's
+// hearing-location table, which validation does not have: its hearings are not checked here.
+func (v *validator) localTime(c *Config, key string, h *Hearing, courts map[string]string) {
+	code := h.Court
+	if h.Location != "" && h.Location != h.Court {
+		if !hasKey(courts, h.Location) {
+			return
+		}
+		code = h.Location
+	}
+	name := courts[code]
+	if name == "" {
+		return
+	}
+	loc, err := docket.LoadZone(name)
+	if err != nil {
+		return // the court's own timezone key says so
+	}
+	w := h.StartTime
+	t := h.StartIn(loc)
+	if t.Hour() != w.Hour() || t.Minute() != w.Minute() {
+		v.add(key, "%s does not exist on %s in %s (%s): the clocks go forward an hour over it; check the time on "+
+			"the hearing notice", w.Format("15:04"), w.Format("2006-01-02"), code, name)
+		return
+	}
+	_, offset := t.Zone()
+	for _, d := range []time.Duration{time.Hour, -time.Hour} {
+		o := t.Add(d)
+		if _, oo := o.Zone(); oo == offset || o.Hour() != w.Hour() || o.Minute() != w.Minute() {
+			continue
+		}
+		which := "first"
+		if d < 0 {
+			which = "second"
+		}
+		v.warn(c, key, "%s happens twice on %s in %s (%s): the clocks go back an hour over it; the %s is kept, "+
+			"%s (%s)", w.Format("15:04"), w.Format("2006-01-02"), code, name, which, t.Format("15:04 MST"),
+			t.UTC().Format(time.RFC3339))
+		return
 	}
 }
 

@@ -32,8 +32,17 @@ func newCSV(s Spec, zones Zoner) (Reader, error) {
 			return nil, fmt.Errorf("%s: %w", f.key, err)
 		}
 	}
-	return &CSV{Path: s.Path, Columns: s.Columns, DateFormat: s.DateFormat, TimeFormat: s.TimeFormat, Zoner: zones},
-		nil
+	c := &CSV{Path: s.Path, Columns: s.Columns, DateFormat: s.DateFormat, TimeFormat: s.TimeFormat, Zoner: zones,
+		KnownAttorney: s.KnownAttorney}
+	if s.Separator != "" {
+		r, n := utf8.DecodeRuneInString(s.Separator)
+		if n != len(s.Separator) || r == 0 || r == '"' || r == '\r' || r == '\n' || r == utf8.RuneError {
+			return nil, fmt.Errorf("separator: want one character other than a quote or a line break, got %q",
+				s.Separator)
+		}
+		c.Comma = r
+	}
+	return c, nil
 }
 
 // CSV fields an admin can map to a header in [sources.columns].
@@ -86,6 +95,10 @@ type CSV struct {
 	Comma rune
 	// Zoner gives each row's time zone from its location and court.
 	Zoner Zoner
+	// KnownAttorney, when set, reports whether an attorney cell names one of the office's attorneys (by id or
+	// name); a row naming another is reported with its line. The store links a client to the attorney it names and
+	// to no one when it knows no such attorney, so without the report the link would be lost without a word.
+	KnownAttorney func(idOrName string) bool
 	// Progress, when set, is called with the bytes read so far and the file's size (-1 when unknown), about every
 	// megabyte and once at the end of a read that succeeds.
 	Progress func(done, total int64)
@@ -141,6 +154,9 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(docket.SourceReco
 	}
 	cols, err := c.mapColumns(header)
 	if err != nil {
+		if serr := c.checkSeparator(header); serr != nil {
+			err = serr
+		}
 		return fmt.Errorf("csv %s: %w", c.Path, err)
 	}
 	zones := newZoneCache(c.Zoner)
@@ -196,6 +212,41 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(docket.SourceReco
 // MaxFieldLen is the most bytes one CSV field may hold. The longest real values (a WebEx link, a name, an address)
 // are a few hundred bytes; a field of megabytes is a broken export, and stored it would be read back on every start.
 const MaxFieldLen = 1000
+
+// otherSeparators are the characters exports separate fields with besides the configured one: a European-locale
+// Excel saves "CSV" with ';', other tools with a tab.
+var otherSeparators = []rune{',', ';', '\t', '|'}
+
+// checkSeparator tells, for a header whose columns do not map, a file separated by another character than the
+// configured one (a European-locale Excel export, separated by ';', read with ','): the header reads as one column,
+// or as columns that do not map, where split by the other character it maps. Without it every row would be read
+// as one field and rejected, and the message would only name a missing column.
+func (c *CSV) checkSeparator(header []string) error {
+	comma := c.Comma
+	if comma == 0 {
+		comma = ','
+	}
+	line := strings.Join(header, string(comma))
+	for _, r := range otherSeparators {
+		if r == comma || !strings.ContainsRune(line, r) {
+			continue
+		}
+		cr := csv.NewReader(strings.NewReader(line))
+		cr.Comma = r
+		cr.LazyQuotes = true
+		split, err := cr.Read()
+		if err != nil || len(split) <= len(header) {
+			continue
+		}
+		if _, err := c.mapColumns(split); err != nil && len(header) > 1 {
+			continue
+		}
+		return fmt.Errorf("the header line %q does not map to the columns, and split by %q it does: the file "+
+			"looks separated by %q (a spreadsheet saved in a European locale writes ';'), not %q; set "+
+			"separator = %q on this source", clip(line), r, r, comma, string(r))
+	}
+	return nil
+}
 
 // layouts turns the admin's formats into Go layouts, or the defaults.
 func (c *CSV) layouts() (dates, times []string, err error) {
@@ -357,6 +408,11 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string,
 	rec.Email = get(FieldEmail)
 	rec.Language = get(FieldLanguage)
 	rec.Attorney = get(FieldAttorney)
+	if rec.Attorney != "" && c.KnownAttorney != nil && !c.KnownAttorney(rec.Attorney) {
+		dropped = append(dropped, fmt.Sprintf("attorney %q is not the id or name of an [[attorneys]] entry of the "+
+			"config; the hearing is kept, and its client has no attorney until the name matches",
+			clip(rec.Attorney)))
+	}
 	return rec, dropped, nil
 }
 

@@ -411,3 +411,70 @@ func TestCSVFieldThatIsNotUTF8IsReported(t *testing.T) {
 		t.Errorf("rejects = %v, want line 2 naming client_name", res.Rejects)
 	}
 }
+
+// A file separated by ';' (a European-locale Excel export) read with the default ',' fails with a message naming the
+// separator to set; with separator = ";" in its Spec it reads.
+func TestCSVSeparatedBySemicolons(t *testing.T) {
+	kind, _ := Lookup("csv")
+	for _, content := range []string{
+		"a_number;date;time;court\n201555123;2027-02-09;9:00;DAL\n",
+		// A header cell holding a comma splits into columns that still do not map.
+		"a_number;date;time;court;Client, name\n201555123;2027-02-09;9:00;DAL;Ana\n",
+	} {
+		path := writeFile(t, "d.csv", content)
+		r, err := kind.New(Spec{Path: path, Zoner: testZones})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Collect(context.Background(), r)
+		if err == nil || !strings.Contains(err.Error(), `the file looks separated by ';'`) ||
+			!strings.Contains(err.Error(), `set separator = ";" on this source`) {
+			t.Errorf("%q read with ',': err %v, want the separator named", content, err)
+		}
+		r, err = kind.New(Spec{Path: path, Zoner: testZones, Separator: ";"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Collect(context.Background(), r)
+		if err != nil || len(res.Records) != 1 || res.Records[0].ANumber != "201555123" || len(res.Rejects) != 0 {
+			t.Errorf("%q read with ';': %+v, err %v; want its one hearing", content, res, err)
+		}
+	}
+	// The other way round: a comma file read with ';'.
+	r, err := kind.New(Spec{Path: writeFile(t, "d.csv", "a_number,date,time,court\n201555123,2027-02-09,9:00,DAL\n"),
+		Zoner: testZones, Separator: ";"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Collect(context.Background(), r); err == nil || !strings.Contains(err.Error(), `set separator = ","`) {
+		t.Errorf("a comma file read with ';': err %v, want separator = \",\" named", err)
+	}
+	if _, err := kind.New(Spec{Path: "d.csv", Separator: "\n"}); err == nil {
+		t.Error("a line break as separator was accepted")
+	}
+}
+
+// A row naming an attorney the office does not have keeps its hearing and is reported with its line and the name.
+func TestCSVUnknownAttorneyIsReportedWithItsLine(t *testing.T) {
+	kind, _ := Lookup("csv")
+	content := "a_number,date,time,court,client_name,attorney\n" +
+		"201555123,2027-02-09,9:00,DAL,Ana Soto,jlee\n" +
+		"201555124,2027-02-09,9:30,DAL,Luis Mora,J. Leee\n" +
+		"201555125,2027-02-09,10:00,DAL,Rosa Gil,\n"
+	known := func(s string) bool { return s == "jlee" }
+	r, err := kind.New(Spec{Path: writeFile(t, "d.csv", content), Zoner: testZones, KnownAttorney: known})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Collect(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 3 || res.Records[1].Attorney != "J. Leee" {
+		t.Fatalf("records = %+v, want all three, the second naming J. Leee", res.Records)
+	}
+	if len(res.Rejects) != 1 || res.Rejects[0].Line != 3 || !strings.HasPrefix(res.Rejects[0].Reason,
+		`attorney "J. Leee" is not the id or name of an [[attorneys]] entry of the config; the hearing is kept`) {
+		t.Errorf("rejects = %v, want line 3 naming J. Leee", res.Rejects)
+	}
+}

@@ -61,6 +61,11 @@ type Spec struct {
 	// Columns, DateFormat and TimeFormat map a docket export's headers and formats (csv; see CSV).
 	Columns                map[string]string
 	DateFormat, TimeFormat string
+	// Separator is the character between a docket export's fields (csv); "" means ",".
+	Separator string
+	// KnownAttorney reports whether an export's attorney cell names one of the office's attorneys (csv); nil
+	// leaves the cells unchecked.
+	KnownAttorney func(idOrName string) bool
 	// BaseCities and CaseIDs keep only the dump's rows of these courts and cases (eoir_bulk); empty keeps all.
 	BaseCities, CaseIDs []string
 	// Cases are the cases to ask the lookup service about (acis).

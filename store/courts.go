@@ -49,12 +49,12 @@ func EmbeddedCourts() ([]docket.Court, error) {
 	return slices.Clone(embeddedCourts), embeddedErr
 }
 
-// CourtCodes returns the set of codes in the embedded court table.
-func CourtCodes() map[string]bool {
+// CourtCodes returns the codes of the embedded court table with their IANA time zones, for config validation.
+func CourtCodes() map[string]string {
 	courts, _ := EmbeddedCourts()
-	codes := make(map[string]bool, len(courts))
+	codes := make(map[string]string, len(courts))
 	for _, c := range courts {
-		codes[c.Code] = true
+		codes[c.Code] = c.Zone
 	}
 	return codes
 }

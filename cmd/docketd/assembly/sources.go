@@ -3,6 +3,7 @@ package assembly
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -42,7 +43,8 @@ func sourceReader(cfg *config.Config, sc config.Source, zones source.Zoner) (sou
 // resolved them against the config file's folder.
 func readerSpec(cfg *config.Config, sc config.Source, zones source.Zoner) source.Spec {
 	s := source.Spec{Name: sc.Name, Path: sc.Path, URL: sc.URL, APIKey: sc.APIKey,
-		Columns: sc.Columns, DateFormat: sc.DateFormat, TimeFormat: sc.TimeFormat, BaseCities: sc.BaseCities,
+		Columns: sc.Columns, DateFormat: sc.DateFormat, TimeFormat: sc.TimeFormat, Separator: sc.Separator,
+		KnownAttorney: knownAttorney(cfg), BaseCities: sc.BaseCities,
 		CaseIDs: sc.CaseIDs, Rate: sc.Rate, ANumberPattern: sc.ANumberPattern, Zoner: zones, Timezone: sc.Timezone,
 		DefaultTimezone: cfg.Organization.Timezone}
 	// Without a timeout in the file, each kind keeps its own default: an ACIS lookup may wait for a captcha to be
@@ -58,6 +60,18 @@ func readerSpec(cfg *config.Config, sc config.Source, zones source.Zoner) source
 		}
 	}
 	return s
+}
+
+// knownAttorney reports whether a source's attorney cell names one of the config's [[attorneys]], as the store
+// links a client to one: by id, or by name in any case.
+func knownAttorney(cfg *config.Config) func(string) bool {
+	ids := make(map[string]bool, len(cfg.Attorneys))
+	names := make(map[string]bool, len(cfg.Attorneys))
+	for _, a := range cfg.Attorneys {
+		ids[a.ID] = true
+		names[strings.ToLower(a.Name)] = true
+	}
+	return func(s string) bool { return ids[s] || names[strings.ToLower(s)] }
 }
 
 // cronParser reads a source's schedule as the config's validation and the daemon's scheduler do: five fields or a

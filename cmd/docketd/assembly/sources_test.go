@@ -142,3 +142,24 @@ func TestNextSyncFollowsEveryOrSchedule(t *testing.T) {
 		t.Errorf("schedule 0 6 * * * after %v: got %v, want the next day at 06:00", last, got)
 	}
 }
+
+// A csv source checks its attorney cells as the store links them: an attorney's id, or name in any case; and gets
+// the source's separator.
+func TestCSVSourceKnowsTheAttorneysAndSeparator(t *testing.T) {
+	cfg := &config.Config{Attorneys: []config.Attorney{{ID: "jlee", Name: "Jamie Lee"}},
+		Sources: []config.Source{{Name: "a", Kind: "csv", Path: "a.csv", Separator: ";"}}}
+	specs, err := sourceSpecs(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := specs[0].Reader.(*source.CSV)
+	if c.Comma != ';' {
+		t.Errorf("Comma = %q, want ';'", c.Comma)
+	}
+	for s, want := range map[string]bool{"jlee": true, "jamie lee": true, "JAMIE LEE": true, "JLEE": false,
+		"Jamie": false} {
+		if got := c.KnownAttorney(s); got != want {
+			t.Errorf("KnownAttorney(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
