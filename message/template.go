@@ -45,7 +45,7 @@ type Notice struct {
 	// Start is the hearing's instant. It is shown in Location, the court's zone, with the abbreviation in force on
 	// the hearing day ("9:00 AM MDT" for an El Paso hearing after the March change, whenever the message is sent).
 	Start    time.Time
-	OldStart time.Time      // the former start, for docket.KindRescheduled notices
+	OldStart time.Time      // the former start of a docket.KindRescheduled notice; zero when only the place or medium changed
 	Location *time.Location // the court's zone; nil shows Start in its own location
 	// Reinstated marks a rescheduled notice for a hearing that had been cancelled and is back on: OldStart is set
 	// only when it also moved.
@@ -271,9 +271,6 @@ func (t *Templates) Render(n Notice) (docket.Message, error) {
 	}
 	if n.Start.IsZero() {
 		return docket.Message{}, fmt.Errorf("render %s: the notice has no start time", name)
-	}
-	if n.Kind == docket.KindRescheduled && n.OldStart.IsZero() && !n.Reinstated {
-		return docket.Message{}, fmt.Errorf("render %s: a rescheduled notice needs the old start time", name)
 	}
 	lang := BaseLanguage(n.Language)
 	c := t.langs[lang][name]

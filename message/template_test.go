@@ -340,15 +340,32 @@ func TestRenderErrors(t *testing.T) {
 	good := SampleNotices("en")[0]
 	noStart := good
 	noStart.Start = time.Time{}
-	noOld := good
-	noOld.Kind, noOld.OldStart = docket.KindRescheduled, time.Time{}
 	badKind := good
 	badKind.Kind = "reminded"
 	badChannel := good
 	badChannel.Channel = "fax"
-	for name, n := range map[string]Notice{"no start": noStart, "no old start": noOld, "bad kind": badKind, "bad channel": badChannel} {
+	for name, n := range map[string]Notice{"no start": noStart, "bad kind": badKind, "bad channel": badChannel} {
 		if _, err := ts.Render(n); err == nil {
 			t.Errorf("%s: got no error", name)
+		}
+	}
+}
+
+func TestAChangeOfPlaceOnlyNamesNoFormerTime(t *testing.T) {
+	ts := mustLoad(t, "")
+	for _, lang := range []string{"en", "es"} {
+		for _, ch := range []docket.Channel{docket.SMS, docket.Email} {
+			n := SampleNotices(lang)[0]
+			n.Kind, n.Channel, n.OldStart, n.Medium = docket.KindRescheduled, ch, time.Time{}, "internet"
+			m, err := ts.Render(n)
+			if err != nil {
+				t.Fatalf("%s %s: %v", lang, ch, err)
+			}
+			for _, bad := range []string{"0001", "NEW DATE", "NUEVA FECHA", "Previously", "Antes:", "(was", "(antes"} {
+				if strings.Contains(m.Text+m.Subject, bad) {
+					t.Errorf("%s %s: a change of place only says %q:\n%s", lang, ch, bad, m.Text)
+				}
+			}
 		}
 	}
 }

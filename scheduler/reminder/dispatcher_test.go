@@ -501,3 +501,29 @@ func TestReadyOnlyWhileClaimsSucceed(t *testing.T) {
 		t.Errorf("texts: %d, want 1", got)
 	}
 }
+
+func TestAChangeOfPlaceAloneSendsItsNotice(t *testing.T) {
+	t0 := time.Date(2028, 1, 20, 12, 0, 0, 0, time.UTC)
+	f := newFixture(t, t0)
+	f.rules.Policies = f.rules.Policies[:1]
+	rosa := family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0]
+	f.hearings(t, rosa)
+	f.runUntil(t, time.Date(2028, 2, 2, 0, 0, 0, 0, chicago)) // the 7-day text went out
+	f.clock.Advance(time.Date(2028, 2, 2, 11, 0, 0, 0, chicago).Sub(f.clock.Now()))
+	rosa.Medium = "internet"
+	rosa.WebEx = "https://eoir.webex.com/meet/ij.example"
+	f.hearings(t, rosa) // the same day and time, now by WebEx
+	f.runUntil(t, time.Date(2028, 2, 2, 23, 0, 0, 0, chicago))
+	msgs := f.sms.messages()
+	if len(msgs) != 2 {
+		t.Fatalf("texts: got %d, want 2 (7-day, then the change)", len(msgs))
+	}
+	notice := msgs[1].msg.Text
+	if !strings.Contains(notice, "8 de febrero") || strings.Contains(notice, "antes:") {
+		t.Errorf("the notice should give the date, and no former one:\n%s", notice)
+	}
+	failed, _ := f.db.OutboxRows(context.Background(), docket.OutboxFilter{State: docket.StateFailed})
+	if len(failed) != 0 {
+		t.Errorf("failed rows: %s", failed[0].LastError)
+	}
+}
