@@ -164,7 +164,7 @@ func (s *Sync) plan() (*plan, error) {
 		for _, r := range recs {
 			if h, ok := byKey[r.Key]; ok {
 				p.seen[h.ID] = struct{}{}
-				if !h.Start.Equal(r.Start) {
+				if !h.Start.Equal(r.Start) && !timeBecameKnown(h, r) {
 					p.move(h, r)
 				}
 			}
@@ -675,6 +675,12 @@ func startText(start time.Time, zone string, timeUnknown bool) string {
 }
 
 // sameDay reports whether two starts fall on the same court-local date.
+// timeBecameKnown reports whether r only gives the time of day of stored hearing h, known until now by its date: not
+// a move, for the guard or for anyone told about it.
+func timeBecameKnown(h *hearingRow, r docket.HearingRecord) bool {
+	return h.TimeUnknown && !r.TimeUnknown && sameDay(h.Start, h.Zone, r.Start, r.Zone)
+}
+
 func sameDay(a time.Time, aZone string, b time.Time, bZone string) bool {
 	return a.In(docket.Zone(aZone)).Format(time.DateOnly) == b.In(docket.Zone(bZone)).Format(time.DateOnly)
 }

@@ -523,3 +523,27 @@ func TestPassStoppedPartWayReportsWhatItCommitted(t *testing.T) {
 		}
 	})
 }
+
+func TestTimesBecomingKnownAreNotMovesForTheGuard(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		known := marchRecords(10) // ten slots at 9:00
+		unknown := make([]docket.HearingRecord, len(known))
+		for i, r := range known {
+			unknown[i] = r
+			unknown[i].Start = time.Date(r.Start.Year(), r.Start.Month(), r.Start.Day(), 0, 0, 0, 0, chicago)
+			unknown[i].TimeUnknown = true
+		}
+		opts := docket.SyncOptions{Source: "acis", MaxChange: 0.2, MaxChangeMin: 5, Now: t0}
+		if _, err := runSync(t, db, opts, unknown...); err != nil {
+			t.Fatal(err)
+		}
+		// The court posts the times: ten changes of ten slots, every one the same day.
+		res, err := runSync(t, db, opts, known...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Hold != nil || res.Changed != 10 || res.Moved != 0 {
+			t.Fatalf("times becoming known: got %+v (hold %v), want 10 changed, none moved or held", res, res.Hold)
+		}
+	})
+}
