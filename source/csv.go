@@ -187,6 +187,11 @@ func (c *CSV) Scan(ctx context.Context, r io.Reader, emit func(docket.SourceReco
 		line, _ := cr.FieldPos(0)
 		lastLine = line
 		rec, dropped, err := c.row(row, cols, dates, times, zones)
+		if err == nil && len(row) < len(header) {
+			// A line with fewer fields than the header was cut short (a file still being written, a truncated
+			// copy): what it lacks would be stored as blank, so it is rejected, and its hearing left as it is.
+			err = fmt.Errorf("has %d fields, the header %d: the line looks cut short", len(row), len(header))
+		}
 		if err != nil {
 			reject(docket.RecordError{File: c.Path, Line: line, Key: rec.Key, ANumber: rec.ANumber, Reason: err.Error()})
 			continue

@@ -147,7 +147,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	})
 	err = g.Wait()
-	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+	if err != nil && ctx.Err() != nil {
+		// Told to stop: whatever was under way when the signal came (the start's first config, a query) was cut
+		// short by it, and stopping is what was asked.
+		if !errors.Is(err, context.Canceled) {
+			d.log.Info("stopped while starting", "component", "daemon", "err", err)
+		}
 		err = nil
 	}
 	if err == nil {
