@@ -561,7 +561,8 @@ func (v *validator) attorneys(c *Config) map[string]bool {
 		}
 		v.emailAddress(key+".email", a.Email, false)
 		v.phone(key+".phone", &a.Phone, false)
-		a.Language = v.language(key+".language", a.Language, c.Organization.Language)
+		// Counsel read English unless their entry says otherwise: the office's language is its clients'.
+		a.Language = v.language(key+".language", a.Language, "en")
 		if a.Timezone == "" {
 			a.Timezone = c.Organization.Timezone
 		} else {

@@ -83,6 +83,9 @@ type Hearing struct {
 	MediumCode              string // the source's raw code, e.g. "P"
 	Judge                   string
 	WebEx                   string // the judge's WebEx room
+	// Detained marks a hearing on a detained docket: a detained court or hearing location, a detained schedule type,
+	// or a source's custody status D. Its respondents are in custody (see InCustody).
+	Detained bool
 	// Address is the hearing's address as the source gave it, when it differs from the court's.
 	Address  string
 	Status   HearingStatus
@@ -140,3 +143,7 @@ func oneLine(s string) string {
 	}
 	return strings.Join(kept, ", ")
 }
+
+// InCustody reports whether client c of h is detained: the client is marked so, or the hearing is on a detained
+// docket.
+func (h Hearing) InCustody(c Client) bool { return c.Detained || h.Detained }

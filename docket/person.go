@@ -12,12 +12,31 @@ type Client struct {
 	Email       string
 	Language    string // BCP 47 base language, e.g. "es"
 	Zone        string // where the client lives: reminders arrive at a decent hour of this zone
-	AttorneyID  *string
-	Active      bool
+	// City names where the client lives ("El Paso"), so a text can say "8:00 AM El Paso time"; empty says "your time".
+	City string
+	// State is the US state whose law on the hours of texts applies (two letters); empty: the phone's area code says.
+	State string
+	// GreetingName is the name the client is greeted by ("Rosa"); empty: the first name of Name.
+	GreetingName string
+	// Detained marks a client in custody: they are told nothing that asks them to travel; counsel and Contact are
+	// reminded instead.
+	Detained bool
+	// Contact is the person the office reaches for a detained client (a relative); zero when none is named.
+	Contact    Proxy
+	AttorneyID *string
+	Active     bool
 	// Origin is "config" for a client of the config file, else the source whose records named the client.
 	Origin    string
 	UpdatedAt time.Time
 }
+
+// Proxy is someone reached on a client's behalf: the contact person of a detained client.
+type Proxy struct {
+	Name, Phone, Email, Language string
+}
+
+// Named reports whether a contact person is given.
+func (c Proxy) Named() bool { return c.Name != "" && (c.Phone != "" || c.Email != "") }
 
 // Location is the client's zone, or def (the office's) when the client has none of their own.
 func (c Client) Location(def *time.Location) *time.Location { return ZoneOr(c.Zone, def) }

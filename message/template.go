@@ -26,8 +26,14 @@ const FallbackLanguage = "en"
 
 // Person is one respondent a notice concerns.
 type Person struct {
-	Name    string         // as the court writes it, e.g. "Rosa Elena Castillo"
+	Name    string         // as the person writes it, e.g. "Rosa Elena Castillo" (never "Castillo, Rosa Elena")
 	ANumber docket.ANumber // shown only in messages to counsel
+	// Greeting is the name the person is addressed by ("Rosa"); empty: the first word of Name.
+	Greeting string
+	Detained bool // in custody: told nothing that asks them to travel
+	// Reach is what counsel is told of the person's reminders: "confirmed", "reached", "unreached" or "" (none sent
+	// yet); Why says why a person could not be reached ("no phone", "opted out", "undelivered").
+	Reach, Why string
 }
 
 // Notice is everything a message is rendered from. Templates see it as their data (see templates/README.md).
@@ -38,9 +44,19 @@ type Notice struct {
 	Key      string // copied to Message.Key
 	To       string // copied to Message.To
 
-	Recipient string   // whom the message addresses: a client, a family member, or counsel
+	Recipient string // whom the message addresses: a client, a family member, a contact person, or counsel
+	// Greeting is the name Recipient is greeted by ("Rosa" for "Castillo, Rosa Elena"); empty: the first name.
+	Greeting  string
 	ToCounsel bool     // counsel get a professional message that names clients and A-numbers
+	ToContact bool     // the contact person of a detained client, who is told of the hearing on their behalf
 	People    []Person // everyone the hearing concerns: a household gets one message naming all
+
+	// Now is when the message is sent, for "tomorrow" and "today"; zero omits them.
+	Now time.Time
+	// Home is the recipient's zone and HomePlace its name ("El Paso"; empty says "your time"): a hearing joined from
+	// where one is (online, by telephone) is told in Home's time first, with the court's beside it when they differ.
+	Home      *time.Location
+	HomePlace string
 
 	// Start is the hearing's instant. It is shown in Location, the court's zone, with the abbreviation in force on
 	// the hearing day ("9:00 AM MDT" for an El Paso hearing after the March change, whenever the message is sent).
