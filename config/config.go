@@ -79,11 +79,14 @@ type Config struct {
 
 // Organization describes the office that runs docketd; its name and phone appear in every message.
 type Organization struct {
-	Name     string `toml:"name"`
-	Phone    string `toml:"phone"`    // E.164; given in HELP answers and messages
-	Timezone string `toml:"timezone"` // IANA zone for people who have none of their own
-	Language string `toml:"language"` // default language for people who have none; default "en"
-	Email    string `toml:"email"`    // reply address for counsel; optional
+	Name string `toml:"name"`
+	// ShortName begins every text ("NTX Legal Aid:"): a name clients recognise, short, because a text of three
+	// segments has 201 characters once a name carries an accent. Default: Name.
+	ShortName string `toml:"short_name"`
+	Phone     string `toml:"phone"`    // E.164; given in HELP answers and messages
+	Timezone  string `toml:"timezone"` // IANA zone for people who have none of their own
+	Language  string `toml:"language"` // default language for people who have none; default "en"
+	Email     string `toml:"email"`    // reply address for counsel; optional
 }
 
 // Database says where the store lives.

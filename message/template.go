@@ -70,6 +70,7 @@ type Notice struct {
 	CourtName    string // e.g. "Dallas" or "El Paso"; templates add "immigration court"
 	CourtAddress string // street and suite, e.g. "1100 Commerce Street, Suite 1060"; texts show only this
 	CourtCity    string // e.g. "Dallas, TX 75242"; emails add it to the address
+	CourtPlace   string // the court's city alone, "Dallas", for "9:00 AM Dallas time"; empty: CourtName
 	CourtPhone   string
 	Judge        string
 	HearingType  docket.HearingType
@@ -78,7 +79,11 @@ type Notice struct {
 
 	CounselName, CounselPhone string // empty when the client has no counsel; templates then name the organisation
 	OrgName, OrgPhone         string
-	Confirm                   bool // ask the recipient to reply YES / SI
+	// OrgShort is the name texts begin with ("NTX Legal Aid"), which every recipient must recognise; empty: OrgName.
+	OrgShort string
+	// Invitation says that a calendar invitation is attached (counsel's email only), so the text may say so.
+	Invitation bool
+	Confirm    bool // ask the recipient to reply YES / SI
 }
 
 // Household reports whether the notice concerns more than one person.
@@ -87,6 +92,24 @@ func (n Notice) Household() bool { return len(n.People) > 1 }
 // Online reports whether the hearing is joined over the internet, which is when the WebEx link matters: EOIR fills
 // in the link for in-person hearings too.
 func (n Notice) Online() bool { return n.Medium.Online() }
+
+// Remote reports whether the hearing is joined from where the client is (online or by telephone), which tells it
+// on the client's clock.
+func (n Notice) Remote() bool { return n.Medium.Remote() }
+
+// Moment is the notice's start as its reader must be told it (see Moment).
+func (n Notice) Moment() Moment { return n.moment(n.Start) }
+
+// OldMoment is the former start of a rescheduled notice, told the same way.
+func (n Notice) OldMoment() Moment { return n.moment(n.OldStart) }
+
+func (n Notice) moment(t time.Time) Moment {
+	place := n.CourtPlace
+	if place == "" {
+		place = n.CourtName
+	}
+	return Moment{Start: t, Court: n.Location, CourtPlace: place, Home: n.Home, HomePlace: n.HomePlace, Remote: n.Remote()}
+}
 
 // HasCounsel reports whether the notice names counsel to call.
 func (n Notice) HasCounsel() bool { return n.CounselName != "" }
@@ -379,7 +402,15 @@ type words struct {
 	at       func(clock string, t time.Time) string
 	and      func(next string) string
 	types    map[string]string
+	kinds    map[string]string // the short names texts use
+	whys     map[string]string // why a person could not be reached, from the renderer's English words
 	media    map[string]string
+
+	hour            func(t time.Time) string                           // "1:00 PM" / "1:00 p. m."
+	placed          func(clock, place string) string                   // "9:00 AM Dallas time"
+	split           func(home, place, court, courtPlace string) string // the client's time, then the court's
+	joins           func(clock, place string) string                   // counsel's note of the client's time
+	today, tomorrow string
 }
 
 var locales = map[string]words{
@@ -390,14 +421,38 @@ var locales = map[string]words{
 		date: func(w words, t time.Time) string {
 			return fmt.Sprintf("%s, %s %d, %d", w.weekdays[t.Weekday()], w.months[t.Month()-1], t.Day(), t.Year())
 		},
-		at:  func(clock string, _ time.Time) string { return "at " + clock },
-		and: func(string) string { return "and" },
+		at:   func(clock string, _ time.Time) string { return "at " + clock },
+		and:  func(string) string { return "and" },
+		hour: func(t time.Time) string { return t.Format("3:04 PM") },
+		placed: func(clock, place string) string {
+			if place == "" {
+				return clock + " court time"
+			}
+			return clock + " " + place + " time"
+		},
+		split: func(home, place, court, courtPlace string) string {
+			if place == "" {
+				place = "your"
+			}
+			return home + " " + place + " time (" + court + " in " + courtPlace + ")"
+		},
+		joins: func(clock, place string) string {
+			if place == "" {
+				return "(the client joins at " + clock + " their time)"
+			}
+			return "(the client joins at " + clock + ", " + place + " time)"
+		},
+		today: "today", tomorrow: "tomorrow",
 		types: map[string]string{
 			"master":        "master calendar hearing",
 			"individual":    "individual hearing",
 			"bond":          "bond hearing",
 			"credible_fear": "credible fear review",
 			"other":         "hearing",
+		},
+		kinds: map[string]string{
+			"master": "hearing", "individual": "final hearing", "bond": "bond hearing",
+			"credible_fear": "credible fear review", "other": "hearing",
 		},
 		media: map[string]string{
 			"in_person": "in person",
@@ -429,12 +484,46 @@ var locales = map[string]words{
 			}
 			return "y"
 		},
+		// "1:00 p. m.": Mexico writes the hour as in the rest of Latin America, with "a. m." and "p. m.".
+		hour: func(t time.Time) string {
+			if t.Hour() < 12 {
+				return hour12(t) + " a. m."
+			}
+			return hour12(t) + " p. m."
+		},
+		placed: func(clock, place string) string {
+			if place == "" {
+				return clock + ", hora de la corte"
+			}
+			return clock + ", hora de " + place
+		},
+		split: func(home, place, court, courtPlace string) string {
+			if place == "" {
+				return home + ", su hora (" + court + " en " + courtPlace + ")"
+			}
+			return home + ", hora de " + place + " (" + court + " en " + courtPlace + ")"
+		},
+		joins: func(clock, place string) string {
+			if place == "" {
+				return "(para el cliente, " + clock + ", su hora)"
+			}
+			return "(para el cliente, " + clock + ", hora de " + place + ")"
+		},
+		today: "hoy", tomorrow: "mañana",
 		types: map[string]string{
 			"master":        "audiencia preliminar",
 			"individual":    "audiencia individual",
 			"bond":          "audiencia de fianza",
 			"credible_fear": "revisión de temor creíble",
 			"other":         "audiencia",
+		},
+		whys: map[string]string{
+			"no phone": "sin teléfono", "opted out": "pidió no recibir mensajes", "undelivered": "el mensaje no llegó",
+			"failed": "el envío falló", "detained": "detenido/a",
+		},
+		kinds: map[string]string{
+			"master": "audiencia", "individual": "audiencia final", "bond": "audiencia de fianza",
+			"credible_fear": "revisión de miedo creíble", "other": "audiencia",
 		},
 		media: map[string]string{
 			"in_person": "en persona",
@@ -450,6 +539,37 @@ var streetWords = strings.NewReplacer(
 	"Street", "St", "Avenue", "Ave", "Boulevard", "Blvd", "Road", "Rd", "Drive", "Dr", "Suite", "Ste",
 	"Parkway", "Pkwy", "Highway", "Hwy", "North ", "N. ", "South ", "S. ", "East ", "E. ", "West ", "W. ",
 )
+
+// suites are how addresses write a suite or room, which a text writes "#1060".
+var suites = regexp.MustCompile(`,?\s+(?:Suite|Ste\.?|Room|Rm\.?)\s+`)
+
+// smsAddress is an address as a text gives it: "1100 Commerce St #1060, Dallas".
+func smsAddress(n Notice) string {
+	a := suites.ReplaceAllString(streetWords.Replace(oneLine(n.CourtAddress)), " #")
+	place := n.CourtPlace
+	if place == "" && n.CourtCity == "" {
+		return a // the source's own address, with its city
+	}
+	if place == "" {
+		place, _, _ = strings.Cut(n.CourtCity, ",")
+	}
+	if a == "" {
+		return place
+	}
+	if strings.HasSuffix(a, place) {
+		return a
+	}
+	return a + ", " + place
+}
+
+// oneLine joins the lines of an address EOIR writes with "|" or newlines.
+func oneLine(s string) string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == '\n' })
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	return strings.Join(slices.DeleteFunc(f, func(x string) bool { return x == "" }), ", ")
+}
 
 // funcs are the functions templates of lang may call; templates/README.md documents them for translators.
 func funcs(lang string) template.FuncMap {
@@ -468,21 +588,110 @@ func funcs(lang string) template.FuncMap {
 		last := names[len(names)-1]
 		return strings.Join(names[:len(names)-1], ", ") + " " + w.and(last) + " " + last
 	}
+	// The time functions take a notice, which tells its start as Moment does (the client's clock for a remote
+	// hearing), or a bare time, told on its own clock.
+	moment := func(v any) (Moment, error) {
+		switch x := v.(type) {
+		case Notice:
+			return x.Moment(), nil
+		case Moment:
+			return x, nil
+		case time.Time:
+			return Moment{Start: x}, nil
+		default:
+			return Moment{}, fmt.Errorf("want a notice or a time, got %T", v)
+		}
+	}
+	noYear := func(t time.Time) string {
+		if lang == "es" {
+			return fmt.Sprintf("%s %d de %s", w.weekdays[t.Weekday()], t.Day(), w.months[t.Month()-1])
+		}
+		return fmt.Sprintf("%s, %s %d", w.weekdays[t.Weekday()], w.months[t.Month()-1], t.Day())
+	}
 	return template.FuncMap{
-		// date: "Tuesday, February 9, 2027" / "martes 9 de febrero de 2027".
-		"date": func(t time.Time) string { return w.date(w, t) },
-		// clock: "1:00 PM CST", with the abbreviation in force at t.
-		"clock": clock,
-		// day: "January 26" / "26 de enero", and hour: "8:30 AM", for a date the text has already set in context.
-		"day": func(t time.Time) string {
-			if lang == "es" {
-				return fmt.Sprintf("%d de %s", t.Day(), w.months[t.Month()-1])
-			}
-			return fmt.Sprintf("%s %d", w.months[t.Month()-1], t.Day())
+		// date: "Tuesday, February 9, 2027" / "martes 9 de febrero de 2027"; weekday: without the year.
+		"date": func(v any) (string, error) {
+			m, err := moment(v)
+			return w.date(w, m.Local()), err
 		},
-		"hour": func(t time.Time) string { return t.Format("3:04 PM") },
-		// at: "at 1:00 PM CST" / "a la 1:00 PM CST".
-		"at": func(t time.Time) string { return w.at(clock(t), t) },
+		"weekday": func(v any) (string, error) {
+			m, err := moment(v)
+			return noYear(m.Local()), err
+		},
+		// clock: "8:00 AM El Paso time (9:00 AM in Dallas)" for a notice (see Moment.Clock); "1:00 PM CST" for a time.
+		"clock": func(v any) (string, error) {
+			if t, ok := v.(time.Time); ok {
+				return clock(t), nil
+			}
+			m, err := moment(v)
+			return m.Clock(lang), err
+		},
+		// named: the time with its place named, "1:00 PM Dallas time", or both clocks as clock gives them.
+		"named": func(n Notice) string { return n.Moment().Named(lang) },
+		// formal: court time with its abbreviation and place, and the client's when a remote hearing splits them.
+		"formal": func(v any) (string, error) {
+			m, err := moment(v)
+			return m.Formal(lang), err
+		},
+		// when: "tomorrow" / "mañana", "today" / "hoy", or "".
+		"when": func(n Notice) string { return n.Moment().When(lang, n.Now) },
+		// day: "January 26" / "26 de enero", and hour: "8:30 AM" / "8:30 a. m.", for a date set in context.
+		"day": func(v any) (string, error) {
+			m, err := moment(v)
+			t := m.Local()
+			if lang == "es" {
+				return fmt.Sprintf("%d de %s", t.Day(), w.months[t.Month()-1]), err
+			}
+			return fmt.Sprintf("%s %d", w.months[t.Month()-1], t.Day()), err
+		},
+		"hour": func(v any) (string, error) {
+			m, err := moment(v)
+			return w.hour(m.Local()), err
+		},
+		// at: "at 8:00 AM El Paso time (9:00 AM in Dallas)" / "a las 8:00 a. m., hora de El Paso (9:00 a. m. en
+		// Dallas)" for a notice; "at 1:00 PM CST" for a time.
+		"at": func(v any) (string, error) {
+			if t, ok := v.(time.Time); ok {
+				return w.at(clock(t), t), nil
+			}
+			m, err := moment(v)
+			return m.At(lang), err
+		},
+		// kind: the hearing type as a text names it: "hearing", "final hearing" / "audiencia", "audiencia final".
+		"kind": func(t docket.HearingType) string { return lookup(w.kinds, string(t)) },
+		// addr: the address as a text gives it, "1100 Commerce St #1060, Dallas".
+		"addr": smsAddress,
+		// placed: whether the notice's time names a place (a comma follows it in a text); link: whether a text's
+		// where ends with the WebEx link, after which no full stop goes (some phones would take it into the link).
+		"placed": func(n Notice) bool { return n.Moment().Placed() },
+		"link":   func(n Notice) bool { return !n.ToContact && n.Online() && n.WebEx != "" },
+		// why: the reason a person could not be reached, in the language.
+		"why": func(reason string) string { return lookup(w.whys, reason) },
+		// detained: whether any of the people is in custody.
+		"detained": func(people []Person) bool {
+			return slices.ContainsFunc(people, func(p Person) bool { return p.Detained })
+		},
+		// org: the name a text begins with.
+		"org": func(n Notice) string {
+			if n.OrgShort != "" {
+				return n.OrgShort
+			}
+			return n.OrgName
+		},
+		// helpPhone: the number to call with questions: counsel's, or the office's.
+		"helpPhone": func(n Notice) string {
+			if n.HasCounsel() && n.CounselPhone != "" {
+				return formatPhone(n.CounselPhone)
+			}
+			return formatPhone(n.OrgPhone)
+		},
+		// greet: the name to greet the recipient by.
+		"greet": func(n Notice) string {
+			if n.Greeting != "" {
+				return n.Greeting
+			}
+			return firstName(n.Recipient)
+		},
 		// hearingType and medium translate the codes; an unknown code is shown as it is.
 		"hearingType": func(t docket.HearingType) string { return lookup(w.types, string(t)) },
 		"medium":      func(m docket.Medium) string { return lookup(w.media, string(m)) },
@@ -498,7 +707,10 @@ func funcs(lang string) template.FuncMap {
 		"firstNames": func(people []Person) string {
 			s := make([]string, len(people))
 			for i, p := range people {
-				s[i] = firstName(p.Name)
+				s[i] = p.Greeting
+				if s[i] == "" {
+					s[i] = firstName(p.Name)
+				}
 			}
 			return join(s)
 		},
@@ -616,8 +828,12 @@ func CheckTemplates(t *Templates, wanted ...string) []Problem {
 				seen[name+"/optout"] = true
 			}
 			enc, count := docket.Segments(m.Text)
-			if count > MaxSMSSegments && !seen[name] {
-				msg := fmt.Sprintf("a sample text takes %d segments in %s; aim for %d or fewer", count, enc, MaxSMSSegments)
+			limit, which := MaxWorstSMSSegments, "the longest sample text"
+			if common(n) {
+				limit, which = MaxSMSSegments, "the common text (one client, in person)"
+			}
+			if count > limit && !seen[name] {
+				msg := fmt.Sprintf("%s takes %d segments in %s; aim for %d or fewer", which, count, enc, limit)
 				if r, ok := docket.FirstNonGSM(m.Text); ok {
 					msg += fmt.Sprintf(" (%q forces UCS-2)", r)
 				}
@@ -625,6 +841,60 @@ func CheckTemplates(t *Templates, wanted ...string) []Problem {
 				seen[name] = true
 			}
 		}
+	}
+	return out
+}
+
+// MaxWorstSMSSegments is where check warns for the longest sample of a text (a family of four, a remote hearing
+// across zones with its link): longer texts are rare, but each costs every segment.
+const MaxWorstSMSSegments = 5
+
+// common reports whether n is the sample of the common reminder: one client, in person.
+func common(n Notice) bool {
+	return n.Kind == docket.KindReminder && !n.ToCounsel && !n.ToContact && !n.Household() &&
+		n.Medium == docket.MediumInPerson && n.CourtName == "Dallas"
+}
+
+// SMSSize is what one text template costs, measured on SampleNotices.
+type SMSSize struct {
+	Template         string // "reminder.sms"
+	Common, Worst    int    // segments of the common case and of the longest sample
+	Encoding         string // of the longest sample
+	Characters       int    // of the longest sample
+	WorstRecipient   string // whom the longest sample is for, to say which case it is
+	CommonCharacters int
+}
+
+// SMSSizes measures every text template of lang on its samples, for check to report.
+func SMSSizes(t *Templates, lang string) []SMSSize {
+	byName := map[string]*SMSSize{}
+	var order []string
+	for _, n := range SampleNotices(lang) {
+		if n.Channel != docket.SMS {
+			continue
+		}
+		name := templateName(n.Kind, n.Channel)
+		m, err := t.Render(n)
+		if err != nil {
+			continue
+		}
+		enc, count := docket.Segments(m.Text)
+		sz := byName[name]
+		if sz == nil {
+			sz = &SMSSize{Template: name}
+			byName[name] = sz
+			order = append(order, name)
+		}
+		if common(n) {
+			sz.Common, sz.CommonCharacters = count, len([]rune(m.Text))
+		}
+		if count > sz.Worst {
+			sz.Worst, sz.Encoding, sz.Characters, sz.WorstRecipient = count, enc, len([]rune(m.Text)), n.Recipient
+		}
+	}
+	out := make([]SMSSize, 0, len(order))
+	for _, name := range order {
+		out = append(out, *byName[name])
 	}
 	return out
 }
@@ -644,80 +914,133 @@ func namesOptOut(text string) bool {
 	return false
 }
 
-// SampleNotices returns realistic notices in lang for every kind and channel, the longest cases a template must
-// handle among them: a household of four at the Dallas court with counsel and a confirmation request, a Dallas
-// client whose El Paso hearing falls after the March change to daylight time, a WebEx hearing without counsel, and
-// email to a client and to counsel. The names avoid letters outside GSM-7, so check measures the template, not the
-// name.
+// SampleNotices returns realistic notices in lang for every kind and channel, the cases a template must handle
+// among them, with names as real offices have them (accents, which force UCS-2): the common reminder (one client,
+// in person, with counsel) first, then a household of four, a client in El Paso joining a Dallas WebEx hearing, a
+// Dallas client with an in-person hearing at El Paso (another zone), a long court name and address, the contact
+// person of a detained client, and email to a client, a family, counsel and a contact.
 func SampleNotices(lang string) []Notice {
-	central, denver := mustZone("America/Chicago"), mustZone("America/Denver")
+	central, mountain := mustZone("America/Chicago"), mustZone("America/Denver")
+	start := time.Date(2027, 2, 9, 13, 0, 0, 0, central)
 	base := Notice{
 		Language:     lang,
 		OrgName:      "North Texas Immigrant Legal Aid",
+		OrgShort:     "NTX Legal Aid",
 		OrgPhone:     "+12145550100",
-		CounselName:  "Laura Medina",
+		CounselName:  "Lucía Fernández",
 		CounselPhone: "+12145550142",
 		HearingType:  "master",
 		Medium:       "in_person",
 		CourtName:    "Dallas",
+		CourtPlace:   "Dallas",
 		CourtAddress: "1100 Commerce Street, Suite 1060",
 		CourtCity:    "Dallas, TX 75242",
 		CourtPhone:   "+12147675000",
 		Judge:        "Example, Judge",
 		WebEx:        "https://eoir.webex.com/meet/IJ.Example",
 		Location:     central,
-		Start:        time.Date(2027, 2, 9, 13, 0, 0, 0, central),
+		Home:         central,
+		Start:        start,
 		OldStart:     time.Date(2027, 1, 26, 8, 30, 0, 0, central),
+		Now:          start.Add(-27 * time.Hour), // the day before, at 10:00
 	}
+	client := base
+	client.Recipient = "María Hernández"
+	client.To = "+12145550111"
+	client.Confirm = true
+	client.People = []Person{{Name: "María Hernández", ANumber: "201555111", Reach: "confirmed"}}
+
 	household := base
-	household.Recipient = "Rosa Elena Castillo"
+	household.Recipient = "Rosa Elena Castillo Ramírez"
+	household.Greeting = "Rosa"
 	household.To = "+12145550123"
 	household.Confirm = true
 	household.People = []Person{
-		{Name: "Rosa Elena Castillo", ANumber: "201555123"},
-		{Name: "José Castillo Vega", ANumber: "201555124"},
-		{Name: "Daniela Castillo", ANumber: "201555125"},
-		{Name: "Mateo Castillo", ANumber: "201555126"},
+		{Name: "Rosa Elena Castillo Ramírez", Greeting: "Rosa", ANumber: "201555123", Reach: "confirmed"},
+		{Name: "José Castillo Vega", ANumber: "201555124", Reach: "reached"},
+		{Name: "Daniela Castillo Ramírez", ANumber: "201555125", Reach: "unreached", Why: "no phone"},
+		{Name: "Mateo Castillo Ramírez", ANumber: "201555126"},
 	}
+
+	remote := base
+	remote.Recipient = "Carmen López"
+	remote.To = "+19155550188"
+	remote.Confirm = true
+	remote.People = []Person{{Name: "Carmen López", ANumber: "201555888"}}
+	remote.Medium = "internet"
+	remote.HearingType = "individual"
+	remote.Home, remote.HomePlace = mountain, "El Paso"
+	remote.Start = time.Date(2027, 3, 16, 9, 0, 0, 0, central) // after the March change: CDT and MDT
+	remote.OldStart = time.Date(2027, 3, 2, 9, 0, 0, 0, central)
+	remote.Now = remote.Start.AddDate(0, 0, -7)
+	remote.CounselName, remote.CounselPhone = "", ""
+
 	elPaso := base
-	elPaso.Recipient = "Mario Ramirez Soto"
+	elPaso.Recipient = "Mario Ramírez Soto"
 	elPaso.To = "+12145550177"
-	elPaso.People = []Person{{Name: "Mario Ramirez Soto", ANumber: "201555777"}}
+	elPaso.Confirm = true
+	elPaso.People = []Person{{Name: "Mario Ramírez Soto", ANumber: "201555777"}}
 	elPaso.HearingType = "individual"
-	elPaso.CourtName = "El Paso"
+	elPaso.CourtName, elPaso.CourtPlace = "El Paso", "El Paso"
 	elPaso.CourtAddress = "700 E. San Antonio Avenue, Suite 750"
 	elPaso.CourtCity = "El Paso, TX 79901"
 	elPaso.CourtPhone = "+19155346020"
-	elPaso.Location = denver
-	elPaso.Start = time.Date(2027, 3, 16, 9, 0, 0, 0, denver)
-	elPaso.OldStart = time.Date(2027, 3, 2, 9, 0, 0, 0, denver)
-	online := base
-	online.Recipient = "Carmen Lopez"
-	online.To = "+12145550188"
-	online.People = []Person{{Name: "Carmen Lopez", ANumber: "201555888"}}
-	online.Medium = "internet"
-	online.CounselName, online.CounselPhone = "", ""
+	elPaso.Location = mountain
+	elPaso.Start = time.Date(2027, 3, 16, 9, 0, 0, 0, mountain)
+	elPaso.OldStart = time.Date(2027, 3, 2, 9, 0, 0, 0, mountain)
+	elPaso.Now = elPaso.Start.AddDate(0, 0, -3)
+
+	long := base
+	long.Recipient = "Guadalupe Martínez Ibáñez"
+	long.To = "+13235550199"
+	long.Confirm = true
+	long.People = []Person{{Name: "Guadalupe Martínez Ibáñez", ANumber: "201555199"}}
+	long.HearingType = "individual"
+	long.CourtName, long.CourtPlace = "Los Angeles - N. Los Angeles Street", "Los Angeles"
+	long.CourtAddress = "300 North Los Angeles Street, Room 4330"
+	long.CourtCity = "Los Angeles, CA 90012"
+	long.Location = mustZone("America/Los_Angeles")
+	long.Home = long.Location
+	long.Start = time.Date(2027, 2, 9, 8, 30, 0, 0, long.Location)
+	long.Now = long.Start.AddDate(0, 0, -7)
+
+	contact := base
+	contact.Recipient = "Ana Morales"
+	contact.To = "+12145550155"
+	contact.ToContact = true
+	contact.People = []Person{{Name: "Luis Morales Díaz", ANumber: "201555155", Detained: true}}
+	contact.Medium = "video"
+	contact.Now = time.Time{}
+
 	counsel := household
-	counsel.Recipient = "Laura Medina"
-	counsel.To = "laura.medina@example.org"
+	counsel.Recipient = "Lucía Fernández"
+	counsel.To = "lucia.fernandez@example.org"
 	counsel.ToCounsel = true
 	counsel.Confirm = false
+	counsel.Invitation = true
+	counsel.Now = time.Time{}
 	familyMail := household
 	familyMail.To = "rosa.castillo@example.com"
 	familyMail.Confirm = false
+	remoteMail := remote
+	remoteMail.To = "carmen.lopez@example.com"
+	remoteMail.Confirm = false
+	counselDetained := contact
+	counselDetained.ToContact, counselDetained.ToCounsel = false, true
+	counselDetained.Recipient, counselDetained.To = "Lucía Fernández", "lucia.fernandez@example.org"
+	contactMail := contact
+	contactMail.To = "ana.morales@example.com"
 
 	var out []Notice
 	for _, k := range docket.Kinds {
-		for _, n := range []Notice{household, elPaso, online} {
+		for _, n := range []Notice{client, household, remote, elPaso, long, contact} {
 			n.Kind, n.Channel = k, docket.SMS
+			n.Confirm = n.Confirm && k == docket.KindReminder // as the renderer asks: only reminders ask for YES
 			n.Key = fmt.Sprintf("sample-%s-sms-%d", k, len(out))
 			out = append(out, n)
 		}
-		for _, n := range []Notice{familyMail, counsel, online} {
+		for _, n := range []Notice{familyMail, counsel, remoteMail, counselDetained, contactMail} {
 			n.Kind, n.Channel = k, docket.Email
-			if n.To == online.To {
-				n.To = "carmen.lopez@example.com"
-			}
 			n.Key = fmt.Sprintf("sample-%s-email-%d", k, len(out))
 			out = append(out, n)
 		}

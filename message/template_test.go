@@ -26,32 +26,33 @@ func mustLoad(t *testing.T, dir string) *Templates {
 // variant names a sample for its golden file.
 func variant(n Notice) string {
 	switch {
+	case n.ToCounsel && n.People[0].Detained:
+		return "counsel-detained"
 	case n.ToCounsel:
 		return "counsel"
+	case n.ToContact:
+		return "contact"
 	case n.Household():
 		return "household"
 	case n.Online():
-		return "webex"
+		return "remote"
 	case n.CourtName == "El Paso":
 		return "elpaso"
+	case strings.HasPrefix(n.CourtName, "Los Angeles"):
+		return "longcourt"
 	}
 	return "client"
 }
 
-// goldenCases are the samples plus the cases that the samples, kept GSM-safe for check, leave out.
+// goldenCases are the samples plus the media the samples leave out.
 func goldenCases() map[string]Notice {
 	cases := map[string]Notice{}
 	for _, lang := range []string{"en", "es"} {
-		for _, n := range SampleNotices(lang) {
+		samples := SampleNotices(lang)
+		for _, n := range samples {
 			cases[fmt.Sprintf("%s/%s.%s.%s", lang, n.Kind, n.Channel, variant(n))] = n
 		}
-		samples := SampleNotices(lang)
-		// A family whose names carry accents: the names must stay as they are, even though they cost UCS-2.
-		accented := samples[0]
-		accented.Recipient = "María Ramírez"
-		accented.People = []Person{{Name: "María Ramírez"}, {Name: "Raúl Ramírez"}, {Name: "Inés Ramírez"}, {Name: "Isabel Ramírez"}}
-		cases[lang+"/reminder.sms.accented"] = accented
-		video, phone := samples[1], samples[1]
+		video, phone := samples[2], samples[2]
 		video.Medium, phone.Medium = "video", "telephone"
 		cases[lang+"/reminder.sms.video"] = video
 		cases[lang+"/reminder.sms.telephone"] = phone
@@ -105,9 +106,10 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
-// The built-in texts must stay within MaxSMSSegments for the samples, and the Spanish ones must stay in GSM-7:
-// a single "ó" in the fixed wording would more than double the cost of every Spanish text.
+// The common reminder (one client, in person, accented names) must fit MaxSMSSegments in both languages, even in
+// UCS-2, and no sample of any built-in text may run past worstSMSSegments.
 func TestBuiltinSMSFits(t *testing.T) {
+	const worstSMSSegments = 5
 	ts := mustLoad(t, "")
 	for _, lang := range []string{"en", "es"} {
 		for _, n := range SampleNotices(lang) {
@@ -119,11 +121,118 @@ func TestBuiltinSMSFits(t *testing.T) {
 				t.Fatal(err)
 			}
 			enc, count := docket.Segments(m.Text)
-			if enc != docket.GSM7 || count > MaxSMSSegments {
-				r, _ := docket.FirstNonGSM(m.Text)
-				t.Errorf("%s %s %s: got %s in %d segments (first non-GSM %q), want GSM-7 in at most %d:\n%s",
-					lang, n.Kind, variant(n), enc, count, r, MaxSMSSegments, m.Text)
+			limit := worstSMSSegments
+			if n.Kind == docket.KindReminder && variant(n) == "client" {
+				limit = MaxSMSSegments
+				if enc != docket.UCS2 {
+					t.Errorf("%s: the common sample must carry an accented name (UCS-2), got %s", lang, enc)
+				}
 			}
+			if count > limit {
+				t.Errorf("%s %s %s: %d segments in %s, want at most %d:\n%s", lang, n.Kind, variant(n), count, enc, limit, m.Text)
+			}
+		}
+	}
+}
+
+// What each reader must be told, over kind × channel × language × case: a property per case, so that a golden
+// file rewritten without reading cannot hide a wrong message.
+func TestWhatEachReaderIsTold(t *testing.T) {
+	ts := mustLoad(t, "")
+	for _, lang := range []string{"en", "es"} {
+		for _, n := range SampleNotices(lang) {
+			name := fmt.Sprintf("%s/%s.%s.%s", lang, n.Kind, n.Channel, variant(n))
+			t.Run(name, func(t *testing.T) { tellsReader(t, ts, lang, n) })
+		}
+	}
+}
+
+// tellsReader checks what one sample's message tells its reader.
+func tellsReader(t *testing.T, ts *Templates, lang string, n Notice) {
+	m, err := ts.Render(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := m.Subject + "\n" + m.Text
+	has := func(want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(all, w) {
+				t.Errorf("lacks %q:\n%s", w, all)
+			}
+		}
+	}
+	hasNot := func(bad ...string) {
+		t.Helper()
+		for _, w := range bad {
+			if strings.Contains(all, w) {
+				t.Errorf("says %q:\n%s", w, all)
+			}
+		}
+	}
+	// Never an abbreviation alone for a client, never Spain's Spanish, never the unaccented SI.
+	if !n.ToCounsel {
+		hasNot(" CST", " CDT", " MST", " MDT", " PST")
+	}
+	if lang == "es" {
+		hasNot("le deporten", "los deporten", " SI ", "PM", "AM ")
+	}
+	// The WebEx link only for a hearing online.
+	if n.Online() && !n.ToContact && n.Kind != docket.KindCancelled {
+		has(n.WebEx)
+	} else if !n.Online() {
+		hasNot(n.WebEx)
+	}
+	tellsCase(t, lang, n, has, hasNot)
+	if n.Channel == docket.SMS && n.Kind == docket.KindReminder && n.Confirm {
+		has(map[string]string{"en": "YES", "es": "SÍ"}[lang])
+	}
+	if n.Channel == docket.SMS && n.Kind == docket.KindReminder && variant(n) == "client" {
+		has(map[string]string{"en": "tomorrow", "es": "mañana"}[lang], "María")
+	}
+	if n.ToCounsel && n.Kind == docket.KindRescheduled {
+		if n.Invitation {
+			has(map[string]string{"en": "invitation attached", "es": "invitación de calendario adjunta"}[lang])
+		}
+		n.Invitation = false
+		m, err := ts.Render(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(m.Text, "adjunta") || strings.Contains(m.Text, "attached") {
+			t.Errorf("no invitation, yet the email says one is attached:\n%s", m.Text)
+		}
+	}
+}
+
+// tellsCase checks what the case of a sample (remote, household, detained…) must tell.
+func tellsCase(t *testing.T, lang string, n Notice, has, hasNot func(...string)) {
+	t.Helper()
+	switch variant(n) {
+	case "remote":
+		// The client's clock first, the court's beside it.
+		if n.Kind != docket.KindCancelled || n.Channel == docket.SMS {
+			has(map[string]string{"en": "8:00 AM El Paso time (9:00 AM in Dallas)",
+				"es": "8 a. m., hora de El Paso (9 a. m. en Dallas)"}[lang])
+		}
+		hasNot("Commerce St")
+	case "elpaso":
+		has(map[string]string{"en": "9:00 AM El Paso time", "es": "9 a. m., hora de El Paso"}[lang])
+	case "household":
+		has("Rosa", "José", "Daniela", "Mateo")
+	case "contact":
+		// The contact person of a detained client is told whose hearing, never to travel.
+		has("Luis")
+		hasNot("Plan your trip", "Planee cómo llegar", "arrive at least", "Llegue por lo menos", "YES", "SÍ:")
+	case "counsel-detained":
+		has(map[string]string{"en": "DETAINED", "es": "DETENIDO/A"}[lang], "A201-555-155")
+	case "counsel":
+		has("A201-555-123", "A201-555-126", "Example, Judge",
+			map[string]string{"en": "1:00 PM CST", "es": "1 p. m. CST"}[lang],
+			map[string]string{"en": "NOT REACHED (no phone)", "es": "NO SE LE PUDO AVISAR (sin teléfono)"}[lang])
+	case "client", "longcourt":
+		if n.Channel == docket.SMS && n.Kind == docket.KindReminder {
+			has(map[string]string{"en": "Plan your trip", "es": "Planee cómo llegar"}[lang])
 		}
 	}
 }
@@ -135,8 +244,8 @@ func TestRenderZoneOfHearingDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A Dallas client's El Paso hearing on the Tuesday after the change to daylight time, given as a UTC instant
-	// (as the store keeps it): the text must say Mountain time with MDT, not CST and not MST.
-	base := SampleNotices("en")[1]
+	// (as the store keeps it): the court's clock, named, and MDT for counsel.
+	base := SampleNotices("en")[3]
 	base.Start = time.Date(2027, 3, 16, 15, 0, 0, 0, time.UTC)
 	base.OldStart = time.Date(2027, 3, 2, 16, 0, 0, 0, time.UTC)
 	base.Location = denver
@@ -144,18 +253,19 @@ func TestRenderZoneOfHearingDay(t *testing.T) {
 		lang    string
 		kind    docket.Kind
 		channel docket.Channel
+		counsel bool
 		want    []string
 	}{
-		{"en", docket.KindReminder, docket.SMS, []string{"Tuesday, March 16, 2027, at 9:00 AM MDT"}},
-		{"es", docket.KindReminder, docket.SMS, []string{"martes 16 de marzo de 2027 a las 9:00 AM MDT"}},
-		{"en", docket.KindRescheduled, docket.SMS, []string{"Tuesday, March 16, 2027, at 9:00 AM MDT (was March 2, 9:00 AM)"}},
-		{"es", docket.KindRescheduled, docket.SMS, []string{"martes 16 de marzo de 2027 a las 9:00 AM MDT (antes: 2 de marzo, 9:00 AM)"}},
-		{"en", docket.KindRescheduled, docket.Email, []string{"Tuesday, March 2, 2027, at 9:00 AM MST", "Tuesday, March 16, 2027, at 9:00 AM MDT"}},
-		{"es", docket.KindRescheduled, docket.Email, []string{"martes 2 de marzo de 2027, a las 9:00 AM MST", "martes 16 de marzo de 2027, a las 9:00 AM MDT"}},
+		{"en", docket.KindReminder, docket.SMS, false, []string{"Tuesday, March 16 at 9:00 AM El Paso time"}},
+		{"es", docket.KindReminder, docket.SMS, false, []string{"martes 16 de marzo a las 9 a. m., hora de El Paso"}},
+		{"en", docket.KindRescheduled, docket.SMS, false, []string{"Tuesday, March 16, 2027 at 9:00 AM El Paso time", "Not March 2"}},
+		{"es", docket.KindRescheduled, docket.SMS, false, []string{"martes 16 de marzo de 2027 a las 9 a. m., hora de El Paso", "Ya no es el 2 de marzo"}},
+		{"en", docket.KindRescheduled, docket.Email, true, []string{"Tuesday, March 2, 2027, 9:00 AM MST El Paso time", "Tuesday, March 16, 2027, 9:00 AM MDT El Paso time"}},
+		{"es", docket.KindRescheduled, docket.Email, true, []string{"martes 2 de marzo de 2027, 9 a. m. MST, hora de El Paso", "martes 16 de marzo de 2027, 9 a. m. MDT, hora de El Paso"}},
 	}
 	for _, tt := range tests {
 		n := base
-		n.Language, n.Kind, n.Channel = tt.lang, tt.kind, tt.channel
+		n.Language, n.Kind, n.Channel, n.ToCounsel = tt.lang, tt.kind, tt.channel, tt.counsel
 		m, err := ts.Render(n)
 		if err != nil {
 			t.Fatal(err)
@@ -193,6 +303,9 @@ func TestLocalFormats(t *testing.T) {
 		{"en", "at", one, "at 1:00 PM CST"},
 		{"es", "at", one, "a la 1:00 PM CST"},
 		{"es", "at", nine, "a las 9:30 AM CDT"},
+		{"es", "hour", one, "1 p. m."},
+		{"es", "hour", nine, "9:30 a. m."},
+		{"es", "weekday", one, "martes 9 de febrero"},
 		{"ht", "date", one, "Tuesday, February 9, 2027"},
 		{"en", "hearingType", "bond", "bond hearing"},
 		{"es", "hearingType", "master", "audiencia preliminar"},
@@ -207,13 +320,17 @@ func TestLocalFormats(t *testing.T) {
 		{"en", "phone", "+12145550142", "(214) 555-0142"},
 		{"en", "phone", "+525512345678", "+525512345678"},
 		{"en", "short", "700 E. San Antonio Avenue, Suite 750", "700 E. San Antonio Ave, Ste 750"},
+		{"es", "firstNames", []Person{{Name: "Rosa Elena Castillo", Greeting: "Rosa Elena"}, {Name: "José Castillo"}}, "Rosa Elena y José"},
 	}
 	for _, tt := range tests {
 		fn := funcs(tt.lang)[tt.fn]
 		var got string
 		switch f := fn.(type) {
-		case func(time.Time) string:
-			got = f(tt.arg.(time.Time))
+		case func(any) (string, error):
+			var err error
+			if got, err = f(tt.arg); err != nil {
+				t.Fatal(err)
+			}
 		case func(string) string:
 			got = f(tt.arg.(string))
 		case func(docket.HearingType) string:
@@ -278,7 +395,7 @@ func TestFallbackAndAddedLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := m.Text, "Bonjou Rosa: ou gen odyans madi 9 fevriye."; got != want {
+	if got, want := m.Text, "Bonjou María: ou gen odyans madi 9 fevriye."; got != want {
 		t.Errorf("ht text: got %q, want %q", got, want)
 	}
 	if got, want := m.Language, "ht"; got != want {
@@ -307,7 +424,7 @@ func TestOverrideCommonLayersOverBuiltin(t *testing.T) {
 	if !strings.HasSuffix(m.Text, "\nResponda ALTO para no recibir mensajes.") {
 		t.Errorf("override of sms-footer not used:\n%s", m.Text)
 	}
-	if !strings.Contains(m.Text, "Si faltan, el juez") {
+	if !strings.Contains(m.Text, "Si falta, pueden ordenar su deportación") {
 		t.Errorf("built-in definitions lost by the override:\n%s", m.Text)
 	}
 }
@@ -372,7 +489,7 @@ func TestAChangeOfPlaceOnlyNamesNoFormerTime(t *testing.T) {
 
 func TestHTMLIsEscaped(t *testing.T) {
 	ts := mustLoad(t, "")
-	n := SampleNotices("en")[4] // email to counsel
+	n := SampleNotices("en")[7] // email to counsel
 	n.Medium = "internet"
 	n.People = []Person{{Name: `<b>Rosa</b> & "family"`, ANumber: "201555123"}}
 	n.WebEx = "javascript:alert(1)"
@@ -414,7 +531,7 @@ func TestCheckTemplates(t *testing.T) {
 	all := strings.Join(lines, "\n")
 	for _, want := range []string{
 		"templates: pt/reminder.email: missing, English will be used",
-		"templates: pt/reminder.sms: a sample text takes 5 segments in UCS-2; aim for 3 or fewer ('á' forces UCS-2)",
+		"templates: pt/reminder.sms: the common text (one client, in person) takes 5 segments in UCS-2; aim for 3 or fewer ('á' forces UCS-2)",
 		"templates: pt/cancelled.sms: render " + filepath.Join(dir, "pt", "cancelled.sms.tmpl"),
 		"can't evaluate field Nope",
 		"templates: pt/reminder.sms: the text tells no way to stop the texts",

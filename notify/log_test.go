@@ -35,8 +35,8 @@ func TestLogSend(t *testing.T) {
 	}{
 		{
 			name: "sms at info", level: slog.LevelInfo, msg: sms, wantID: "log-" + sms.Key,
-			want:      []string{"would send sms", "to=+1******0123", "encoding=GSM-7", "segments=3", "language=es", "component=notify"},
-			forbidden: []string{"2145550123", "Rosa", "Castillo", "body="},
+			want:      []string{"would send sms", "to=+1******0111", "encoding=UCS-2", "segments=3", "language=es", "component=notify"},
+			forbidden: []string{"2145550111", "María", "Hernández", "body="},
 		},
 		{
 			name: "email at info", level: slog.LevelInfo, msg: mail, wantID: "log-k-mail",
@@ -50,8 +50,8 @@ func TestLogSend(t *testing.T) {
 		},
 		{
 			name: "debug carries the whole body", level: slog.LevelDebug, msg: sms,
-			want:      []string{"Hola Rosa, le escribe", "1-800-898-7180", "to=+1******0123"},
-			forbidden: []string{"to=+12145550123"},
+			want:      []string{"NTX Legal Aid: María", "Planee cómo llegar", "to=+1******0111"},
+			forbidden: []string{"to=+12145550111"},
 		},
 	}
 	for _, tt := range tests {

@@ -370,7 +370,7 @@ func TestEndToEnd(t *testing.T) {
 	if got, want := len(notice), 1; got != want {
 		t.Fatalf("change notices to Samuel: got %d, want %d", got, want)
 	}
-	for _, want := range []string{"April 12, 2028, at 1:00 PM MDT", "was April 11"} {
+	for _, want := range []string{"April 12, 2028 at 2:00 PM your time (1:00 PM in El Paso), online", "Not April 11 any more"} {
 		if !strings.Contains(notice[0].Body, want) {
 			t.Errorf("change notice lacks %q:\n%s", want, notice[0].Body)
 		}

@@ -246,7 +246,7 @@ func TestRemovedConfigHearingIsCancelledOnTheFirstReload(t *testing.T) {
 	if len(texts) != 1 || len(emails) != 1 {
 		t.Fatalf("cancellation notices: %d texts to Samuel, %d emails to counsel; want 1 each", len(texts), len(emails))
 	}
-	if body := texts[0].Body; !strings.Contains(body, "April 11, 2028") || !strings.Contains(body, "taken off the court's calendar") {
+	if body := texts[0].Body; !strings.Contains(body, "April 11, 2028") || !strings.Contains(body, "off the court's calendar") {
 		t.Errorf("Samuel's text does not say the hearing is cancelled: %q", body)
 	}
 }

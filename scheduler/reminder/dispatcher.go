@@ -375,7 +375,8 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder)
 		// Told to stop before this group's turn: it goes back untouched, for the next run.
 		return d.record(ctx, ids(group), docket.OutboxResult{State: docket.StatePending, NotAttempted: true})
 	}
-	live, settled, views, err := d.Renderer.live(ctx, group, d.Clock.Now())
+	now := d.Clock.Now()
+	live, settled, views, err := d.Renderer.live(ctx, group, now)
 	if err != nil {
 		return err
 	}
@@ -388,7 +389,7 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder)
 	if len(live) == 0 {
 		return nil
 	}
-	msg, start, err := d.Renderer.render(ctx, live, views)
+	msg, start, err := d.Renderer.render(ctx, live, views, now)
 	if err != nil {
 		log.Error("render", "err", err)
 		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed, Error: "render: " + err.Error()})
@@ -701,7 +702,7 @@ func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]docket.Messa
 		if len(live) == 0 {
 			continue
 		}
-		msg, _, err := d.Renderer.render(ctx, live, views)
+		msg, _, err := d.Renderer.render(ctx, live, views, now)
 		if err != nil {
 			return nil, err
 		}

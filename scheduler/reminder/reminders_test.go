@@ -192,8 +192,8 @@ func TestFamilyGetsOneSpanishTextPerOffsetAtTenCentral(t *testing.T) {
 				t.Errorf("text %d does not name %s:\n%s", i, name, s.msg.Text)
 			}
 		}
-		if s.msg.Language != "es" || !strings.Contains(s.msg.Text, "8:30 AM CST") {
-			t.Errorf("text %d: want Spanish with 8:30 AM CST, got %s:\n%s", i, s.msg.Language, s.msg.Text)
+		if s.msg.Language != "es" || !strings.Contains(s.msg.Text, "a las 8:30 a. m.") {
+			t.Errorf("text %d: want Spanish with 8:30 a. m., got %s:\n%s", i, s.msg.Language, s.msg.Text)
 		}
 	}
 	// Counsel gets one email naming the four clients, with her invitation-free body in Spanish.
@@ -222,8 +222,8 @@ func TestElPasoHearingForDallasClient(t *testing.T) {
 	if got, want := first.at.In(chicago).Format("2006-01-02 15:04 MST"), "2028-03-09 10:00 CST"; got != want {
 		t.Errorf("7-day text at %s, want %s", got, want)
 	}
-	if !strings.Contains(first.msg.Text, "9:00 AM MDT") {
-		t.Errorf("text should give court time 9:00 AM MDT:\n%s", first.msg.Text)
+	if !strings.Contains(first.msg.Text, "9:00 AM El Paso time") {
+		t.Errorf("text should give court time, named: 9:00 AM El Paso time:\n%s", first.msg.Text)
 	}
 }
 
@@ -330,7 +330,7 @@ func TestCrashBetweenClaimAndRecordSendsOnce(t *testing.T) {
 				t.Fatalf("claim: %d rows, %v", len(rows), err)
 			}
 			if providerGotIt {
-				msg, _, err := f.disp.Renderer.Render(ctx, rows)
+				msg, _, err := f.disp.Renderer.Render(ctx, rows, f.clock.Now())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -469,7 +469,7 @@ func TestTheFirstSourceDecidesWhenTwoDisagree(t *testing.T) {
 		t.Fatalf("texts: got %d, want 3 (7, 3 and 1 days, for one hearing)", len(msgs))
 	}
 	for _, m := range msgs {
-		if !strings.Contains(m.msg.Text, "8:30 AM CST") || strings.Contains(m.msg.Text, "1:00 PM") {
+		if !strings.Contains(m.msg.Text, "8:30 a. m.") || strings.Contains(m.msg.Text, "1 p. m.") {
 			t.Errorf("text gives the wrong time:\n%s", m.msg.Text)
 		}
 	}

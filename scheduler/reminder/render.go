@@ -143,12 +143,13 @@ func (hs hearings) get(ctx context.Context, db Store, id uint) (docket.Hearing, 
 	return h, err
 }
 
-// Render builds the message for a group of rows to one address, and returns the earliest hearing start among them.
-func (r *Renderer) Render(ctx context.Context, rows []docket.Reminder) (docket.Message, time.Time, error) {
-	return r.render(ctx, rows, hearings{})
+// Render builds the message for a group of rows to one address, and returns the earliest hearing start among them;
+// now is when it is sent, for "tomorrow".
+func (r *Renderer) Render(ctx context.Context, rows []docket.Reminder, now time.Time) (docket.Message, time.Time, error) {
+	return r.render(ctx, rows, hearings{}, now)
 }
 
-func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hearings) (docket.Message, time.Time, error) {
+func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hearings, now time.Time) (docket.Message, time.Time, error) {
 	if len(rows) == 0 {
 		return docket.Message{}, time.Time{}, errors.New("nothing to render")
 	}
@@ -168,7 +169,7 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 	}
 	n := message.Notice{
 		Kind: docket.Kind(first.Kind), Channel: docket.Channel(first.Channel), Key: key,
-		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone,
+		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone, OrgShort: rules.OrgShort, Now: now,
 	}
 	var views []docket.Hearing
 	seenPerson := map[string]bool{}
@@ -196,6 +197,7 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 	n.Start, n.Location = h.Start, loc
 	n.CourtName, n.CourtAddress, n.CourtPhone = h.Court.Name, h.Court.Address, h.Court.Phone
 	n.CourtCity = strings.Trim(h.Court.City+", "+h.Court.State, ", ")
+	n.CourtPlace = h.Court.City
 	if h.Address != "" {
 		n.CourtAddress, n.CourtCity = h.Address, ""
 	}
@@ -206,11 +208,16 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 			n.CounselPhone = rules.OrgPhone // counsel without a direct line is reached through the office
 		}
 	}
+	// The clock a remote hearing is told on is the client's: for counsel, their (first) client's.
+	if len(h.Clients) > 0 {
+		n.Home, n.HomePlace = h.Clients[0].Location(rules.DefaultZone), h.Clients[0].City
+	}
 	switch first.Recipient {
 	case "client":
 		for _, c := range h.Clients {
 			if c.ID == first.RecipientID {
 				n.Recipient, n.Language = c.Name, c.Language
+				n.Home, n.HomePlace = c.Location(rules.DefaultZone), c.City
 			}
 		}
 		n.Confirm = first.Kind == docket.KindReminder && first.Channel == "sms"
@@ -238,19 +245,23 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 			}
 		}
 	}
-	msg, err := r.templates.Render(n)
-	if err != nil {
-		return docket.Message{}, time.Time{}, err
-	}
+	// Counsel's invitation is made first, so the email says it is attached only when it is.
+	var invite *docket.Invite
 	if n.ToCounsel && first.Channel == docket.Email {
 		method := "REQUEST"
 		if h.Status == docket.StatusCancelled {
 			method = "CANCEL"
 		}
-		if msg.Invite, err = r.invite.Invite(h, method); err != nil {
+		if invite, err = r.invite.Invite(h, method); err != nil {
 			return docket.Message{}, time.Time{}, fmt.Errorf("invitation: %w", err)
 		}
+		n.Invitation = invite != nil
 	}
+	msg, err := r.templates.Render(n)
+	if err != nil {
+		return docket.Message{}, time.Time{}, err
+	}
+	msg.Invite = invite
 	start := h.Start
 	for _, v := range views[1:] {
 		if v.Start.Before(start) {

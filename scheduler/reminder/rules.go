@@ -86,6 +86,7 @@ type Rules struct {
 	NotifyChanges bool
 	DefaultZone   *time.Location // for people with no zone of their own
 	OrgName       string
+	OrgShort      string // the name texts begin with; empty: OrgName
 	OrgPhone      string
 	// Precedence lists sources from most to least trusted; when two report one case on one day, only the first
 	// source's hearing gets reminders (see docket.Prevailing).

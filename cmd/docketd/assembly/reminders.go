@@ -19,6 +19,7 @@ func reminderRules(cfg *config.Config) reminder.Rules {
 	def := docket.Zone(cfg.Organization.Timezone)            // validated when loaded
 	r := reminder.Rules{Quiet: reminder.Quiet{Start: q.Start, End: q.End}, CatchUp: cfg.Reminders.CatchUp.D,
 		NotifyChanges: cfg.Reminders.NotifyChangesEnabled(), DefaultZone: def, OrgName: cfg.Organization.Name,
+		OrgShort: cfg.Organization.ShortName,
 		OrgPhone: cfg.Organization.Phone, Precedence: Precedence(cfg)}
 	for _, p := range cfg.Reminders.Policies {
 		pol := reminder.Policy{Name: p.Name, To: p.To, Channel: docket.Channel(p.Channel)}
