@@ -178,12 +178,14 @@ type SyncTotal struct {
 var ErrRefused = errors.New("sync refused")
 
 // SyncPass is one source's hearings going into the store: Apply batches of records, Protect the hearings of records
-// the source could not read (they must not be taken for missing), then Finish to decide the pass whole and write
+// the source could not read (they must not be taken for missing), Unlisted the keys the source answered for with
+// no hearing (they are taken for missing, complete source or not), then Finish to decide the pass whole and write
 // it (a refused pass writes nothing; a pass that fails while writing returns the counts of what it committed), or
 // Abort to change nothing.
 type SyncPass interface {
 	Apply(recs []HearingRecord) error
 	Protect(key, aNumber string)
+	Unlisted(key string)
 	Finish() (SyncResult, error)
 	Abort()
 }

@@ -43,6 +43,11 @@ type SourceRecord struct {
 	// Status is where the source says the hearing stands; "" means scheduled. ACIS marks a decided case's hearing
 	// StatusCompleted.
 	Status HearingStatus
+	// NoHearing marks an answer about a case that lists no hearing for it: ACIS shows the case decided with nothing
+	// scheduled. It carries Key, ANumber and CaseID only. No hearing is made from it; the one the source had under
+	// Key is taken as missing, as a complete source's would be (kept for the grace period, then cancelled), even
+	// when the source is not complete.
+	NoHearing bool
 }
 
 // RecordError is one input the source could not turn into a SourceRecord. It is

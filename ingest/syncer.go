@@ -337,6 +337,10 @@ func (s *Syncer) pass(ctx context.Context, spec SourceSpec, force bool, progress
 		return err
 	}
 	emit := func(r docket.SourceRecord) error {
+		if r.NoHearing {
+			unlisted(sy, r, spec, log)
+			return nil
+		}
 		h, err := hearingRecord(r)
 		if err != nil {
 			reject(docket.RecordError{File: spec.Name, Line: r.Line, Key: r.Key, ANumber: r.ANumber,

@@ -528,8 +528,8 @@ func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.A
 	if ci.Data.ValidAlienNumber != nil && !*ci.Data.ValidAlienNumber {
 		return an, nil, errors.New("ACIS says the A-number is not valid")
 	}
-	if ci.Schedule == nil {
-		return an, nil, nil // nothing scheduled
+	if ci.Schedule == nil || ci.decidedUnscheduled() {
+		return an, ci.noHearing(an), nil // nothing scheduled
 	}
 	s := ci.Schedule
 	rec := docket.SourceRecord{Key: string(an), ANumber: an, CaseID: string(ci.Data.CaseID), ClientName: ci.Data.AlienName}

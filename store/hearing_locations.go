@@ -14,8 +14,10 @@ import (
 
 // EOIR's hearing-location codes with the zone of each place (see the file's first line for how each zone was
 // derived). A hearing held away from its base city (the Louisville docket of the Memphis court, Saipan or Guam
-// dockets of Honolulu) keeps the time of the place it is held.
+// dockets of Honolulu) keeps the time of the place it is held. The file is built by internal/genlocations from
+// EOIR's code table in the project's shared data and the court table; a test keeps the two the same.
 //
+//go:generate go run ./internal/genlocations -locations ../../shared/data/eoir_hearing_locations.csv -courts eoir_courts.csv -out eoir_hearing_locations.csv
 //go:embed eoir_hearing_locations.csv
 var hearingLocationsCSV []byte
 

@@ -69,6 +69,8 @@ type Sync struct {
 	// Rejected records: the keys and A-numbers they named, and how many named neither.
 	protectKeys, protectANumbers map[string]struct{}
 	unmatched                    int
+	// unlisted are the keys the source answered for with no hearing (Unlisted).
+	unlisted map[string]struct{}
 	// pieces counts the committed write transactions; longest is the longest any of them held the database;
 	// size is how many records the next one applies (pieceTarget).
 	pieces  int
@@ -123,7 +125,8 @@ type plan struct {
 	listed  int                    // distinct records of the source
 	moves   map[slotMove][]heldRef // stored hearings whose start the source changes, by old and new slot
 	seen    map[uint]struct{}      // stored hearings the source lists
-	notSeen []hearingRow           // scheduled upcoming hearings a complete source no longer lists, less the protected
+	notSeen []hearingRow           // scheduled upcoming hearings a complete source no longer lists, or the source
+	// answered for with no hearing (Unlisted), less the protected
 	// held, once verdict holds the pass: the keys of the moved records, which are not written.
 	held map[string]struct{}
 }
@@ -174,23 +177,38 @@ func (s *Sync) plan() (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !s.opts.Complete {
+	if !s.opts.Complete && len(s.unlisted) == 0 {
 		return p, nil
 	}
-	var batch []hearingRow
-	err = q.Select("id", "missing_since", "sequence", "status", "source_key", "case_id", "court_code", "start", "judge",
-		"zone").
-		Where("source = ? AND status = ? AND start > ?", s.opts.Source, docket.StatusScheduled, s.opts.Now).
-		FindInBatches(&batch, 1000, func(*gorm.DB, int) error {
-			for _, h := range batch {
-				if _, ok := p.seen[h.ID]; !ok {
-					p.notSeen = append(p.notSeen, h)
+	scan := func(q *gorm.DB) error {
+		var batch []hearingRow
+		err := q.Select("id", "missing_since", "sequence", "status", "source_key", "case_id", "court_code", "start",
+			"judge", "zone").
+			Where("source = ? AND status = ? AND start > ?", s.opts.Source, docket.StatusScheduled, s.opts.Now).
+			FindInBatches(&batch, 1000, func(*gorm.DB, int) error {
+				for _, h := range batch {
+					if _, ok := p.seen[h.ID]; !ok {
+						p.notSeen = append(p.notSeen, h)
+					}
 				}
+				return nil
+			}).Error
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", s.opts.Source, err)
+		}
+		return nil
+	}
+	if s.opts.Complete {
+		// Every hearing the source does not list, the unlisted ones among them.
+		if err := scan(q); err != nil {
+			return nil, err
+		}
+	} else {
+		for chunk := range chunks(s.unlisted, 500) {
+			if err := scan(q.Where("source_key IN ?", chunk)); err != nil {
+				return nil, err
 			}
-			return nil
-		}).Error
-	if err != nil {
-		return nil, fmt.Errorf("sync %s: %w", s.opts.Source, err)
+		}
 	}
 	if len(p.notSeen) > 0 && (len(s.protectKeys) > 0 || len(s.protectANumbers) > 0) {
 		protected, err := s.protected(q)
@@ -237,9 +255,13 @@ func (s *Sync) verdict(p *plan) (*docket.SyncHold, error) {
 	if s.opts.Force {
 		return nil, nil //nolint:nilnil // no hold: a forced pass applies everything
 	}
-	var gone int // hearings the pass would mark missing or cancel
-	if s.opts.Complete {
-		gone = len(p.notSeen)
+	// gone are the hearings the pass would mark missing or cancel that no answer of the source was about: an
+	// answer listing no hearing (Unlisted) is an answer, not an empty source.
+	var gone int
+	for _, h := range p.notSeen {
+		if _, ok := s.unlisted[h.SourceKey]; !ok {
+			gone++
+		}
 	}
 	if gone > 0 && p.listed == 0 {
 		return nil, fmt.Errorf("%w: %s listed no hearings but %d are upcoming; nothing was changed, since an empty "+
@@ -250,11 +272,9 @@ func (s *Sync) verdict(p *plan) (*docket.SyncHold, error) {
 		return nil, nil //nolint:nilnil // no hold: the guard is off for this source
 	}
 	changes := maps.Clone(p.moves)
-	if s.opts.Complete {
-		for _, h := range p.notSeen {
-			m := slotMove{from: slotOf(h.CourtCode, h.Judge, h.Start)}
-			changes[m] = append(changes[m], heldRef{key: h.SourceKey, caseID: h.CaseID, zone: h.Zone})
-		}
+	for _, h := range p.notSeen {
+		m := slotMove{from: slotOf(h.CourtCode, h.Judge, h.Start)}
+		changes[m] = append(changes[m], heldRef{key: h.SourceKey, caseID: h.CaseID, zone: h.Zone})
 	}
 	floor := s.opts.MaxChangeMin
 	if floor <= 0 {
@@ -745,7 +765,8 @@ func (s *piece) log(hearingID uint, changes [][3]string) error {
 // hearings it may stand for are not taken as missing: the hearing with source key key, and every hearing of the
 // source whose case has the A-number aNumber. A reject that names neither could be any hearing: it holds every
 // cancellation of the pass (hearings are still marked missing, and a later pass that reads clean cancels them
-// once their grace period is over). Only complete sources look at what Protect recorded.
+// once their grace period is over). Only complete sources, and the keys given to Unlisted, look at what Protect
+// recorded.
 func (s *Sync) Protect(key, aNumber string) {
 	if key == "" && aNumber == "" {
 		s.unmatched++
@@ -763,6 +784,21 @@ func (s *Sync) Protect(key, aNumber string) {
 		}
 		s.protectANumbers[aNumber] = struct{}{}
 	}
+}
+
+// Unlisted tells the pass that the source answered for key and lists no hearing under it (ACIS shows the case
+// decided with nothing scheduled). The scheduled upcoming hearing stored under key is then taken as missing even
+// when the source is not complete: marked on this pass, cancelled once it has been missing for the grace period,
+// and restored if the source lists it again before that. One odd answer therefore never cancels a hearing, and a
+// decided case's hearing does not stay scheduled for ever.
+func (s *Sync) Unlisted(key string) {
+	if key == "" {
+		return
+	}
+	if s.unlisted == nil {
+		s.unlisted = map[string]struct{}{}
+	}
+	s.unlisted[key] = struct{}{}
 }
 
 // protected returns the ids of the source's hearings that Protect named.
@@ -859,7 +895,7 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 		}
 		return nil
 	})
-	if err == nil && s.opts.Complete {
+	if err == nil && len(p.notSeen) > 0 {
 		err = s.missing(p.notSeen)
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -46,8 +47,13 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	for _, p := range message.CheckTemplates(tpl, langs...) {
 		fmt.Fprintln(e.stdout, "warning:", p)
 	}
+	failed := checkSources(ctx, e.stdout, cfg)
 	fmt.Fprintf(e.stdout, "%s is valid: %d attorneys, %d clients, %d hearings, %d sources, %d reminder policies\n",
 		f.config, len(cfg.Attorneys), len(cfg.Clients), len(cfg.Hearings), len(cfg.Sources), len(cfg.Reminders.Policies))
+	if len(failed) > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("a sync of %s would fail: see above, fix the file or the "+
+			"source's path, columns or separator, and run check again", strings.Join(failed, ", "))}
+	}
 	return nil
 }
 

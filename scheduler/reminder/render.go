@@ -1,9 +1,11 @@
 package reminder
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -188,6 +190,10 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 			n.People = append(n.People, message.Person{Name: c.Name, ANumber: c.ANumber})
 		}
 	}
+	// The rows come in the outbox's order: sorted, a household's names read the same in every message and retry.
+	slices.SortStableFunc(n.People, func(a, b message.Person) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ANumber, b.ANumber))
+	})
 	h := views[0]
 	// A person is never told a time in a zone that does not load: the message waits, with the reason.
 	loc, err := docket.LoadZone(h.Zone)
