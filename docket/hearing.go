@@ -41,6 +41,10 @@ var Media = []Medium{MediumInPerson, MediumVideo, MediumTelephone, MediumInterne
 // which could send someone to the wrong place.
 func (m Medium) Online() bool { return m == MediumInternet }
 
+// Remote reports whether the respondent joins from where they are, on their own clock: online or by telephone.
+// A video (VTC) hearing is joined from a court or a detention facility, so it is not.
+func (m Medium) Remote() bool { return m == MediumInternet || m == MediumTelephone }
+
 // HearingStatus is where a hearing stands.
 type HearingStatus string
 

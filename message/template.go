@@ -70,6 +70,7 @@ type Notice struct {
 	CourtName    string // e.g. "Dallas" or "El Paso"; templates add "immigration court"
 	CourtAddress string // street and suite, e.g. "1100 Commerce Street, Suite 1060"; texts show only this
 	CourtCity    string // e.g. "Dallas, TX 75242"; emails add it to the address
+	CourtPlace   string // the court's city alone, "Dallas", for "9:00 AM Dallas time"; empty: CourtName
 	CourtPhone   string
 	Judge        string
 	HearingType  docket.HearingType
@@ -87,6 +88,24 @@ func (n Notice) Household() bool { return len(n.People) > 1 }
 // Online reports whether the hearing is joined over the internet, which is when the WebEx link matters: EOIR fills
 // in the link for in-person hearings too.
 func (n Notice) Online() bool { return n.Medium.Online() }
+
+// Remote reports whether the hearing is joined from where the client is (online or by telephone), which tells it
+// on the client's clock.
+func (n Notice) Remote() bool { return n.Medium.Remote() }
+
+// Moment is the notice's start as its reader must be told it (see Moment).
+func (n Notice) Moment() Moment { return n.moment(n.Start) }
+
+// OldMoment is the former start of a rescheduled notice, told the same way.
+func (n Notice) OldMoment() Moment { return n.moment(n.OldStart) }
+
+func (n Notice) moment(t time.Time) Moment {
+	place := n.CourtPlace
+	if place == "" {
+		place = n.CourtName
+	}
+	return Moment{Start: t, Court: n.Location, CourtPlace: place, Home: n.Home, HomePlace: n.HomePlace, Remote: n.Remote()}
+}
 
 // HasCounsel reports whether the notice names counsel to call.
 func (n Notice) HasCounsel() bool { return n.CounselName != "" }
@@ -380,6 +399,12 @@ type words struct {
 	and      func(next string) string
 	types    map[string]string
 	media    map[string]string
+
+	hour            func(t time.Time) string                           // "1:00 PM" / "1:00 p. m."
+	placed          func(clock, place string) string                   // "9:00 AM Dallas time"
+	split           func(home, place, court, courtPlace string) string // the client's time, then the court's
+	joins           func(clock, place string) string                   // counsel's note of the client's time
+	today, tomorrow string
 }
 
 var locales = map[string]words{
@@ -390,8 +415,28 @@ var locales = map[string]words{
 		date: func(w words, t time.Time) string {
 			return fmt.Sprintf("%s, %s %d, %d", w.weekdays[t.Weekday()], w.months[t.Month()-1], t.Day(), t.Year())
 		},
-		at:  func(clock string, _ time.Time) string { return "at " + clock },
-		and: func(string) string { return "and" },
+		at:   func(clock string, _ time.Time) string { return "at " + clock },
+		and:  func(string) string { return "and" },
+		hour: func(t time.Time) string { return t.Format("3:04 PM") },
+		placed: func(clock, place string) string {
+			if place == "" {
+				return clock + " court time"
+			}
+			return clock + " " + place + " time"
+		},
+		split: func(home, place, court, courtPlace string) string {
+			if place == "" {
+				place = "your"
+			}
+			return home + " " + place + " time (" + court + " in " + courtPlace + ")"
+		},
+		joins: func(clock, place string) string {
+			if place == "" {
+				return "(the client joins at " + clock + " their time)"
+			}
+			return "(the client joins at " + clock + ", " + place + " time)"
+		},
+		today: "today", tomorrow: "tomorrow",
 		types: map[string]string{
 			"master":        "master calendar hearing",
 			"individual":    "individual hearing",
@@ -429,6 +474,32 @@ var locales = map[string]words{
 			}
 			return "y"
 		},
+		// "1:00 p. m.": Mexico writes the hour as in the rest of Latin America, with "a. m." and "p. m.".
+		hour: func(t time.Time) string {
+			if t.Hour() < 12 {
+				return hour12(t) + " a. m."
+			}
+			return hour12(t) + " p. m."
+		},
+		placed: func(clock, place string) string {
+			if place == "" {
+				return clock + ", hora de la corte"
+			}
+			return clock + ", hora de " + place
+		},
+		split: func(home, place, court, courtPlace string) string {
+			if place == "" {
+				return home + ", su hora (" + court + " en " + courtPlace + ")"
+			}
+			return home + ", hora de " + place + " (" + court + " en " + courtPlace + ")"
+		},
+		joins: func(clock, place string) string {
+			if place == "" {
+				return "(para el cliente, " + clock + ", su hora)"
+			}
+			return "(para el cliente, " + clock + ", hora de " + place + ")"
+		},
+		today: "hoy", tomorrow: "mañana",
 		types: map[string]string{
 			"master":        "audiencia preliminar",
 			"individual":    "audiencia individual",
@@ -468,21 +539,80 @@ func funcs(lang string) template.FuncMap {
 		last := names[len(names)-1]
 		return strings.Join(names[:len(names)-1], ", ") + " " + w.and(last) + " " + last
 	}
+	// The time functions take a notice, which tells its start as Moment does (the client's clock for a remote
+	// hearing), or a bare time, told on its own clock.
+	moment := func(v any) (Moment, error) {
+		switch x := v.(type) {
+		case Notice:
+			return x.Moment(), nil
+		case Moment:
+			return x, nil
+		case time.Time:
+			return Moment{Start: x}, nil
+		default:
+			return Moment{}, fmt.Errorf("want a notice or a time, got %T", v)
+		}
+	}
+	noYear := func(t time.Time) string {
+		if lang == "es" {
+			return fmt.Sprintf("%s %d de %s", w.weekdays[t.Weekday()], t.Day(), w.months[t.Month()-1])
+		}
+		return fmt.Sprintf("%s, %s %d", w.weekdays[t.Weekday()], w.months[t.Month()-1], t.Day())
+	}
 	return template.FuncMap{
-		// date: "Tuesday, February 9, 2027" / "martes 9 de febrero de 2027".
-		"date": func(t time.Time) string { return w.date(w, t) },
-		// clock: "1:00 PM CST", with the abbreviation in force at t.
-		"clock": clock,
-		// day: "January 26" / "26 de enero", and hour: "8:30 AM", for a date the text has already set in context.
-		"day": func(t time.Time) string {
-			if lang == "es" {
-				return fmt.Sprintf("%d de %s", t.Day(), w.months[t.Month()-1])
-			}
-			return fmt.Sprintf("%s %d", w.months[t.Month()-1], t.Day())
+		// date: "Tuesday, February 9, 2027" / "martes 9 de febrero de 2027"; weekday: without the year.
+		"date": func(v any) (string, error) {
+			m, err := moment(v)
+			return w.date(w, m.Local()), err
 		},
-		"hour": func(t time.Time) string { return t.Format("3:04 PM") },
-		// at: "at 1:00 PM CST" / "a la 1:00 PM CST".
-		"at": func(t time.Time) string { return w.at(clock(t), t) },
+		"weekday": func(v any) (string, error) {
+			m, err := moment(v)
+			return noYear(m.Local()), err
+		},
+		// clock: "8:00 AM El Paso time (9:00 AM in Dallas)" for a notice (see Moment.Clock); "1:00 PM CST" for a time.
+		"clock": func(v any) (string, error) {
+			if t, ok := v.(time.Time); ok {
+				return clock(t), nil
+			}
+			m, err := moment(v)
+			return m.Clock(lang), err
+		},
+		// formal: court time with its abbreviation and place, and the client's when a remote hearing splits them.
+		"formal": func(v any) (string, error) {
+			m, err := moment(v)
+			return m.Formal(lang), err
+		},
+		// when: "tomorrow" / "mañana", "today" / "hoy", or "".
+		"when": func(n Notice) string { return n.Moment().When(lang, n.Now) },
+		// day: "January 26" / "26 de enero", and hour: "8:30 AM" / "8:30 a. m.", for a date set in context.
+		"day": func(v any) (string, error) {
+			m, err := moment(v)
+			t := m.Local()
+			if lang == "es" {
+				return fmt.Sprintf("%d de %s", t.Day(), w.months[t.Month()-1]), err
+			}
+			return fmt.Sprintf("%s %d", w.months[t.Month()-1], t.Day()), err
+		},
+		"hour": func(v any) (string, error) {
+			m, err := moment(v)
+			return w.hour(m.Local()), err
+		},
+		// at: "at 8:00 AM El Paso time (9:00 AM in Dallas)" / "a las 8:00 a. m., hora de El Paso (9:00 a. m. en
+		// Dallas)" for a notice; "at 1:00 PM CST" for a time.
+		"at": func(v any) (string, error) {
+			if t, ok := v.(time.Time); ok {
+				return w.at(clock(t), t), nil
+			}
+			m, err := moment(v)
+			return m.At(lang), err
+		},
+		// greet: the name to greet the recipient by.
+		"greet": func(n Notice) string {
+			if n.Greeting != "" {
+				return n.Greeting
+			}
+			return firstName(n.Recipient)
+		},
 		// hearingType and medium translate the codes; an unknown code is shown as it is.
 		"hearingType": func(t docket.HearingType) string { return lookup(w.types, string(t)) },
 		"medium":      func(m docket.Medium) string { return lookup(w.media, string(m)) },
@@ -498,7 +628,10 @@ func funcs(lang string) template.FuncMap {
 		"firstNames": func(people []Person) string {
 			s := make([]string, len(people))
 			for i, p := range people {
-				s[i] = firstName(p.Name)
+				s[i] = p.Greeting
+				if s[i] == "" {
+					s[i] = firstName(p.Name)
+				}
 			}
 			return join(s)
 		},
