@@ -651,7 +651,10 @@ func (h *Hearing) description(detail Detail) string {
 		court += " (" + h.Court.Code + ")"
 	}
 	line("Court: ", strings.TrimSpace(court))
-	line("Address: ", h.address())
+	if !h.Medium.Online() {
+		// An online hearing is held at no address; one in the text could send someone to the wrong place.
+		line("Address: ", h.address())
+	}
 	line("Court phone: ", h.Court.Phone)
 	line("Judge: ", h.Judge)
 	medium := mediumLabel(h.Medium)
