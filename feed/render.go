@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/message"
 	"github.com/emersion/go-ical"
 )
 
@@ -62,6 +63,8 @@ type Court struct {
 	Name    string // e.g. "Dallas Immigration Court"
 	Address string // full street address; EOIR's "|" separators are allowed
 	Phone   string
+	// Place is the court's city alone ("Dallas"), which names the court's clock: "9:00 AM Dallas time".
+	Place string
 }
 
 // Client is a respondent in a hearing.
@@ -70,6 +73,16 @@ type Client struct {
 	ANumber  docket.ANumber
 	Phone    string
 	Language string // a display name, e.g. "Spanish"
+	// Home is the zone the client lives in and City its name ("El Paso"): a hearing joined from where the client is
+	// (online, by telephone) happens on that clock. A nil Home is the court's.
+	Home *time.Location
+	City string
+	// Detained says the client is in custody (docket.Hearing.InCustody): counsel's feed says so, and the client
+	// joins nothing from home.
+	Detained bool
+	// Contact is the person the office reaches for a detained client, e.g. "Rosa Núñez, +1 915-555-0101"; counsel's
+	// feed shows it at full detail.
+	Contact string
 }
 
 // Reminder is one planned or sent reminder, shown to counsel so they can see
@@ -106,6 +119,10 @@ type Hearing struct {
 	CounselPhone string
 	Reminders    []Reminder
 	Confirmation string // e.g. "confirmed by client by text on 3 Mar"; free text
+	// Reader is the client whose own feed (scope client:<id>) shows the hearing; nil in counsel's, the office's and
+	// a court's feeds. A client's feed tells a remote hearing on the client's clock too, and says nothing of custody,
+	// which is counsel's to know.
+	Reader *Client
 }
 
 // Options are the rendering choices shared by feeds and invitations.
@@ -491,19 +508,34 @@ func (h *Hearing) summary(detail Detail) string {
 	case docket.MediumTelephone:
 		b.WriteString(" (phone)")
 	}
+	// Counsel must see at a glance that a client is in custody; a client's own feed does not say it.
+	counsel := h.Reader == nil
 	var names []string
+	detained := 0
 	for _, c := range h.Clients {
+		name := c.Name
 		if detail == DetailInitials {
-			names = append(names, initials(c.Name))
-		} else {
-			names = append(names, c.Name)
+			name = initials(c.Name)
 		}
+		if counsel && c.Detained {
+			name += " (detained)"
+			detained++
+		}
+		names = append(names, name)
 	}
 	switch {
 	case len(names) == 0:
 	case detail == DetailFull && len(names) > 2:
 		// Whole families make summaries unreadable; the description lists all.
-		fmt.Fprintf(&b, ": %s +%d", names[0], len(names)-1)
+		first := h.Clients[0].Name
+		switch {
+		case detained == len(names):
+			fmt.Fprintf(&b, ": %s +%d (all detained)", first, len(names)-1)
+		case detained > 0:
+			fmt.Fprintf(&b, ": %s +%d (%d detained)", first, len(names)-1, detained)
+		default:
+			fmt.Fprintf(&b, ": %s +%d", first, len(names)-1)
+		}
 	default:
 		b.WriteString(": " + strings.Join(names, ", "))
 	}
@@ -581,18 +613,48 @@ func (h *Hearing) description(detail Detail) string {
 		b.WriteString("CASE DECIDED: ACIS shows a decision, so this hearing is not held and no reminder is sent. Check " +
 			"the decision and tell the client.\n")
 	}
-	if h.TimeUnknown {
+	// DTSTART carries the court's TZID, with its VTIMEZONE in the same file, so it names one instant and calendar
+	// apps show it on the clock of the device that displays it (CALENDAR-SMS-EMAIL.md: without the VTIMEZONE,
+	// Outlook shifts or floats the event and ical.js marks it floating). The text is not converted by anyone, so it
+	// says which clock it is on.
+	var joins string // counsel's: the client's clock of a remote hearing across zones, as the When line gives it
+	switch {
+	case h.TimeUnknown:
 		line("When: ", h.Start.Format("Mon 2 Jan 2006")+", time not known yet (the source gave the date only)")
-	} else {
-		zoneAbbr, _ := h.Start.Zone()
-		line("When: ", h.Start.Format("Mon 2 Jan 2006, 3:04 PM ")+zoneAbbr+" (court time)")
+	case h.Reader != nil:
+		m := h.moment(*h.Reader)
+		if !m.Split() {
+			line("When: ", h.courtTime(""))
+			break
+		}
+		line("When: ", h.courtTime(h.Court.Place))
+		at := m.Clock("en")
+		if home := m.HomeTime(); home.Format(time.DateOnly) != h.Start.Format(time.DateOnly) {
+			at = home.Format("Mon 2 Jan 2006, ") + at // the evening before, on the client's clock
+		}
+		line("Join at: ", at)
+	default:
+		for _, c := range h.Clients {
+			if m := h.moment(c); m.Split() {
+				joins = m.Formal("en")
+				break
+			}
+		}
+		if joins == "" {
+			line("When: ", h.courtTime(""))
+		} else {
+			line("When: ", h.Start.Format("Mon 2 Jan 2006, ")+joins)
+		}
 	}
 	court := h.Court.Name
 	if h.Court.Code != "" {
 		court += " (" + h.Court.Code + ")"
 	}
 	line("Court: ", strings.TrimSpace(court))
-	line("Address: ", h.address())
+	if !h.Medium.Online() {
+		// An online hearing is held at no address; one in the text could send someone to the wrong place.
+		line("Address: ", h.address())
+	}
 	line("Court phone: ", h.Court.Phone)
 	line("Judge: ", h.Judge)
 	medium := mediumLabel(h.Medium)
@@ -600,7 +662,10 @@ func (h *Hearing) description(detail Detail) string {
 		medium = strings.TrimSpace(medium + " (EOIR " + h.MediumCode + ")")
 	}
 	line("Medium: ", medium)
-	line("WebEx: ", h.WebEx)
+	// EOIR fills in the judge's WebEx room for every hearing; shown for one in person, it could keep someone home.
+	if h.Medium.Online() {
+		line("WebEx: ", h.WebEx)
+	}
 	counsel := h.Counsel
 	if h.CounselPhone != "" {
 		counsel = strings.TrimSpace(counsel + ", " + h.CounselPhone)
@@ -614,6 +679,18 @@ func (h *Hearing) description(detail Detail) string {
 				fields = append(fields, c.Name, c.ANumber.String(), c.Phone, c.Language)
 			} else {
 				fields = append(fields, initials(c.Name), c.Language)
+			}
+			if h.Reader == nil {
+				if c.Detained {
+					note := "Client detained: do not expect the client to travel"
+					if detail == DetailFull && c.Contact != "" {
+						note += "; the client's contact: " + c.Contact
+					}
+					fields = append(fields, note)
+				} else if m := h.moment(c); !h.TimeUnknown && m.Split() && m.Formal("en") != joins {
+					// A family split over zones: each client's own clock.
+					fields = append(fields, m.Formal("en"))
+				}
 			}
 			fields = slices.DeleteFunc(fields, func(s string) bool { return s == "" })
 			b.WriteString("- " + strings.Join(fields, " · ") + "\n")
@@ -631,6 +708,24 @@ func (h *Hearing) description(detail Detail) string {
 	}
 	line("Confirmation: ", h.Confirmation)
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// courtTime is the start on the court's clock for the When line: "Tue 16 Mar 2027, 9:00 AM CDT (court time)",
+// with the court's place after "court time" when given.
+func (h *Hearing) courtTime(place string) string {
+	abbr, _ := h.Start.Zone()
+	label := "court time"
+	if place != "" {
+		label += ", " + place
+	}
+	return h.Start.Format("Mon 2 Jan 2006, 3:04 PM ") + abbr + " (" + label + ")"
+}
+
+// moment is the hearing's start as client c goes by it. A detained client joins from custody, never from home, so
+// their clock is the court's.
+func (h *Hearing) moment(c Client) message.Moment {
+	return message.Moment{Start: h.Start, Court: h.Start.Location(), CourtPlace: h.Court.Place, Home: c.Home,
+		HomePlace: c.City, Remote: h.Medium.Remote() && !c.Detained}
 }
 
 // formatDuration writes a DURATION value in the largest whole unit, as

@@ -54,6 +54,9 @@ type Settings struct {
 	Durations map[docket.HearingType]time.Duration
 	// Precedence lists sources from most to least trusted, for hearings two sources report (docket.Prevailing).
 	Precedence []string
+	// Zone is the office's zone, where a client without a zone of their own lives (docket.Client.Location); nil
+	// leaves such a client on the court's clock.
+	Zone *time.Location
 }
 
 // Service builds feeds and invitations from the store: it is the Source the Handler serves, with a cached data
@@ -278,7 +281,13 @@ func (s *Service) Calendar(ctx context.Context, f Feed, now time.Time) (Calendar
 		for _, r := range rows {
 			see(r.UpdatedAt)
 		}
-		cal.Hearings = append(cal.Hearings, feedHearing(v, rows))
+		reader := ""
+		if sc.Kind == "client" {
+			reader = sc.ID
+		}
+		// Everything feedHearing reads of a client (name, zone, city, custody, contact) is in the client's row, whose
+		// updated_at is seen above and is part of DataVersion: a client who moves changes Modified and the tag.
+		cal.Hearings = append(cal.Hearings, feedHearing(v, rows, cfg.Zone, reader))
 	}
 	return cal, nil
 }
@@ -332,8 +341,10 @@ func (s *Service) calendarName(ctx context.Context, cfg Settings, sc Scope, deta
 	}
 }
 
-// feedHearing converts a stored hearing, with its outbox rows, to what a feed shows.
-func feedHearing(v docket.Hearing, rows []docket.Reminder) Hearing {
+// feedHearing converts a stored hearing, with its outbox rows, to what a feed shows. office is the zone of clients
+// without one of their own; reader is the id of the client whose own feed this is, or "" for counsel's and the
+// office's feeds.
+func feedHearing(v docket.Hearing, rows []docket.Reminder, office *time.Location, reader string) Hearing {
 	loc := v.Location()
 	h := Hearing{
 		ID:          v.Identity(),
@@ -349,11 +360,18 @@ func feedHearing(v docket.Hearing, rows []docket.Reminder) Hearing {
 		Judge:       v.Judge,
 		WebEx:       v.WebEx,
 		Court: Court{Code: v.CourtCode, Name: v.CourtName(), Address: v.Place(),
-			Phone: v.Court.Phone},
+			Phone: v.Court.Phone, Place: cmp.Or(v.Court.City, v.Court.Name, v.CourtCode)},
 	}
 	for _, c := range v.Clients {
-		h.Clients = append(h.Clients, Client{Name: c.Name, ANumber: c.ANumber, Phone: c.Phone,
-			Language: languageName(c.Language)})
+		fc := Client{Name: c.Name, ANumber: c.ANumber, Phone: c.Phone, Language: languageName(c.Language),
+			Home: homeZone(c, office), City: c.City, Detained: v.InCustody(c)}
+		if fc.Detained && c.Contact.Named() {
+			fc.Contact = strings.Join(nonEmpty(c.Contact.Name, c.Contact.Phone, c.Contact.Email), ", ")
+		}
+		h.Clients = append(h.Clients, fc)
+		if reader != "" && c.ID == reader && h.Reader == nil {
+			h.Reader = &fc
+		}
 	}
 	names := make([]string, 0, len(v.Attorneys))
 	for _, a := range v.Attorneys {
@@ -390,6 +408,25 @@ func feedHearing(v docket.Hearing, rows []docket.Reminder) Hearing {
 	return h
 }
 
+// homeZone is the zone client c lives in: their own, else the office's; nil (the court's clock) when neither is
+// known, rather than UTC, which would tell every such client a wrong hour.
+func homeZone(c docket.Client, office *time.Location) *time.Location {
+	if loc, err := docket.LoadZone(c.Zone); err == nil {
+		return loc
+	}
+	return office
+}
+
+func nonEmpty(ss ...string) []string {
+	out := ss[:0]
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // languageName turns a language code ("es") into the English name counsel reads ("Spanish").
 func languageName(code string) string {
 	if code == "" {
@@ -418,7 +455,7 @@ func (s *Service) Invite(h docket.Hearing, method string) (*docket.Invite, error
 		return nil, fmt.Errorf("invite for hearing %d: set organization.email or email.from", h.ID)
 	}
 	var buf bytes.Buffer
-	if err := RenderInvite(&buf, method, st.options(""), feedHearing(h, nil), st.Organizer,
+	if err := RenderInvite(&buf, method, st.options(""), feedHearing(h, nil, st.Zone, ""), st.Organizer,
 		Person{Name: att.Name, Email: att.Email}); err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func newBusyEnv(t *testing.T) *busyEnv {
 	j := store.WithJournal(db, store.JournalOptions{Clock: e.clock})
 	t.Cleanup(j.Close)
 	h, err := inbound.NewWebhooks(inbound.WebhookConfig{AuthToken: busyToken, PublicURL: busyPublic, OrgName: "Legal Aid",
-		Store: inbound.FromRecords(j), Now: func() time.Time { return busyNow }})
+		Store: inbound.FromRecords(j, nil), Now: func() time.Time { return busyNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

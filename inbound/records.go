@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -23,10 +24,14 @@ type Records interface {
 	NextHearingFor(ctx context.Context, phone string, now time.Time) (docket.Hearing, error)
 }
 
-// FromRecords gives the webhooks what they need from r.
-func FromRecords(r Records) InboundStore { return records{r} }
+// FromRecords gives the webhooks what they need from r. office is the office's zone, where a client without a zone
+// of their own lives; nil leaves such a client on the court's clock.
+func FromRecords(r Records, office *time.Location) InboundStore { return records{r, office} }
 
-type records struct{ r Records }
+type records struct {
+	r      Records
+	office *time.Location
+}
 
 // RecordDelivery keeps the furthest delivery state. A report for a message the store does not know is dropped:
 // another application may send from the same Twilio number, and an error would only make Twilio retry it.
@@ -76,27 +81,47 @@ func (s records) NextHearing(ctx context.Context, phone string, now time.Time) (
 	if err != nil {
 		return NextHearing{}, false, err
 	}
-	return Next(h, phone), true, nil
+	return Next(h, phone, s.office), true, nil
 }
 
-// Next is what a client who asks for their next date by texting from phone is told about h: court time, and the
-// court's address for a hearing in person or the WebEx link for one online (never both: an address could send
-// someone to the wrong place).
-func Next(h docket.Hearing, phone string) NextHearing {
-	n := NextHearing{Start: h.Local(), Court: h.Court.Name}
+// Next is what a client who asks for their next date by texting from phone is told about h: the court's address for
+// a hearing in person or the WebEx link for one online (never both: an address could send someone to the wrong
+// place), and the start on the clock of the client whose phone it is (the first of a family sharing it). office is
+// the zone of a client without one of their own; nil leaves them on the court's clock.
+func Next(h docket.Hearing, phone string, office *time.Location) NextHearing {
+	n := NextHearing{Start: h.Local(), Court: h.Court.Name, CourtPlace: cmp.Or(h.Court.City, h.Court.Name, h.CourtCode),
+		Detained: h.Detained, Home: office}
 	if n.Court == "" {
 		n.Court = h.CourtCode
-	}
-	if h.Online() {
-		n.VideoURL = h.WebEx
-	} else {
-		n.Address = h.Place()
 	}
 	for _, c := range h.Clients {
 		if c.Phone == phone && c.Language != "" {
 			n.Language = c.Language
 			break
 		}
+	}
+	for _, c := range h.Clients {
+		if c.Phone == phone {
+			n.Detained, n.HomePlace = h.InCustody(c), c.City
+			if loc, err := docket.LoadZone(c.Zone); err == nil {
+				n.Home = loc
+			}
+			break
+		}
+	}
+	if len(h.Attorneys) > 0 {
+		n.Counsel, n.CounselPhone = h.Attorneys[0].Name, h.Attorneys[0].Phone
+	}
+	// A client in custody is taken to the hearing: the reply names no place to go and no link to join.
+	n.Remote = h.Medium.Remote() && !n.Detained
+	switch {
+	case n.Detained:
+	case h.Online():
+		n.VideoURL = h.WebEx
+	case h.Medium == docket.MediumTelephone:
+		n.ByPhone = true // held at no address the client should go to
+	default:
+		n.Address = h.Place()
 	}
 	return n
 }

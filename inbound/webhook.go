@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/message"
 	"github.com/twilio/twilio-go/client"
 )
 
@@ -53,11 +55,28 @@ type InboundStore interface {
 
 // NextHearing is what a client who texts FECHA or NEXT is told.
 type NextHearing struct {
-	Start    time.Time // in the court's location, so the reply shows court time with its abbreviation
-	Court    string    // the court's name
-	Address  string    // street address; empty for a hearing held only online
-	VideoURL string    // the WebEx link of an online hearing
-	Language string    // the client's language, for words that are the same in English and Spanish
+	Start      time.Time // in the court's location
+	Court      string    // the court's name
+	CourtPlace string    // the court's city, "Dallas", which names its clock: "9:00 a. m., hora de Dallas"
+	Address    string    // street address; empty for a hearing online or by telephone, and for a detained client
+	VideoURL   string    // the WebEx link of an online hearing
+	ByPhone    bool      // the hearing is held by telephone
+	Language   string    // the client's language, for words that are the same in English and Spanish
+	// Home is the zone of the client who texted and HomePlace its name ("El Paso"); nil Home is the court's.
+	Home      *time.Location
+	HomePlace string
+	// Remote says the client joins from where they are (online, by telephone), on their own clock.
+	Remote bool
+	// Detained says the client who texted is in custody: the reply gives the date and whom to ask, never where
+	// to go. Counsel and CounselPhone are whom to ask; empty: the office.
+	Detained              bool
+	Counsel, CounselPhone string
+}
+
+// Moment is the hearing's start as the client who texted goes by it.
+func (n NextHearing) Moment() message.Moment {
+	return message.Moment{Start: n.Start, Court: n.Start.Location(), CourtPlace: n.CourtPlace, Home: n.Home,
+		HomePlace: n.HomePlace, Remote: n.Remote}
 }
 
 // WebhookConfig is what the Twilio webhooks need.
@@ -213,7 +232,7 @@ func (h *Webhooks) Inbound() http.Handler {
 			if !ok {
 				reply = h.text(h.lang(lang, ""), replyNoHearing)
 			} else {
-				reply = formatNextHearing(h.lang(lang, next.Language), next)
+				reply = h.nextHearing(h.lang(lang, next.Language), next)
 			}
 		case KeywordConfirm:
 			msg.Action = docket.ActionConfirm
@@ -459,54 +478,68 @@ func replyWithPhone(s, format, phone string) string {
 	return s + fmt.Sprintf(format, phone)
 }
 
-var (
-	replyWeekdaysES = [...]string{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"}
-	replyMonthsES   = [...]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-		"septiembre", "octubre", "noviembre", "diciembre"}
-)
-
-// formatNextHearing answers FECHA / NEXT with the hearing's date and time at the court, and where to go.
-func formatNextHearing(lang string, n NextHearing) string {
-	t := n.Start
-	zone, _ := t.Zone()
+// nextHearing answers FECHA / NEXT with the hearing's date and time on the client's clock (a remote hearing across
+// zones with the court's beside it), and where to go or the link to join. A detained client is told the date and
+// whom to ask, and nothing that asks them to go anywhere.
+func (h *Webhooks) nextHearing(lang string, n NextHearing) string {
+	m := n.Moment()
+	es := lang == "es"
 	var b strings.Builder
-	if lang == "es" {
-		ampm := "a. m."
-		if t.Hour() >= 12 {
-			ampm = "p. m."
-		}
-		at := "a las"
-		if replyHour12(t) == 1 {
-			at = "a la" // la una
-		}
-		fmt.Fprintf(&b, "Su próxima audiencia es el %s %d de %s de %d %s %d:%02d %s %s (hora de la corte)",
-			replyWeekdaysES[t.Weekday()], t.Day(), replyMonthsES[t.Month()-1], t.Year(),
-			at, replyHour12(t), t.Minute(), ampm, zone)
+	if es {
+		b.WriteString("Su próxima audiencia es el " + m.Date(lang))
 	} else {
-		fmt.Fprintf(&b, "Your next hearing is on %s at %s %s (court time)",
-			t.Format("Monday, January 2, 2006"), t.Format("3:04 PM"), zone)
+		b.WriteString("Your next hearing is on " + m.Date(lang))
 	}
-	where := strings.TrimSpace(strings.Join(replyNonEmpty(n.Court, n.Address), ", "))
+	if n.Detained {
+		b.WriteString(". ")
+		org := cmp.Or(h.cfg.OrgName, "docketd")
+		switch {
+		case n.Counsel != "" && n.CounselPhone != "":
+			if es {
+				fmt.Fprintf(&b, "Su representante, %s, %s, tiene los detalles.", n.Counsel, n.CounselPhone)
+			} else {
+				fmt.Fprintf(&b, "Your representative, %s, %s, has the details.", n.Counsel, n.CounselPhone)
+			}
+		case h.cfg.OrgPhone != "":
+			if es {
+				fmt.Fprintf(&b, "Para los detalles, llame a %s al %s.", org, h.cfg.OrgPhone)
+			} else {
+				fmt.Fprintf(&b, "For the details, call %s at %s.", org, h.cfg.OrgPhone)
+			}
+		default:
+			if es {
+				b.WriteString("Para los detalles, llame a la línea de información de EOIR, 1-800-898-7180.")
+			} else {
+				b.WriteString("For the details, call the EOIR hotline, 1-800-898-7180.")
+			}
+		}
+		return b.String()
+	}
+	b.WriteString(" " + m.At(lang))
+	court := n.Court
+	if m.Apart() && n.CourtPlace != "" {
+		court = "" // the clock names the court's place already ("9:00 a. m. en Dallas"): a text costs by the character
+	}
+	where := strings.TrimSpace(strings.Join(replyNonEmpty(court, n.Address), ", "))
 	if where != "" {
 		b.WriteString(": " + where)
 	}
 	b.WriteString(".")
+	if n.ByPhone {
+		if es {
+			b.WriteString(" Por teléfono.")
+		} else {
+			b.WriteString(" By telephone.")
+		}
+	}
 	if n.VideoURL != "" {
-		if lang == "es" {
+		if es {
 			b.WriteString(" Por internet (WebEx): " + n.VideoURL)
 		} else {
 			b.WriteString(" Online (WebEx): " + n.VideoURL)
 		}
 	}
 	return b.String()
-}
-
-func replyHour12(t time.Time) int {
-	h := t.Hour() % 12
-	if h == 0 {
-		h = 12
-	}
-	return h
 }
 
 func replyNonEmpty(ss ...string) []string {

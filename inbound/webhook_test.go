@@ -330,11 +330,11 @@ func TestWebhookReplies(t *testing.T) {
 		{"ayuda", nil, "ayuda",
 			"Smith & Jones <Legal Aid> le envía recordatorios de sus audiencias en la corte de inmigración. Si tiene preguntas, llame al (214) 555-0100. Responda FECHA para saber cuándo es su próxima audiencia o ALTO para no recibir más mensajes.", false},
 		{"fecha", func(s *memStore) { s.next[clientA] = hearing }, "Fecha",
-			"Su próxima audiencia es el martes 10 de marzo de 2026 a las 8:30 a. m. CDT (hora de la corte): Dallas Immigration Court, 1100 Commerce St, Suite 1060, Dallas, TX 75242.", false},
+			"Su próxima audiencia es el martes 10 de marzo de 2026 a las 8:30 a. m.: Dallas Immigration Court, 1100 Commerce St, Suite 1060, Dallas, TX 75242.", false},
 		{"next", func(s *memStore) { s.next[clientA] = hearing }, "next",
-			"Your next hearing is on Tuesday, March 10, 2026 at 8:30 AM CDT (court time): Dallas Immigration Court, 1100 Commerce St, Suite 1060, Dallas, TX 75242.", false},
+			"Your next hearing is on Tuesday, March 10, 2026 at 8:30 AM: Dallas Immigration Court, 1100 Commerce St, Suite 1060, Dallas, TX 75242.", false},
 		{"next online", func(s *memStore) { s.next[clientA] = online }, "DATE",
-			"Your next hearing is on Tuesday, March 10, 2026 at 1:00 PM CDT (court time): Dallas Immigration Court. Online (WebEx): https://eoir.webex.com/meet/ij.dallas", false},
+			"Your next hearing is on Tuesday, March 10, 2026 at 1:00 PM: Dallas Immigration Court. Online (WebEx): https://eoir.webex.com/meet/ij.dallas", false},
 		{"no hearing", nil, "PRÓXIMA",
 			"No tenemos ninguna audiencia próxima para este número. Llame a Smith & Jones <Legal Aid> al (214) 555-0100 o a la línea de información de EOIR, 1-800-898-7180.", false},
 		{"si confirms", func(s *memStore) { s.reminders[clientA] = "es" }, "Sí",
@@ -394,7 +394,7 @@ func TestWebhookRepliesWithoutOrgPhone(t *testing.T) {
 		}
 	}
 	env.store.next[clientA] = NextHearing{Start: time.Date(2026, 11, 2, 13, 15, 0, 0, chicago), Court: "Dallas Immigration Court"}
-	want := "Su próxima audiencia es el lunes 2 de noviembre de 2026 a la 1:15 p. m. CST (hora de la corte): Dallas Immigration Court."
+	want := "Su próxima audiencia es el lunes 2 de noviembre de 2026 a la 1:15 p. m.: Dallas Immigration Court."
 	if got := env.text(t, clientA, "fecha"); got != want {
 		t.Errorf("reply = %q\nwant %q", got, want)
 	}

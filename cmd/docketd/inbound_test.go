@@ -173,14 +173,15 @@ func TestInboundForgedSignatureChangesNothing(t *testing.T) {
 	}
 }
 
-func TestInboundNextHearingInSpanishAtCourtTime(t *testing.T) {
+// Rosa lives in the court's zone: her clock and the court's agree, so the time needs no place.
+func TestInboundNextHearingInSpanishOnTheClientsClock(t *testing.T) {
 	e := newInboundEnv(t)
 	tests := []struct {
 		from, body, want string
 	}{
-		{inboundRosa, "FECHA", "Su próxima audiencia es el martes 2 de marzo de 2027 a las 8:30 a. m. CST (hora de la corte): " +
+		{inboundRosa, "FECHA", "Su próxima audiencia es el martes 2 de marzo de 2027 a las 8:30 a. m.: " +
 			"Dallas, 1100 Commerce Street, Suite 1060, Dallas, TX."},
-		{inboundRosa, "next", "Your next hearing is on Tuesday, March 2, 2027 at 8:30 AM CST (court time): " +
+		{inboundRosa, "next", "Your next hearing is on Tuesday, March 2, 2027 at 8:30 AM: " +
 			"Dallas, 1100 Commerce Street, Suite 1060, Dallas, TX."},
 		{inboundSam, "FECHA", "No tenemos ninguna audiencia próxima para este número. Llame a Legal Aid of Dallas al " +
 			"+12145550100 o a la línea de información de EOIR, 1-800-898-7180."},

@@ -40,13 +40,13 @@ func TestHouseholdNamesDoNotDependOnRowOrder(t *testing.T) {
 		}
 	}
 	r := f.disp.Renderer
-	first, _, err := r.Render(ctx, rows)
+	first, _, err := r.Render(ctx, rows, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	reversed := slices.Clone(rows)
 	slices.Reverse(reversed)
-	second, _, err := r.Render(ctx, reversed)
+	second, _, err := r.Render(ctx, reversed, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

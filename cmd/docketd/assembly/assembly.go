@@ -154,7 +154,18 @@ func FeedSettings(cfg *config.Config) feed.Settings {
 	return feed.Settings{PublicURL: cfg.HTTP.PublicURL, OrgName: cfg.Organization.Name,
 		Organizer: feed.Person{Name: cfg.Organization.Name, Email: organizationEmail(cfg)},
 		Detail:    feed.Detail(cfg.Feeds.Detail), Refresh: cfg.Feeds.Refresh.D, KeepPast: cfg.Feeds.KeepPast.D,
-		KeepCancelled: cfg.Feeds.KeepCancelled.D, Durations: durations, Precedence: Precedence(cfg)}
+		KeepCancelled: cfg.Feeds.KeepCancelled.D, Durations: durations, Precedence: Precedence(cfg),
+		Zone: officeZone(cfg)}
+}
+
+// officeZone is organization.timezone, where clients without a zone of their own live; nil when it does not load
+// (validation refuses that), which leaves them on the court's clock.
+func officeZone(cfg *config.Config) *time.Location {
+	loc, err := docket.LoadZone(cfg.Organization.Timezone)
+	if err != nil {
+		return nil
+	}
+	return loc
 }
 
 // feedSettings reads FeedSettings from the running config, once per config: the feeds ask on every request, 304s

@@ -17,7 +17,7 @@ func NewWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() 
 	}
 	var records inbound.InboundStore
 	if db != nil {
-		records = inbound.FromRecords(journaled(db, log))
+		records = inbound.FromRecords(journaled(db, log), officeZone(cfg))
 	}
 	return inbound.NewWebhooks(inbound.WebhookConfig{
 		AuthToken:       cfg.SMS.Twilio.AuthToken,
