@@ -21,7 +21,7 @@ func TestRemindPreviewsThenSendsOnceThroughTheLogChannel(t *testing.T) {
 	if err := e.dispatch(context.Background(), []string{"remind", "--config", path, "--dry-run", "--now", week}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"1 message(s) due", "sms to +1******0142 (es", "Jorge, Mateo, Rosa y Valeria",
+	for _, want := range []string{"1 message(s) due", "sms to +1******0142 (es", "Rosa, Jorge, Valeria y Mateo",
 		"8:30 a. m.", "nothing written or sent"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)

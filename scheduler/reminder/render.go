@@ -190,9 +190,11 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 			n.People = append(n.People, message.Person{Name: c.Name, ANumber: c.ANumber})
 		}
 	}
-	// The rows come in the outbox's order: sorted, a household's names read the same in every message and retry.
+	// The rows come in the outbox's order: sorted by A-number (a family's run in the order EOIR issued them, the lead
+	// respondent's first; none last), then name, a household's names read the same in every message and retry.
+	byANumber := func(p message.Person) string { return cmp.Or(string(p.ANumber), "\xff") }
 	slices.SortStableFunc(n.People, func(a, b message.Person) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ANumber, b.ANumber))
+		return cmp.Or(cmp.Compare(byANumber(a), byANumber(b)), cmp.Compare(a.Name, b.Name))
 	})
 	h := views[0]
 	// A person is never told a time in a zone that does not load: the message waits, with the reason.
