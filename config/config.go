@@ -246,6 +246,9 @@ type Client struct {
 	Language    string `toml:"language"`
 	Timezone    string `toml:"timezone"` // where the client lives; reminders arrive in this zone
 	Attorney    string `toml:"attorney"` // an attorney id
+	// State is the US state whose stricter law on the hours of texts applies (two letters, "FL"); empty: the
+	// phone's area code decides.
+	State string `toml:"state"`
 }
 
 // Hearing is a hearing entered by hand; the config file is itself a source named "config".

@@ -147,3 +147,37 @@ func TestParseQuietHours(t *testing.T) {
 		}
 	}
 }
+
+func TestClientState(t *testing.T) {
+	src := `[organization]
+name = "Office"
+timezone = "America/Chicago"
+
+[[clients]]
+id = "c1"
+name = "Client"
+phone = "+12145550142"
+state = "fl"
+
+[[clients]]
+id = "c2"
+name = "Other"
+state = "Florida"
+`
+	_, err := Parse("state.toml", []byte(src), Options{Courts: testCourts})
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("got %v, want Errors", err)
+	}
+	if got, want := errs.Error(), `state.toml:14:1: clients[1].state: expected the two-letter code of a US state, `+
+		`like "FL", got "Florida"`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	cfg, err := Parse("state.toml", []byte(strings.Split(src, "[[clients]]\nid = \"c2\"")[0]), Options{Courts: testCourts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Clients[0].State, "FL"; got != want {
+		t.Errorf("state: got %q, want %q", got, want)
+	}
+}
