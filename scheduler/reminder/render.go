@@ -138,27 +138,32 @@ func held(row docket.Reminder, h docket.Hearing, rules Rules, now time.Time, rec
 			why = fmt.Sprintf("inside the hours when %s's law allows no texts (%s to %s)", law.State,
 				clock(law.Until), clock(law.From))
 		}
-		next := quiet.end(local)
-		if !next.Before(h.Start) {
-			return docket.OutboxResult{State: docket.StateSkipped, Error: why + ", which end only after the hearing starts"}, true
-		}
-		next = next.UTC()
-		return docket.OutboxResult{State: docket.StatePending, NextTry: &next, NotAttempted: true,
-			Error: why + "; waits for their end"}, true
+		return wait(row, h, rules, quiet.end(local), why, ", which end only after the hearing starts",
+			"; waits for their end")
 	}
 	if !governed || law.PerSubject <= 0 || len(recent) < law.PerSubject {
 		return docket.OutboxResult{}, false
 	}
 	// Another message may go once the oldest of those that make up the cap leaves the period, outside quiet hours.
 	next := quiet.end(recent[len(recent)-law.PerSubject].Add(law.Per).In(local.Location()))
-	why := fmt.Sprintf("%d messages about this hearing in the last %s, as many as %s's law allows", len(recent),
-		hours(law.Per), law.State)
+	return wait(row, h, rules, next, fmt.Sprintf("%d messages about this hearing in the last %s, as many as %s's law "+
+		"allows", len(recent), hours(law.Per), law.State), "; another is allowed only after the hearing starts",
+		"; waits until "+next.UTC().Format(time.RFC3339))
+}
+
+// wait makes a row held back by a rule wait until next, or skips it when next is too late: at or after the hearing's
+// start, or, for a reminder, later after its due time than catch_up allows (it would be skipped then; the reason is
+// clearer now).
+func wait(row docket.Reminder, h docket.Hearing, rules Rules, next time.Time, why, afterStart, waits string) (docket.OutboxResult, bool) {
 	if !next.Before(h.Start) {
-		return docket.OutboxResult{State: docket.StateSkipped, Error: why + "; another is allowed only after the hearing starts"}, true
+		return docket.OutboxResult{State: docket.StateSkipped, Error: why + afterStart}, true
+	}
+	if row.Kind == docket.KindReminder && next.Sub(row.Due) > max(rules.CatchUp, catchUpFloor) {
+		return docket.OutboxResult{State: docket.StateSkipped, Error: fmt.Sprintf(
+			"%s; the next time allowed is more than catch_up (%s) after it was due", why, rules.CatchUp)}, true
 	}
 	next = next.UTC()
-	return docket.OutboxResult{State: docket.StatePending, NextTry: &next, NotAttempted: true,
-		Error: why + "; waits until " + next.Format(time.RFC3339)}, true
+	return docket.OutboxResult{State: docket.StatePending, NextTry: &next, NotAttempted: true, Error: why + waits}, true
 }
 
 // hours writes a period in whole hours, "24 hours".
