@@ -25,6 +25,13 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if got, want := start.Format("2006-01-02 15:04 MST"), "2028-04-11 09:00 MDT"; got != want {
 		t.Errorf("El Paso start: got %q, want %q", got, want)
 	}
+	if got, want := cfg.Reminders.QuietHours, "20:00-08:00"; got != want || Default().Reminders.QuietHours != want {
+		t.Errorf("quiet_hours: got %q (default %q), want %q: no text after 8 p.m.", got,
+			Default().Reminders.QuietHours, want)
+	}
+	if got, want := cfg.Clients[4].State, "TX"; got != want {
+		t.Errorf("state: got %q, want %q", got, want)
+	}
 	if got, want := cfg.Reminders.Policies[0].Before[0].D, 7*24*time.Hour; got != want {
 		t.Errorf("before[0]: got %v, want %v", got, want)
 	}

@@ -72,7 +72,7 @@ func testEnv() (*env, *syncBuffer, *syncBuffer) {
 func TestCheckReportsEveryProblemWithItsLine(t *testing.T) {
 	dir := t.TempDir()
 	path := testConfig(t, dir, func(s string) string {
-		s = strings.Replace(s, `quiet_hours = "21:00-08:00"`, `quiet_hour = "21:00-08:00"`, 1)
+		s = strings.Replace(s, `quiet_hours = "20:00-08:00"`, `quiet_hour = "20:00-08:00"`, 1)
 		return strings.Replace(s, `phone = "+14695550177"`, `phone = "469-555"`, 1)
 	})
 	e, out, errb := testEnv()
