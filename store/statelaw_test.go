@@ -147,7 +147,10 @@ func TestClientStateIsKept(t *testing.T) {
 }
 
 func TestClientStateColumnIsAddedToAnOlderDatabase(t *testing.T) {
-	db := MustOpenSQLite(t)
+	forEachDB(t, testClientStateColumnIsAdded)
+}
+
+func testClientStateColumnIsAdded(t *testing.T, db *DB) {
 	ctx := context.Background()
 	if err := db.ReplacePeople(ctx, nil, []docket.Client{{ID: "ana", Name: "Ana", Phone: "+13055550142"}}); err != nil {
 		t.Fatal(err)
