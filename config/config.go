@@ -20,8 +20,9 @@ const (
 	DefaultTwilioAPIURL = "https://api.twilio.com"
 	// DefaultProviderTimeout bounds one request to a provider so a hung connection cannot stall the dispatcher.
 	DefaultProviderTimeout = 15 * time.Second
-	// DefaultQuietHours follows the federal rule (8am–9pm in the recipient's local time).
-	DefaultQuietHours = "21:00-08:00"
+	// DefaultQuietHours sends no text after 8 p.m. or before 8 a.m. in the recipient's local time: stricter than the
+	// federal rule (8 a.m.–9 p.m.), as Florida's and Oklahoma's laws are, and kinder to people everywhere.
+	DefaultQuietHours = "20:00-08:00"
 	// DefaultCatchUp lets a reminder missed while the daemon was down still go out if it is at most this late.
 	DefaultCatchUp = 6 * time.Hour
 	// DefaultGrace is how long a hearing may be missing from a complete source before it is cancelled: courts are
@@ -150,7 +151,7 @@ type SMTP struct {
 
 // Reminders holds the reminder rules.
 type Reminders struct {
-	QuietHours    string   `toml:"quiet_hours"`    // "21:00-08:00", recipient's local time
+	QuietHours    string   `toml:"quiet_hours"`    // "20:00-08:00", recipient's local time
 	CatchUp       Duration `toml:"catch_up"`       // how late a missed reminder may still go out
 	NotifyChanges *bool    `toml:"notify_changes"` // send change and cancellation notices; default true
 	TemplatesDir  string   `toml:"templates_dir"`  // adds languages or overrides built-in templates
@@ -249,6 +250,9 @@ type Client struct {
 	Language    string `toml:"language"`
 	Timezone    string `toml:"timezone"` // where the client lives; reminders arrive in this zone
 	Attorney    string `toml:"attorney"` // an attorney id
+	// State is the US state whose stricter law on the hours of texts applies (two letters, "FL"); empty: the
+	// phone's area code decides.
+	State string `toml:"state"`
 }
 
 // Hearing is a hearing entered by hand; the config file is itself a source named "config".

@@ -25,6 +25,13 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if got, want := start.Format("2006-01-02 15:04 MST"), "2028-04-11 09:00 MDT"; got != want {
 		t.Errorf("El Paso start: got %q, want %q", got, want)
 	}
+	if got, want := cfg.Reminders.QuietHours, "20:00-08:00"; got != want || Default().Reminders.QuietHours != want {
+		t.Errorf("quiet_hours: got %q (default %q), want %q: no text after 8 p.m.", got,
+			Default().Reminders.QuietHours, want)
+	}
+	if got, want := cfg.Clients[4].State, "TX"; got != want {
+		t.Errorf("state: got %q, want %q", got, want)
+	}
 	if got, want := cfg.Reminders.Policies[0].Before[0].D, 7*24*time.Hour; got != want {
 		t.Errorf("before[0]: got %v, want %v", got, want)
 	}
@@ -145,5 +152,39 @@ func TestParseQuietHours(t *testing.T) {
 		if _, err := ParseQuietHours(bad); err == nil {
 			t.Errorf("ParseQuietHours(%q): got nil error", bad)
 		}
+	}
+}
+
+func TestClientState(t *testing.T) {
+	src := `[organization]
+name = "Office"
+timezone = "America/Chicago"
+
+[[clients]]
+id = "c1"
+name = "Client"
+phone = "+12145550142"
+state = "fl"
+
+[[clients]]
+id = "c2"
+name = "Other"
+state = "Florida"
+`
+	_, err := Parse("state.toml", []byte(src), Options{Courts: testCourts})
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("got %v, want Errors", err)
+	}
+	if got, want := errs.Error(), `state.toml:14:1: clients[1].state: expected the two-letter code of a US state, `+
+		`like "FL", got "Florida"`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	cfg, err := Parse("state.toml", []byte(strings.Split(src, "[[clients]]\nid = \"c2\"")[0]), Options{Courts: testCourts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Clients[0].State, "FL"; got != want {
+		t.Errorf("state: got %q, want %q", got, want)
 	}
 }

@@ -605,6 +605,13 @@ func (v *validator) clients(c *Config, attorneys map[string]bool) {
 		} else {
 			v.zone(key+".timezone", cl.Timezone, false)
 		}
+		if cl.State != "" {
+			if code, ok := docket.ParseState(cl.State); ok {
+				cl.State = code
+			} else {
+				v.add(key+".state", "expected the two-letter code of a US state, like \"FL\", got %q", cl.State)
+			}
+		}
 		if cl.Attorney != "" && !attorneys[cl.Attorney] {
 			v.add(key+".attorney", "no [[attorneys]] entry has id %q", cl.Attorney)
 		}

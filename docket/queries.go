@@ -53,6 +53,7 @@ type HearingRecord struct {
 type ContactDetails struct {
 	Name, Phone, Email, Language string
 	Attorney                     string // an attorney's id or name
+	State                        string // US state, two letters; empty: the phone's area code decides
 }
 
 // SyncOptions are the rules one sync pass follows.

@@ -38,6 +38,8 @@ type SourceRecord struct {
 	Judge, WebEx, Address string
 	// Contact data some dockets carry; personal, never log it unmasked.
 	ClientName, Phone, Email, Language, Attorney string
+	// State is the client's US state (two letters), whose stricter law on the hours of texts applies.
+	State string
 	// Line is the line or record number the hearing came from, for messages.
 	Line int
 	// Status is where the source says the hearing stands; "" means scheduled. ACIS marks a decided case's hearing

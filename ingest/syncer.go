@@ -417,6 +417,9 @@ func contact(r docket.SourceRecord) *docket.ContactDetails {
 		return nil
 	}
 	c := &docket.ContactDetails{Name: r.ClientName, Email: strings.TrimSpace(r.Email), Attorney: strings.TrimSpace(r.Attorney)}
+	if s, ok := docket.ParseState(r.State); ok {
+		c.State = s
+	}
 	if r.Phone != "" {
 		if p, ok := source.UsablePhone(r.Phone); ok {
 			c.Phone = p

@@ -63,13 +63,14 @@ const (
 	FieldEmail      = "email"
 	FieldLanguage   = "language"
 	FieldAttorney   = "attorney"
+	FieldState      = "state" // the client's US state, two letters
 )
 
 // CSVFields lists every field a CSV column can be mapped to, for config
 // validation.
 var CSVFields = []string{FieldKey, FieldANumber, FieldDate, FieldTime, FieldStart, FieldCourt, FieldLocation,
 	FieldType, FieldMedium, FieldJudge, FieldWebEx, FieldClientName, FieldPhone, FieldEmail, FieldLanguage,
-	FieldAttorney}
+	FieldAttorney, FieldState}
 
 // Default formats: ISO dates as most exports write them and US dates as US
 // case-management systems do; 24-hour and 12-hour times alike.
@@ -413,6 +414,14 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string,
 	rec.Email = get(FieldEmail)
 	rec.Language = get(FieldLanguage)
 	rec.Attorney = get(FieldAttorney)
+	if s := get(FieldState); s != "" {
+		if code, ok := docket.ParseState(s); ok {
+			rec.State = code
+		} else {
+			dropped = append(dropped, fmt.Sprintf("state %q is not the two-letter code of a US state (like FL); "+
+				"the hearing is kept, and the phone's area code decides the hours of its texts", clip(s)))
+		}
+	}
 	if rec.Attorney != "" && c.KnownAttorney != nil && !c.KnownAttorney(rec.Attorney) {
 		dropped = append(dropped, fmt.Sprintf("attorney %q is not the id or name of an [[attorneys]] entry of the "+
 			"config; the hearing is kept, and its client has no attorney until the name matches",

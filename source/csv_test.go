@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -476,5 +477,28 @@ func TestCSVUnknownAttorneyIsReportedWithItsLine(t *testing.T) {
 	if len(res.Rejects) != 1 || res.Rejects[0].Line != 3 || !strings.HasPrefix(res.Rejects[0].Reason,
 		`attorney "J. Leee" is not the id or name of an [[attorneys]] entry of the config; the hearing is kept`) {
 		t.Errorf("rejects = %v, want line 3 naming J. Leee", res.Rejects)
+	}
+}
+
+func TestCSVStateIsReadAndAnUnknownOneReported(t *testing.T) {
+	content := "a_number,date,time,court,client_name,phone,estado\n" +
+		"201555123,2027-02-09,9:00,DAL,Ana,+12145550172,fl\n" +
+		"201555124,2027-02-09,9:00,DAL,Luis,+13055550100,\n" +
+		"201555125,2027-02-09,9:00,DAL,Eva,+13055550101,Florida\n"
+	c := &CSV{Path: writeFile(t, "d.csv", content), Zoner: testZones, Columns: map[string]string{FieldState: "estado"}}
+	res, err := Collect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[docket.ANumber]string{}
+	for _, r := range res.Records {
+		states[r.ANumber] = r.State
+	}
+	want := map[docket.ANumber]string{"201555123": "FL", "201555124": "", "201555125": ""}
+	if !maps.Equal(states, want) {
+		t.Errorf("states %v, want %v (every hearing kept)", states, want)
+	}
+	if len(res.Rejects) != 1 || res.Rejects[0].Line != 4 || !strings.HasPrefix(res.Rejects[0].Reason, `state "Florida"`) {
+		t.Errorf("rejects = %v, want line 4 about the state", res.Rejects)
 	}
 }

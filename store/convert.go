@@ -27,13 +27,13 @@ func attorneyRowOf(a docket.Attorney) attorneyRow { return attorneyRow(a) }
 func clientOf(r clientRow) docket.Client {
 	return docket.Client{ID: r.ID, Name: r.Name, ANumber: r.ANumber, Nationality: r.Nationality, Phone: r.Phone,
 		Email: r.Email, Language: r.Language, Zone: r.Zone, AttorneyID: r.AttorneyID, Active: r.Active,
-		Origin: r.Origin, UpdatedAt: r.UpdatedAt}
+		Origin: r.Origin, UpdatedAt: r.UpdatedAt, State: r.State}
 }
 
 func clientRowOf(c docket.Client) clientRow {
 	return clientRow{ID: c.ID, Name: c.Name, ANumber: c.ANumber, Nationality: c.Nationality, Phone: c.Phone,
 		Email: c.Email, Language: c.Language, Zone: c.Zone, AttorneyID: c.AttorneyID, Active: c.Active,
-		Origin: c.Origin, UpdatedAt: c.UpdatedAt}
+		Origin: c.Origin, UpdatedAt: c.UpdatedAt, State: c.State}
 }
 
 // hearingOf is the hearing without its people and court, which views attaches.

@@ -109,6 +109,18 @@ var migrations = []*gormigrate.Migration{
 		},
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&hearingRow{}, "TimeUnknown") },
 	},
+	{
+		// A client's US state, whose law on the hours of texts applies when it is stricter; existing clients have
+		// none, and their phone's area code decides.
+		ID: "0008_client_state",
+		Migrate: func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&clientRow{}, "State") {
+				return nil // created by 0001 on a new database
+			}
+			return tx.Migrator().AddColumn(&clientRow{}, "State")
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&clientRow{}, "State") },
+	},
 }
 
 func migrateFirstStart(tx *gorm.DB) error {

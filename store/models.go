@@ -49,6 +49,8 @@ type clientRow struct {
 	Origin    string `gorm:"not null;default:config;size:64"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// State is the US state whose law on the hours of texts applies (two letters); empty: the phone's area code.
+	State string `gorm:"not null;default:'';size:2"`
 }
 
 // caseRow is one proceeding, known by A-number (office data, ACIS) or by EOIR's case id (the public dump).

@@ -290,3 +290,35 @@ func (db *DB) KnownProviderIDs(ctx context.Context, ids []string) (map[string]bo
 	}
 	return known, nil
 }
+
+// SentAbout returns when the messages sent to address on channel about any of hearingIDs went out (rows sent or
+// delivered, by their sent time, after since), oldest first. The rows of one household message share the provider's
+// id and their sent time, and count once.
+func (db *DB) SentAbout(ctx context.Context, channel docket.Channel, address string, hearingIDs []uint,
+	since time.Time) ([]time.Time, error) {
+	if len(hearingIDs) == 0 {
+		return nil, nil
+	}
+	var rows []outboxRow
+	err := db.gorm.WithContext(ctx).Select("provider_id", "sent_at").
+		Where("channel = ? AND address = ? AND hearing_id IN ? AND state IN ? AND sent_at > ?", channel, address,
+			hearingIDs, []docket.ReminderState{docket.StateSent, docket.StateDelivered}, since.UTC()).
+		Order("sent_at, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("sent about: %w", err)
+	}
+	var out []time.Time
+	seen := map[string]bool{}
+	for _, r := range rows {
+		key := r.ProviderID
+		if key == "" {
+			key = "at/" + r.SentAt.UTC().Format(time.RFC3339Nano)
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, r.SentAt.UTC())
+	}
+	return out, nil
+}

@@ -1029,7 +1029,7 @@ func (s *piece) contacts(recs []docket.HearingRecord) error {
 			continue
 		}
 		cl := clientRow{ID: s.opts.Source + ":" + string(r.ANumber), Name: c.Name, ANumber: r.ANumber, Phone: c.Phone,
-			Email: c.Email, Language: c.Language, Active: true, Origin: s.opts.Source}
+			Email: c.Email, Language: c.Language, Active: true, Origin: s.opts.Source, State: c.State}
 		if c.Attorney != "" {
 			var a attorneyRow
 			if err := s.tx.Where("active = ? AND (id = ? OR LOWER(name) = LOWER(?))", true, c.Attorney, c.Attorney).
@@ -1040,7 +1040,7 @@ func (s *piece) contacts(recs []docket.HearingRecord) error {
 		err := s.tx.Omit(clause.Associations).Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"name", "phone", "email", "language", "attorney_id", "active",
-				"updated_at"}),
+				"updated_at", "state"}),
 		}).Create(&cl).Error
 		if err != nil {
 			return fmt.Errorf("sync %s: client from records: %w", s.opts.Source, err)

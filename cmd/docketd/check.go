@@ -8,6 +8,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/docketd/docketd/config"
+	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/message"
 	"github.com/docketd/docketd/store"
 )
@@ -50,11 +51,32 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	failed := checkSources(ctx, e.stdout, cfg)
 	fmt.Fprintf(e.stdout, "%s is valid: %d attorneys, %d clients, %d hearings, %d sources, %d reminder policies\n",
 		f.config, len(cfg.Attorneys), len(cfg.Clients), len(cfg.Hearings), len(cfg.Sources), len(cfg.Reminders.Policies))
+	if n := underStateLaw(cfg); n > 0 {
+		fmt.Fprintf(e.stdout, "people whose texts follow a stricter state law (Florida, Oklahoma: 8:00-20:00 of their "+
+			"time, at most 3 about one hearing in 24 hours): %d\n", n)
+	}
 	if len(failed) > 0 {
 		return &exitError{code: exitFailure, err: fmt.Errorf("a sync of %s would fail: see above, fix the file or the "+
 			"source's path, columns or separator, and run check again", strings.Join(failed, ", "))}
 	}
 	return nil
+}
+
+// underStateLaw counts the config's clients and counsel whose texts a stricter state law on their hours governs: by a
+// client's state key, else the phone's area code.
+func underStateLaw(cfg *config.Config) int {
+	n := 0
+	for _, c := range cfg.Clients {
+		if _, ok := docket.HoursLawOf(docket.LawState(c.State, c.Phone)); ok && c.Phone != "" {
+			n++
+		}
+	}
+	for _, a := range cfg.Attorneys {
+		if _, ok := docket.HoursLawOf(docket.PhoneState(a.Phone)); ok {
+			n++
+		}
+	}
+	return n
 }
 
 // redacted returns a copy of cfg with every secret replaced.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,7 +73,7 @@ func testEnv() (*env, *syncBuffer, *syncBuffer) {
 func TestCheckReportsEveryProblemWithItsLine(t *testing.T) {
 	dir := t.TempDir()
 	path := testConfig(t, dir, func(s string) string {
-		s = strings.Replace(s, `quiet_hours = "21:00-08:00"`, `quiet_hour = "21:00-08:00"`, 1)
+		s = strings.Replace(s, `quiet_hours = "20:00-08:00"`, `quiet_hour = "20:00-08:00"`, 1)
 		return strings.Replace(s, `phone = "+14695550177"`, `phone = "469-555"`, 1)
 	})
 	e, out, errb := testEnv()
@@ -260,6 +261,29 @@ language = "ht"`, 1)
 	}
 	if want := "warning: templates: language ht: no templates, English will be used"; !strings.Contains(out.String(), want) {
 		t.Errorf("check output lacks %q:\n%s", want, out)
+	}
+}
+
+func TestCheckCountsThePeopleAStateLawOnTheHoursOfTextsGoverns(t *testing.T) {
+	dir := t.TempDir()
+	const line = "people whose texts follow a stricter state law"
+	for _, tt := range []struct {
+		name, from, to, want string
+	}{
+		{"none in the example", "", "", ""},
+		{"a client living in Florida", `state = "TX"`, `state = "FL"`, line + " (Florida, Oklahoma: 8:00-20:00 of " +
+			"their time, at most 3 about one hearing in 24 hours): 1\n"},
+		{"counsel with an Oklahoma number", `phone = "+12145550112"`, `phone = "+14055550112"`, line},
+	} {
+		path := testConfig(t, dir, func(s string) string { return strings.Replace(s, tt.from, tt.to, 1) })
+		e, out, _ := testEnv()
+		if err := e.dispatch(context.Background(), []string{"check", "--config", path}); err != nil {
+			t.Fatalf("%s: check: %v", tt.name, err)
+		}
+		got := out.String()
+		if ok := strings.Contains(got, line); ok != (tt.want != "") || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: check output:\n%s\nwant %q", tt.name, got, cmp.Or(tt.want, "no line about state laws"))
+		}
 	}
 }
 

@@ -169,13 +169,14 @@ func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, aside map[u
 	return rows, cancelled, nil
 }
 
-// recipient is someone a hearing concerns, on one channel.
+// recipient is someone a hearing concerns, on one channel, with the quiet hours that protect them there.
 type recipient struct {
 	kind, id, address string
 	zone              *time.Location
+	quiet             quietHours
 }
 
-func recipients(h docket.Hearing, to string, channel docket.Channel, def *time.Location) []recipient {
+func recipients(h docket.Hearing, to string, channel docket.Channel, rules Rules) []recipient {
 	var out []recipient
 	pick := func(phone, email string) string {
 		if channel == docket.SMS {
@@ -186,13 +187,15 @@ func recipients(h docket.Hearing, to string, channel docket.Channel, def *time.L
 	if to == "client" {
 		for _, c := range h.Clients {
 			if a := pick(c.Phone, c.Email); a != "" {
-				out = append(out, recipient{docket.ToClient, c.ID, a, c.Location(def)})
+				out = append(out, recipient{docket.ToClient, c.ID, a, c.Location(rules.DefaultZone),
+					rules.quietFor(channel, docket.LawState(c.State, a))})
 			}
 		}
 	} else {
 		for _, a := range h.Attorneys {
 			if addr := pick(a.Phone, a.Email); addr != "" {
-				out = append(out, recipient{docket.ToAttorney, a.ID, addr, a.Location(def)})
+				out = append(out, recipient{docket.ToAttorney, a.ID, addr, a.Location(rules.DefaultZone),
+					rules.quietFor(channel, docket.PhoneState(addr))})
 			}
 		}
 	}
@@ -224,9 +227,9 @@ func (p *Planner) reminders(h docket.Hearing, rules Rules, now time.Time) []dock
 		if !pol.covers(h.Type) {
 			continue
 		}
-		for _, r := range recipients(h, pol.To, pol.Channel, rules.DefaultZone) {
+		for _, r := range recipients(h, pol.To, pol.Channel, rules) {
 			for _, o := range pol.Offsets {
-				due, ok := dueTime(h.Start, o, r.zone, rules.Quiet)
+				due, ok := dueTime(h.Start, o, r.zone, r.quiet)
 				if !ok {
 					continue
 				}
@@ -236,8 +239,8 @@ func (p *Planner) reminders(h docket.Hearing, rules Rules, now time.Time) []dock
 					if now.Sub(due) > rules.CatchUp {
 						continue
 					}
-					if local := now.In(r.zone); rules.Quiet.contains(local) {
-						if due, ok = forward(local, h.Start, rules.Quiet); !ok {
+					if local := now.In(r.zone); r.quiet.contains(local) {
+						if due, ok = forward(local, h.Start, r.quiet); !ok {
 							continue
 						}
 					}
@@ -263,7 +266,7 @@ func isInstant(s string) bool {
 }
 
 // forward moves t out of quiet hours, later only; false if that reaches the hearing.
-func forward(t, start time.Time, q Quiet) (time.Time, bool) {
+func forward(t, start time.Time, q quietHours) (time.Time, bool) {
 	t = q.end(t)
 	return t, t.Before(start)
 }
@@ -310,7 +313,7 @@ func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, no
 	var rows []docket.Reminder
 	seen := map[string]bool{}
 	for _, pol := range rules.Policies {
-		for _, r := range recipients(h, pol.To, pol.Channel, rules.DefaultZone) {
+		for _, r := range recipients(h, pol.To, pol.Channel, rules) {
 			key := fmt.Sprintf("%s/%d/%d/%s/%s/%s", kind, h.ID, h.Sequence, r.kind, r.id, pol.Channel)
 			if seen[key] {
 				continue
@@ -320,7 +323,7 @@ func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, no
 			if at.Before(now) {
 				at = now
 			}
-			due, ok := forward(at.In(r.zone), h.Start, rules.Quiet)
+			due, ok := forward(at.In(r.zone), h.Start, r.quiet)
 			if !ok {
 				p.Log.Warn("change notice has no decent time before the hearing; counsel's feed shows the change",
 					"component", "planner", "hearing_id", h.ID, "kind", kind)

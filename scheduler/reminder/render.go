@@ -57,14 +57,16 @@ type settled struct {
 // live separates the rows to send now from the rest, checked at the moment of sending: a row for a hearing that
 // moved since it was planned, or is no longer scheduled, is cancelled; nothing goes out once the hearing has
 // started; a reminder later than catch_up after its due time is skipped with the reason; and a row whose recipient is
-// inside quiet hours now waits for their end (or, when that is too late for the hearing, is skipped).
+// inside quiet hours now (narrowed by a stricter state law), or who had as many messages about its hearings in the
+// last day as that law allows, waits (or, when that is too late for the hearing, is skipped).
 func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Time) ([]docket.Reminder, []settled, hearings, error) {
 	var live []docket.Reminder
 	var dead []settled
 	views := hearings{}
 	rules := r.rules()
+	var found []docket.Reminder
 	for _, row := range rows {
-		h, err := views.get(ctx, r.db, row.HearingID)
+		_, err := views.get(ctx, r.db, row.HearingID)
 		if errors.Is(err, docket.ErrNotFound) {
 			dead = append(dead, settled{row, docket.OutboxResult{State: docket.StateCancelled, Error: "hearing deleted"}})
 			continue
@@ -72,7 +74,25 @@ func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Ti
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		if res, ok := held(row, h, rules, now); ok {
+		found = append(found, row)
+	}
+	sent := map[string][]time.Time{} // by address: the messages a law's count looks at, read once per address
+	for _, row := range found {
+		h := views[row.HearingID]
+		var recent []time.Time
+		if law, ok := rules.lawFor(row.Channel, rowState(row, h)); ok && law.PerSubject > 0 {
+			got, ok := sent[row.Address]
+			if !ok {
+				var err error
+				if got, err = r.db.SentAbout(ctx, row.Channel, row.Address, hearingIDs(found, row.Address),
+					now.Add(-law.Per)); err != nil {
+					return nil, nil, nil, err
+				}
+				sent[row.Address] = got
+			}
+			recent = got
+		}
+		if res, ok := held(row, h, rules, now, recent); ok {
 			dead = append(dead, settled{row, res})
 			continue
 		}
@@ -81,8 +101,21 @@ func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Ti
 	return live, dead, views, nil
 }
 
-// held decides whether a row may not go out at now, and what becomes of it instead.
-func held(row docket.Reminder, h docket.Hearing, rules Rules, now time.Time) (docket.OutboxResult, bool) {
+// hearingIDs are the hearings of the rows to address: the subject of the one message they make.
+func hearingIDs(rows []docket.Reminder, address string) []uint {
+	var out []uint
+	for _, r := range rows {
+		if r.Address == address && !slices.Contains(out, r.HearingID) {
+			out = append(out, r.HearingID)
+		}
+	}
+	return out
+}
+
+// held decides whether a row may not go out at now, and what becomes of it instead. recent are the times of the
+// messages already sent to the row's address about its hearings within the period of the law that governs the
+// recipient, oldest first (nil when no law counts them).
+func held(row docket.Reminder, h docket.Hearing, rules Rules, now time.Time, recent []time.Time) (docket.OutboxResult, bool) {
 	switch {
 	case !now.Before(h.Start):
 		return docket.OutboxResult{State: docket.StateFailed, Error: "the hearing started before this could be sent"}, true
@@ -96,18 +129,61 @@ func held(row docket.Reminder, h docket.Hearing, rules Rules, now time.Time) (do
 		return docket.OutboxResult{State: docket.StateSkipped, Error: fmt.Sprintf("%s late, more than catch_up (%s)",
 			late.Round(time.Second), rules.CatchUp)}, true
 	}
+	state := rowState(row, h)
+	quiet := rules.quietFor(row.Channel, state)
+	law, governed := rules.lawFor(row.Channel, state)
 	local := now.In(recipientZone(row, h, rules.DefaultZone))
-	if !rules.Quiet.contains(local) {
+	if quiet.contains(local) {
+		why := "inside the recipient's quiet hours"
+		if governed && !union(rules.Quiet).contains(local) {
+			why = fmt.Sprintf("inside the hours when %s's law allows no texts (%s to %s)", law.State,
+				clock(law.Until), clock(law.From))
+		}
+		return wait(row, h, rules, quiet.end(local), why, ", which end only after the hearing starts",
+			"; waits for their end")
+	}
+	if !governed || law.PerSubject <= 0 || len(recent) < law.PerSubject {
 		return docket.OutboxResult{}, false
 	}
-	next := rules.Quiet.end(local)
+	// Another message may go once the oldest of those that make up the cap leaves the period, outside quiet hours.
+	next := quiet.end(recent[len(recent)-law.PerSubject].Add(law.Per).In(local.Location()))
+	return wait(row, h, rules, next, fmt.Sprintf("%d messages about this hearing in the last %s, as many as %s's law "+
+		"allows", len(recent), hours(law.Per), law.State), "; another is allowed only after the hearing starts",
+		"; waits until "+next.UTC().Format(time.RFC3339))
+}
+
+// wait makes a row held back by a rule wait until next, or skips it when next is too late: at or after the hearing's
+// start, or, for a reminder, later after its due time than catch_up allows (it would be skipped then; the reason is
+// clearer now).
+func wait(row docket.Reminder, h docket.Hearing, rules Rules, next time.Time, why, afterStart, waits string) (docket.OutboxResult, bool) {
 	if !next.Before(h.Start) {
-		return docket.OutboxResult{State: docket.StateSkipped,
-			Error: "inside the recipient's quiet hours, which end only after the hearing starts"}, true
+		return docket.OutboxResult{State: docket.StateSkipped, Error: why + afterStart}, true
+	}
+	if row.Kind == docket.KindReminder && next.Sub(row.Due) > max(rules.CatchUp, catchUpFloor) {
+		return docket.OutboxResult{State: docket.StateSkipped, Error: fmt.Sprintf(
+			"%s; the next time allowed is more than catch_up (%s) after it was due", why, rules.CatchUp)}, true
 	}
 	next = next.UTC()
-	return docket.OutboxResult{State: docket.StatePending, NextTry: &next, NotAttempted: true,
-		Error: "inside the recipient's quiet hours; waits for their end"}, true
+	return docket.OutboxResult{State: docket.StatePending, NextTry: &next, NotAttempted: true, Error: why + waits}, true
+}
+
+// hours writes a period in whole hours, "24 hours".
+func hours(d time.Duration) string { return fmt.Sprintf("%d hours", int(d.Hours())) }
+
+// clock writes minutes after midnight as a time of day, "20:00".
+func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
+
+// rowState is the law state of the person a row is for: for a client their state key, else the address's area
+// code; for counsel, who have no state key, the area code.
+func rowState(row docket.Reminder, h docket.Hearing) string {
+	if row.Recipient == docket.ToClient {
+		for _, c := range h.Clients {
+			if c.ID == row.RecipientID {
+				return docket.LawState(c.State, row.Address)
+			}
+		}
+	}
+	return docket.PhoneState(row.Address)
 }
 
 // recipientZone is the zone of the person a row is for, as the planner used it.

@@ -8,7 +8,7 @@ import (
 )
 
 // Store is what the reminder engine needs from the store: hearings as they stand, the outbox it plans into and
-// claims from, and opt-outs. docketd's store satisfies it.
+// claims from (and what it sent, which a state's cap on messages counts), and opt-outs. docketd's store satisfies it.
 type Store interface {
 	Hearing(ctx context.Context, id uint) (docket.Hearing, error)
 	Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.Hearing, error)
@@ -26,6 +26,9 @@ type Store interface {
 	DeferDue(ctx context.Context, channel docket.Channel, until time.Time) (int, error)
 	Sending(ctx context.Context) ([]docket.Reminder, error)
 	KnownProviderIDs(ctx context.Context, ids []string) (map[string]bool, error)
+	// SentAbout returns when the messages sent to address on channel about any of hearingIDs went out, of those
+	// sent after since, oldest first: one time per message, however many rows (a household's hearings) it carried.
+	SentAbout(ctx context.Context, channel docket.Channel, address string, hearingIDs []uint, since time.Time) ([]time.Time, error)
 
 	IsOptedOut(ctx context.Context, channel docket.Channel, address string) (bool, error)
 	OptOut(ctx context.Context, channel docket.Channel, address, keyword string, at time.Time) error

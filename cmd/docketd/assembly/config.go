@@ -102,6 +102,7 @@ func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now t
 	for i, c := range cfg.Clients {
 		clients[i] = docket.Client{ID: c.ID, Name: c.Name, ANumber: docket.ANumber(c.ANumber), Nationality: c.Nationality,
 			Phone: c.Phone, Email: c.Email, Language: c.Language, Zone: c.Timezone}
+		clients[i].State = c.State
 		if c.Attorney != "" {
 			clients[i].AttorneyID = &c.Attorney
 		}

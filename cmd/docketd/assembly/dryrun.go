@@ -62,6 +62,11 @@ func (s *dryStore) KnownProviderIDs(ctx context.Context, ids []string) (map[stri
 	return s.db.KnownProviderIDs(ctx, ids)
 }
 
+func (s *dryStore) SentAbout(ctx context.Context, channel docket.Channel, address string, hearingIDs []uint,
+	since time.Time) ([]time.Time, error) {
+	return s.db.SentAbout(ctx, channel, address, hearingIDs, since)
+}
+
 func (s *dryStore) Sending(ctx context.Context) ([]docket.Reminder, error) { return s.db.Sending(ctx) }
 
 // PlanOutbox keeps the rows whose dedupe key neither the store nor an earlier plan of this run has.
