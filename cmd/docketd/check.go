@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -48,6 +50,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	for _, p := range message.CheckTemplates(tpl, langs...) {
 		fmt.Fprintln(e.stdout, "warning:", p)
 	}
+	printSMSSizes(e.stdout, tpl, langs)
 	failed := checkSources(ctx, e.stdout, cfg)
 	fmt.Fprintf(e.stdout, "%s is valid: %d attorneys, %d clients, %d hearings, %d sources, %d reminder policies\n",
 		f.config, len(cfg.Attorneys), len(cfg.Clients), len(cfg.Hearings), len(cfg.Sources), len(cfg.Reminders.Policies))
@@ -95,4 +98,25 @@ func redacted(cfg *config.Config) *config.Config {
 		hide(&c.Sources[i].APIKey)
 	}
 	return &c
+}
+
+// printSMSSizes says what each text costs in the languages the office uses, measured on realistic samples (accented
+// names, which force UCS-2): the common reminder, and the longest sample of every text.
+func printSMSSizes(w io.Writer, tpl *message.Templates, langs []string) {
+	seen := map[string]bool{}
+	for _, lang := range append([]string{message.FallbackLanguage}, langs...) {
+		lang = message.BaseLanguage(lang)
+		if lang == "" || seen[lang] || len(tpl.Missing(lang)) > 0 && slices.Contains(tpl.Missing(lang), "reminder.sms") {
+			continue
+		}
+		seen[lang] = true
+		for _, sz := range message.SMSSizes(tpl, lang) {
+			common := ""
+			if sz.Common > 0 {
+				common = fmt.Sprintf("%d segment(s) for one client in person (%d characters); ", sz.Common, sz.CommonCharacters)
+			}
+			fmt.Fprintf(w, "texts: %s/%s: %slongest sample %d segment(s) in %s (%d characters)\n",
+				lang, sz.Template, common, sz.Worst, sz.Encoding, sz.Characters)
+		}
+	}
 }
