@@ -608,6 +608,22 @@ func (v *validator) clients(c *Config, attorneys map[string]bool) {
 		if cl.Attorney != "" && !attorneys[cl.Attorney] {
 			v.add(key+".attorney", "no [[attorneys]] entry has id %q", cl.Attorney)
 		}
+		v.contact(key+".contact", &cl.Contact, cl.Language)
+	}
+}
+
+// contact checks a client's contact person: one with a name needs a phone or an email to be reached by, and one
+// reached without a name could not be greeted.
+func (v *validator) contact(key string, ct *Contact, clientLanguage string) {
+	ct.Name = strings.TrimSpace(ct.Name)
+	v.phone(key+".phone", &ct.Phone, false)
+	v.emailAddress(key+".email", ct.Email, false)
+	ct.Language = v.language(key+".language", ct.Language, clientLanguage)
+	switch {
+	case ct.Name != "" && ct.Phone == "" && ct.Email == "":
+		v.add(key, "a contact with a name needs a phone or an email to be reached by")
+	case ct.Name == "" && (ct.Phone != "" || ct.Email != ""):
+		v.add(key+".name", "is required when a contact phone or email is given")
 	}
 }
 

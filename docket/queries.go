@@ -44,6 +44,8 @@ type HearingRecord struct {
 	Address      string
 	// Status is where the source says the hearing stands; "" means scheduled.
 	Status HearingStatus
+	// Detained marks a hearing on a detained docket, as the source says (see SourceRecord.Detained).
+	Detained bool
 	// Contact, when the source names the respondent (a CSV export's name and phone columns), makes them a client
 	// of the case unless the config already has a client with this A-number.
 	Contact *ContactDetails
@@ -53,6 +55,7 @@ type HearingRecord struct {
 type ContactDetails struct {
 	Name, Phone, Email, Language string
 	Attorney                     string // an attorney's id or name
+	Detained                     bool   // the respondent is in custody (Client.Detained)
 }
 
 // SyncOptions are the rules one sync pass follows.
