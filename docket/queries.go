@@ -153,7 +153,9 @@ type Claim struct {
 type OutboxFilter struct {
 	State     ReminderState
 	HearingID uint
-	Limit     int
+	// Recipient and RecipientID, when set, keep the rows to that kind of recipient (ToClient…) and that person.
+	Recipient, RecipientID string
+	Limit                  int
 }
 
 // Counts summarises the store: what `docketd status` prints and /metrics exposes.

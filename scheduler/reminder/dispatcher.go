@@ -388,7 +388,7 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder)
 	if len(live) == 0 {
 		return nil
 	}
-	msg, start, err := d.Renderer.render(ctx, live, views)
+	msg, start, err := d.Renderer.render(ctx, live, views, d.Clock.Now())
 	if err != nil {
 		log.Error("render", "err", err)
 		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed, Error: "render: " + err.Error()})
@@ -701,7 +701,7 @@ func (d *Dispatcher) Preview(ctx context.Context, now time.Time) ([]docket.Messa
 		if len(live) == 0 {
 			continue
 		}
-		msg, _, err := d.Renderer.render(ctx, live, views)
+		msg, _, err := d.Renderer.render(ctx, live, views, now)
 		if err != nil {
 			return nil, err
 		}
