@@ -67,3 +67,51 @@ email = "not-an-address"
 		t.Errorf("client: %+v", c)
 	}
 }
+
+func TestADetainedClientNobodyCanBeRemindedForIsAWarning(t *testing.T) {
+	src := `[organization]
+name = "Office"
+
+[[attorneys]]
+id = "a1"
+name = "Counsel"
+email = "counsel@example.org"
+
+[[attorneys]]
+id = "a2"
+name = "No Email"
+
+[[clients]]
+id = "alone"
+name = "Client One"
+detained = true
+attorney = "a2"
+
+[[clients]]
+id = "counsel"
+name = "Client Two"
+detained = true
+attorney = "a1"
+
+[[clients]]
+id = "contact"
+name = "Client Three"
+detained = true
+[clients.contact]
+name = "Ana"
+phone = "+12145550111"
+`
+	cfg, err := Parse("w.toml", []byte(src), Options{Courts: testCourts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range cfg.Warnings {
+		if strings.Contains(w.String(), ".detained:") {
+			got = append(got, w.String())
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], `clients[0].detained: client "alone" is detained and has neither a contact`) {
+		t.Errorf("warnings = %v, want one for client alone", got)
+	}
+}

@@ -110,6 +110,17 @@ func (v *validator) warnings(c *Config) {
 	if len(c.Reminders.Policies) == 0 {
 		v.warn(c, "reminders", "no [[reminders.policy]]: no reminder will be sent to anyone")
 	}
+	counselEmail := map[string]bool{}
+	for _, a := range c.Attorneys {
+		counselEmail[a.ID] = a.Email != ""
+	}
+	for i, cl := range c.Clients {
+		reachable := cl.Contact.Name != "" && (cl.Contact.Phone != "" || cl.Contact.Email != "")
+		if cl.Detained && !reachable && !counselEmail[cl.Attorney] {
+			v.warn(c, fmt.Sprintf("clients[%d].detained", i), "client %q is detained and has neither a contact "+
+				"([clients.contact]) nor counsel with an email: nobody will be reminded of their hearings", cl.ID)
+		}
+	}
 	if c.SMS.Provider == "twilio" {
 		if u, err := url.Parse(c.HTTP.PublicURL); err == nil && isLoopback(u.Hostname()) {
 			v.warn(c, "http.public_url", "%q is this machine only: Twilio would post delivery reports and replies "+
