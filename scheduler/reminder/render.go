@@ -175,6 +175,44 @@ func recipientZone(row docket.Reminder, h docket.Hearing, def *time.Location) *t
 	return def
 }
 
+// addressee fills in whom n addresses, as row first is planned for: their name, the name they are greeted by, their
+// language, and their home zone and place.
+func addressee(n *message.Notice, first docket.Reminder, h docket.Hearing, def *time.Location) {
+	switch first.Recipient {
+	case docket.ToClient:
+		for _, c := range h.Clients {
+			if c.ID == first.RecipientID {
+				n.Recipient, n.Language, n.Greeting = c.Name, c.Language, greetingOf(c)
+				n.Home, n.HomePlace = c.Location(def), c.City
+			}
+		}
+		n.Confirm = first.Kind == docket.KindReminder && first.Channel == "sms"
+	case docket.ToContact:
+		// The contact is told on behalf of the client in custody, in the contact's language, at the client's hours
+		// and place; they are not asked to confirm (the client cannot come and go as they please).
+		n.ToContact = true
+		for _, c := range h.Clients {
+			if c.ID == first.RecipientID {
+				n.Recipient, n.Language = c.Contact.Name, c.Contact.Language
+				_, n.Greeting = docket.PersonName(c.Contact.Name)
+				if n.Language == "" {
+					n.Language = c.Language
+				}
+				n.Home, n.HomePlace = c.Location(def), c.City
+			}
+		}
+	case docket.ToAttorney:
+		n.ToCounsel = true
+		for _, a := range h.Attorneys {
+			if a.ID == first.RecipientID {
+				n.Recipient, n.Language = a.Name, a.Language
+				_, n.Greeting = docket.PersonName(a.Name)
+				n.Home = a.Location(def)
+			}
+		}
+	}
+}
+
 // greetingOf is the name client c is greeted by: their greeting name, else the first name of their name.
 func greetingOf(c docket.Client) string {
 	if c.GreetingName != "" {
@@ -353,39 +391,7 @@ func (r *Renderer) notice(ctx context.Context, rows []docket.Reminder, cache hea
 			n.CounselPhone = rules.OrgPhone // counsel without a direct line is reached through the office
 		}
 	}
-	switch first.Recipient {
-	case docket.ToClient:
-		for _, c := range h.Clients {
-			if c.ID == first.RecipientID {
-				n.Recipient, n.Language, n.Greeting = c.Name, c.Language, greetingOf(c)
-				n.Home, n.HomePlace = c.Location(rules.DefaultZone), c.City
-			}
-		}
-		n.Confirm = first.Kind == docket.KindReminder && first.Channel == "sms"
-	case docket.ToContact:
-		// The contact is told on behalf of the client in custody, in the contact's language, at the client's hours
-		// and place; they are not asked to confirm (the client cannot come and go as they please).
-		n.ToContact = true
-		for _, c := range h.Clients {
-			if c.ID == first.RecipientID {
-				n.Recipient, n.Language = c.Contact.Name, c.Contact.Language
-				_, n.Greeting = docket.PersonName(c.Contact.Name)
-				if n.Language == "" {
-					n.Language = c.Language
-				}
-				n.Home, n.HomePlace = c.Location(rules.DefaultZone), c.City
-			}
-		}
-	case docket.ToAttorney:
-		n.ToCounsel = true
-		for _, a := range h.Attorneys {
-			if a.ID == first.RecipientID {
-				n.Recipient, n.Language = a.Name, a.Language
-				_, n.Greeting = docket.PersonName(a.Name)
-				n.Home = a.Location(rules.DefaultZone)
-			}
-		}
-	}
+	addressee(&n, first, h, rules.DefaultZone)
 	if first.Kind == docket.KindRescheduled {
 		changes, err := r.db.LastChange(ctx, h)
 		if err != nil {
