@@ -253,6 +253,19 @@ type Client struct {
 	// State is the US state whose stricter law on the hours of texts applies (two letters, "FL"); empty: the
 	// phone's area code decides.
 	State string `toml:"state"`
+	// Detained marks a client in custody: they are sent nothing; Contact and counsel are reminded instead.
+	Detained     bool    `toml:"detained"`
+	GreetingName string  `toml:"greeting_name"` // the name they are greeted by; default: the first name of Name
+	City         string  `toml:"city"`          // where they live, named in texts ("8:00 AM El Paso time")
+	Contact      Contact `toml:"contact"`       // whom the office reaches for a detained client
+}
+
+// Contact is the person the office reaches for a detained client: a relative, a friend.
+type Contact struct {
+	Name     string `toml:"name"`
+	Phone    string `toml:"phone"`
+	Email    string `toml:"email"`
+	Language string `toml:"language"` // default: the client's
 }
 
 // Hearing is a hearing entered by hand; the config file is itself a source named "config".

@@ -110,6 +110,17 @@ func (v *validator) warnings(c *Config) {
 	if len(c.Reminders.Policies) == 0 {
 		v.warn(c, "reminders", "no [[reminders.policy]]: no reminder will be sent to anyone")
 	}
+	counselEmail := map[string]bool{}
+	for _, a := range c.Attorneys {
+		counselEmail[a.ID] = a.Email != ""
+	}
+	for i, cl := range c.Clients {
+		reachable := cl.Contact.Name != "" && (cl.Contact.Phone != "" || cl.Contact.Email != "")
+		if cl.Detained && !reachable && !counselEmail[cl.Attorney] {
+			v.warn(c, fmt.Sprintf("clients[%d].detained", i), "client %q is detained and has neither a contact "+
+				"([clients.contact]) nor counsel with an email: nobody will be reminded of their hearings", cl.ID)
+		}
+	}
 	if c.SMS.Provider == "twilio" {
 		if u, err := url.Parse(c.HTTP.PublicURL); err == nil && isLoopback(u.Hostname()) {
 			v.warn(c, "http.public_url", "%q is this machine only: Twilio would post delivery reports and replies "+
@@ -615,6 +626,22 @@ func (v *validator) clients(c *Config, attorneys map[string]bool) {
 		if cl.Attorney != "" && !attorneys[cl.Attorney] {
 			v.add(key+".attorney", "no [[attorneys]] entry has id %q", cl.Attorney)
 		}
+		v.contact(key+".contact", &cl.Contact, cl.Language)
+	}
+}
+
+// contact checks a client's contact person: one with a name needs a phone or an email to be reached by, and one
+// reached without a name could not be greeted.
+func (v *validator) contact(key string, ct *Contact, clientLanguage string) {
+	ct.Name = strings.TrimSpace(ct.Name)
+	v.phone(key+".phone", &ct.Phone, false)
+	v.emailAddress(key+".email", ct.Email, false)
+	ct.Language = v.language(key+".language", ct.Language, clientLanguage)
+	switch {
+	case ct.Name != "" && ct.Phone == "" && ct.Email == "":
+		v.add(key, "a contact with a name needs a phone or an email to be reached by")
+	case ct.Name == "" && (ct.Phone != "" || ct.Email != ""):
+		v.add(key+".name", "is required when a contact phone or email is given")
 	}
 }
 

@@ -44,6 +44,8 @@ type HearingRecord struct {
 	Address      string
 	// Status is where the source says the hearing stands; "" means scheduled.
 	Status HearingStatus
+	// Detained marks a hearing on a detained docket, as the source says (see SourceRecord.Detained).
+	Detained bool
 	// Contact, when the source names the respondent (a CSV export's name and phone columns), makes them a client
 	// of the case unless the config already has a client with this A-number.
 	Contact *ContactDetails
@@ -54,6 +56,7 @@ type ContactDetails struct {
 	Name, Phone, Email, Language string
 	Attorney                     string // an attorney's id or name
 	State                        string // US state, two letters; empty: the phone's area code decides
+	Detained                     bool   // the respondent is in custody (Client.Detained)
 }
 
 // SyncOptions are the rules one sync pass follows.
@@ -151,7 +154,9 @@ type Claim struct {
 type OutboxFilter struct {
 	State     ReminderState
 	HearingID uint
-	Limit     int
+	// Recipient and RecipientID, when set, keep the rows to that kind of recipient (ToClient…) and that person.
+	Recipient, RecipientID string
+	Limit                  int
 }
 
 // Counts summarises the store: what `docketd status` prints and /metrics exposes.

@@ -36,10 +36,15 @@ type SourceRecord struct {
 	MediumCode string
 	// Judge, WebEx and Address are shown to people as they are.
 	Judge, WebEx, Address string
+	// Detained marks a hearing on a detained docket as the record itself says: a detained schedule type (EOIR
+	// "MD") or a custody status D. The store adds what the place says (a detained court or hearing location).
+	Detained bool
 	// Contact data some dockets carry; personal, never log it unmasked.
 	ClientName, Phone, Email, Language, Attorney string
 	// State is the client's US state (two letters), whose stricter law on the hours of texts applies.
 	State string
+	// ClientDetained is the named client's own custody as the source gives it (a CSV "detained" column).
+	ClientDetained bool
 	// Line is the line or record number the hearing came from, for messages.
 	Line int
 	// Status is where the source says the hearing stands; "" means scheduled. ACIS marks a decided case's hearing

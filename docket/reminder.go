@@ -45,6 +45,9 @@ const (
 const (
 	ToClient   = "client"
 	ToAttorney = "attorney"
+	// ToContact is the contact person of a client in custody, reached in the client's place; the row's RecipientID
+	// is the client's.
+	ToContact = "contact"
 )
 
 // Reminder is one message to send about a hearing: planned from a hearing, a policy and a recipient, claimed before
@@ -52,7 +55,7 @@ const (
 type Reminder struct {
 	ID          uint
 	HearingID   uint
-	Recipient   string // ToClient or ToAttorney
+	Recipient   string // ToClient, ToAttorney or ToContact
 	RecipientID string
 	Channel     Channel
 	Address     string // phone or email at planning time

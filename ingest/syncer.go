@@ -407,16 +407,21 @@ func hearingRecord(r docket.SourceRecord) (docket.HearingRecord, error) {
 		TimeUnknown: r.TimeUnknown, Zone: zone,
 		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: r.Status,
-		Contact: contact(r)}, nil
+		Detained: r.Detained, Contact: contact(r)}, nil
 }
 
-// contact is the respondent a record names, with the phone in E.164 (a number that cannot exist is left out rather
+// contact is the respondent a record names, with the name in the order people write it, the phone in E.164 (a number that cannot exist is left out rather
 // than texted) and the language as a base language code.
 func contact(r docket.SourceRecord) *docket.ContactDetails {
 	if r.ClientName == "" {
 		return nil
 	}
-	c := &docket.ContactDetails{Name: r.ClientName, Email: strings.TrimSpace(r.Email), Attorney: strings.TrimSpace(r.Attorney)}
+	name, _ := docket.PersonName(r.ClientName) // "CASTILLO, ROSA ELENA" is stored as "Rosa Elena Castillo"
+	if name == "" {
+		return nil
+	}
+	c := &docket.ContactDetails{Name: name, Email: strings.TrimSpace(r.Email), Attorney: strings.TrimSpace(r.Attorney),
+		Detained: r.ClientDetained}
 	if s, ok := docket.ParseState(r.State); ok {
 		c.State = s
 	}

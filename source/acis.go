@@ -559,6 +559,9 @@ func parseCaseInfo(data []byte, want docket.ANumber, zones *zoneCache) (docket.A
 		return an, nil, err
 	}
 	rec.Type, rec.TypeCode = docket.EOIRHearingType(s.CalType, s.ScheduleType)
+	// GetCaseInfo has no custody status (ReleaseInfo is not documented as one): a detained schedule type is what it
+	// says, and the store adds what the hearing location says.
+	rec.Detained = docket.EOIRDetainedSchedule(s.ScheduleType)
 	rec.MediumCode = strings.ToUpper(strings.TrimSpace(s.HearingMedium))
 	rec.Medium = docket.EOIRMedium(rec.MediumCode)
 	rec.WebEx = strings.TrimSpace(s.WebEx)

@@ -63,14 +63,16 @@ const (
 	FieldEmail      = "email"
 	FieldLanguage   = "language"
 	FieldAttorney   = "attorney"
-	FieldState      = "state" // the client's US state, two letters
+	FieldState      = "state"    // the client's US state, two letters
+	FieldDetained   = "detained" // the client is in custody: yes/no, true/false, 1/0, D
+	FieldCustody    = "custody"  // EOIR custody status of the case: D detained, N never detained, R released
 )
 
 // CSVFields lists every field a CSV column can be mapped to, for config
 // validation.
 var CSVFields = []string{FieldKey, FieldANumber, FieldDate, FieldTime, FieldStart, FieldCourt, FieldLocation,
 	FieldType, FieldMedium, FieldJudge, FieldWebEx, FieldClientName, FieldPhone, FieldEmail, FieldLanguage,
-	FieldAttorney, FieldState}
+	FieldAttorney, FieldState, FieldDetained, FieldCustody}
 
 // Default formats: ISO dates as most exports write them and US dates as US
 // case-management systems do; 24-hour and 12-hour times alike.
@@ -413,6 +415,14 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string,
 	}
 	rec.Email = get(FieldEmail)
 	rec.Language = get(FieldLanguage)
+	// The client's custody is theirs (a detained client is reminded through counsel and their contact); EOIR's
+	// custody status is the case's, and so its hearing's.
+	if rec.ClientDetained, err = parseDetained(get(FieldDetained)); err != nil {
+		return rec, nil, err
+	}
+	if rec.Detained, err = docket.ParseCustody(get(FieldCustody)); err != nil {
+		return rec, nil, fmt.Errorf("custody: %w", err)
+	}
 	rec.Attorney = get(FieldAttorney)
 	if s := get(FieldState); s != "" {
 		if code, ok := docket.ParseState(s); ok {
@@ -428,6 +438,18 @@ func (c *CSV) row(row []string, cols map[string]int, dates, times []string,
 			clip(rec.Attorney)))
 	}
 	return rec, dropped, nil
+}
+
+// parseDetained reads a "detained" cell: yes/no, true/false, 1/0, or EOIR's custody code D (N and R are not
+// detained). An empty cell is not detained; anything else is an error, since a wrong guess either way harms the client.
+func parseDetained(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "yes", "y", "true", "1", "d", "detained", "sí", "si":
+		return true, nil
+	case "", "no", "n", "false", "0", "r", "released":
+		return false, nil
+	}
+	return false, fmt.Errorf("detained: expected yes or no (true/false, 1/0, D), got %q", clip(s))
 }
 
 // localTimeNote says when a start read as a wall-clock time in its court's zone names no instant (the clocks jump

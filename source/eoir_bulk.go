@@ -303,6 +303,9 @@ func (s *eoirScanner) row(n int) error {
 	rec.Start = time.Date(y, time.Month(m), d, hh, mm, 0, 0, loc)
 	typ, code := docket.EOIRHearingType(string(s.get("CAL_TYPE")), string(s.get("SCHEDULE_TYPE")))
 	rec.Type, rec.TypeCode = typ, s.intern1(code)
+	// tbl_schedule has no custody column: a detained schedule type (MD, detained master) is what it says. The store
+	// adds what the hearing location says.
+	rec.Detained = docket.EOIRDetainedSchedule(string(s.get("SCHEDULE_TYPE")))
 	rec.MediumCode = s.internUpper(s.get("ADJ_MEDIUM"))
 	rec.Medium = docket.EOIRMedium(rec.MediumCode)
 	// The dump has judge codes and language codes, not names; keep the codes.

@@ -27,13 +27,18 @@ func attorneyRowOf(a docket.Attorney) attorneyRow { return attorneyRow(a) }
 func clientOf(r clientRow) docket.Client {
 	return docket.Client{ID: r.ID, Name: r.Name, ANumber: r.ANumber, Nationality: r.Nationality, Phone: r.Phone,
 		Email: r.Email, Language: r.Language, Zone: r.Zone, AttorneyID: r.AttorneyID, Active: r.Active,
-		Origin: r.Origin, UpdatedAt: r.UpdatedAt, State: r.State}
+		Origin: r.Origin, UpdatedAt: r.UpdatedAt, State: r.State,
+		Detained: r.Detained, GreetingName: r.GreetingName, City: r.City,
+		Contact: docket.Proxy{Name: r.ContactName, Phone: r.ContactPhone, Email: r.ContactEmail, Language: r.ContactLanguage}}
 }
 
 func clientRowOf(c docket.Client) clientRow {
 	return clientRow{ID: c.ID, Name: c.Name, ANumber: c.ANumber, Nationality: c.Nationality, Phone: c.Phone,
 		Email: c.Email, Language: c.Language, Zone: c.Zone, AttorneyID: c.AttorneyID, Active: c.Active,
-		Origin: c.Origin, UpdatedAt: c.UpdatedAt, State: c.State}
+		Origin: c.Origin, UpdatedAt: c.UpdatedAt, State: c.State,
+		Detained: c.Detained, GreetingName: c.GreetingName, City: c.City,
+		ContactName: c.Contact.Name, ContactPhone: c.Contact.Phone, ContactEmail: c.Contact.Email,
+		ContactLanguage: c.Contact.Language}
 }
 
 // hearingOf is the hearing without its people and court, which views attaches.
@@ -43,7 +48,7 @@ func hearingOf(h hearingRow) docket.Hearing {
 		LocationCode: h.LocationCode, Type: h.Type, TypeCode: h.TypeCode,
 		Medium: h.Medium, MediumCode: h.MediumCode, Judge: h.Judge, WebEx: h.WebEx, Address: h.Address,
 		Status: h.Status, Sequence: h.Sequence, FirstSeen: h.FirstSeen, LastSeen: h.LastSeen,
-		MissingSince: h.MissingSince, ChangedAt: h.ChangedAt, UpdatedAt: h.UpdatedAt}
+		MissingSince: h.MissingSince, ChangedAt: h.ChangedAt, UpdatedAt: h.UpdatedAt, Detained: h.Detained}
 	if h.Case != nil && h.Case.ANumber != nil {
 		d.ANumber = docket.ANumber(*h.Case.ANumber)
 	}

@@ -43,6 +43,33 @@ func EmbeddedHearingLocations() ([]HearingLocation, error) {
 	return append([]HearingLocation(nil), hlocRows...), hlocErr
 }
 
+// detainedAt reports whether a hearing of court, at location code (whose court row is locCourt when the code is a
+// court's), is held in a place of detention (docket.DetainedPlace): its court, or the court or hearing location its
+// location code names. The place is read as the hearing is viewed, so a court the config adds counts at once.
+func detainedAt(court, locCourt docket.Court, location string) bool {
+	if court.Detained() || (location != "" && locCourt.Code != "" && locCourt.Detained()) {
+		return true
+	}
+	if location == "" {
+		return false
+	}
+	hlocDetainOnce.Do(func() {
+		hlocDetained = map[string]bool{}
+		rows, _ := EmbeddedHearingLocations() // a broken table fails every sync; here it marks nothing
+		for _, r := range rows {
+			if docket.DetainedPlace(r.Description) {
+				hlocDetained[r.Code] = true
+			}
+		}
+	})
+	return hlocDetained[location]
+}
+
+var (
+	hlocDetainOnce sync.Once
+	hlocDetained   map[string]bool
+)
+
 // hearingLocationZones is the embedded table's zones by code, for the codes that have one.
 func hearingLocationZones() (map[string]*time.Location, error) {
 	if _, err := EmbeddedHearingLocations(); err != nil {

@@ -124,6 +124,9 @@ func (db *DB) views(ctx context.Context, hs []hearingRow) ([]docket.Hearing, err
 			anums[*h.Case.ANumber] = true
 		}
 		codes[h.CourtCode] = true
+		if h.LocationCode != "" {
+			codes[h.LocationCode] = true // a location that is a court: its custody counts (detainedAt)
+		}
 	}
 	g := db.gorm.WithContext(ctx)
 	var clients []clientRow
@@ -164,6 +167,7 @@ func (db *DB) views(ctx context.Context, hs []hearingRow) ([]docket.Hearing, err
 	for i, h := range hs {
 		v := hearingOf(h)
 		v.Court = courtOf(courts[h.CourtCode])
+		v.Detained = h.Detained || detainedAt(v.Court, courtOf(courts[h.LocationCode]), h.LocationCode)
 		if v.ANumber != "" {
 			v.Clients = each(byANum[v.ANumber], clientOf)
 			seen := map[string]bool{}

@@ -121,6 +121,53 @@ var migrations = []*gormigrate.Migration{
 		},
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&clientRow{}, "State") },
 	},
+	{
+		// A client's custody, the name they are greeted by, their city and the contact person of a detained client;
+		// a hearing on a detained docket. Existing clients and hearings are not detained until the config or a
+		// source says so.
+		ID:       "0009_custody_names",
+		Migrate:  func(tx *gorm.DB) error { return addColumns(tx, custodyColumns) },
+		Rollback: func(tx *gorm.DB) error { return dropColumns(tx, custodyColumns) },
+	},
+}
+
+// custodyColumns are the columns 0009_custody_names adds, by model.
+var custodyColumns = []modelColumns{
+	{&clientRow{}, []string{"Detained", "GreetingName", "City", "ContactName", "ContactPhone", "ContactEmail",
+		"ContactLanguage"}},
+	{&hearingRow{}, []string{"Detained"}},
+}
+
+// modelColumns names columns of one model.
+type modelColumns struct {
+	model   any
+	columns []string
+}
+
+// addColumns adds the columns a database lacks: on a new database 0001 created them from the models.
+func addColumns(tx *gorm.DB, mcs []modelColumns) error {
+	for _, mc := range mcs {
+		for _, col := range mc.columns {
+			if tx.Migrator().HasColumn(mc.model, col) {
+				continue
+			}
+			if err := tx.Migrator().AddColumn(mc.model, col); err != nil {
+				return fmt.Errorf("add column %s: %w", col, err)
+			}
+		}
+	}
+	return nil
+}
+
+func dropColumns(tx *gorm.DB, mcs []modelColumns) error {
+	for _, mc := range mcs {
+		for _, col := range mc.columns {
+			if err := tx.Migrator().DropColumn(mc.model, col); err != nil {
+				return fmt.Errorf("drop column %s: %w", col, err)
+			}
+		}
+	}
+	return nil
 }
 
 func migrateFirstStart(tx *gorm.DB) error {

@@ -46,9 +46,17 @@ type clientRow struct {
 	Attorney    *attorneyRow `gorm:"constraint:OnDelete:SET NULL"`
 	Active      bool         `gorm:"not null;default:true"`
 	// Origin is "config" for a client of the config file, else the source whose records named the client.
-	Origin    string `gorm:"not null;default:config;size:64"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Origin string `gorm:"not null;default:config;size:64"`
+	// Custody and names (docket.Client): a detained client is reminded through counsel and Contact.
+	Detained        bool `gorm:"not null;default:false"`
+	GreetingName    string
+	City            string
+	ContactName     string
+	ContactPhone    string
+	ContactEmail    string
+	ContactLanguage string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 	// State is the US state whose law on the hours of texts applies (two letters); empty: the phone's area code.
 	State string `gorm:"not null;default:'';size:2"`
 }
@@ -82,6 +90,7 @@ type hearingRow struct {
 	Judge        string
 	WebEx        string
 	Address      string               // as the source gave it, when it differs from the court's
+	Detained     bool                 `gorm:"not null;default:false"` // the source puts it on a detained docket
 	Status       docket.HearingStatus `gorm:"not null;index"`
 	Sequence     int                  `gorm:"not null;default:0"`
 	FirstSeen    time.Time

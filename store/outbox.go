@@ -231,6 +231,12 @@ func (db *DB) OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]docket.R
 	if f.HearingID != 0 {
 		q = q.Where("hearing_id = ?", f.HearingID)
 	}
+	if f.Recipient != "" {
+		q = q.Where("recipient = ?", f.Recipient)
+	}
+	if f.RecipientID != "" {
+		q = q.Where("recipient_id = ?", f.RecipientID)
+	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
@@ -269,6 +275,19 @@ func (db *DB) LastChange(ctx context.Context, h docket.Hearing) ([]docket.Hearin
 // CancelPending cancels the pending rows of a hearing, saying why.
 func (db *DB) CancelPending(ctx context.Context, hearingID uint, reason string) (int, error) {
 	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("hearing_id = ? AND state = ?", hearingID, docket.StatePending).
+		Updates(map[string]any{"state": docket.StateCancelled, "last_error": reason, "updated_at": db.now()})
+	return int(res.RowsAffected), res.Error
+}
+
+// CancelPendingTo cancels the pending rows of a hearing to recipients of one kind (docket.ToClient…) with the given
+// ids, with the reason: a client now in custody is sent nothing on their own phone or email.
+func (db *DB) CancelPendingTo(ctx context.Context, hearingID uint, recipient string, ids []string, reason string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).
+		Where("hearing_id = ? AND state = ? AND recipient = ? AND recipient_id IN ?", hearingID, docket.StatePending,
+			recipient, ids).
 		Updates(map[string]any{"state": docket.StateCancelled, "last_error": reason, "updated_at": db.now()})
 	return int(res.RowsAffected), res.Error
 }

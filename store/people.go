@@ -47,7 +47,8 @@ func (db *DB) ReplacePeople(ctx context.Context, atts []docket.Attorney, cls []d
 			if err := tx.Omit(clause.Associations).Clauses(clause.OnConflict{
 				Columns: []clause.Column{{Name: "id"}},
 				DoUpdates: clause.AssignmentColumns([]string{"name", "a_number", "nationality", "phone", "email",
-					"language", "zone", "attorney_id", "active", "origin", "updated_at", "state"}),
+					"language", "zone", "attorney_id", "active", "origin", "updated_at",
+					"detained", "greeting_name", "city", "contact_name", "contact_phone", "contact_email", "contact_language", "state"}),
 			}).CreateInBatches(&clients, 500).Error; err != nil {
 				return fmt.Errorf("save clients: %w", err)
 			}

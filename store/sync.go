@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/docketd/docketd/docket"
@@ -641,7 +642,7 @@ func newHearing(caseID uint, opts docket.SyncOptions, r docket.HearingRecord) he
 	return hearingRow{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
 		FirstStart: r.Start.UTC(), CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: recordStatus(r),
-		TimeUnknown: r.TimeUnknown, FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
+		TimeUnknown: r.TimeUnknown, Detained: r.Detained, FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
 }
 
 // recordStatus is the status a record gives its hearing: scheduled unless the source says otherwise.
@@ -682,6 +683,8 @@ func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	add("webex", h.WebEx, r.WebEx)
 	add("address", h.Address, r.Address)
 	add("status", string(h.Status), string(recordStatus(r)))
+	// Custody changes who is told of the hearing: a new sequence makes the rows planned for the others stale.
+	add("detained", strconv.FormatBool(h.Detained), strconv.FormatBool(r.Detained))
 	return d
 }
 
@@ -731,6 +734,7 @@ func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 		updates["web_ex"] = r.WebEx
 		updates["address"] = r.Address
 		updates["status"] = recordStatus(r)
+		updates["detained"] = r.Detained
 		updates["sequence"] = h.Sequence + 1
 		updates["changed_at"] = now
 		if slices.ContainsFunc(changes, func(c [3]string) bool { return c[0] == "start" }) {
@@ -1029,7 +1033,8 @@ func (s *piece) contacts(recs []docket.HearingRecord) error {
 			continue
 		}
 		cl := clientRow{ID: s.opts.Source + ":" + string(r.ANumber), Name: c.Name, ANumber: r.ANumber, Phone: c.Phone,
-			Email: c.Email, Language: c.Language, Active: true, Origin: s.opts.Source, State: c.State}
+			Email: c.Email, Language: c.Language, Active: true, Origin: s.opts.Source, Detained: c.Detained,
+			State: c.State}
 		if c.Attorney != "" {
 			var a attorneyRow
 			if err := s.tx.Where("active = ? AND (id = ? OR LOWER(name) = LOWER(?))", true, c.Attorney, c.Attorney).
@@ -1040,7 +1045,7 @@ func (s *piece) contacts(recs []docket.HearingRecord) error {
 		err := s.tx.Omit(clause.Associations).Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"name", "phone", "email", "language", "attorney_id", "active",
-				"updated_at", "state"}),
+				"updated_at", "detained", "state"}),
 		}).Create(&cl).Error
 		if err != nil {
 			return fmt.Errorf("sync %s: client from records: %w", s.opts.Source, err)

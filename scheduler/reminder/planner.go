@@ -153,6 +153,15 @@ func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, aside map[u
 			}
 			cancelled += n
 		}
+		if ids := inCustody(h); len(ids) > 0 {
+			// A client who is now in custody (a reload said so, or the hearing went onto a detained docket) is
+			// sent nothing that asks them to travel: what was planned for their own phone and email is cancelled.
+			n, err := p.DB.CancelPendingTo(ctx, h.ID, docket.ToClient, ids, custodyReason)
+			if err != nil {
+				return nil, cancelled, fmt.Errorf("plan: %w", err)
+			}
+			cancelled += n
+		}
 		if scheduled {
 			rows = append(rows, p.reminders(h, rules, now)...)
 		}
@@ -169,6 +178,20 @@ func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, aside map[u
 	return rows, cancelled, nil
 }
 
+// custodyReason is why a row to a client's own phone or email is cancelled.
+const custodyReason = "the client is in custody: nothing goes to their own phone or email"
+
+// inCustody returns the ids of h's clients who are in custody.
+func inCustody(h docket.Hearing) []string {
+	var ids []string
+	for _, c := range h.Clients {
+		if h.InCustody(c) {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
 // recipient is someone a hearing concerns, on one channel, with the quiet hours that protect them there.
 type recipient struct {
 	kind, id, address string
@@ -176,6 +199,9 @@ type recipient struct {
 	quiet             quietHours
 }
 
+// recipients are the people a policy for to ("client" or "attorney") reaches on channel. A client in custody is never
+// one: their contact person, when one is named, is reached in their place (kind docket.ToContact, id the client's,
+// at the client's zone), on the contact's phone for texts and email for email.
 func recipients(h docket.Hearing, to string, channel docket.Channel, rules Rules) []recipient {
 	var out []recipient
 	pick := func(phone, email string) string {
@@ -186,9 +212,17 @@ func recipients(h docket.Hearing, to string, channel docket.Channel, rules Rules
 	}
 	if to == "client" {
 		for _, c := range h.Clients {
-			if a := pick(c.Phone, c.Email); a != "" {
-				out = append(out, recipient{docket.ToClient, c.ID, a, c.Location(rules.DefaultZone),
-					rules.quietFor(channel, docket.LawState(c.State, a))})
+			switch {
+			case !h.InCustody(c):
+				if a := pick(c.Phone, c.Email); a != "" {
+					out = append(out, recipient{docket.ToClient, c.ID, a, c.Location(rules.DefaultZone),
+						rules.quietFor(channel, docket.LawState(c.State, a))})
+				}
+			case c.Contact.Named():
+				if a := pick(c.Contact.Phone, c.Contact.Email); a != "" {
+					out = append(out, recipient{docket.ToContact, c.ID, a, c.Location(rules.DefaultZone),
+						rules.quietFor(channel, docket.PhoneState(a))})
+				}
 			}
 		}
 	} else {
@@ -218,16 +252,74 @@ func (p *Planner) timeUnknown(h docket.Hearing) bool {
 	return true
 }
 
+// counselFallback reports whether counsel are to be reminded on the client policies' offsets: a client of h is in
+// custody, so the client is not, and no attorney policy covers h (covers says which policies count). Counsel are then
+// emailed what the client would have been sent.
+func counselFallback(h docket.Hearing, rules Rules, covers func(Policy) bool) bool {
+	if len(inCustody(h)) == 0 {
+		return false
+	}
+	for _, pol := range rules.Policies {
+		if pol.To == "attorney" && covers(pol) {
+			return false
+		}
+	}
+	return true
+}
+
+// counselByEmail are h's counsel who have an email, as recipients.
+func counselByEmail(h docket.Hearing, rules Rules) []recipient {
+	var out []recipient
+	for _, a := range h.Attorneys {
+		if a.Email != "" {
+			out = append(out, recipient{docket.ToAttorney, a.ID, a.Email, a.Location(rules.DefaultZone),
+				rules.quietFor(docket.Email, "")})
+		}
+	}
+	return out
+}
+
+// plannedFor is a policy with the recipients it reaches: its own, or counsel in a detained client's place (then the
+// policy's channel is email).
+type plannedFor struct {
+	pol        Policy
+	recipients []recipient
+}
+
 func (p *Planner) reminders(h docket.Hearing, rules Rules, now time.Time) []docket.Reminder {
 	if p.timeUnknown(h) {
 		return nil
 	}
-	var rows []docket.Reminder
+	covers := func(pol Policy) bool { return pol.covers(h.Type) }
+	var plans []plannedFor
 	for _, pol := range rules.Policies {
-		if !pol.covers(h.Type) {
-			continue
+		if covers(pol) {
+			plans = append(plans, plannedFor{pol, recipients(h, pol.To, pol.Channel, rules)})
 		}
-		for _, r := range recipients(h, pol.To, pol.Channel, rules) {
+	}
+	if counselFallback(h, rules, covers) {
+		// Each client offset once, by email, whatever the channels of the client policies that name it.
+		counsel := counselByEmail(h, rules)
+		seen := map[Offset]bool{}
+		for _, pol := range rules.Policies {
+			if pol.To != "client" || !covers(pol) {
+				continue
+			}
+			var offsets []Offset
+			for _, o := range pol.Offsets {
+				if !seen[o] {
+					seen[o] = true
+					offsets = append(offsets, o)
+				}
+			}
+			pol.Offsets, pol.Channel = offsets, docket.Email
+			plans = append(plans, plannedFor{pol, counsel})
+		}
+	}
+	var rows []docket.Reminder
+	for _, plan := range plans {
+		pol := plan.pol
+		for _, r := range plan.recipients {
 			for _, o := range pol.Offsets {
 				due, ok := dueTime(h.Start, o, r.zone, r.quiet)
 				if !ok {
@@ -310,10 +402,23 @@ func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, no
 			return nil, nil
 		}
 	}
+	type reach struct {
+		channel    docket.Channel
+		recipients []recipient
+	}
+	var reached []reach
+	for _, pol := range rules.Policies {
+		reached = append(reached, reach{pol.Channel, recipients(h, pol.To, pol.Channel, rules)})
+	}
+	if counselFallback(h, rules, func(Policy) bool { return true }) {
+		// Counsel of a client in custody hear of the change when no attorney policy would tell them.
+		reached = append(reached, reach{docket.Email, counselByEmail(h, rules)})
+	}
 	var rows []docket.Reminder
 	seen := map[string]bool{}
-	for _, pol := range rules.Policies {
-		for _, r := range recipients(h, pol.To, pol.Channel, rules) {
+	for _, rc := range reached {
+		pol := Policy{Channel: rc.channel}
+		for _, r := range rc.recipients {
 			key := fmt.Sprintf("%s/%d/%d/%s/%s/%s", kind, h.ID, h.Sequence, r.kind, r.id, pol.Channel)
 			if seen[key] {
 				continue

@@ -124,6 +124,9 @@ func held(row docket.Reminder, h docket.Hearing, rules Rules, now time.Time, rec
 	case row.Kind != docket.KindReminder && row.Sequence != h.Sequence:
 		return docket.OutboxResult{State: docket.StateCancelled, Error: "superseded by a later change"}, true
 	}
+	if why := notForNow(row, h, rules); why != "" {
+		return docket.OutboxResult{State: docket.StateCancelled, Error: why}, true
+	}
 	// catch_up applies to reminders: a change notice stays news until the hearing, however late it is.
 	if late := now.Sub(row.Due); row.Kind == docket.KindReminder && late > max(rules.CatchUp, catchUpFloor) {
 		return docket.OutboxResult{State: docket.StateSkipped, Error: fmt.Sprintf("%s late, more than catch_up (%s)",
@@ -186,6 +189,50 @@ func rowState(row docket.Reminder, h docket.Hearing) string {
 	return docket.PhoneState(row.Address)
 }
 
+// notForNow says why a row is no longer for its recipient, with custody as it stands at sending time: a client in
+// custody is sent nothing on their own phone or email; their contact is told only while they are in custody; counsel
+// are emailed a client policy's reminder only while a client of the hearing is in custody and no attorney policy
+// covers it. "" means the row is still for its recipient.
+func notForNow(row docket.Reminder, h docket.Hearing, rules Rules) string {
+	client, found := docket.Client{}, false
+	for _, c := range h.Clients {
+		if c.ID == row.RecipientID {
+			client, found = c, true
+		}
+	}
+	switch row.Recipient {
+	case docket.ToClient:
+		if found && h.InCustody(client) {
+			return custodyReason
+		}
+	case docket.ToContact:
+		switch {
+		case !found:
+			return "the client is no longer one of the hearing's: their contact is not told"
+		case !h.InCustody(client):
+			return "the client is no longer in custody: they are reminded themselves, not their contact"
+		case row.Address != client.Contact.Phone && row.Address != client.Contact.Email:
+			return "the client's contact changed since this was planned"
+		}
+	case docket.ToAttorney:
+		if row.Kind == docket.KindReminder && isClientPolicy(rules, row.Policy) &&
+			!counselFallback(h, rules, func(p Policy) bool { return p.covers(h.Type) }) {
+			return "no client of the hearing is in custody now: counsel's reminders follow the attorney policies"
+		}
+	}
+	return ""
+}
+
+// isClientPolicy reports whether the policy named name reminds clients.
+func isClientPolicy(rules Rules, name string) bool {
+	for _, p := range rules.Policies {
+		if p.Name == name {
+			return p.To == "client"
+		}
+	}
+	return false
+}
+
 // recipientZone is the zone of the person a row is for, as the planner used it.
 func recipientZone(row docket.Reminder, h docket.Hearing, def *time.Location) *time.Location {
 	if row.Recipient == docket.ToAttorney {
@@ -206,6 +253,109 @@ func recipientZone(row docket.Reminder, h docket.Hearing, def *time.Location) *t
 	return def
 }
 
+// addressee fills in whom n addresses, as row first is planned for: their name, the name they are greeted by, their
+// language, and their home zone and place.
+func addressee(n *message.Notice, first docket.Reminder, h docket.Hearing, def *time.Location) {
+	switch first.Recipient {
+	case docket.ToClient:
+		for _, c := range h.Clients {
+			if c.ID == first.RecipientID {
+				n.Recipient, n.Language, n.Greeting = c.Name, c.Language, greetingOf(c)
+				n.Home, n.HomePlace = c.Location(def), c.City
+			}
+		}
+		n.Confirm = first.Kind == docket.KindReminder && first.Channel == "sms"
+	case docket.ToContact:
+		// The contact is told on behalf of the client in custody, in the contact's language, at the client's hours
+		// and place; they are not asked to confirm (the client cannot come and go as they please).
+		n.ToContact = true
+		for _, c := range h.Clients {
+			if c.ID == first.RecipientID {
+				n.Recipient, n.Language = c.Contact.Name, c.Contact.Language
+				_, n.Greeting = docket.PersonName(c.Contact.Name)
+				if n.Language == "" {
+					n.Language = c.Language
+				}
+				n.Home, n.HomePlace = c.Location(def), c.City
+			}
+		}
+	case docket.ToAttorney:
+		n.ToCounsel = true
+		for _, a := range h.Attorneys {
+			if a.ID == first.RecipientID {
+				n.Recipient, n.Language = a.Name, a.Language
+				_, n.Greeting = docket.PersonName(a.Name)
+			}
+		}
+		// A remote hearing is joined on the client's clock: counsel are told it beside the court's.
+		if len(h.Clients) > 0 {
+			n.Home, n.HomePlace = h.Clients[0].Location(def), h.Clients[0].City
+		}
+	}
+}
+
+// greetingOf is the name client c is greeted by: their greeting name, else the first name of their name.
+func greetingOf(c docket.Client) string {
+	if c.GreetingName != "" {
+		return c.GreetingName
+	}
+	_, g := docket.PersonName(c.Name)
+	return g
+}
+
+// reach is what counsel are told of client c's reminders for hearing h: "confirmed" when the client confirmed one,
+// "reached" when one went out, "unreached" with the reason when none could ("detained", "opted out", "no phone",
+// "undelivered", "failed"), or "" while nothing has been sent.
+func (r *Renderer) reach(ctx context.Context, h docket.Hearing, c docket.Client) (reach, why string, err error) {
+	if h.InCustody(c) {
+		return "unreached", "detained", nil
+	}
+	rows, err := r.db.OutboxRows(ctx, docket.OutboxFilter{HearingID: h.ID, Recipient: docket.ToClient, RecipientID: c.ID})
+	if err != nil {
+		return "", "", fmt.Errorf("reach: %w", err)
+	}
+	sent, failed := false, ""
+	for _, row := range rows {
+		switch {
+		case row.Kind == docket.KindReminder && row.ConfirmedAt != nil:
+			return "confirmed", "", nil
+		case row.State == docket.StateSent || row.State == docket.StateDelivered:
+			sent = true
+		case row.State == docket.StateFailed && row.ProviderState == "undelivered":
+			failed = "undelivered"
+		case row.State == docket.StateFailed && failed == "":
+			failed = "failed"
+		}
+	}
+	if sent {
+		return "reached", "", nil
+	}
+	if c.Phone == "" && c.Email == "" {
+		return "unreached", "no phone", nil
+	}
+	optedOut := true
+	for _, a := range []struct {
+		channel docket.Channel
+		address string
+	}{{docket.SMS, c.Phone}, {docket.Email, c.Email}} {
+		if a.address == "" {
+			continue
+		}
+		out, err := r.db.IsOptedOut(ctx, a.channel, a.address)
+		if err != nil {
+			return "", "", fmt.Errorf("reach: %w", err)
+		}
+		optedOut = optedOut && out
+	}
+	switch {
+	case optedOut:
+		return "unreached", "opted out", nil
+	case failed != "":
+		return "unreached", failed, nil
+	}
+	return "", "", nil
+}
+
 // hearings caches the hearings of one group: a household's rows name the same few hearings, and live and render
 // both need them.
 type hearings map[uint]docket.Hearing
@@ -222,113 +372,17 @@ func (hs hearings) get(ctx context.Context, db Store, id uint) (docket.Hearing, 
 }
 
 // Render builds the message for a group of rows to one address, and returns the earliest hearing start among them;
-// now is when it is sent, for "tomorrow".
+// now is when it is sent, for "today" and "tomorrow" (zero says neither).
 func (r *Renderer) Render(ctx context.Context, rows []docket.Reminder, now time.Time) (docket.Message, time.Time, error) {
 	return r.render(ctx, rows, hearings{}, now)
 }
 
 func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hearings, now time.Time) (docket.Message, time.Time, error) {
-	if len(rows) == 0 {
-		return docket.Message{}, time.Time{}, errors.New("nothing to render")
-	}
-	first := rows[0]
-	rules := r.rules()
-	// The Message-ID's key is the least of the rows' own keys, which come from the hearings' sources (never row ids,
-	// nor the order of rows): the same group gives the same key on a retry and in a rebuilt database.
-	key := ""
-	for _, row := range rows {
-		h, err := cache.get(ctx, r.db, row.HearingID)
-		if err != nil {
-			return docket.Message{}, time.Time{}, err
-		}
-		if k := docket.MessageKey(h, row); key == "" || k < key {
-			key = k
-		}
-	}
-	n := message.Notice{
-		Kind: docket.Kind(first.Kind), Channel: docket.Channel(first.Channel), Key: key,
-		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone, OrgShort: rules.OrgShort, Now: now,
-	}
-	var views []docket.Hearing
-	seenPerson := map[string]bool{}
-	for _, row := range rows {
-		h, err := cache.get(ctx, r.db, row.HearingID)
-		if err != nil {
-			return docket.Message{}, time.Time{}, err
-		}
-		views = append(views, h)
-		for _, c := range h.Clients {
-			// A client's own message names the clients it was planned for; counsel's names every client.
-			if (row.Recipient == "client" && c.ID != row.RecipientID) || seenPerson[c.ID] {
-				continue
-			}
-			seenPerson[c.ID] = true
-			n.People = append(n.People, message.Person{Name: c.Name, ANumber: c.ANumber})
-		}
-	}
-	// The rows come in the outbox's order: sorted by A-number (a family's run in the order EOIR issued them, the lead
-	// respondent's first; none last), then name, a household's names read the same in every message and retry.
-	byANumber := func(p message.Person) string { return cmp.Or(string(p.ANumber), "\xff") }
-	slices.SortStableFunc(n.People, func(a, b message.Person) int {
-		return cmp.Or(cmp.Compare(byANumber(a), byANumber(b)), cmp.Compare(a.Name, b.Name))
-	})
-	h := views[0]
-	// A person is never told a time in a zone that does not load: the message waits, with the reason.
-	loc, err := docket.LoadZone(h.Zone)
+	n, views, err := r.notice(ctx, rows, cache, now)
 	if err != nil {
-		return docket.Message{}, time.Time{}, fmt.Errorf("hearing %d zone: %w", h.ID, err)
+		return docket.Message{}, time.Time{}, err
 	}
-	n.Start, n.Location = h.Start, loc
-	n.CourtName, n.CourtAddress, n.CourtPhone = h.Court.Name, h.Court.Address, h.Court.Phone
-	n.CourtCity = strings.Trim(h.Court.City+", "+h.Court.State, ", ")
-	n.CourtPlace = h.Court.City
-	if h.Address != "" {
-		n.CourtAddress, n.CourtCity = h.Address, ""
-	}
-	n.HearingType, n.Medium, n.WebEx, n.Judge = h.Type, h.Medium, h.WebEx, h.Judge
-	if len(h.Attorneys) > 0 {
-		n.CounselName, n.CounselPhone = h.Attorneys[0].Name, h.Attorneys[0].Phone
-		if n.CounselPhone == "" {
-			n.CounselPhone = rules.OrgPhone // counsel without a direct line is reached through the office
-		}
-	}
-	// The clock a remote hearing is told on is the client's: for counsel, their (first) client's.
-	if len(h.Clients) > 0 {
-		n.Home, n.HomePlace = h.Clients[0].Location(rules.DefaultZone), h.Clients[0].City
-	}
-	switch first.Recipient {
-	case "client":
-		for _, c := range h.Clients {
-			if c.ID == first.RecipientID {
-				n.Recipient, n.Language = c.Name, c.Language
-				n.Home, n.HomePlace = c.Location(rules.DefaultZone), c.City
-			}
-		}
-		n.Confirm = first.Kind == docket.KindReminder && first.Channel == "sms"
-	case "attorney":
-		n.ToCounsel = true
-		for _, a := range h.Attorneys {
-			if a.ID == first.RecipientID {
-				n.Recipient, n.Language = a.Name, a.Language
-			}
-		}
-	}
-	if first.Kind == docket.KindRescheduled {
-		changes, err := r.db.LastChange(ctx, h)
-		if err != nil {
-			return docket.Message{}, time.Time{}, err
-		}
-		for _, c := range changes {
-			switch {
-			case c.Field == "start":
-				if t, err := time.Parse(time.RFC3339, c.From); err == nil {
-					n.OldStart = t
-				}
-			case c.Field == "status" && c.From == string(docket.StatusCancelled):
-				n.Reinstated = true // people were told it was cancelled: say it is back on
-			}
-		}
-	}
+	first, h := rows[0], views[0]
 	// Counsel's invitation is made first, so the email says it is attached only when it is.
 	var invite *docket.Invite
 	if n.ToCounsel && first.Channel == docket.Email {
@@ -353,4 +407,98 @@ func (r *Renderer) render(ctx context.Context, rows []docket.Reminder, cache hea
 		}
 	}
 	return msg, start, nil
+}
+
+// notice is what the message for a group of rows is rendered from, with the hearings of the rows (the first row's
+// first): whom it addresses and how, the people it names, and the hearing as it stands.
+func (r *Renderer) notice(ctx context.Context, rows []docket.Reminder, cache hearings, now time.Time) (message.Notice, []docket.Hearing, error) {
+	if len(rows) == 0 {
+		return message.Notice{}, nil, errors.New("nothing to render")
+	}
+	first := rows[0]
+	rules := r.rules()
+	// The Message-ID's key is the least of the rows' own keys, which come from the hearings' sources (never row ids,
+	// nor the order of rows): the same group gives the same key on a retry and in a rebuilt database.
+	key := ""
+	for _, row := range rows {
+		h, err := cache.get(ctx, r.db, row.HearingID)
+		if err != nil {
+			return message.Notice{}, nil, err
+		}
+		if k := docket.MessageKey(h, row); key == "" || k < key {
+			key = k
+		}
+	}
+	n := message.Notice{
+		Kind: docket.Kind(first.Kind), Channel: docket.Channel(first.Channel), Key: key,
+		To: first.Address, OrgName: rules.OrgName, OrgPhone: rules.OrgPhone, OrgShort: rules.OrgShort, Now: now,
+	}
+	var views []docket.Hearing
+	seenPerson := map[string]bool{}
+	for _, row := range rows {
+		h, err := cache.get(ctx, r.db, row.HearingID)
+		if err != nil {
+			return message.Notice{}, nil, err
+		}
+		views = append(views, h)
+		for _, c := range h.Clients {
+			// A client's own message names the clients it was planned for, a contact's the clients in custody it was
+			// planned for; counsel's names every client.
+			if (row.Recipient != docket.ToAttorney && c.ID != row.RecipientID) || seenPerson[c.ID] {
+				continue
+			}
+			seenPerson[c.ID] = true
+			p := message.Person{Name: c.Name, ANumber: c.ANumber, Greeting: greetingOf(c), Detained: h.InCustody(c)}
+			if first.Recipient == docket.ToAttorney {
+				if p.Reach, p.Why, err = r.reach(ctx, h, c); err != nil {
+					return message.Notice{}, nil, err
+				}
+			}
+			n.People = append(n.People, p)
+		}
+	}
+	// The rows come in the outbox's order: sorted by A-number (a family's run in the order EOIR issued them, the lead
+	// respondent's first; none last), then name, a household's names read the same in every message and retry.
+	byANumber := func(p message.Person) string { return cmp.Or(string(p.ANumber), "\xff") }
+	slices.SortStableFunc(n.People, func(a, b message.Person) int {
+		return cmp.Or(cmp.Compare(byANumber(a), byANumber(b)), cmp.Compare(a.Name, b.Name))
+	})
+	h := views[0]
+	// A person is never told a time in a zone that does not load: the message waits, with the reason.
+	loc, err := docket.LoadZone(h.Zone)
+	if err != nil {
+		return message.Notice{}, nil, fmt.Errorf("hearing %d zone: %w", h.ID, err)
+	}
+	n.Start, n.Location = h.Start, loc
+	n.CourtName, n.CourtAddress, n.CourtPhone = h.Court.Name, h.Court.Address, h.Court.Phone
+	n.CourtCity = strings.Trim(h.Court.City+", "+h.Court.State, ", ")
+	n.CourtPlace = h.Court.City
+	if h.Address != "" {
+		n.CourtAddress, n.CourtCity = h.Address, ""
+	}
+	n.HearingType, n.Medium, n.WebEx, n.Judge = h.Type, h.Medium, h.WebEx, h.Judge
+	if len(h.Attorneys) > 0 {
+		n.CounselName, n.CounselPhone = h.Attorneys[0].Name, h.Attorneys[0].Phone
+		if n.CounselPhone == "" {
+			n.CounselPhone = rules.OrgPhone // counsel without a direct line is reached through the office
+		}
+	}
+	addressee(&n, first, h, rules.DefaultZone)
+	if first.Kind == docket.KindRescheduled {
+		changes, err := r.db.LastChange(ctx, h)
+		if err != nil {
+			return message.Notice{}, nil, err
+		}
+		for _, c := range changes {
+			switch {
+			case c.Field == "start":
+				if t, err := time.Parse(time.RFC3339, c.From); err == nil {
+					n.OldStart = t
+				}
+			case c.Field == "status" && c.From == string(docket.StatusCancelled):
+				n.Reinstated = true // people were told it was cancelled: say it is back on
+			}
+		}
+	}
+	return n, views, nil
 }

@@ -18,6 +18,7 @@ type Store interface {
 	OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]docket.Reminder, error)
 	CancelStale(ctx context.Context, hearingID uint, sequence int, scheduled bool) (int, error)
 	CancelPending(ctx context.Context, hearingID uint, reason string) (int, error)
+	CancelPendingTo(ctx context.Context, hearingID uint, recipient string, ids []string, reason string) (int, error)
 	NextDue(ctx context.Context, channel docket.Channel) (time.Time, bool, error)
 	ClaimDue(ctx context.Context, c docket.Claim) ([]docket.Reminder, error)
 	HoldLease(ctx context.Context, ids []uint, owner string, until time.Time) (bool, error)

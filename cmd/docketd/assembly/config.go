@@ -100,8 +100,14 @@ func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now t
 	}
 	clients := make([]docket.Client, len(cfg.Clients))
 	for i, c := range cfg.Clients {
-		clients[i] = docket.Client{ID: c.ID, Name: c.Name, ANumber: docket.ANumber(c.ANumber), Nationality: c.Nationality,
-			Phone: c.Phone, Email: c.Email, Language: c.Language, Zone: c.Timezone}
+		// The file may write "Castillo, Rosa Elena" as an office export does: the store keeps the name as people write it.
+		name, _ := docket.PersonName(c.Name)
+		contact, _ := docket.PersonName(c.Contact.Name)
+		clients[i] = docket.Client{ID: c.ID, Name: name, ANumber: docket.ANumber(c.ANumber), Nationality: c.Nationality,
+			Phone: c.Phone, Email: c.Email, Language: c.Language, Zone: c.Timezone,
+			Detained: c.Detained, GreetingName: strings.TrimSpace(c.GreetingName), City: strings.TrimSpace(c.City),
+			Contact: docket.Proxy{Name: contact, Phone: c.Contact.Phone, Email: c.Contact.Email,
+				Language: c.Contact.Language}}
 		clients[i].State = c.State
 		if c.Attorney != "" {
 			clients[i].AttorneyID = &c.Attorney

@@ -120,6 +120,13 @@ func (s *dryStore) CancelPending(ctx context.Context, hearingID uint, _ string) 
 	return s.cancel(ctx, hearingID, func(docket.Reminder) bool { return true })
 }
 
+// CancelPendingTo is the store's CancelPendingTo, in memory.
+func (s *dryStore) CancelPendingTo(ctx context.Context, hearingID uint, recipient string, ids []string, _ string) (int, error) {
+	return s.cancel(ctx, hearingID, func(r docket.Reminder) bool {
+		return r.Recipient == recipient && slices.Contains(ids, r.RecipientID)
+	})
+}
+
 // cancel marks the pending rows of a hearing that stale selects as cancelled, stored and planned alike.
 func (s *dryStore) cancel(ctx context.Context, hearingID uint, stale func(docket.Reminder) bool) (int, error) {
 	stored, err := s.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StatePending, HearingID: hearingID})
