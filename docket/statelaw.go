@@ -1,6 +1,7 @@
 package docket
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,19 +77,21 @@ var lawAreaCodes = map[string]string{
 	"405": "OK", "539": "OK", "572": "OK", "580": "OK", "918": "OK",
 }
 
-// usRegions are the phone regions of the North American plan that are the United States or its territories.
-var usRegions = map[string]bool{"US": true, "PR": true, "GU": true, "VI": true, "MP": true, "AS": true}
-
 // PhoneState is the US state or territory a phone number's area code belongs to (two letters), or "" for a number
 // outside the United States or one whose area code is not tied to a state (toll-free, non-geographic). It reads the
 // geocoding data of libphonenumber, built into the binary.
 func PhoneState(phone string) string {
-	n, err := phonenumbers.Parse(phone, "US")
-	if err != nil || n.GetCountryCode() != 1 || !usRegions[phonenumbers.GetRegionCodeForNumber(n)] {
-		return ""
+	n, ok := nanp(phone)
+	if !ok {
+		p, err := phonenumbers.Parse(phone, "US")
+		if err != nil || p.GetCountryCode() != 1 {
+			return ""
+		}
+		n = p
 	}
+	// The data names a state ("Florida") for most numbers, a place in it ("Palm Beach, FL") for some, and a province
+	// or a country for the rest of the North American plan ("Ontario", "Jamaica"), which no US state matches.
 	if place, err := phonenumbers.GetGeocodingForNumber(n, "en"); err == nil {
-		// The data names a state ("Florida") for most numbers, a place in it ("Palm Beach, FL") for some.
 		if code, ok := stateByName[place]; ok {
 			return code
 		}
@@ -102,6 +105,20 @@ func PhoneState(phone string) string {
 		return lawAreaCodes[nsn[:3]]
 	}
 	return ""
+}
+
+// nanp reads a number written in E.164 in the North American plan ("+13055550142"), as docketd stores phones,
+// without the general parser: the planner asks for every recipient of every hearing.
+func nanp(phone string) (*phonenumbers.PhoneNumber, bool) {
+	if len(phone) != 12 || !strings.HasPrefix(phone, "+1") {
+		return nil, false
+	}
+	nsn, err := strconv.ParseUint(phone[2:], 10, 64)
+	if err != nil || phone[2] < '2' {
+		return nil, false
+	}
+	cc := int32(1)
+	return &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nsn}, true
 }
 
 // LawState is the state whose law decides when someone with this state key and phone may be texted: the key when

@@ -23,6 +23,9 @@ func TestPhoneState(t *testing.T) {
 		{"+17875550100", "PR"},
 		{"+18005550100", ""}, // toll-free
 		{"+14165550100", ""}, // Toronto: the North American plan, not the United States
+		{"+18765550100", ""}, // Jamaica
+		{"(305) 555-0142", "FL"},
+		{"+1 405 555 0177", "OK"},
 		{"+525512345678", ""},
 		{"not a number", ""},
 		{"", ""},

@@ -210,18 +210,25 @@ func recipients(h docket.Hearing, to string, channel docket.Channel, rules Rules
 		}
 		return email
 	}
+	// The law state decides the quiet hours of texts only (quietFor); an email address has no area code.
+	lawState := func(key, address string) string {
+		if channel != docket.SMS {
+			return ""
+		}
+		return docket.LawState(key, address)
+	}
 	if to == "client" {
 		for _, c := range h.Clients {
 			switch {
 			case !h.InCustody(c):
 				if a := pick(c.Phone, c.Email); a != "" {
 					out = append(out, recipient{docket.ToClient, c.ID, a, c.Location(rules.DefaultZone),
-						rules.quietFor(channel, docket.LawState(c.State, a))})
+						rules.quietFor(channel, lawState(c.State, a))})
 				}
 			case c.Contact.Named():
 				if a := pick(c.Contact.Phone, c.Contact.Email); a != "" {
 					out = append(out, recipient{docket.ToContact, c.ID, a, c.Location(rules.DefaultZone),
-						rules.quietFor(channel, docket.PhoneState(a))})
+						rules.quietFor(channel, lawState("", a))})
 				}
 			}
 		}
@@ -229,7 +236,7 @@ func recipients(h docket.Hearing, to string, channel docket.Channel, rules Rules
 		for _, a := range h.Attorneys {
 			if addr := pick(a.Phone, a.Email); addr != "" {
 				out = append(out, recipient{docket.ToAttorney, a.ID, addr, a.Location(rules.DefaultZone),
-					rules.quietFor(channel, docket.PhoneState(addr))})
+					rules.quietFor(channel, lawState("", addr))})
 			}
 		}
 	}

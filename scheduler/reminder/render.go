@@ -176,9 +176,12 @@ func hours(d time.Duration) string { return fmt.Sprintf("%d hours", int(d.Hours(
 // clock writes minutes after midnight as a time of day, "20:00".
 func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
-// rowState is the law state of the person a row is for: for a client their state key, else the address's area
-// code; for counsel, who have no state key, the area code.
+// rowState is the law state of the person a text is for: for a client their state key, else the address's area
+// code; for counsel, who have no state key, the area code. It is "" for an email, which no such law governs.
 func rowState(row docket.Reminder, h docket.Hearing) string {
+	if row.Channel != docket.SMS {
+		return ""
+	}
 	if row.Recipient == docket.ToClient {
 		for _, c := range h.Clients {
 			if c.ID == row.RecipientID {
