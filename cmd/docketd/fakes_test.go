@@ -50,6 +50,52 @@ type testClock struct {
 	guard time.Duration
 	// holds counts the dispatcher's lanes at work (reminder.Holder): time stands still until they are done.
 	holds int
+	// wakes are the dispatcher's sleeps through Wake: when time reaches one, it holds the clock until the dispatcher
+	// is done with it (reminder.Waker).
+	wakes []*wake
+}
+
+// wake is one sleep through Wake.
+type wake struct {
+	at         time.Time
+	held, done bool
+}
+
+// Wake is After whose firing holds the clock until done is called (reminder.Waker).
+func (c *testClock) Wake(d time.Duration) (<-chan time.Time, func()) {
+	w := &wake{}
+	c.mu.Lock()
+	w.at = c.FakeClock.Now().Add(d)
+	c.wakes = append(c.wakes, w)
+	c.mu.Unlock()
+	ch := c.After(d)
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			c.mu.Lock()
+			w.done = true
+			if w.held {
+				c.holds--
+			}
+			c.wakes = slices.DeleteFunc(c.wakes, func(x *wake) bool { return x == w })
+			c.mu.Unlock()
+			c.slept.ring()
+		})
+	}
+}
+
+// advance moves the clock to at; the wakes it reaches hold the clock first, so time stands still until their
+// sleepers have acted.
+func (c *testClock) advance(at time.Time) {
+	c.mu.Lock()
+	for _, w := range c.wakes {
+		if !w.done && !w.held && !w.at.After(at) {
+			w.held = true
+			c.holds++
+		}
+	}
+	c.mu.Unlock()
+	c.Advance(at.Sub(c.Now()))
 }
 
 // Hold keeps time still until the returned function is called: a dispatcher's lane is sending.
@@ -137,7 +183,7 @@ func (c *testClock) until(t *testing.T, limit time.Time, what string, ring bell,
 				beyond = true
 				continue
 			}
-			c.Advance(at.Sub(c.Now()))
+			c.advance(at)
 			if _, more := c.next(); more {
 				c.slept.ring() // a stale sleep may hide a live one behind it
 			}

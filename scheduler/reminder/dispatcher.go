@@ -68,6 +68,24 @@ type Holder interface {
 	Hold() (release func())
 }
 
+// Waker is a Holder whose timers hold it from the moment they fire until the sleeper is done with the wake: between
+// a timer firing and the sleeper's next step, a test's clock could otherwise see everyone asleep and move on, and a
+// reminder due at 10:00 would be recorded as sent at 10:03.
+type Waker interface {
+	Holder
+	// Wake is After, with done, which the sleeper calls once it has acted on the wake (or gone back to sleep
+	// without it): the hold the firing took is let go, or, when the timer has not fired, it never takes one.
+	Wake(d time.Duration) (c <-chan time.Time, done func())
+}
+
+// after is the Clock's After, through Wake when the clock is a Waker.
+func (d *Dispatcher) after(wait time.Duration) (<-chan time.Time, func()) {
+	if w, ok := d.Clock.(Waker); ok {
+		return w.Wake(wait)
+	}
+	return d.Clock.After(wait), func() {}
+}
+
 // clockHold is one goroutine's hold on a Holder clock; it travels in the goroutine's context.
 type clockHold struct {
 	c       Holder
@@ -212,6 +230,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	busy := map[*lane]bool{}
 	fruitless := map[*lane]bool{} // the lane's last drain settled nothing although rows were due
+	woke := func() {}             // done with the last wake: the lanes it kicked hold the clock for themselves
+	defer func() { woke() }()
 	for {
 		if err := d.reconcileNow(ctx); err != nil && ctx.Err() == nil {
 			d.Log.Error("reconcile", "component", "dispatcher", "err", err)
@@ -235,6 +255,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				l.kick <- lctx
 			}
 		}
+		timer, wokeNext := d.after(wait)
+		woke()
+		woke = wokeNext
 		select {
 		case <-ctx.Done():
 			return nil
@@ -242,7 +265,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			clear(fruitless)
 		case r := <-done:
 			busy[r.l], fruitless[r.l] = false, r.n == 0
-		case <-d.Clock.After(wait):
+		case <-timer:
 			clear(fruitless)
 		}
 	}
@@ -313,9 +336,13 @@ func (d *Dispatcher) drain(ctx context.Context, l *lane) (int, error) {
 		)
 		own, _ := ctx.Value(holdKey{}).(*clockHold)
 		for _, group := range groups(rows) {
-			own.let() // the workers hold the clock for themselves; this goroutine only waits for them
-			inFlight <- struct{}{}
-			own.take()
+			select {
+			case inFlight <- struct{}{}: // a free slot: the clock stays held from the claim to the worker's start
+			default:
+				own.let() // the workers hold the clock for themselves; this goroutine only waits for them
+				inFlight <- struct{}{}
+				own.take()
+			}
 			wctx, wh := withHold(ctx, d.Clock)
 			wg.Go(func() {
 				defer func() { wh.let(); <-inFlight }()
@@ -587,6 +614,8 @@ func (d *Dispatcher) waitSlot(ctx context.Context, l *lane) (time.Time, error) {
 
 // sleep waits on the clock, letting go of the goroutine's hold on it meanwhile.
 func (d *Dispatcher) sleep(ctx context.Context, wait time.Duration) error {
+	timer, woke := d.after(wait)
+	defer woke() // after the hold is taken again: the wake holds the clock until then
 	if h, ok := ctx.Value(holdKey{}).(*clockHold); ok {
 		h.let()
 		defer h.take()
@@ -594,7 +623,7 @@ func (d *Dispatcher) sleep(ctx context.Context, wait time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-d.Clock.After(wait):
+	case <-timer:
 		return nil
 	}
 }
