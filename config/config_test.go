@@ -188,3 +188,43 @@ state = "Florida"
 		t.Errorf("state: got %q, want %q", got, want)
 	}
 }
+
+// Counsel read English unless their entry says otherwise: a Spanish-speaking office's default language is its
+// clients'. A client without a language gets the office's.
+func TestCounselDefaultToEnglish(t *testing.T) {
+	src := `[organization]
+name = "Oficina"
+timezone = "America/Chicago"
+language = "es"
+
+[[attorneys]]
+id = "a1"
+name = "Lucía Fernández"
+email = "lucia@example.org"
+
+[[attorneys]]
+id = "a2"
+name = "Diego Ruiz"
+email = "diego@example.org"
+language = "es"
+
+[[clients]]
+id = "c1"
+name = "María Hernández"
+phone = "+12145550142"
+attorney = "a1"
+`
+	cfg, err := Parse("lang.toml", []byte(src), Options{Courts: testCourts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Attorneys[0].Language; got != "en" {
+		t.Errorf("counsel without a language: got %q, want en", got)
+	}
+	if got := cfg.Attorneys[1].Language; got != "es" {
+		t.Errorf("counsel who read Spanish: got %q, want es", got)
+	}
+	if got := cfg.Clients[0].Language; got != "es" {
+		t.Errorf("client without a language: got %q, want the office's es", got)
+	}
+}

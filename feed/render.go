@@ -580,6 +580,10 @@ func (h *Hearing) location(detail Detail) string {
 	if h.Medium == docket.MediumInternet && h.WebEx != "" {
 		return h.WebEx
 	}
+	// A hearing by telephone is joined from where one is: an address would send someone to court for nothing.
+	if h.Medium == docket.MediumTelephone {
+		return strings.TrimSpace("By telephone " + parens(h.Court.Name))
+	}
 	addr := h.address()
 	switch {
 	case h.Court.Name != "" && addr != "":
@@ -651,8 +655,8 @@ func (h *Hearing) description(detail Detail) string {
 		court += " (" + h.Court.Code + ")"
 	}
 	line("Court: ", strings.TrimSpace(court))
-	if !h.Medium.Online() {
-		// An online hearing is held at no address; one in the text could send someone to the wrong place.
+	if !h.Medium.Remote() {
+		// A hearing online or by telephone is held at no address; one in the text could send someone to the wrong place.
 		line("Address: ", h.address())
 	}
 	line("Court phone: ", h.Court.Phone)
@@ -743,4 +747,12 @@ func formatDuration(d time.Duration) string {
 	default:
 		return "PT" + strconv.FormatInt(int64(d/time.Second), 10) + "S"
 	}
+}
+
+// parens is "(s)", or "" for an empty s.
+func parens(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ")"
 }

@@ -37,6 +37,7 @@ func TestClassifyInbound(t *testing.T) {
 		{"date?", false, Inbound{KeywordNext, "DATE", "en"}},
 		{"Next", false, Inbound{KeywordNext, "NEXT", "en"}},
 		{"Sí", false, Inbound{KeywordConfirm, "SI", "es"}},
+		{"SÍ", false, Inbound{KeywordConfirm, "SI", "es"}}, // as the texts now write it
 		{"si 👍", false, Inbound{KeywordConfirm, "SI", "es"}},
 		{"SI", true, Inbound{KeywordConfirm, "SI", "es"}},
 		{"1", false, Inbound{KeywordConfirm, "1", ""}},
