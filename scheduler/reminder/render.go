@@ -309,7 +309,10 @@ func greetingOf(c docket.Client) string {
 // reach is what counsel are told of client c's reminders for hearing h: "confirmed" when the client confirmed one,
 // "reached" when one went out, "unreached" with the reason when none could ("detained", "opted out", "no phone",
 // "undelivered", "failed"), or "" while nothing has been sent.
-func (r *Renderer) reach(ctx context.Context, h docket.Hearing, c docket.Client) (reach, why string, err error) {
+//
+// Only the client's messages due before before count: one due with counsel's own goes out beside it, and whether it
+// was sent yet when counsel's was written would be chance (the daemon and a cron remind would tell counsel apart).
+func (r *Renderer) reach(ctx context.Context, h docket.Hearing, c docket.Client, before time.Time) (reach, why string, err error) {
 	if h.InCustody(c) {
 		return "unreached", "detained", nil
 	}
@@ -319,6 +322,9 @@ func (r *Renderer) reach(ctx context.Context, h docket.Hearing, c docket.Client)
 	}
 	sent, failed := false, ""
 	for _, row := range rows {
+		if !row.Due.Before(before) {
+			continue
+		}
 		switch {
 		case row.Kind == docket.KindReminder && row.ConfirmedAt != nil:
 			return "confirmed", "", nil
@@ -453,7 +459,7 @@ func (r *Renderer) notice(ctx context.Context, rows []docket.Reminder, cache hea
 			seenPerson[c.ID] = true
 			p := message.Person{Name: c.Name, ANumber: c.ANumber, Greeting: greetingOf(c), Detained: h.InCustody(c)}
 			if first.Recipient == docket.ToAttorney {
-				if p.Reach, p.Why, err = r.reach(ctx, h, c); err != nil {
+				if p.Reach, p.Why, err = r.reach(ctx, h, c, first.Due); err != nil {
 					return message.Notice{}, nil, err
 				}
 			}
