@@ -45,6 +45,9 @@ const (
 	DefaultLanguage = "en"
 	// DefaultKeepBodies keeps the text of sent messages long enough to answer "what did we tell them?".
 	DefaultKeepBodies = 30 * 24 * time.Hour
+	// DefaultCallList puts a client who has not confirmed two days before the hearing on counsel's call list:
+	// time enough for a call, a visit, or a word to the family.
+	DefaultCallList = 2 * 24 * time.Hour
 	// DefaultKeepOutbox keeps a year of delivery history for audits.
 	DefaultKeepOutbox = 365 * 24 * time.Hour
 	// DefaultKeepChanges keeps two years of hearing changes: cases run for years.
@@ -66,6 +69,7 @@ type Config struct {
 	Reminders    Reminders    `toml:"reminders"`
 	Feeds        Feeds        `toml:"feeds"`
 	Retention    Retention    `toml:"retention"`
+	Inbox        Inbox        `toml:"inbox"`
 	Sources      []Source     `toml:"sources"`
 	Courts       []Court      `toml:"courts"`
 	Attorneys    []Attorney   `toml:"attorneys"`
@@ -175,6 +179,13 @@ type Feeds struct {
 	KeepPast      Duration            `toml:"keep_past"`
 	Detail        string              `toml:"detail"`    // full | initials | busy
 	Durations     map[string]Duration `toml:"durations"` // per hearing type
+}
+
+// Inbox says where the replies that need a person go, and when a client who has not confirmed goes on counsel's
+// call list.
+type Inbox struct {
+	Email    string   `toml:"email"`     // every reply that is not a keyword is forwarded here too; default: organization.email
+	CallList Duration `toml:"call_list"` // a client who has not confirmed this long before the hearing is on the call list
 }
 
 // Retention says how long old records are kept. Message bodies hold names and dates, so they go first.
@@ -298,6 +309,7 @@ func Default() *Config {
 			QuietHours: DefaultQuietHours,
 			CatchUp:    Duration{D: DefaultCatchUp},
 		},
+		Inbox: Inbox{CallList: Duration{D: DefaultCallList}},
 		Retention: Retention{Bodies: Duration{D: DefaultKeepBodies}, Outbox: Duration{D: DefaultKeepOutbox},
 			Changes: Duration{D: DefaultKeepChanges}, SyncRuns: Duration{D: DefaultKeepSyncRuns}},
 		Feeds: Feeds{

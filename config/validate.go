@@ -88,6 +88,11 @@ func (v *validator) validate(c *Config, opts Options) {
 	v.duration("retention.outbox", c.Retention.Outbox, true)
 	v.duration("retention.changes", c.Retention.Changes, true)
 	v.duration("retention.sync_runs", c.Retention.SyncRuns, true)
+	v.emailAddress("inbox.email", c.Inbox.Email, false)
+	if c.Inbox.Email == "" {
+		c.Inbox.Email = c.Organization.Email
+	}
+	v.duration("inbox.call_list", c.Inbox.CallList, true)
 	courts := v.courts(c, opts.Courts)
 	v.sources(c)
 	attorneys := v.attorneys(c)
