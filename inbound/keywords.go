@@ -44,6 +44,11 @@ type Inbound struct {
 	Word string
 	// Language is the language the word implies ("en", "es"), or "" when it is the same in both (INFO, 1).
 	Language string
+	// OwnWords is set for an opt-out in the client's own words ("please stop texting me", "ALTO por favor"; see
+	// OptOutInOwnWords) rather than a keyword alone. Word is then the keyword it stands for, STOP or ALTO. Such a
+	// message is acted on as the keyword is, and also goes to staff, who should know how the client put it; Twilio
+	// does not read it as a keyword, so it never answers it.
+	OwnWords bool
 }
 
 type keywordEntry struct {
@@ -83,9 +88,11 @@ var keywordTable = map[string]keywordEntry{
 	"1":  {KeywordConfirm, ""},
 }
 
-// ClassifyInbound reads an inbound SMS body. Only a message that is the keyword alone counts (as carriers and
-// Twilio do): case, accents, surrounding spaces and surrounding punctuation or emoji are ignored, so "¡Alto!",
-// " stop. " and "Sí" match, but "please stop texting me" is KeywordOther for staff to read.
+// ClassifyInbound reads an inbound SMS body. A keyword counts when it is alone in the message (as carriers and
+// Twilio read keywords): case, accents, surrounding spaces and surrounding punctuation or emoji are ignored, so
+// "¡Alto!", " stop. " and "Sí" match. A message that asks in other words to get no more texts ("please stop texting
+// me", "no me manden más mensajes", "ＳＴＯＰ") is KeywordOptOut with OwnWords set; anything else is KeywordOther,
+// for staff to read.
 //
 // YES is both Twilio's opt-in word and, per issue 5, a confirmation of a reminder. optedOut says whether the number
 // is opted out now: if it is, YES opts back in (that is what Twilio itself does with YES, and someone who said STOP
@@ -100,6 +107,13 @@ func ClassifyInbound(body string, optedOut bool) Inbound {
 	}
 	if e, ok := keywordTable[w]; ok {
 		return Inbound{Keyword: e.kw, Word: w, Language: e.lang}
+	}
+	if lang, ok := OptOutInOwnWords(body); ok {
+		word := "STOP"
+		if lang == "es" {
+			word = "ALTO"
+		}
+		return Inbound{Keyword: KeywordOptOut, Word: word, Language: lang, OwnWords: true}
 	}
 	return Inbound{Keyword: KeywordOther}
 }

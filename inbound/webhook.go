@@ -208,6 +208,11 @@ func (h *Webhooks) Inbound() http.Handler {
 				return
 			}
 			h.log.Info("sms opt-out", "from", from, "keyword", in.Word, "message_sid", sid)
+			if in.OwnWords {
+				h.log.Info("opt-out in the client's own words", "from", docket.Phone(from), "message_sid", sid,
+					"language", lang)
+				h.forStaff(from, sid, body, in)
+			}
 			reply = h.text(lang, replyOptOut)
 		case KeywordOptIn:
 			msg.Action = docket.ActionOptIn
@@ -243,7 +248,7 @@ func (h *Webhooks) Inbound() http.Handler {
 			}
 			if !ok {
 				// Nothing to confirm: a "yes" out of the blue is a message for staff, not a keyword.
-				h.forStaff(from, sid, body)
+				h.forStaff(from, sid, body, Inbound{Keyword: KeywordOther})
 				break
 			}
 			h.log.Info("sms confirmation", "from", from, "message_sid", sid)
@@ -251,7 +256,7 @@ func (h *Webhooks) Inbound() http.Handler {
 		default:
 			msg.Action = docket.ActionOther
 			h.note(ctx, msg)
-			h.forStaff(from, sid, body)
+			h.forStaff(from, sid, body, in)
 		}
 		if h.cfg.ProviderAnswersEnglish && twilioAnswers(in) {
 			reply = ""
@@ -292,7 +297,11 @@ func (h *Webhooks) note(ctx context.Context, msg docket.InboundAction) {
 
 // twilioAnswers reports whether Twilio's default opt-out handling answers this word itself. Twilio answers YES
 // with its re-subscribed text even when it confirms a reminder, so a thank-you from us would be a second message.
+// Twilio reads only a keyword alone: an opt-out in the client's own words gets our answer.
 func twilioAnswers(in Inbound) bool {
+	if in.OwnWords {
+		return false
+	}
 	switch in.Word {
 	case "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
 		"START", "UNSTOP", "YES", "HELP", "INFO":
@@ -301,10 +310,12 @@ func twilioAnswers(in Inbound) bool {
 	return false
 }
 
-// forStaff logs a text that needs a person. The body may hold a name, which no pattern can mask, so it is logged
-// only at debug level; staff find it in Twilio's console by its SID.
-func (h *Webhooks) forStaff(from, sid, body string) {
-	h.log.Info("inbound sms for staff", "from", from, "message_sid", sid, "chars", len([]rune(body)))
+// forStaff logs a text that needs a person: any reply that is not a keyword, and an opt-out in the client's own
+// words (in.OwnWords), which was acted on already and of which staff should know. The body may hold a name, which
+// no pattern can mask, so it is logged only at debug level; staff find it in Twilio's console by its SID.
+func (h *Webhooks) forStaff(from, sid, body string, in Inbound) {
+	h.log.Info("inbound sms for staff", "from", docket.Phone(from), "message_sid", sid, "chars", len([]rune(body)),
+		"opt_out", in.OwnWords)
 	h.log.Debug("inbound sms body", "message_sid", sid, "body", docket.MaskText(body))
 }
 

@@ -565,3 +565,75 @@ func TestWebhookReplayIsAnsweredNotActedOn(t *testing.T) {
 		t.Errorf("confirmations after the replayed YES: got %d, want %d", got, want)
 	}
 }
+
+func TestWebhookOptOutInOwnWords(t *testing.T) {
+	const clientB = "+12145550177"
+	tests := []struct {
+		name        string
+		provider    bool // Twilio's own opt-out handling is on
+		from, body  string
+		wantKeyword string
+		wantReply   string // a phrase the answer must contain
+	}{
+		{"english", false, clientA, "please stop texting me", "STOP", "you will get no more texts"},
+		{"spanish", false, clientB, "No me manden más mensajes 🙏", "ALTO", "no le enviaremos más mensajes"},
+		{"full-width", false, clientA, "ＳＴＯＰ", "STOP", "you will get no more texts"},
+		// Twilio answers only a keyword alone, so this answer is ours to give.
+		{"provider keywords", true, clientA, "ALTO por favor", "ALTO", "no le enviaremos más mensajes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newHookEnv(t, func(c *WebhookConfig) { c.ProviderAnswersEnglish = tt.provider })
+			if got := env.text(t, tt.from, tt.body); !strings.Contains(got, tt.wantReply) {
+				t.Errorf("reply %q, want it to contain %q", got, tt.wantReply)
+			}
+			if kw, ok := env.store.optOut(tt.from); !ok || kw != tt.wantKeyword {
+				t.Errorf("opted out = %v (%q), want true (%q)", ok, kw, tt.wantKeyword)
+			}
+			logs := env.logs.String()
+			for _, want := range []string{"opt-out in the client's own words", "inbound sms for staff",
+				"opt_out=true", docket.MaskPhone(tt.from)} {
+				if !strings.Contains(logs, want) {
+					t.Errorf("logs lack %q:\n%s", want, logs)
+				}
+			}
+			if strings.Contains(logs, tt.from) || strings.Contains(logs, tt.from[1:]) {
+				t.Errorf("logs show the phone number:\n%s", logs)
+			}
+		})
+	}
+}
+
+func TestWebhookOptOutInOwnWordsReplayed(t *testing.T) {
+	env := newHookEnv(t, nil)
+	stop := inboundForm(clientA, "ya no quiero recibir mensajes")
+	_, first := env.postForm(stop)
+	if !strings.Contains(first, "no le enviaremos más mensajes") {
+		t.Fatalf("answer %s, want the Spanish opt-out answer", first)
+	}
+	env.text(t, clientA, "COMENZAR")
+	if code, again := env.postForm(stop); code != http.StatusOK || again != first {
+		t.Errorf("replayed: got %d %s, want 200 %s", code, again, first)
+	}
+	if _, out := env.store.optOut(clientA); out {
+		t.Error("a replayed opt-out undid the later COMENZAR")
+	}
+	if got := strings.Count(env.logs.String(), "opt-out in the client's own words"); got != 1 {
+		t.Errorf("own-words opt-out logged %d times, want once (the replay is not acted on):\n%s", got, env.logs)
+	}
+}
+
+func TestWebhookNotAnOptOut(t *testing.T) {
+	env := newHookEnv(t, nil)
+	for _, body := range []string{"can I stop by tomorrow", "no me llegó el mensaje", "para cuándo es mi audiencia"} {
+		if got := env.text(t, clientA, body); got != "" {
+			t.Errorf("%q: reply %q, want none", body, got)
+		}
+	}
+	if _, out := env.store.optOut(clientA); out {
+		t.Error("a reply that is not an opt-out opted the number out")
+	}
+	if strings.Contains(env.logs.String(), "own words") {
+		t.Errorf("logs name an own-words opt-out:\n%s", env.logs)
+	}
+}
