@@ -165,6 +165,9 @@ type Counts struct {
 	Outbox   map[string]int64 // by state
 	OptOuts  int64
 	Clients  int64
+	// CallLists counts counsel's call lists sent; CallListsToday those sent in the last 24 hours, which name
+	// CallListClients clients.
+	CallLists, CallListsToday, CallListClients int64
 }
 
 // SyncTotal counts the recorded runs of one source with one outcome.

@@ -62,6 +62,23 @@ func (m Moment) HomeTime() time.Time { return m.home() }
 // Date is the day of the start as the client goes by it, e.g. "martes 9 de febrero de 2027".
 func (m Moment) Date(lang string) string { return wordsFor(lang).date(wordsFor(lang), m.Local()) }
 
+// Weekday is Date without the year, e.g. "Tuesday, February 9" / "martes 9 de febrero".
+func (m Moment) Weekday(lang string) string {
+	w, t := wordsFor(lang), m.Local()
+	if BaseLanguage(lang) == "es" {
+		return fmt.Sprintf("%s %d de %s", w.weekdays[t.Weekday()], t.Day(), w.months[t.Month()-1])
+	}
+	return fmt.Sprintf("%s, %s %d", w.weekdays[t.Weekday()], w.months[t.Month()-1], t.Day())
+}
+
+// TypeName is what a hearing of type t is called in lang: "master calendar hearing", "audiencia preliminar".
+func TypeName(lang, t string) string {
+	if n, ok := wordsFor(lang).types[t]; ok {
+		return n
+	}
+	return wordsFor(lang).types["other"]
+}
+
 // Clock is the time of the start for the client: "8:00 a. m., hora de El Paso (9:00 a. m. en Dallas)" for a
 // remote hearing across zones; "9:00 a. m., hora de El Paso" for an in-person hearing in a zone other than the
 // client's, so nobody arrives an hour off; "9:00 a. m." when the client's clock and the court's agree.

@@ -125,12 +125,15 @@ var (
 	descSyncHeld = prometheus.NewDesc("docketd_sync_held",
 		"1 while the mass-change guard holds the source's moves and cancellations (apply with sync --force).",
 		[]string{"source"}, nil)
-	descLeader = prometheus.NewDesc("docketd_leader", "1 when this replica runs sync and planning.", nil, nil)
+	descLeader          = prometheus.NewDesc("docketd_leader", "1 when this replica runs sync and planning.", nil, nil)
+	descCallLists       = prometheus.NewDesc("docketd_call_lists_sent_total", "Counsel's daily call lists sent.", nil, nil)
+	descCallListClients = prometheus.NewDesc("docketd_call_list_clients",
+		"Clients named on the call lists sent in the last 24 hours.", nil, nil)
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHearings, descOutbox, descOptOuts, descSyncRuns, descSyncRecords, descSyncHeld,
-		descLeader} {
+		descLeader, descCallLists, descCallListClients} {
 		ch <- d
 	}
 }
@@ -161,6 +164,8 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			string(s))
 	}
 	ch <- prometheus.MustNewConstMetric(descOptOuts, prometheus.GaugeValue, float64(counts.OptOuts))
+	ch <- prometheus.MustNewConstMetric(descCallLists, prometheus.CounterValue, float64(counts.CallLists))
+	ch <- prometheus.MustNewConstMetric(descCallListClients, prometheus.GaugeValue, float64(counts.CallListClients))
 	totals, err := st.SyncTotals(ctx)
 	if err != nil {
 		c.log.Warn("metrics", "component", "http", "err", err)

@@ -129,6 +129,12 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  func(tx *gorm.DB) error { return addColumns(tx, custodyColumns) },
 		Rollback: func(tx *gorm.DB) error { return dropColumns(tx, custodyColumns) },
 	},
+	{
+		// Counsel's call list of each day, claimed before it is sent and recorded after: sent once a day.
+		ID:       "0012_call_lists",
+		Migrate:  migrateCallLists,
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&callListRow{}) },
+	},
 }
 
 // custodyColumns are the columns 0009_custody_names adds, by model.

@@ -75,6 +75,14 @@ func cmdRemind(ctx context.Context, e *env, args []string) error {
 	}
 	at := clock.Now().Format("2006-01-02 15:04 MST")
 	fmt.Fprintf(e.stdout, "planned %d new, cancelled %d stale; handled %d due at %s\n", res.Planned, res.Cancelled, n, at)
+	// Counsel's call lists due now, as the daemon's job sends them: the store keeps each to once a day.
+	lists, err := office.CallLists.SendDue(ctx, clock.Now())
+	if lists.Lists > 0 {
+		fmt.Fprintf(e.stdout, "sent %d call list(s) naming %d client(s)\n", lists.Lists, lists.Clients)
+	}
+	if err != nil {
+		return err
+	}
 	if len(failed) > 0 {
 		return &exitError{code: exitFailure, err: fmt.Errorf("sync of %s failed or was refused: the last good data "+
 			"was used (see `docketd status`)", strings.Join(failed, ", "))}

@@ -229,6 +229,10 @@ func (d *daemon) start(ctx context.Context) error {
 	if err := d.jobs.Set("prune", gocron.DurationJob(pruneEvery), d.prune); err != nil {
 		return err
 	}
+	if err := d.jobs.Set(callListJob, gocron.CronJob(callListCron, false), d.sendCallLists,
+		gocron.WithStartAt(gocron.WithStartImmediately())); err != nil {
+		return err
+	}
 	if err := d.scheduleSources(ctx, cfg); err != nil {
 		return err
 	}
@@ -261,7 +265,7 @@ func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error 
 	if err != nil {
 		return err
 	}
-	names := []string{"plan", "prune"}
+	names := []string{"plan", "prune", callListJob}
 	syncer := d.office.Syncer
 	for i, spec := range specs {
 		src := cfg.Sources[i]
@@ -288,6 +292,20 @@ func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error 
 	}
 	d.jobs.Retain(names...)
 	return nil
+}
+
+// callListJob looks every quarter hour, and at the start, for counsel's call lists that are due. A list is due from
+// 8:00 on its attorney's own clock (calllist.SendAt), and every zone's 8:00 falls on a quarter hour, so each goes
+// out at 8:00 sharp; the store keeps it to once a day, whichever replica, restart or `docketd remind` sends it.
+const (
+	callListJob  = "call lists"
+	callListCron = "*/15 * * * *"
+)
+
+// sendCallLists sends the call lists due now.
+func (d *daemon) sendCallLists(ctx context.Context) error {
+	_, err := d.office.CallLists.SendDue(ctx, d.now())
+	return err
 }
 
 // prune deletes what has outlived [retention].

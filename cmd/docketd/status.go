@@ -18,7 +18,15 @@ type statusJSON struct {
 	Hearings map[string]int64 `json:"upcoming_hearings"`
 	Outbox   map[string]int64 `json:"outbox"`
 	OptOuts  int64            `json:"opt_outs"`
-	Sources  []sourceJSON     `json:"sources"`
+	// CallLists are counsel's call lists: every one sent, and those of the last 24 hours with the clients they name.
+	CallLists callListsJSON `json:"call_lists"`
+	Sources   []sourceJSON  `json:"sources"`
+}
+
+type callListsJSON struct {
+	Sent    int64 `json:"sent"`
+	Today   int64 `json:"today"`
+	Clients int64 `json:"clients_today"`
 }
 
 type sourceJSON struct {
@@ -78,7 +86,8 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 			Apply: "docketd sync --source " + h.Source + " --force"}
 	}
 	st := statusJSON{Schema: store.SchemaVersion(), Database: db.Dialect(), Clients: counts.Clients,
-		Hearings: counts.Hearings, Outbox: counts.Outbox, OptOuts: counts.OptOuts, Sources: []sourceJSON{}}
+		Hearings: counts.Hearings, Outbox: counts.Outbox, OptOuts: counts.OptOuts, Sources: []sourceJSON{},
+		CallLists: callListsJSON{Sent: counts.CallLists, Today: counts.CallListsToday, Clients: counts.CallListClients}}
 	for _, r := range runs {
 		st.Sources = append(st.Sources, sourceJSON{Source: r.Source, StartedAt: r.StartedAt.Format(time.RFC3339),
 			EndedAt: r.EndedAt.Format(time.RFC3339), Created: r.Created, Changed: r.Changed, Cancelled: r.Cancelled,
@@ -91,7 +100,9 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(w, "Database: %s, schema %s\n", st.Database, st.Schema)
 	fmt.Fprintf(w, "Clients: %d   Opt-outs: %d\n", st.Clients, st.OptOuts)
 	fmt.Fprintf(w, "Upcoming hearings: %s\n", countList(st.Hearings))
-	fmt.Fprintf(w, "Outbox: %s\n\n", countList(st.Outbox))
+	fmt.Fprintf(w, "Outbox: %s\n", countList(st.Outbox))
+	fmt.Fprintf(w, "Call lists: %d sent in the last 24 hours, naming %d clients (%d sent in all)\n\n",
+		st.CallLists.Today, st.CallLists.Clients, st.CallLists.Sent)
 	if len(runs) == 0 {
 		fmt.Fprintln(w, "No sync has run yet.")
 		return nil

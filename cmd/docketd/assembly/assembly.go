@@ -19,6 +19,7 @@ import (
 	"github.com/docketd/docketd/feed"
 	"github.com/docketd/docketd/inbound"
 	"github.com/docketd/docketd/ingest"
+	"github.com/docketd/docketd/scheduler/calllist"
 	"github.com/docketd/docketd/scheduler/reminder"
 	"github.com/docketd/docketd/store"
 )
@@ -56,6 +57,8 @@ type Office struct {
 	Feeds      *feed.Service
 	// Webhooks answers Twilio; nil when SMS does not go through Twilio.
 	Webhooks *inbound.Webhooks
+	// CallLists sends counsel's daily call lists (SendDue), for the daemon's job and `docketd remind` alike.
+	CallLists *calllist.Lists
 	// Applied is what applying the config to the store at Open changed.
 	Applied docket.SyncResult
 
@@ -122,6 +125,7 @@ func build(ctx context.Context, db *store.DB, cfg func() *config.Config, now fun
 	if o.Webhooks, err = NewWebhooks(cfg(), db, log, now); err != nil {
 		return nil, err
 	}
+	o.CallLists = o.newCallLists()
 	return o, nil
 }
 
