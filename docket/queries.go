@@ -165,6 +165,7 @@ type Counts struct {
 	Outbox   map[string]int64 // by state
 	OptOuts  int64
 	Clients  int64
+	Inbox    InboxCounts
 }
 
 // SyncTotal counts the recorded runs of one source with one outcome.

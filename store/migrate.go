@@ -129,6 +129,12 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  func(tx *gorm.DB) error { return addColumns(tx, custodyColumns) },
 		Rollback: func(tx *gorm.DB) error { return dropColumns(tx, custodyColumns) },
 	},
+	{
+		// Clients' texts that are not keywords, for staff: forwarded by email and listed by `docketd inbox`.
+		ID:       "0011_inbox",
+		Migrate:  func(tx *gorm.DB) error { return tx.Migrator().CreateTable(&inboxMessageRow{}) },
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&inboxMessageRow{}) },
+	},
 }
 
 // custodyColumns are the columns 0009_custody_names adds, by model.
