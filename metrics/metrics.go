@@ -126,11 +126,14 @@ var (
 		"1 while the mass-change guard holds the source's moves and cancellations (apply with sync --force).",
 		[]string{"source"}, nil)
 	descLeader = prometheus.NewDesc("docketd_leader", "1 when this replica runs sync and planning.", nil, nil)
+	descInbox  = prometheus.NewDesc("docketd_inbox_messages",
+		"Clients' texts for staff: unhandled, urgent_unhandled, unforwarded (the email to staff not gone out yet).",
+		[]string{"state"}, nil)
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHearings, descOutbox, descOptOuts, descSyncRuns, descSyncRecords, descSyncHeld,
-		descLeader} {
+		descLeader, descInbox} {
 		ch <- d
 	}
 }
@@ -161,6 +164,10 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			string(s))
 	}
 	ch <- prometheus.MustNewConstMetric(descOptOuts, prometheus.GaugeValue, float64(counts.OptOuts))
+	for state, n := range map[string]int64{"unhandled": counts.Inbox.Unhandled, "urgent_unhandled": counts.Inbox.Urgent,
+		"unforwarded": counts.Inbox.Unforwarded} {
+		ch <- prometheus.MustNewConstMetric(descInbox, prometheus.GaugeValue, float64(n), state)
+	}
 	totals, err := st.SyncTotals(ctx)
 	if err != nil {
 		c.log.Warn("metrics", "component", "http", "err", err)

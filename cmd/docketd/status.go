@@ -18,7 +18,14 @@ type statusJSON struct {
 	Hearings map[string]int64 `json:"upcoming_hearings"`
 	Outbox   map[string]int64 `json:"outbox"`
 	OptOuts  int64            `json:"opt_outs"`
+	Inbox    inboxCountsJSON  `json:"inbox"`
 	Sources  []sourceJSON     `json:"sources"`
+}
+
+type inboxCountsJSON struct {
+	Unhandled   int64 `json:"unhandled"`
+	Urgent      int64 `json:"urgent_unhandled"`
+	Unforwarded int64 `json:"unforwarded"`
 }
 
 type sourceJSON struct {
@@ -78,7 +85,8 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 			Apply: "docketd sync --source " + h.Source + " --force"}
 	}
 	st := statusJSON{Schema: store.SchemaVersion(), Database: db.Dialect(), Clients: counts.Clients,
-		Hearings: counts.Hearings, Outbox: counts.Outbox, OptOuts: counts.OptOuts, Sources: []sourceJSON{}}
+		Hearings: counts.Hearings, Outbox: counts.Outbox, OptOuts: counts.OptOuts, Sources: []sourceJSON{},
+		Inbox: inboxCountsJSON(counts.Inbox)}
 	for _, r := range runs {
 		st.Sources = append(st.Sources, sourceJSON{Source: r.Source, StartedAt: r.StartedAt.Format(time.RFC3339),
 			EndedAt: r.EndedAt.Format(time.RFC3339), Created: r.Created, Changed: r.Changed, Cancelled: r.Cancelled,
@@ -91,7 +99,9 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(w, "Database: %s, schema %s\n", st.Database, st.Schema)
 	fmt.Fprintf(w, "Clients: %d   Opt-outs: %d\n", st.Clients, st.OptOuts)
 	fmt.Fprintf(w, "Upcoming hearings: %s\n", countList(st.Hearings))
-	fmt.Fprintf(w, "Outbox: %s\n\n", countList(st.Outbox))
+	fmt.Fprintf(w, "Outbox: %s\n", countList(st.Outbox))
+	fmt.Fprintf(w, "Inbox: %d unhandled (%d urgent), %d not forwarded to staff (`docketd inbox`)\n\n",
+		st.Inbox.Unhandled, st.Inbox.Urgent, st.Inbox.Unforwarded)
 	if len(runs) == 0 {
 		fmt.Fprintln(w, "No sync has run yet.")
 		return nil
