@@ -111,7 +111,7 @@ func hearingLine(h docket.Hearing, c docket.Client) string {
 		}
 	}
 	if h.Type != "" {
-		parts = append(parts, strings.ReplaceAll(string(h.Type), "_", " "))
+		parts = append(parts, strings.ReplaceAll(string(h.Type), "_", " ")+" hearing")
 	}
 	if h.ANumber != "" && h.ANumber != c.ANumber {
 		parts = append(parts, "case "+h.ANumber.String())
