@@ -106,7 +106,7 @@ func cmdInbox(ctx context.Context, e *env, args []string) error {
 
 func cmdInboxDone(ctx context.Context, e *env, args []string) error {
 	f := e.newFlags("inbox done", "ID... [--by NAME]", false, false)
-	by := f.String("by", e.getenv("USER"), "who handled them (default: $USER)")
+	by := f.String("by", e.getenv("USER"), "the `NAME` of who handled them; default $USER")
 	ids, err := parseInterleaved(f, args)
 	if err != nil {
 		return err
