@@ -14,9 +14,12 @@ type Message struct {
 	To       string // E.164 phone number or email address
 	Language string // BCP 47 base language of the text, e.g. "es"
 	Subject  string // email only
-	Text     string
-	HTML     string  // email only; empty means text only
-	Invite   *Invite // email to counsel only
+	// AlsoTo and ReplyTo are email only: more recipients beside To, and where a reply goes (empty: From).
+	AlsoTo  []string
+	ReplyTo string
+	Text    string
+	HTML    string  // email only; empty means text only
+	Invite  *Invite // email to counsel only
 }
 
 // Invite is an iCalendar object mailed with a message so counsel's calendar adds, moves or removes the hearing.

@@ -168,6 +168,7 @@ type Counts struct {
 	// CallLists counts counsel's call lists sent; CallListsToday those sent in the last 24 hours, which name
 	// CallListClients clients.
 	CallLists, CallListsToday, CallListClients int64
+	Inbox                                      InboxCounts
 }
 
 // SyncTotal counts the recorded runs of one source with one outcome.

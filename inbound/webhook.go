@@ -53,6 +53,13 @@ type InboundStore interface {
 	NextHearing(ctx context.Context, phone string, now time.Time) (h NextHearing, ok bool, err error)
 }
 
+// Inbox takes the texts that need a person: every one that is not a keyword (WebhookConfig.Inbox).
+type Inbox interface {
+	// Keep stores m once by its MessageSID and has it forwarded to staff. It returns once m is stored, without
+	// waiting for the forward: Twilio is waiting for the answer.
+	Keep(ctx context.Context, m docket.InboxMessage) error
+}
+
 // NextHearing is what a client who texts FECHA or NEXT is told.
 type NextHearing struct {
 	Start      time.Time // in the court's location
@@ -98,6 +105,9 @@ type WebhookConfig struct {
 	Store                  InboundStore
 	Logger                 *slog.Logger
 	Now                    func() time.Time
+
+	// Inbox keeps the texts for staff and forwards them; nil only logs them.
+	Inbox Inbox
 }
 
 // Webhooks serves Twilio's delivery reports and inbound texts.
@@ -184,6 +194,14 @@ func (h *Webhooks) Inbound() http.Handler {
 			case err != nil:
 				// Acting on it is safe: the store records it by its MessageSid and applies it once.
 				h.log.Warn("inbound sms: could not check for a replay", "from", from, "message_sid", sid, "err", err)
+			case seen && prev.Action == docket.ActionOther:
+				// Keeping is once by MessageSid: a message whose first keeping failed is kept now.
+				if err := h.forStaff(ctx, msg, r.PostForm.Get("To"), body, Inbound{Keyword: KeywordOther}); err != nil {
+					h.fail(w, "keep the message for staff", from, err)
+					return
+				}
+				writeTwiML(w, "")
+				return
 			case seen && prev.Action != docket.ActionNext:
 				h.log.Info("inbound sms seen before: answered, not acted on", "from", from, "message_sid", sid,
 					"action", prev.Action)
@@ -211,7 +229,11 @@ func (h *Webhooks) Inbound() http.Handler {
 			if in.OwnWords {
 				h.log.Info("opt-out in the client's own words", "from", docket.Phone(from), "message_sid", sid,
 					"language", lang)
-				h.forStaff(from, sid, body, in)
+				// The opt-out is recorded already: staff not hearing of it is no reason to withhold its answer.
+				if err := h.forStaff(ctx, msg, r.PostForm.Get("To"), body, in); err != nil {
+					h.log.Error("keep an opt-out in the client's own words for staff", "from", docket.Phone(from),
+						"message_sid", sid, "err", err)
+				}
 			}
 			reply = h.text(lang, replyOptOut)
 		case KeywordOptIn:
@@ -248,15 +270,22 @@ func (h *Webhooks) Inbound() http.Handler {
 			}
 			if !ok {
 				// Nothing to confirm: a "yes" out of the blue is a message for staff, not a keyword.
-				h.forStaff(from, sid, body, Inbound{Keyword: KeywordOther})
+				if err := h.forStaff(ctx, msg, r.PostForm.Get("To"), body, Inbound{Keyword: KeywordOther}); err != nil {
+					h.fail(w, "keep the message for staff", from, err)
+					return
+				}
 				break
 			}
 			h.log.Info("sms confirmation", "from", from, "message_sid", sid)
 			reply = h.text(h.lang(lang, stored), replyConfirm)
 		default:
 			msg.Action = docket.ActionOther
+			// Kept before it is noted: a message noted as seen but not kept would never reach staff.
+			if err := h.forStaff(ctx, msg, r.PostForm.Get("To"), body, in); err != nil {
+				h.fail(w, "keep the message for staff", from, err)
+				return
+			}
 			h.note(ctx, msg)
-			h.forStaff(from, sid, body, in)
 		}
 		if h.cfg.ProviderAnswersEnglish && twilioAnswers(in) {
 			reply = ""
@@ -310,13 +339,23 @@ func twilioAnswers(in Inbound) bool {
 	return false
 }
 
-// forStaff logs a text that needs a person: any reply that is not a keyword, and an opt-out in the client's own
-// words (in.OwnWords), which was acted on already and of which staff should know. The body may hold a name, which
-// no pattern can mask, so it is logged only at debug level; staff find it in Twilio's console by its SID.
-func (h *Webhooks) forStaff(from, sid, body string, in Inbound) {
-	h.log.Info("inbound sms for staff", "from", docket.Phone(from), "message_sid", sid, "chars", len([]rune(body)),
-		"opt_out", in.OwnWords)
-	h.log.Debug("inbound sms body", "message_sid", sid, "body", docket.MaskText(body))
+// forStaff hands a text that needs a person to the inbox, marked urgent when it says the client cannot attend, was
+// detained, moved or lost the notice; an opt-out in the client's own words (in.OwnWords), acted on already, goes
+// there too, so staff know. The body may hold a name, which no pattern can mask, so it is logged only at
+// debug level.
+func (h *Webhooks) forStaff(ctx context.Context, msg docket.InboundAction, to, body string, in Inbound) error {
+	why, urgent := Urgent(body)
+	if in.OwnWords && !urgent {
+		why = "opted out in their own words"
+	}
+	h.log.Info("inbound sms for staff", "from", msg.From, "message_sid", msg.MessageSID, "chars", len([]rune(body)),
+		"urgent", urgent, "reason", string(why), "opt_out", in.OwnWords)
+	h.log.Debug("inbound sms body", "message_sid", msg.MessageSID, "body", docket.MaskText(body))
+	if h.cfg.Inbox == nil {
+		return nil
+	}
+	return h.cfg.Inbox.Keep(ctx, docket.InboxMessage{MessageSID: msg.MessageSID, From: msg.From, To: to, Body: body,
+		ReceivedAt: msg.At, Urgent: urgent, Reason: string(why)})
 }
 
 func (h *Webhooks) fail(w http.ResponseWriter, what, from string, err error) {

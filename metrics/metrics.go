@@ -129,11 +129,14 @@ var (
 	descCallLists       = prometheus.NewDesc("docketd_call_lists_sent_total", "Counsel's daily call lists sent.", nil, nil)
 	descCallListClients = prometheus.NewDesc("docketd_call_list_clients",
 		"Clients named on the call lists sent in the last 24 hours.", nil, nil)
+	descInbox = prometheus.NewDesc("docketd_inbox_messages",
+		"Clients' texts for staff: unhandled, urgent_unhandled, unforwarded (the email to staff not gone out yet).",
+		[]string{"state"}, nil)
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHearings, descOutbox, descOptOuts, descSyncRuns, descSyncRecords, descSyncHeld,
-		descLeader, descCallLists, descCallListClients} {
+		descLeader, descCallLists, descCallListClients, descInbox} {
 		ch <- d
 	}
 }
@@ -166,6 +169,10 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descOptOuts, prometheus.GaugeValue, float64(counts.OptOuts))
 	ch <- prometheus.MustNewConstMetric(descCallLists, prometheus.CounterValue, float64(counts.CallLists))
 	ch <- prometheus.MustNewConstMetric(descCallListClients, prometheus.GaugeValue, float64(counts.CallListClients))
+	for state, n := range map[string]int64{"unhandled": counts.Inbox.Unhandled, "urgent_unhandled": counts.Inbox.Urgent,
+		"unforwarded": counts.Inbox.Unforwarded} {
+		ch <- prometheus.MustNewConstMetric(descInbox, prometheus.GaugeValue, float64(n), state)
+	}
 	totals, err := st.SyncTotals(ctx)
 	if err != nil {
 		c.log.Warn("metrics", "component", "http", "err", err)

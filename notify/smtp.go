@@ -165,8 +165,13 @@ func (s *SMTP) Send(ctx context.Context, m docket.Message) (string, error) {
 func (s *SMTP) build(m docket.Message) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(s.from)
-	if err := msg.To(m.To); err != nil {
+	if err := msg.To(append([]string{m.To}, m.AlsoTo...)...); err != nil {
 		return nil, fmt.Errorf("recipient: %w", err)
+	}
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
 	}
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(s.cfg.Now())

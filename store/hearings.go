@@ -227,6 +227,10 @@ func (db *DB) Counts(ctx context.Context, now time.Time) (docket.Counts, error) 
 	if err := g.Model(&optOutRow{}).Count(&c.OptOuts).Error; err != nil {
 		return c, err
 	}
+	var err error
+	if c.Inbox, err = inboxCounts(g); err != nil {
+		return c, err
+	}
 	if err := g.Model(&clientRow{}).Where("active = ?", true).Count(&c.Clients).Error; err != nil {
 		return c, err
 	}

@@ -130,6 +130,12 @@ var migrations = []*gormigrate.Migration{
 		Rollback: func(tx *gorm.DB) error { return dropColumns(tx, custodyColumns) },
 	},
 	{
+		// Clients' texts that are not keywords, for staff: forwarded by email and listed by `docketd inbox`.
+		ID:       "0011_inbox",
+		Migrate:  func(tx *gorm.DB) error { return tx.Migrator().CreateTable(&inboxMessageRow{}) },
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&inboxMessageRow{}) },
+	},
+	{
 		// Counsel's call list of each day, claimed before it is sent and recorded after: sent once a day.
 		ID:       "0012_call_lists",
 		Migrate:  migrateCallLists,

@@ -154,6 +154,27 @@ type optOutRow struct {
 	At      time.Time      `gorm:"not null"`
 }
 
+// inboxMessageRow is a client's text that is not a keyword, kept for staff (docket.InboxMessage).
+type inboxMessageRow struct {
+	ID         uint      `gorm:"primaryKey"`
+	MessageSID *string   `gorm:"column:message_sid;uniqueIndex;size:64"` // NULL when the provider gave none
+	From       string    `gorm:"column:from_address;not null;index;size:32"`
+	To         string    `gorm:"column:to_address;size:32"`
+	Body       string    // blanked by [retention] bodies
+	ReceivedAt time.Time `gorm:"not null;index"`
+	ClientIDs  string    `gorm:"column:client_ids"` // JSON array of client ids: a family phone names several
+	Urgent     bool      `gorm:"not null;default:false"`
+	Reason     string    `gorm:"size:32"`
+	// ForwardedAt is set once the email to staff went out; NULL rows are retried.
+	ForwardedAt  *time.Time `gorm:"index"`
+	Attempts     int        `gorm:"not null;default:0"`
+	ForwardError string
+	HandledAt    *time.Time `gorm:"index"`
+	HandledBy    string     `gorm:"size:100"`
+}
+
+func (inboxMessageRow) TableName() string { return "inbox_messages" }
+
 // feedTokenRow grants read access to one calendar feed. Only the SHA-256 of the secret is stored.
 type feedTokenRow struct {
 	ID         uint   `gorm:"primaryKey"`

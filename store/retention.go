@@ -19,7 +19,8 @@ type Pruned struct {
 	Bodies, Outbox, Changes, SyncRuns, Inbound int64
 }
 
-// Prune deletes what has outlived its retention at now: message bodies of rows sent before now-Bodies, settled
+// Prune deletes what has outlived its retention at now: message bodies of rows sent before now-Bodies (and of inbox
+// messages received before it), settled
 // outbox rows of hearings that ended before now-Outbox, change-log entries and sync runs older than theirs, and the
 // record of inbound messages acted on once it is older than the outbox's retention (a replay of a message older than
 // that is acted on again: the record names the sender, and keeping it for ever is not worth that).
@@ -33,6 +34,12 @@ func (db *DB) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, er
 			return res.Error
 		}
 		p.Bodies = res.RowsAffected
+		// An inbox message keeps its row (who wrote, when, who handled it) and loses its words with the rest.
+		res = tx.Model(&inboxMessageRow{}).Where("body <> '' AND received_at < ?", now.Add(-r.Bodies)).Update("body", "")
+		if res.Error != nil {
+			return res.Error
+		}
+		p.Bodies += res.RowsAffected
 		old := tx.Model(&hearingRow{}).Select("id").Where("start < ?", now.Add(-r.Outbox))
 		res = tx.Where("state IN ? AND hearing_id IN (?)", settled, old).Delete(&outboxRow{})
 		if res.Error != nil {

@@ -82,6 +82,7 @@ func commands() []command {
 		{"remind", "[--dry-run] [--now T]", "sync the sources due, plan reminders, send everything due now, exit (cron-friendly)", cmdRemind},
 		{"outbox", "[--state STATE] [--format table|json]", "reminders and their delivery state", cmdOutbox},
 		{"status", "[--format table|json]", "last sync per source, outbox counts, opt-outs", cmdStatus},
+		{"inbox", "[--all] [--format table|json] | done ID... [--by NAME]", "clients' texts for staff, newest first; done ID... marks them handled", cmdInbox},
 		{"feed", "grant|list|revoke|export", "calendar feed URLs: grant, list, revoke; export a feed", cmdFeed},
 		{"migrate", "[--status]", "bring the database schema up to date", cmdMigrate},
 		{"backup", "PATH", "write a consistent copy of a SQLite database", cmdBackup},

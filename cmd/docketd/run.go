@@ -65,6 +65,10 @@ const planEvery = 5 * time.Minute
 // pruneEvery is how often old records are deleted.
 const pruneEvery = 24 * time.Hour
 
+// inboxRetryEvery is how often clients' texts whose email to staff failed are forwarded again: a mail server that
+// is back is used within minutes, and one that is still down is not hammered.
+const inboxRetryEvery = 2 * time.Minute
+
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	f := e.newFlags("run", "[--watch-config]", false, false)
 	watch := f.Bool("watch-config", false, "reload when the config file changes, as on SIGHUP")
@@ -138,6 +142,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		inner.Go(func() error { return d.disp.Run(ictx) })
 		inner.Go(func() error { return d.loop(ictx, *watch) })
 		err := inner.Wait()
+		d.office.Inbox.Wait() // forwards under way finish, each within its own bound
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
 		if serr := d.jobs.Shutdown(sctx); serr != nil {
@@ -233,6 +238,10 @@ func (d *daemon) start(ctx context.Context) error {
 		gocron.WithStartAt(gocron.WithStartImmediately())); err != nil {
 		return err
 	}
+	if err := d.jobs.Set("inbox", gocron.DurationJob(inboxRetryEvery), office.Inbox.Retry,
+		gocron.WithStartAt(gocron.WithStartImmediately())); err != nil {
+		return err
+	}
 	if err := d.scheduleSources(ctx, cfg); err != nil {
 		return err
 	}
@@ -265,7 +274,7 @@ func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error 
 	if err != nil {
 		return err
 	}
-	names := []string{"plan", "prune", callListJob}
+	names := []string{"plan", "prune", callListJob, "inbox"}
 	syncer := d.office.Syncer
 	for i, spec := range specs {
 		src := cfg.Sources[i]

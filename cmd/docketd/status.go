@@ -19,14 +19,21 @@ type statusJSON struct {
 	Outbox   map[string]int64 `json:"outbox"`
 	OptOuts  int64            `json:"opt_outs"`
 	// CallLists are counsel's call lists: every one sent, and those of the last 24 hours with the clients they name.
-	CallLists callListsJSON `json:"call_lists"`
-	Sources   []sourceJSON  `json:"sources"`
+	CallLists callListsJSON   `json:"call_lists"`
+	Inbox     inboxCountsJSON `json:"inbox"`
+	Sources   []sourceJSON    `json:"sources"`
 }
 
 type callListsJSON struct {
 	Sent    int64 `json:"sent"`
 	Today   int64 `json:"today"`
 	Clients int64 `json:"clients_today"`
+}
+
+type inboxCountsJSON struct {
+	Unhandled   int64 `json:"unhandled"`
+	Urgent      int64 `json:"urgent_unhandled"`
+	Unforwarded int64 `json:"unforwarded"`
 }
 
 type sourceJSON struct {
@@ -87,7 +94,8 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	}
 	st := statusJSON{Schema: store.SchemaVersion(), Database: db.Dialect(), Clients: counts.Clients,
 		Hearings: counts.Hearings, Outbox: counts.Outbox, OptOuts: counts.OptOuts, Sources: []sourceJSON{},
-		CallLists: callListsJSON{Sent: counts.CallLists, Today: counts.CallListsToday, Clients: counts.CallListClients}}
+		CallLists: callListsJSON{Sent: counts.CallLists, Today: counts.CallListsToday, Clients: counts.CallListClients},
+		Inbox:     inboxCountsJSON(counts.Inbox)}
 	for _, r := range runs {
 		st.Sources = append(st.Sources, sourceJSON{Source: r.Source, StartedAt: r.StartedAt.Format(time.RFC3339),
 			EndedAt: r.EndedAt.Format(time.RFC3339), Created: r.Created, Changed: r.Changed, Cancelled: r.Cancelled,
@@ -103,6 +111,8 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(w, "Outbox: %s\n", countList(st.Outbox))
 	fmt.Fprintf(w, "Call lists: %d sent in the last 24 hours, naming %d clients (%d sent in all)\n\n",
 		st.CallLists.Today, st.CallLists.Clients, st.CallLists.Sent)
+	fmt.Fprintf(w, "Inbox: %d unhandled (%d urgent), %d not forwarded to staff (`docketd inbox`)\n\n",
+		st.Inbox.Unhandled, st.Inbox.Urgent, st.Inbox.Unforwarded)
 	if len(runs) == 0 {
 		fmt.Fprintln(w, "No sync has run yet.")
 		return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
 	"github.com/docketd/docketd/inbound"
+	"github.com/docketd/docketd/inbox"
 	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/scheduler/calllist"
 	"github.com/docketd/docketd/scheduler/reminder"
@@ -59,6 +60,8 @@ type Office struct {
 	Webhooks *inbound.Webhooks
 	// CallLists sends counsel's daily call lists (SendDue), for the daemon's job and `docketd remind` alike.
 	CallLists *calllist.Lists
+	// Inbox keeps the texts for staff the webhooks take, and forwards them (Retry: those not forwarded yet).
+	Inbox *inbox.Forwarder
 	// Applied is what applying the config to the store at Open changed.
 	Applied docket.SyncResult
 
@@ -122,7 +125,8 @@ func build(ctx context.Context, db *store.DB, cfg func() *config.Config, now fun
 	if err != nil {
 		return nil, err
 	}
-	if o.Webhooks, err = NewWebhooks(cfg(), db, log, now); err != nil {
+	o.Inbox = newInbox(cfg, db, log, now, opts)
+	if o.Webhooks, err = newWebhooks(cfg(), db, log, now, o.Inbox); err != nil {
 		return nil, err
 	}
 	o.CallLists = o.newCallLists()

@@ -9,9 +9,19 @@ import (
 	"github.com/docketd/docketd/store"
 )
 
-// NewWebhooks builds the Twilio status and inbound-SMS handlers (to mount with Register on the daemon's mux). It
-// returns nil and no error when SMS does not go through Twilio: there is then nothing to receive.
+// NewWebhooks builds the Twilio status and inbound-SMS handlers (to mount with Register on the daemon's mux), with
+// an inbox over db that forwards through the config's email channel. It returns nil and no error when SMS does not
+// go through Twilio: there is then nothing to receive.
 func NewWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() time.Time) (*inbound.Webhooks, error) {
+	var in inbound.Inbox
+	if db != nil {
+		in = newInbox(func() *config.Config { return cfg }, db, log, now, Options{})
+	}
+	return newWebhooks(cfg, db, log, now, in)
+}
+
+func newWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() time.Time,
+	in inbound.Inbox) (*inbound.Webhooks, error) {
 	if cfg.SMS.Provider != "twilio" {
 		return nil, nil //nolint:nilnil // no Twilio, nothing to mount: not an error (see the doc comment)
 	}
@@ -31,5 +41,6 @@ func NewWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() 
 		Store:                  records,
 		Logger:                 log,
 		Now:                    now,
+		Inbox:                  in,
 	})
 }
