@@ -1,7 +1,9 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/docketd/docketd/docket"
 	"gorm.io/gorm"
@@ -89,11 +91,8 @@ func rekeyOutbox(db *gorm.DB, keyOf func(keyedRow) string) error {
 // rekeyPage rewrites the keys of the rows of hearings (see rekeyOutbox). pinned holds the rows that keep their key
 // because another row's new key is theirs; it carries over from page to page.
 func rekeyPage(tx *gorm.DB, hearings []uint, keyOf func(keyedRow) string, pinned map[uint]bool) error {
-	var rows []keyedRow
-	if err := tx.Raw(`SELECT o.id, o.hearing_id, o.dedupe_key, o.kind, o.sequence, o.recipient, o.recipient_id,
-		o.channel, o.policy, o."offset", o.state, h.source, h.source_key
-		FROM outboxes o JOIN hearings h ON h.id = o.hearing_id WHERE o.hearing_id IN ? ORDER BY o.id`, hearings).
-		Scan(&rows).Error; err != nil {
+	rows, err := keyedRows(tx, hearings)
+	if err != nil {
 		return err
 	}
 	keys := make([]string, len(rows))
@@ -130,6 +129,7 @@ func rekeyPage(tx *gorm.DB, hearings []uint, keyOf func(keyedRow) string, pinned
 		}
 	}
 	now := tx.NowFunc()
+	var moves []keyMove
 	for _, k := range order {
 		var members []keyedRow
 		for _, i := range groups[k] {
@@ -152,9 +152,7 @@ func rekeyPage(tx *gorm.DB, hearings []uint, keyOf func(keyedRow) string, pinned
 		for _, m := range members {
 			switch {
 			case m.ID == winner && m.DedupeKey != k:
-				if err := tx.Exec("UPDATE outboxes SET dedupe_key = ? WHERE id = ?", k, m.ID).Error; err != nil {
-					return err
-				}
+				moves = append(moves, keyMove{m.ID, k})
 			case m.ID != winner && m.State == docket.StatePending:
 				if err := tx.Exec("UPDATE outboxes SET state = ?, last_error = ?, updated_at = ? WHERE id = ?",
 					docket.StateCancelled, fmt.Sprintf(duplicateReason, winner), now, m.ID).Error; err != nil {
@@ -163,7 +161,88 @@ func rekeyPage(tx *gorm.DB, hearings []uint, keyOf func(keyedRow) string, pinned
 			}
 		}
 	}
+	return setKeys(tx, moves)
+}
+
+// keyMove is a row's new key.
+type keyMove struct {
+	id  uint
+	key string
+}
+
+// setKeys gives rows their new keys. No new key is held by another row (rekeyPage sees to it), so the order of the
+// updates cannot trip the unique index. On SQLite, one statement prepared on the transaction's connection runs for
+// every row: parsing a statement for each row takes longer than running it, and one statement for many rows (UPDATE
+// … FROM VALUES) is no faster there. On PostgreSQL, where each statement is a round trip to the server, one
+// statement sets the keys of a few hundred rows.
+func setKeys(tx *gorm.DB, moves []keyMove) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	if tx.Dialector.Name() == "postgres" {
+		const perStatement = 500
+		for len(moves) > 0 {
+			chunk := moves[:min(perStatement, len(moves))]
+			moves = moves[len(chunk):]
+			values := make([]string, len(chunk))
+			args := make([]any, 0, 2*len(chunk))
+			for i, m := range chunk {
+				values[i] = "(CAST(? AS BIGINT), ?)"
+				args = append(args, m.id, m.key)
+			}
+			if err := tx.Exec(`UPDATE outboxes SET dedupe_key = v.column2 FROM (VALUES `+strings.Join(values, ", ")+
+				`) AS v WHERE outboxes.id = v.column1`, args...).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	const query = "UPDATE outboxes SET dedupe_key = ? WHERE id = ?"
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		for _, m := range moves {
+			if err := tx.Exec(query, m.key, m.id).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx := tx.Statement.Context
+	stmt, err := sqlTx.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, m := range moves {
+		if _, err := stmt.ExecContext(ctx, m.key, m.id); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// keyedRows reads the rows of hearings with their hearing's source and key, in the order they were planned. It scans
+// them itself: gorm's scanning, by reflection, takes as long as the rest of the migration.
+func keyedRows(tx *gorm.DB, hearings []uint) ([]keyedRow, error) {
+	rs, err := tx.Raw(`SELECT o.id, o.hearing_id, o.dedupe_key, o.kind, o.sequence, o.recipient, o.recipient_id,
+		o.channel, o.policy, o."offset", o.state, h.source, h.source_key
+		FROM outboxes o JOIN hearings h ON h.id = o.hearing_id WHERE o.hearing_id IN ? ORDER BY o.id`, hearings).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var rows []keyedRow
+	for rs.Next() {
+		var r keyedRow
+		var policy, offset sql.NullString
+		if err := rs.Scan(&r.ID, &r.HearingID, &r.DedupeKey, &r.Kind, &r.Sequence, &r.Recipient, &r.RecipientID,
+			&r.Channel, &policy, &offset, &r.State, &r.Source, &r.SourceKey); err != nil {
+			return nil, err
+		}
+		r.Policy, r.Offset = policy.String, offset.String
+		rows = append(rows, r)
+	}
+	return rows, rs.Err()
 }
 
 // settledRank orders the states of rows that are one reminder by how much they tell of what became of it: lowest
