@@ -65,8 +65,10 @@ const duplicateReason = "planned twice (under two keys, before a database rebuil
 // still pending are cancelled, naming the row that is the reminder, so it is not sent twice. A row in "sending" is
 // left alone: its dispatcher holds a lease on it.
 //
-// A row that holds the key keyOf makes for another row, without being made that key itself (a key written by hand),
-// keeps it and is not rewritten.
+// A row that holds the key keyOf makes for rows other than itself keeps it and is not rewritten, and those rows keep
+// their keys and states: it is not known to be the same reminder. Rolling back, it is the copy a rebuild left of
+// another hearing's reminder, under the row id that hearing has now, and the rows are a reminder that earlier
+// versions could not plan; going forward, it is a key written by hand.
 func rekeyOutbox(db *gorm.DB, keyOf func(keyedRow) string) error {
 	return db.Transaction(func(tx *gorm.DB) error {
 		pinned := map[uint]bool{}
@@ -89,7 +91,7 @@ func rekeyOutbox(db *gorm.DB, keyOf func(keyedRow) string) error {
 }
 
 // rekeyPage rewrites the keys of the rows of hearings (see rekeyOutbox). pinned holds the rows that keep their key
-// because another row's new key is theirs; it carries over from page to page.
+// because it is the new key of rows other than themselves; it carries over from page to page.
 func rekeyPage(tx *gorm.DB, hearings []uint, keyOf func(keyedRow) string, pinned map[uint]bool) error {
 	rows, err := keyedRows(tx, hearings)
 	if err != nil {
@@ -141,6 +143,10 @@ func rekeyPage(tx *gorm.DB, hearings []uint, keyOf func(keyedRow) string, pinned
 			continue
 		}
 		winner, held := holder[k]
+		if i, ok := index[winner]; held && (!ok || keys[i] != k) {
+			// A row that is not one of these holds the key: they keep theirs, and their state.
+			continue
+		}
 		if !held {
 			winner = members[0].ID
 			for _, m := range members[1:] {

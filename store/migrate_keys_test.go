@@ -377,3 +377,47 @@ func BenchmarkIdentityKeysMigration(b *testing.B) {
 		b.Run("postgres", func(b *testing.B) { bench(b, MustOpenPostgres(b, url)) })
 	}
 }
+
+func TestIdentityKeysRollbackLeavesAnotherHearingsReminderAlone(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		start := time.Date(2027, 3, 2, 8, 30, 0, 0, chicago)
+		if _, err := runSync(t, db, docket.SyncOptions{Source: "office", Now: t0}, record("k1", "201555101", start),
+			record("k2", "201555101", start.Add(48*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		ids := hearingIDs(t, db)
+		reminder := func(hearing string, state docket.ReminderState) docket.Reminder {
+			return docket.Reminder{HearingID: ids[hearing], Recipient: docket.ToClient, RecipientID: "rosa",
+				Channel: docket.SMS, Address: "+12145550142", Kind: docket.KindReminder, Policy: "client-text",
+				Offset: "1d", Due: start.Add(-24 * time.Hour), State: state}
+		}
+		// An earlier version rebuilt the database: k1 had k2's row id before, and its reminder, sent, was planned
+		// again under k1's row id now. k2's reminder was never planned: its key was the copy's.
+		sent, copied := reminder("k1", docket.StateSent), reminder("k1", docket.StatePending)
+		sent.DedupeKey, copied.DedupeKey = previousKey(ids["k1"], sent), previousKey(ids["k2"], copied)
+		if _, err := db.PlanOutbox(ctx, []docket.Reminder{sent, copied}); err != nil {
+			t.Fatal(err)
+		}
+		unapply(t, db)
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		k2 := reminder("k2", docket.StatePending)
+		k2.DedupeKey = docket.DedupeKey(docket.Identity("office", "k2"), k2)
+		if n, err := db.PlanOutbox(ctx, []docket.Reminder{k2}); err != nil || n != 1 {
+			t.Fatalf("planning k2's reminder after the upgrade: %d new rows, %v; want 1", n, err)
+		}
+		if err := rekeyOutbox(db.gorm, rowIDKey); err != nil {
+			t.Fatal(err)
+		}
+		var row outboxRow
+		if err := db.gorm.Where("hearing_id = ?", ids["k2"]).Take(&row).Error; err != nil {
+			t.Fatal(err)
+		}
+		if row.State != docket.StatePending || row.DedupeKey != k2.DedupeKey {
+			t.Errorf("rolled back, k2's reminder is %s under %s (%q); want pending under %s", row.State, row.DedupeKey,
+				row.LastError, k2.DedupeKey)
+		}
+	})
+}
