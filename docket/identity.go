@@ -3,6 +3,7 @@ package docket
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -28,4 +29,22 @@ func MessageKey(h Hearing, r Reminder) string {
 	sum := sha256.Sum256([]byte(strings.Join([]string{"docketd-message", h.Identity(), string(r.Kind),
 		strconv.Itoa(r.Sequence), r.Recipient, r.RecipientID, string(r.Channel), r.Policy, r.Offset}, "\x00")))
 	return "msg-" + hex.EncodeToString(sum[:16])
+}
+
+// DedupeKey is the planning key of outbox row r about the hearing whose identity is identity (Identity, or
+// Hearing.Identity): planning a row whose key is already stored creates nothing. A reminder's key names the hearing,
+// its sequence, the recipient, the channel, the policy and the offset; a change notice's (kind rescheduled or
+// cancelled) names its kind, the hearing, its sequence, the recipient and the channel.
+//
+// The key names the hearing by its identity, not by its row id, because row ids do not survive a rebuilt database
+// (copied tables hand them out anew, and were seen swapped in pairs): with row ids, every pending reminder would be
+// planned a second time after a rebuild, and where two hearings swapped ids each one's key would be the other's old
+// one, so neither would be planned. It reads only fields the row stores, so a stored row's key can be made again
+// from the row and its hearing (the store's migration 0010 does so).
+func DedupeKey(identity string, r Reminder) string {
+	if r.Kind == KindReminder {
+		return fmt.Sprintf("reminder/%s/%d/%s/%s/%s/%s/%s", identity, r.Sequence, r.Recipient, r.RecipientID, r.Channel,
+			r.Policy, r.Offset)
+	}
+	return fmt.Sprintf("%s/%s/%d/%s/%s/%s", r.Kind, identity, r.Sequence, r.Recipient, r.RecipientID, r.Channel)
 }

@@ -58,3 +58,26 @@ func TestMessageKeyShowsNoRecipient(t *testing.T) {
 		t.Errorf("key %q: want msg- and 32 hex digits, naming no one", k)
 	}
 }
+
+func TestDedupeKeyNamesTheHearingsIdentityNotItsRowID(t *testing.T) {
+	a := Hearing{ID: 3, Source: "office-export", SourceKey: "EV-10231"}
+	b := Hearing{ID: 9, Source: "office-export", SourceKey: "EV-10232"}
+	row := Reminder{HearingID: 3, Kind: KindReminder, Recipient: ToClient, RecipientID: "rosa", Channel: SMS,
+		Policy: "client-text", Offset: "7d"}
+	if got, want := DedupeKey(a.Identity(), row), "reminder/"+a.Identity()+"/0/client/rosa/sms/client-text/7d"; got != want {
+		t.Errorf("reminder key: got %s, want %s", got, want)
+	}
+	notice := Reminder{HearingID: 3, Kind: KindRescheduled, Sequence: 2, Recipient: ToContact, RecipientID: "sam",
+		Channel: Email}
+	if got, want := DedupeKey(a.Identity(), notice), "rescheduled/"+a.Identity()+"/2/contact/sam/email"; got != want {
+		t.Errorf("notice key: got %s, want %s", got, want)
+	}
+	rebuilt := row
+	rebuilt.ID, rebuilt.HearingID = 70, 9 // the same reminder in a rebuilt database, where the hearing is row 9
+	if DedupeKey(a.Identity(), rebuilt) != DedupeKey(a.Identity(), row) {
+		t.Error("row ids changed the key")
+	}
+	if DedupeKey(b.Identity(), row) == DedupeKey(a.Identity(), row) {
+		t.Error("two hearings gave one key")
+	}
+}

@@ -130,6 +130,15 @@ var migrations = []*gormigrate.Migration{
 		Rollback: func(tx *gorm.DB) error { return dropColumns(tx, custodyColumns) },
 	},
 	{
+		// Outbox rows are keyed by their hearing's identity (docket.DedupeKey) rather than its row id, so a rebuilt
+		// database plans no reminder twice and loses none. Every row whose hearing exists gets the key the planner
+		// now makes for it; a row whose hearing is gone keeps its key (nothing plans it again). Rollback gives the
+		// rows back the keys of row ids that earlier versions make, in the same way.
+		ID:       "0010_outbox_identity_keys",
+		Migrate:  func(tx *gorm.DB) error { return rekeyOutbox(tx, identityKey) },
+		Rollback: func(tx *gorm.DB) error { return rekeyOutbox(tx, rowIDKey) },
+	},
+	{
 		// Clients' texts that are not keywords, for staff: forwarded by email and listed by `docketd inbox`.
 		ID:       "0011_inbox",
 		Migrate:  func(tx *gorm.DB) error { return tx.Migrator().CreateTable(&inboxMessageRow{}) },

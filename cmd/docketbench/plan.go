@@ -164,14 +164,15 @@ func rawPlan(ctx context.Context, raw *sql.DB, now time.Time) (int64, error) {
 	}
 	rows.Close()
 	type hearing struct {
-		id, seq int64
-		start   time.Time
-		court   string
-		c       client
+		id, seq     int64
+		start       time.Time
+		court       string
+		source, key string
+		c           client
 	}
 	var hs []hearing
-	rows, err = raw.QueryContext(ctx, `SELECT h.id, h.sequence, h.start, h.court_code, c.a_number FROM hearings h
-		JOIN cases c ON c.id = h.case_id WHERE h.start >= ? AND h.status = ? ORDER BY h.start, h.id`,
+	rows, err = raw.QueryContext(ctx, `SELECT h.id, h.sequence, h.start, h.court_code, h.source, h.source_key, c.a_number
+		FROM hearings h JOIN cases c ON c.id = h.case_id WHERE h.start >= ? AND h.status = ? ORDER BY h.start, h.id`,
 		now.UTC(), docket.StatusScheduled)
 	if err != nil {
 		return 0, err
@@ -179,7 +180,7 @@ func rawPlan(ctx context.Context, raw *sql.DB, now time.Time) (int64, error) {
 	for rows.Next() {
 		var h hearing
 		var anum sql.NullString
-		if err := rows.Scan(&h.id, &h.seq, &h.start, &h.court, &anum); err != nil {
+		if err := rows.Scan(&h.id, &h.seq, &h.start, &h.court, &h.source, &h.key, &anum); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -211,12 +212,15 @@ func rawPlan(ctx context.Context, raw *sql.DB, now time.Time) (int64, error) {
 			continue
 		}
 		local := h.start.In(loc)
+		identity := docket.Identity(h.source, h.key)
 		for _, off := range planOffsets {
 			due := time.Date(local.Year(), local.Month(), local.Day()-off.Days, off.At/60, off.At%60, 0, 0, loc)
 			if due.Before(now) {
 				continue
 			}
-			dedupe := fmt.Sprintf("reminder/%d/%d/client/%s/sms/client-text/%s", h.id, h.seq, h.c.id, off.Label)
+			dedupe := docket.DedupeKey(identity, docket.Reminder{Kind: docket.KindReminder, Sequence: int(h.seq),
+				Recipient: docket.ToClient, RecipientID: h.c.id, Channel: docket.SMS, Policy: "client-text",
+				Offset: off.Label})
 			group := fmt.Sprintf("reminder/sms/%s/%s/%s/client-text/%s", h.c.phone, h.court,
 				h.start.UTC().Format(time.RFC3339), off.Label)
 			if err := ins.Add(ctx, h.id, "client", h.c.id, "sms", h.c.phone, docket.KindReminder, "client-text",

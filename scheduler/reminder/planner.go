@@ -323,6 +323,7 @@ func (p *Planner) reminders(h docket.Hearing, rules Rules, now time.Time) []dock
 			plans = append(plans, plannedFor{pol, counsel})
 		}
 	}
+	identity := h.Identity()
 	var rows []docket.Reminder
 	for _, plan := range plans {
 		pol := plan.pol
@@ -344,14 +345,14 @@ func (p *Planner) reminders(h docket.Hearing, rules Rules, now time.Time) []dock
 						}
 					}
 				}
-				rows = append(rows, docket.Reminder{
+				row := docket.Reminder{
 					HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: pol.Channel, Address: r.address,
 					Kind: docket.KindReminder, Policy: pol.Name, Offset: o.String(), Sequence: h.Sequence,
 					Due: due.UTC(), State: docket.StatePending,
-					DedupeKey: fmt.Sprintf("reminder/%d/%d/%s/%s/%s/%s/%s", h.ID, h.Sequence, r.kind, r.id,
-						pol.Channel, pol.Name, o),
 					GroupKey: groupKey(docket.KindReminder, pol.Channel, r.address, h, pol.Name+"/"+o.String()),
-				})
+				}
+				row.DedupeKey = docket.DedupeKey(identity, row)
+				rows = append(rows, row)
 			}
 		}
 	}
@@ -421,16 +422,19 @@ func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, no
 		// Counsel of a client in custody hear of the change when no attorney policy would tell them.
 		reached = append(reached, reach{docket.Email, counselByEmail(h, rules)})
 	}
+	identity := h.Identity()
 	var rows []docket.Reminder
 	seen := map[string]bool{}
 	for _, rc := range reached {
-		pol := Policy{Channel: rc.channel}
 		for _, r := range rc.recipients {
-			key := fmt.Sprintf("%s/%d/%d/%s/%s/%s", kind, h.ID, h.Sequence, r.kind, r.id, pol.Channel)
-			if seen[key] {
+			row := docket.Reminder{HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: rc.channel,
+				Address: r.address, Kind: kind, Sequence: h.Sequence, State: docket.StatePending,
+				GroupKey: groupKey(kind, rc.channel, r.address, h, fmt.Sprint(h.Sequence))}
+			row.DedupeKey = docket.DedupeKey(identity, row)
+			if seen[row.DedupeKey] {
 				continue
 			}
-			seen[key] = true
+			seen[row.DedupeKey] = true
 			at := h.ChangedAt
 			if at.Before(now) {
 				at = now
@@ -441,11 +445,8 @@ func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, no
 					"component", "planner", "hearing_id", h.ID, "kind", kind)
 				continue
 			}
-			rows = append(rows, docket.Reminder{
-				HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: pol.Channel, Address: r.address,
-				Kind: kind, Sequence: h.Sequence, Due: due.UTC(), State: docket.StatePending, DedupeKey: key,
-				GroupKey: groupKey(kind, pol.Channel, r.address, h, fmt.Sprint(h.Sequence)),
-			})
+			row.Due = due.UTC()
+			rows = append(rows, row)
 		}
 	}
 	return rows, nil

@@ -73,6 +73,7 @@ func (r *recorder) messages() []sentAt {
 
 type fixture struct {
 	db    *store.DB
+	url   string // the store's URL, for storetest.RawSQL
 	clock *clockwork.FakeClock
 	sms   *recorder
 	email *recorder
@@ -83,10 +84,11 @@ type fixture struct {
 
 func newFixture(t *testing.T, start time.Time) *fixture {
 	t.Helper()
-	db := storetest.Open(t)
+	url := storetest.URL(t)
+	db := storetest.OpenURL(t, url)
 	clock := clockwork.NewFakeClockAt(start)
 	db.Now = clock.Now
-	f := &fixture{db: db, clock: clock, sms: &recorder{clock: clock}, email: &recorder{clock: clock}}
+	f := &fixture{db: db, url: url, clock: clock, sms: &recorder{clock: clock}, email: &recorder{clock: clock}}
 	f.rules = Rules{
 		Policies: []Policy{
 			{Name: "client-text", To: "client", Channel: "sms", Offsets: []Offset{

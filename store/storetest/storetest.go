@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -33,6 +34,40 @@ func Open(tb testing.TB) *store.DB {
 		return OpenPostgres(tb, base)
 	}
 	return OpenSQLite(tb)
+}
+
+// URL returns the store URL of a new, empty database of tb's own, as Open would use: a fresh schema of the
+// PostgreSQL database PostgresEnv names (dropped when the test ends), or else a new SQLite file in tb.TempDir(). It is
+// for a test that reaches the database beside the store too (with RawSQL), or opens it more than once (OpenURL).
+func URL(tb testing.TB) string {
+	tb.Helper()
+	if base := os.Getenv(PostgresEnv); base != "" {
+		return PostgresSchema(tb, base)
+	}
+	return SQLiteURL(tb)
+}
+
+// OpenURL returns a migrated store at rawURL (one URL and SQLiteURL give), closed when the test ends.
+func OpenURL(tb testing.TB, rawURL string) *store.DB {
+	tb.Helper()
+	return open(tb, rawURL)
+}
+
+// RawSQL opens database/sql on the database at the store URL rawURL, with the store's own SQLite pragmas, for a
+// test that does to the database what no store method does (plays an earlier version, or a rebuild). It is closed
+// when the test ends. Its queries use the database's own placeholders: ? on SQLite, $1 on PostgreSQL.
+func RawSQL(tb testing.TB, rawURL string) *sql.DB {
+	tb.Helper()
+	driver, dsn := "pgx", rawURL
+	if path, ok := strings.CutPrefix(rawURL, "sqlite:"); ok {
+		driver, dsn = "sqlite3", store.SQLiteDSN(path)
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // OpenSQLite returns a migrated store in a new SQLite file in tb.TempDir(), closed when the test ends: for a test
