@@ -748,12 +748,11 @@ func lookup(m map[string]string, code string) string {
 	return code
 }
 
+// firstName is the name a person is greeted by when none is given: docket.PersonName's, so a template greets
+// "Castillo, Rosa Elena" as the store and the planner do, by "Rosa".
 func firstName(name string) string {
-	f := strings.Fields(name)
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
+	_, greeting := docket.PersonName(name)
+	return greeting
 }
 
 func formatPhone(p string) string {

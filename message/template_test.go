@@ -317,6 +317,7 @@ func TestLocalFormats(t *testing.T) {
 		{"es", "firstNames", people("José Castillo", "Isabel Castillo"), "José e Isabel"},
 		{"es", "firstNames", people("José Castillo", "Hilda Castillo"), "José e Hilda"},
 		{"es", "firstNames", people("José Castillo", "Hierro Castillo"), "José y Hierro"},
+		{"es", "first", "Castillo, Rosa Elena", "Rosa"},
 		{"en", "phone", "+12145550142", "(214) 555-0142"},
 		{"en", "phone", "+525512345678", "+525512345678"},
 		{"en", "short", "700 E. San Antonio Avenue, Suite 750", "700 E. San Antonio Ave, Ste 750"},
