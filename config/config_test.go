@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +227,23 @@ attorney = "a1"
 	}
 	if got := cfg.Clients[0].Language; got != "es" {
 		t.Errorf("client without a language: got %q, want the office's es", got)
+	}
+}
+
+func TestPolicyNameFitsTheOutboxKey(t *testing.T) {
+	example, err := os.ReadFile("../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := func(name string) []byte {
+		return []byte(strings.Replace(string(example), `name = "client-text"`, `name = "`+name+`"`, 1))
+	}
+	long := strings.Repeat("recordatorio-", 6) // 78 characters
+	_, err = Parse("docketd.toml", named(long), Options{Courts: testCourts})
+	if err == nil || !strings.Contains(err.Error(), ".name") || !strings.Contains(err.Error(), "at most 64") {
+		t.Fatalf("a %d-character policy name: got %v, want an error naming the key and its limit", len(long), err)
+	}
+	if _, err := Parse("docketd.toml", named(long[:64]), Options{Courts: testCourts}); err != nil {
+		t.Fatalf("a 64-character policy name is refused: %v", err)
 	}
 }

@@ -148,6 +148,11 @@ func isLoopback(host string) bool {
 // would be stored and read back on every start.
 const MaxValueLen = 1000
 
+// MaxPolicyName is the longest policy name, in characters. Every outbox row's key (docket.DedupeKey) names its
+// policy beside the hearing's identity, the recipient and the offset, and keys are stored in a column of 255
+// characters; 64 leaves the rest of the key room to spare.
+const MaxPolicyName = 64
+
 // lengths reports every string value longer than MaxValueLen, with its key.
 func (v *validator) lengths(rv reflect.Value, path string) {
 	switch rv.Kind() {
@@ -352,6 +357,9 @@ func (v *validator) reminders(c *Config) {
 			v.add(key+".name", "is required: outbox rows and logs name the policy")
 		case names[p.Name]:
 			v.add(key+".name", "policy %q is defined twice", p.Name)
+		case utf8.RuneCountInString(p.Name) > MaxPolicyName:
+			v.add(key+".name", "is %d characters long; at most %d: every outbox row's key names its policy, and a key "+
+				"holds at most 255 characters", utf8.RuneCountInString(p.Name), MaxPolicyName)
 		}
 		names[p.Name] = true
 		v.oneOf(key+".to", p.To, "client", "attorney")
