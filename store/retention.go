@@ -17,13 +17,18 @@ type Retention struct {
 // Pruned counts what Prune removed.
 type Pruned struct {
 	Bodies, Outbox, Changes, SyncRuns, Inbound int64
+	// Inbox counts handled inbox messages removed; CallLists, records of call lists sent.
+	Inbox, CallLists int64
 }
 
 // Prune deletes what has outlived its retention at now: message bodies of rows sent before now-Bodies (and of inbox
 // messages received before it), settled
 // outbox rows of hearings that ended before now-Outbox, change-log entries and sync runs older than theirs, and the
 // record of inbound messages acted on once it is older than the outbox's retention (a replay of a message older than
-// that is acted on again: the record names the sender, and keeping it for ever is not worth that).
+// that is acted on again: the record names the sender, and keeping it for ever is not worth that). An inbox message
+// a person handled goes once it is older than the outbox's retention too (it names the sender's phone); one no one
+// has handled stays, whatever its age: pruning must not lose a reply no one has read. The record of a day's call list
+// goes with the sync runs: it only stops a list being sent twice on its day.
 func (db *DB) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error) {
 	var p Pruned
 	now = now.UTC()
@@ -57,7 +62,17 @@ func (db *DB) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, er
 		}
 		p.SyncRuns = res.RowsAffected
 		res = tx.Where("at < ?", now.Add(-r.Outbox)).Delete(&inboundMessageRow{})
+		if res.Error != nil {
+			return res.Error
+		}
 		p.Inbound = res.RowsAffected
+		res = tx.Where("handled_at IS NOT NULL AND received_at < ?", now.Add(-r.Outbox)).Delete(&inboxMessageRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		p.Inbox = res.RowsAffected
+		res = tx.Where("created_at < ?", now.Add(-r.SyncRuns)).Delete(&callListRow{})
+		p.CallLists = res.RowsAffected
 		return res.Error
 	})
 	if err != nil {

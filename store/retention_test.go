@@ -77,3 +77,56 @@ func TestPruneForgetsOldInboundMessages(t *testing.T) {
 		}
 	})
 }
+
+func TestPruneKeepsEveryUnreadReply(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		now := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
+		old := now.AddDate(-2, 0, 0)
+		var ids []uint
+		for _, sid := range []string{"SMread", "SMunread", "SMrecent"} {
+			at := old
+			if sid == "SMrecent" {
+				at = now.AddDate(0, -1, 0)
+			}
+			m, _, err := db.KeepInbox(ctx, docket.InboxMessage{MessageSID: sid, From: "+12145550142",
+				To: "+12145550100", Body: "no puedo ir", ReceivedAt: at})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, m.ID)
+		}
+		if err := db.HandleInbox(ctx, []uint{ids[0], ids[2]}, "paralegal", old.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		for _, day := range []string{"2026-10-01", "2027-01-31"} {
+			at, _ := time.Parse(time.DateOnly, day)
+			if ok, err := db.ClaimCallList(ctx, "a1", day, "test", at, time.Minute); err != nil || !ok {
+				t.Fatalf("claim call list %s: %v %v", day, ok, err)
+			}
+			if err := db.RecordCallList(ctx, "a1", day, "test", 2, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := db.Prune(ctx, Retention{Bodies: 30 * 24 * time.Hour, Outbox: 365 * 24 * time.Hour,
+			Changes: 730 * 24 * time.Hour, SyncRuns: 90 * 24 * time.Hour}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Inbox != 1 || p.CallLists != 1 {
+			t.Errorf("pruned %d inbox messages and %d call lists, want 1 and 1 (the handled old reply, the old list)",
+				p.Inbox, p.CallLists)
+		}
+		left, err := db.InboxMessages(ctx, docket.InboxFilter{All: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sids []string
+		for _, m := range left {
+			sids = append(sids, m.MessageSID)
+		}
+		if len(left) != 2 || sids[0] != "SMrecent" || sids[1] != "SMunread" {
+			t.Errorf("inbox after pruning: %v, want the recent one and the two-year-old one no one handled", sids)
+		}
+	})
+}

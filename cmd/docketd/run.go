@@ -324,7 +324,7 @@ func (d *daemon) prune(ctx context.Context) error {
 		SyncRuns: r.SyncRuns.D}, d.now())
 	if err == nil && p != (store.Pruned{}) {
 		d.log.Info("pruned old records", "component", "retention", "bodies", p.Bodies, "outbox", p.Outbox,
-			"changes", p.Changes, "sync_runs", p.SyncRuns)
+			"changes", p.Changes, "sync_runs", p.SyncRuns, "inbound", p.Inbound, "inbox", p.Inbox, "call_lists", p.CallLists)
 	}
 	return err
 }
