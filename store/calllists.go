@@ -90,6 +90,17 @@ func (db *DB) RecordCallList(ctx context.Context, counsel, day, owner string, cl
 	return nil
 }
 
+// CallListSent reports whether counsel's list of day was sent (not merely claimed).
+func (db *DB) CallListSent(ctx context.Context, counsel, day string) (bool, error) {
+	var n int64
+	err := db.gorm.WithContext(ctx).Model(&callListRow{}).
+		Where("counsel = ? AND day = ? AND state = ?", counsel, day, callListSent).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("call list sent: %w", err)
+	}
+	return n > 0, nil
+}
+
 // ReleaseCallList drops owner's claim on counsel's list of day, which could not be sent: the next run tries again.
 func (db *DB) ReleaseCallList(ctx context.Context, counsel, day, owner string) error {
 	err := db.gorm.WithContext(ctx).

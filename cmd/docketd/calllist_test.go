@@ -31,6 +31,26 @@ func TestRemindSendsTheCallListOnceADayAndStatusCountsIt(t *testing.T) {
 	path := testConfig(t, dir, nil)
 	ctx := context.Background()
 	// Feb 6 at 8:00 and 9:00 in Dallas: the Mendoza family's hearing is on Feb 8 at 8:30 and nobody confirmed.
+	// A dry run before and after shows the list while it is still to go out, and not once it has.
+	preview := func(want bool) {
+		t.Helper()
+		e, out, _ := testEnv()
+		if err := e.dispatch(ctx, []string{"remind", "--config", path, "--now", "2028-02-06T15:30:00Z", "--dry-run"}); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(out.String(), "--- call list by email to ") &&
+			strings.Contains(out.String(), "Subject: Llamadas del domingo 6 de febrero: 4 clientes")
+		if got != want {
+			t.Errorf("dry run shows the call list: %v, want %v:\n%s", got, want, out)
+		}
+		if strings.Contains(out.String(), "lfernandez@frontera-legal.example") {
+			t.Errorf("dry run prints counsel's address in clear:\n%s", out)
+		}
+	}
+	if e, out, logs := testEnv(); e.dispatch(ctx, []string{"sync", "--config", path}) != nil {
+		t.Fatalf("sync:\n%s\n%s", out, logs)
+	}
+	preview(true)
 	for i, at := range []string{"2028-02-06T14:00:00Z", "2028-02-06T15:00:00Z"} {
 		e, out, logs := testEnv()
 		if err := e.dispatch(ctx, []string{"remind", "--config", path, "--now", at}); err != nil {
@@ -47,6 +67,7 @@ func TestRemindSendsTheCallListOnceADayAndStatusCountsIt(t *testing.T) {
 			t.Errorf("run %d logged counsel's address in clear:\n%s", i+1, logs)
 		}
 	}
+	preview(false)
 	e, out, _ := testEnv()
 	if err := e.dispatch(ctx, []string{"status", "--config", path, "--now", "2028-02-06T16:00:00Z", "--format", "json"}); err != nil {
 		t.Fatal(err)

@@ -22,7 +22,8 @@ func cmdRemind(ctx context.Context, e *env, args []string) error {
 			"Syncs the sources that are due (each on its every or schedule, counted from its last recorded run), plans\n"+
 			"reminders and sends everything due now, then exits: run it from cron when no daemon runs. A cron every\n"+
 			"5 minutes reads a source with every = \"1h\" once an hour.\n"+
-			"--dry-run changes nothing: it names the sources a run would sync and shows the messages it would send now.\n\n"+
+			"--dry-run changes nothing: it names the sources a run would sync and shows the messages it would send now,\n"+
+			"counsel's call lists due included.\n\n"+
 			"Options:\n")
 		f.PrintDefaults()
 	}
@@ -119,6 +120,15 @@ func remindPreview(ctx context.Context, e *env, office *assembly.Office, due []i
 		if m.Subject != "" {
 			fmt.Fprintln(e.stdout, "Subject:", m.Subject)
 		}
+		fmt.Fprintln(e.stdout, m.Text)
+	}
+	lists, err := office.CallLists.Preview(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, m := range lists {
+		fmt.Fprintf(e.stdout, "\n--- call list by email to %s (%s)\n", docket.MaskContact(m.To), m.Language)
+		fmt.Fprintln(e.stdout, "Subject:", m.Subject)
 		fmt.Fprintln(e.stdout, m.Text)
 	}
 	return nil

@@ -31,6 +31,8 @@ type Store interface {
 	ClaimCallList(ctx context.Context, counsel, day, owner string, now time.Time, lease time.Duration) (bool, error)
 	RecordCallList(ctx context.Context, counsel, day, owner string, clients int, at time.Time) error
 	ReleaseCallList(ctx context.Context, counsel, day, owner string) error
+	// CallListSent reports whether counsel's list of day went out already.
+	CallListSent(ctx context.Context, counsel, day string) (bool, error)
 }
 
 // Sender delivers an email: the dispatcher's email channel.
@@ -151,16 +153,12 @@ func (l *Lists) SendDue(ctx context.Context, now time.Time) (Sent, error) {
 	if l.Owner == "" {
 		l.Owner = newOwner()
 	}
-	lists, err := l.Build(ctx, now)
+	lists, err := l.due(ctx, now)
 	if err != nil {
 		return sent, err
 	}
 	var errs []error
 	for _, list := range lists {
-		local := now.In(list.Counsel.Zone)
-		if local.Hour()*60+local.Minute() < SendAt || list.Clients() == 0 {
-			continue
-		}
 		ok, err := l.send(ctx, list, now)
 		if err != nil {
 			errs = append(errs, err)
@@ -174,6 +172,51 @@ func (l *Lists) SendDue(ctx context.Context, now time.Time) (Sent, error) {
 	return sent, errors.Join(errs...)
 }
 
+// due returns the lists due at now: 8:00 on counsel's clock or later, naming someone.
+func (l *Lists) due(ctx context.Context, now time.Time) ([]List, error) {
+	lists, err := l.Build(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := lists[:0]
+	for _, list := range lists {
+		local := now.In(list.Counsel.Zone)
+		if local.Hour()*60+local.Minute() >= SendAt && list.Clients() > 0 {
+			out = append(out, list)
+		}
+	}
+	return out, nil
+}
+
+// Preview returns the lists SendDue would send at now, rendered, without sending or recording anything: those due
+// whose day's list has not gone out yet. `docketd remind --dry-run` shows them.
+func (l *Lists) Preview(ctx context.Context, now time.Time) ([]docket.Message, error) {
+	lists, err := l.due(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []docket.Message
+	for _, list := range lists {
+		sent, err := l.DB.CallListSent(ctx, list.Counsel.ID, list.Date())
+		if err != nil {
+			return nil, err
+		}
+		if sent {
+			continue
+		}
+		out = append(out, l.message(list))
+	}
+	return out, nil
+}
+
+// message is the email that carries list.
+func (l *Lists) message(list List) docket.Message {
+	who, day := list.Counsel.ID, list.Date()
+	subject, text := list.Render(l.Settings().OrgName)
+	return docket.Message{Key: "call-list:" + cmp.Or(who, "office") + ":" + day, Channel: docket.Email,
+		To: list.Counsel.Email, Language: list.Counsel.Language, Subject: subject, Text: text}
+}
+
 // send claims, sends and records one list; false means it was sent before or is being sent elsewhere.
 func (l *Lists) send(ctx context.Context, list List, now time.Time) (bool, error) {
 	day, who := list.Date(), list.Counsel.ID
@@ -181,9 +224,7 @@ func (l *Lists) send(ctx context.Context, list List, now time.Time) (bool, error
 	if err != nil || !claimed {
 		return false, err
 	}
-	subject, text := list.Render(l.Settings().OrgName)
-	_, err = l.Send.Send(ctx, docket.Message{Key: "call-list:" + cmp.Or(who, "office") + ":" + day,
-		Channel: docket.Email, To: list.Counsel.Email, Language: list.Counsel.Language, Subject: subject, Text: text})
+	_, err = l.Send.Send(ctx, l.message(list))
 	if err != nil {
 		// Not sent: the next run tries again. A context cut short still releases, so a restart does not wait for the
 		// lease.
