@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 )
 
@@ -193,23 +192,25 @@ func named(desc string, names map[string]string) string {
 	return best
 }
 
-// wordIndex is where name first appears in s with no letter or digit on either side, or -1.
+// wordIndex is where name first appears in s with no letter or digit (A–Z, 0–9: s is upper case) on either side, or
+// -1.
 func wordIndex(s, name string) int {
-	re := wordRE(name)
-	loc := re.FindStringSubmatchIndex(s)
-	if loc == nil {
+	if name == "" {
 		return -1
 	}
-	return loc[2]
-}
-
-var wordREs = map[string]*regexp.Regexp{}
-
-func wordRE(name string) *regexp.Regexp {
-	if re, ok := wordREs[name]; ok {
-		return re
+	for from := 0; from <= len(s)-len(name); {
+		at := strings.Index(s[from:], name)
+		if at < 0 {
+			return -1
+		}
+		at += from
+		end := at + len(name)
+		if (at == 0 || !wordByte(s[at-1])) && (end == len(s) || !wordByte(s[end])) {
+			return at
+		}
+		from = at + 1
 	}
-	re := regexp.MustCompile(`(?:^|[^A-Z0-9])(` + regexp.QuoteMeta(name) + `)(?:$|[^A-Z0-9])`)
-	wordREs[name] = re
-	return re
+	return -1
 }
+
+func wordByte(b byte) bool { return 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' }

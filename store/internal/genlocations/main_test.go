@@ -71,3 +71,22 @@ func TestGenerateRules(t *testing.T) {
 		}
 	}
 }
+
+func TestWordIndexFindsWholeWordsOnly(t *testing.T) {
+	for _, c := range []struct {
+		s, name string
+		want    int
+	}{
+		{"SAN ANTONIO DETAINED", "SAN ANTONIO", 0},
+		{"PORT ISABEL SPC", "ISABEL", 5},
+		{"DALLAS2 HOLD", "DALLAS", -1},
+		{"XDALLAS, DALLAS", "DALLAS", 9},
+		{"EL PASO", "EL PASO", 0},
+		{"EL PASO", "", -1},
+		{"ÑDALLAS", "DALLAS", 2}, // a letter outside A–Z is not part of the word
+	} {
+		if got := wordIndex(c.s, c.name); got != c.want {
+			t.Errorf("wordIndex(%q, %q) = %d, want %d", c.s, c.name, got, c.want)
+		}
+	}
+}
