@@ -451,6 +451,32 @@ func TestSourceContactsBecomeClientsUnlessTheConfigHasThem(t *testing.T) {
 	})
 }
 
+// An export lists one client on two rows (a master and an individual hearing): one client, with the later row's
+// details, as writing the rows in order gives.
+func TestSourceNamingAClientTwiceKeepsTheLaterRow(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		att := "lf"
+		if err := db.ReplacePeople(ctx, []docket.Attorney{{ID: att, Name: "Lucía Fernández"}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		first := record("EV-1", "209555427", time.Date(2028, 3, 21, 13, 0, 0, 0, denver))
+		first.Contact = &docket.ContactDetails{Name: "Nilda Quispe Mamani", Phone: "+19155550190", Attorney: "LUCÍA FERNÁNDEZ"}
+		second := record("EV-2", "209555427", time.Date(2028, 6, 2, 9, 0, 0, 0, denver))
+		second.Contact = &docket.ContactDetails{Name: "Nilda Quispe Mamani", Phone: "+19155550191", Attorney: "lf"}
+		if _, err := runSync(t, db, docket.SyncOptions{Source: "office", Now: t0}, first, second); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := db.Clients(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != 1 || cs[0].Phone != "+19155550191" || cs[0].AttorneyID == nil || *cs[0].AttorneyID != att {
+			t.Fatalf("clients: %+v, want Nilda once, with the later row's phone and counsel lf", cs)
+		}
+	})
+}
+
 // A family of four in consolidated proceedings is reset: 4 of the source's 5 hearings move together to one new
 // slot. That is one change of a slot, under max_change_min: the pass applies it.
 func TestSyncFamilyResetIsOneChange(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/docketd/docketd/docket"
@@ -1017,38 +1018,86 @@ func (db *DB) LastSyncRuns(ctx context.Context) ([]docket.SyncRun, error) {
 }
 
 // contacts keeps the clients a source names: one client per source and A-number, updated when the source's details
-// change, never one the config already defines.
+// change, never one the config already defines. A piece's contacts are written together: one read of the config's
+// clients among their A-numbers, one of counsel, and upserts in batches, not three statements a record (an export of
+// thousands of clients spent most of its sync on them). When the piece names one client twice, the later record's
+// details are kept, as writing them in order would.
 func (s *piece) contacts(recs []docket.HearingRecord) error {
+	var rows []clientRow
+	at := map[string]int{} // client id → index in rows
+	var anums []docket.ANumber
 	for _, r := range recs {
 		c := r.Contact
 		if c == nil || r.ANumber == "" || c.Name == "" {
-			continue
-		}
-		var n int64
-		if err := s.tx.Model(&clientRow{}).Where("a_number = ? AND origin = ? AND active = ?", r.ANumber, "config", true).
-			Count(&n).Error; err != nil {
-			return err
-		}
-		if n > 0 {
 			continue
 		}
 		cl := clientRow{ID: s.opts.Source + ":" + string(r.ANumber), Name: c.Name, ANumber: r.ANumber, Phone: c.Phone,
 			Email: c.Email, Language: c.Language, Active: true, Origin: s.opts.Source, Detained: c.Detained,
 			State: c.State}
 		if c.Attorney != "" {
-			var a attorneyRow
-			if err := s.tx.Where("active = ? AND (id = ? OR LOWER(name) = LOWER(?))", true, c.Attorney, c.Attorney).
-				Take(&a).Error; err == nil {
-				cl.AttorneyID = &a.ID
-			}
+			cl.AttorneyID = &c.Attorney // resolved below
 		}
-		err := s.tx.Omit(clause.Associations).Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"name", "phone", "email", "language", "attorney_id", "active",
-				"updated_at", "detained", "state"}),
-		}).Create(&cl).Error
-		if err != nil {
-			return fmt.Errorf("sync %s: client from records: %w", s.opts.Source, err)
+		if i, ok := at[cl.ID]; ok {
+			rows[i] = cl
+			continue
+		}
+		at[cl.ID] = len(rows)
+		rows = append(rows, cl)
+		anums = append(anums, r.ANumber)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	configured := map[docket.ANumber]bool{}
+	for chunk := range slices.Chunk(anums, 500) {
+		var found []docket.ANumber
+		if err := s.tx.Model(&clientRow{}).Where("a_number IN ? AND origin = ? AND active = ?", chunk, "config", true).
+			Pluck("a_number", &found).Error; err != nil {
+			return err
+		}
+		for _, a := range found {
+			configured[a] = true
+		}
+	}
+	var counsel []attorneyRow
+	if err := s.tx.Where("active = ?", true).Order("id").Find(&counsel).Error; err != nil {
+		return err
+	}
+	keep := rows[:0]
+	for _, cl := range rows {
+		if configured[cl.ANumber] {
+			continue
+		}
+		if cl.AttorneyID != nil {
+			cl.AttorneyID = attorneyNamed(counsel, *cl.AttorneyID)
+		}
+		keep = append(keep, cl)
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	err := s.tx.Omit(clause.Associations).Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"name", "phone", "email", "language", "attorney_id", "active",
+			"updated_at", "detained", "state"}),
+	}).CreateInBatches(&keep, 200).Error
+	if err != nil {
+		return fmt.Errorf("sync %s: client from records: %w", s.opts.Source, err)
+	}
+	return nil
+}
+
+// attorneyNamed is the id of the active attorney whose id is who, else of the first whose name is who (any case),
+// else nil: a source names counsel either way.
+func attorneyNamed(counsel []attorneyRow, who string) *string {
+	for i := range counsel {
+		if counsel[i].ID == who {
+			return &counsel[i].ID
+		}
+	}
+	for i := range counsel {
+		if strings.EqualFold(counsel[i].Name, who) {
+			return &counsel[i].ID
 		}
 	}
 	return nil
