@@ -91,7 +91,7 @@ var Table = []Spec{
 			Authority: "Immigration Court Practice Manual ch. 3.1(b)(1); Appendix C"}},
 	},
 	{
-		Rule: RuleMedium, What: "A written request to appear in person (or remotely) at the internet-based hearing",
+		Rule: RuleMedium, What: "Requests to appear in person (or remotely) at the internet-based hearing",
 		Short: "Appearance request deadline",
 		Versions: []Version{{Days: 15,
 			Authority: "Immigration Court Practice Manual ch. 4 (internet-based hearings)",
