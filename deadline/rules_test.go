@@ -20,17 +20,7 @@ func day(t *testing.T, s string) time.Time {
 // expected days are worked out by hand from a calendar. A 15-day rule counts onto a Saturday only from a Sunday
 // "hearing": courts do not sit then, but the arithmetic is the same.
 func TestRuleTable(t *testing.T) {
-	tests := []struct {
-		name            string
-		rule            Rule
-		hearing         string
-		ordered         string // RuleOrdered only
-		due, safe       string
-		days            int
-		moved           string
-		ended           bool
-		authorityPrefix string
-	}{
+	tests := []ruleCase{
 		// Individual, 30 days (from February 2025).
 		{"individual weekday", RuleIndividual, "2026-05-15", "", "2026-04-15", "2026-04-14", 30, "", false, "Practice Manual ch. 3.1(b)(2) and Appendix C"},
 		{"individual weekday before a holiday weekend", RuleIndividual, "2026-03-19", "", "2026-02-17", "2026-02-13", 30, "", false, "Practice"},
@@ -74,81 +64,11 @@ func TestRuleTable(t *testing.T) {
 		{"ordered Sunday", RuleOrdered, "2026-05-01", "2026-04-12", "2026-04-13", "2026-04-10", 0, "Sunday", false, "the"},
 		{"ordered holiday", RuleOrdered, "2026-11-01", "2026-10-12", "2026-10-13", "2026-10-09", 0, "Columbus Day", false, "the"},
 	}
-	covered := map[Rule]map[string]bool{}
-	mark := func(r Rule, what string) {
-		if covered[r] == nil {
-			covered[r] = map[string]bool{}
-		}
-		covered[r][what] = true
-	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got Deadline
-			if tt.rule == RuleOrdered {
-				ds := For(Hearing{Day: day(t, tt.hearing), Type: "individual", Ordered: day(t, tt.ordered)})
-				if len(ds) != 1 {
-					t.Fatalf("For: got %d deadlines, want the ordered one alone: %+v", len(ds), ds)
-				}
-				got = ds[0]
-			} else {
-				s, ok := SpecOf(tt.rule)
-				if !ok {
-					t.Fatalf("no rule %s", tt.rule)
-				}
-				if got, ok = s.Due(day(t, tt.hearing)); !ok {
-					t.Fatal("no deadline")
-				}
-			}
-			if got.Rule != tt.rule {
-				t.Errorf("rule: got %s, want %s", got.Rule, tt.rule)
-			}
-			if g := got.Due.Format(time.DateOnly); g != tt.due {
-				t.Errorf("due: got %s (%s), want %s", g, got.Due.Weekday(), tt.due)
-			}
-			if g := got.Safe.Format(time.DateOnly); g != tt.safe {
-				t.Errorf("safe: got %s, want %s", g, tt.safe)
-			}
-			if got.Days != tt.days {
-				t.Errorf("days: got %d, want %d", got.Days, tt.days)
-			}
-			if got.Moved != tt.moved {
-				t.Errorf("moved: got %q, want %q", got.Moved, tt.moved)
-			}
-			if got.Ended != tt.ended {
-				t.Errorf("ended: got %v, want %v", got.Ended, tt.ended)
-			}
-			if !strings.HasPrefix(got.Authority, tt.authorityPrefix) {
-				t.Errorf("authority: got %q, want it to start %q", got.Authority, tt.authorityPrefix)
-			}
-			if !BusinessDay(got.Due) || !BusinessDay(got.Safe) || !got.Safe.Before(got.Due) {
-				t.Errorf("due %s and safe %s must be business days, safe first", got.Due, got.Safe)
-			}
-		})
-		switch {
-		case tt.moved == "Saturday" || tt.moved == "Sunday":
-			mark(tt.rule, tt.moved)
-		case tt.moved != "":
-			mark(tt.rule, "holiday")
-		default:
-			mark(tt.rule, "weekday")
-		}
-		if tt.rule == RuleIndividual {
-			for _, v := range Table[0].Versions {
-				if v.From.IsZero() {
-					continue
-				}
-				d := day(t, tt.due)
-				b := v.From.Format(time.DateOnly)
-				if d.Before(v.From) && !d.Before(v.From.AddDate(0, 0, -20)) {
-					mark(tt.rule, "before "+b)
-				}
-				if !d.Before(v.From) && d.Before(v.From.AddDate(0, 0, 20)) {
-					mark(tt.rule, "from "+b)
-				}
-			}
-		}
+		t.Run(tt.name, func(t *testing.T) { tt.check(t) })
 	}
 	// Every rule of the table (and a judge's order) has each kind of day; every boundary has a case on each side.
+	covered := coverage(t, tests)
 	for _, r := range []Rule{RuleIndividual, RuleMaster, RuleMedium, RuleOrdered} {
 		for _, what := range []string{"weekday", "Saturday", "Sunday", "holiday"} {
 			if !covered[r][what] {
@@ -168,6 +88,97 @@ func TestRuleTable(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ruleCase is one row of TestRuleTable.
+type ruleCase struct {
+	name            string
+	rule            Rule
+	hearing         string
+	ordered         string // RuleOrdered only
+	due, safe       string
+	days            int
+	moved           string
+	ended           bool
+	authorityPrefix string
+}
+
+func (tt ruleCase) check(t *testing.T) {
+	var got Deadline
+	if tt.rule == RuleOrdered {
+		ds := For(Hearing{Day: day(t, tt.hearing), Type: "individual", Ordered: day(t, tt.ordered)})
+		if len(ds) != 1 {
+			t.Fatalf("For: got %d deadlines, want the ordered one alone: %+v", len(ds), ds)
+		}
+		got = ds[0]
+	} else {
+		s, ok := SpecOf(tt.rule)
+		if !ok {
+			t.Fatalf("no rule %s", tt.rule)
+		}
+		if got, ok = s.Due(day(t, tt.hearing)); !ok {
+			t.Fatal("no deadline")
+		}
+	}
+	if got.Rule != tt.rule {
+		t.Errorf("rule: got %s, want %s", got.Rule, tt.rule)
+	}
+	if g := got.Due.Format(time.DateOnly); g != tt.due {
+		t.Errorf("due: got %s (%s), want %s", g, got.Due.Weekday(), tt.due)
+	}
+	if g := got.Safe.Format(time.DateOnly); g != tt.safe {
+		t.Errorf("safe: got %s, want %s", g, tt.safe)
+	}
+	if got.Days != tt.days || got.Moved != tt.moved || got.Ended != tt.ended {
+		t.Errorf("days, moved, ended: got %d %q %v, want %d %q %v", got.Days, got.Moved, got.Ended, tt.days, tt.moved,
+			tt.ended)
+	}
+	if !strings.HasPrefix(got.Authority, tt.authorityPrefix) {
+		t.Errorf("authority: got %q, want it to start %q", got.Authority, tt.authorityPrefix)
+	}
+	if !BusinessDay(got.Due) || !BusinessDay(got.Safe) || !got.Safe.Before(got.Due) {
+		t.Errorf("due %s and safe %s must be business days, safe first", got.Due, got.Safe)
+	}
+}
+
+// coverage says what the cases cover, by rule: "weekday", "Saturday", "Sunday", "holiday" (the day counted), and
+// for the individual-hearing rule "before D" and "from D" for a deadline within 20 days before or from each of its
+// versions' first days D.
+func coverage(t *testing.T, tests []ruleCase) map[Rule]map[string]bool {
+	covered := map[Rule]map[string]bool{}
+	mark := func(r Rule, what string) {
+		if covered[r] == nil {
+			covered[r] = map[string]bool{}
+		}
+		covered[r][what] = true
+	}
+	for _, tt := range tests {
+		switch {
+		case tt.moved == "Saturday" || tt.moved == "Sunday":
+			mark(tt.rule, tt.moved)
+		case tt.moved != "":
+			mark(tt.rule, "holiday")
+		default:
+			mark(tt.rule, "weekday")
+		}
+		if tt.rule != RuleIndividual {
+			continue
+		}
+		d := day(t, tt.due)
+		for _, v := range Table[0].Versions {
+			if v.From.IsZero() {
+				continue
+			}
+			b := v.From.Format(time.DateOnly)
+			if d.Before(v.From) && !d.Before(v.From.AddDate(0, 0, -20)) {
+				mark(tt.rule, "before "+b)
+			}
+			if !d.Before(v.From) && d.Before(v.From.AddDate(0, 0, 20)) {
+				mark(tt.rule, "from "+b)
+			}
+		}
+	}
+	return covered
 }
 
 func TestFor(t *testing.T) {
