@@ -75,6 +75,7 @@ type Config struct {
 	Attorneys    []Attorney   `toml:"attorneys"`
 	Clients      []Client     `toml:"clients"`
 	Hearings     []Hearing    `toml:"hearings"`
+	Deadlines    Deadlines    `toml:"deadlines"`
 
 	// File is the path the configuration was read from.
 	File string `toml:"-"`
@@ -290,10 +291,22 @@ type Hearing struct {
 	Medium   string `toml:"medium"`   // in_person | video | telephone | internet
 	Judge    string `toml:"judge"`
 	WebEx    string `toml:"webex"`
+	// FilingDeadline is the filing deadline of a judge's scheduling order, "2027-01-15"; it replaces the default
+	// deadline the Practice Manual sets (SPEC §12).
+	FilingDeadline string `toml:"filing_deadline"`
 
 	// StartTime is Start read in the court's zone; set by validation.
 	StartTime time.Time `toml:"-"`
 }
+
+// Deadlines says whether counsel's feeds carry the filing deadlines the Immigration Court Practice Manual sets
+// around each hearing, and counsel are alarmed when a move brings one close (SPEC §12).
+type Deadlines struct {
+	Enabled *bool `toml:"enabled"` // default true
+}
+
+// On reports whether deadlines are computed (the default).
+func (d Deadlines) On() bool { return d.Enabled == nil || *d.Enabled }
 
 // Default returns the configuration used for every key the file leaves out.
 func Default() *Config {

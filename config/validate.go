@@ -708,6 +708,25 @@ func (v *validator) hearings(c *Config, courts map[string]string) {
 		}
 		h.StartTime = start // wall clock; the caller reads it in the court's zone (see StartIn)
 		v.localTime(c, key+".start", h, courts)
+		v.filingDeadline(key+".filing_deadline", h)
+	}
+}
+
+// filingDeadline checks a judge's filing deadline: a date, on or before the hearing's own day.
+func (v *validator) filingDeadline(key string, h *Hearing) {
+	h.FilingDeadline = strings.TrimSpace(h.FilingDeadline)
+	if h.FilingDeadline == "" {
+		return
+	}
+	d, err := time.Parse(time.DateOnly, h.FilingDeadline)
+	if err != nil {
+		v.add(key, "expected the date of the judge's order like \"2027-01-15\" (YYYY-MM-DD), got %q", h.FilingDeadline)
+		return
+	}
+	day := time.Date(h.StartTime.Year(), h.StartTime.Month(), h.StartTime.Day(), 0, 0, 0, 0, time.UTC)
+	if d.After(day) {
+		v.add(key, "%s is after the hearing (%s): a filing deadline comes before the hearing it is for",
+			h.FilingDeadline, day.Format(time.DateOnly))
 	}
 }
 

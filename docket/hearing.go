@@ -91,9 +91,12 @@ type Hearing struct {
 	// or a source's custody status D. Its respondents are in custody (see InCustody).
 	Detained bool
 	// Address is the hearing's address as the source gave it, when it differs from the court's.
-	Address  string
-	Status   HearingStatus
-	Sequence int
+	Address string
+	// FilingDeadline is the filing deadline a judge's scheduling order set ("2027-01-15"), which replaces the
+	// default the Practice Manual sets; "" when there is none.
+	FilingDeadline string
+	Status         HearingStatus
+	Sequence       int
 	// FirstSeen and LastSeen are when a source first and last listed it; MissingSince is set while a complete
 	// source no longer lists it.
 	FirstSeen, LastSeen time.Time
@@ -146,6 +149,20 @@ func oneLine(s string) string {
 		}
 	}
 	return strings.Join(kept, ", ")
+}
+
+// AnyInCustody reports whether a respondent of h is detained: the hearing is on a detained docket, or one of its
+// clients is in custody. The court then sets the filing deadlines.
+func (h Hearing) AnyInCustody() bool {
+	if h.Detained {
+		return true
+	}
+	for _, c := range h.Clients {
+		if h.InCustody(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // InCustody reports whether client c of h is detained: the client is marked so, or the hearing is on a detained

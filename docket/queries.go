@@ -42,6 +42,8 @@ type HearingRecord struct {
 	Judge        string
 	WebEx        string
 	Address      string
+	// FilingDeadline is a judge's filing deadline ("2027-01-15"), or "".
+	FilingDeadline string
 	// Status is where the source says the hearing stands; "" means scheduled.
 	Status HearingStatus
 	// Detained marks a hearing on a detained docket, as the source says (see SourceRecord.Detained).

@@ -36,6 +36,8 @@ type SourceRecord struct {
 	MediumCode string
 	// Judge, WebEx and Address are shown to people as they are.
 	Judge, WebEx, Address string
+	// FilingDeadline is a judge's filing deadline for the hearing ("2027-01-15"), when the source gives one.
+	FilingDeadline string
 	// Detained marks a hearing on a detained docket as the record itself says: a detained schedule type (EOIR
 	// "MD") or a custody status D. The store adds what the place says (a detained court or hearing location).
 	Detained bool

@@ -15,6 +15,13 @@ const (
 // Kinds lists every kind, in the order check reports them.
 var Kinds = []Kind{KindReminder, KindRescheduled, KindCancelled}
 
+// KindDeadline is the alarm counsel get when a hearing moved earlier and one of its filing deadlines has passed or
+// is close (SPEC §12). It is emailed to counsel only, so it is not one of Kinds, whose templates every channel has.
+const KindDeadline Kind = "deadline"
+
+// CounselKinds are the kinds only ever emailed to counsel: each has an email template and no other.
+var CounselKinds = []Kind{KindDeadline}
+
 // Channel names a way of reaching a person.
 type Channel string
 

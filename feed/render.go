@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/docketd/docketd/deadline"
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/message"
 	"github.com/emersion/go-ical"
@@ -123,6 +124,9 @@ type Hearing struct {
 	// a court's feeds. A client's feed tells a remote hearing on the client's clock too, and says nothing of custody,
 	// which is counsel's to know.
 	Reader *Client
+	// Deadlines are the hearing's filing deadlines, each an all-day event of its own (see deadlineEvents); set only
+	// in counsel's and the office's feeds.
+	Deadlines []deadline.Deadline
 }
 
 // Options are the rendering choices shared by feeds and invitations.
@@ -180,6 +184,7 @@ func Render(w io.Writer, cal Calendar) error {
 			return err
 		}
 		events = append(events, ev)
+		events = append(events, deadlineEvents(&hs[i], cal.Options)...)
 	}
 	if len(hs) == 0 {
 		// A VCALENDAR must hold a component and an empty feed is legitimate:

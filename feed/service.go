@@ -57,6 +57,8 @@ type Settings struct {
 	// Zone is the office's zone, where a client without a zone of their own lives (docket.Client.Location); nil
 	// leaves such a client on the court's clock.
 	Zone *time.Location
+	// Deadlines puts the filing deadlines of each hearing in counsel's and the office's feeds ([deadlines] enabled).
+	Deadlines bool
 }
 
 // Service builds feeds and invitations from the store: it is the Source the Handler serves, with a cached data
@@ -287,7 +289,11 @@ func (s *Service) Calendar(ctx context.Context, f Feed, now time.Time) (Calendar
 		}
 		// Everything feedHearing reads of a client (name, zone, city, custody, contact) is in the client's row, whose
 		// updated_at is seen above and is part of DataVersion: a client who moves changes Modified and the tag.
-		cal.Hearings = append(cal.Hearings, feedHearing(v, rows, cfg.Zone, reader))
+		fh := feedHearing(v, rows, cfg.Zone, reader)
+		if withDeadlines(cfg, sc) {
+			fh.Deadlines = DeadlinesOf(v)
+		}
+		cal.Hearings = append(cal.Hearings, fh)
 	}
 	return cal, nil
 }

@@ -27,6 +27,8 @@ type ConfigHearing struct {
 	Type         docket.HearingType
 	Medium       docket.Medium
 	Judge, WebEx string
+	// FilingDeadline is the judge's filing deadline ("2027-01-15"), or "".
+	FilingDeadline string
 }
 
 // ConfigHearings is a Reader over the config file's hearings. Each record's Line is its entry's place in the
@@ -69,7 +71,7 @@ func (c *ConfigHearings) Read(ctx context.Context, emit func(docket.SourceRecord
 		s := h.Start
 		err = emit(docket.SourceRecord{Key: key, ANumber: h.ANumber, Court: h.Court, Location: h.Location,
 			Start: time.Date(s.Year(), s.Month(), s.Day(), s.Hour(), s.Minute(), 0, 0, loc), Type: h.Type,
-			Medium: h.Medium, Judge: h.Judge, WebEx: h.WebEx, Line: i + 1})
+			Medium: h.Medium, Judge: h.Judge, WebEx: h.WebEx, FilingDeadline: h.FilingDeadline, Line: i + 1})
 		if err != nil {
 			return err
 		}

@@ -407,7 +407,7 @@ func hearingRecord(r docket.SourceRecord) (docket.HearingRecord, error) {
 		TimeUnknown: r.TimeUnknown, Zone: zone,
 		CourtCode: r.Court, LocationCode: r.Location, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: r.Status,
-		Detained: r.Detained, Contact: contact(r)}, nil
+		Detained: r.Detained, Contact: contact(r), FilingDeadline: r.FilingDeadline}, nil
 }
 
 // contact is the respondent a record names, with the name in the order people write it, the phone in E.164 (a number that cannot exist is left out rather

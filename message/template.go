@@ -84,6 +84,11 @@ type Notice struct {
 	// Invitation says that a calendar invitation is attached (counsel's email only), so the text may say so.
 	Invitation bool
 	Confirm    bool // ask the recipient to reply YES / SI
+
+	// Deadlines are the hearing's filing deadlines, in messages to counsel; Urgent marks a message counsel must act
+	// on at once (its subject begins with URGENT): the alarm of a hearing moved earlier.
+	Deadlines []Deadline
+	Urgent    bool
 }
 
 // Household reports whether the notice concerns more than one person.
@@ -207,13 +212,16 @@ func LoadTemplates(dir string) (*Templates, error) {
 			t.langs[lang][name] = c
 		}
 	}
-	if t.langs[FallbackLanguage] == nil || len(t.langs[FallbackLanguage]) != len(docket.Kinds)*len(docket.Channels) {
+	if t.langs[FallbackLanguage] == nil || len(t.langs[FallbackLanguage]) != templateCount() {
 		return nil, errors.New("load templates: the English templates are incomplete")
 	}
 	return t, nil
 }
 
 func knownName(name string) bool {
+	if counselOnly(name) {
+		return true
+	}
 	for _, k := range docket.Kinds {
 		for _, c := range docket.Channels {
 			if name == templateName(k, c) {
@@ -287,6 +295,11 @@ func (t *Templates) Missing(lang string) []string {
 			if t.langs[lang][templateName(k, c)] == nil {
 				out = append(out, templateName(k, c))
 			}
+		}
+	}
+	for _, k := range docket.CounselKinds {
+		if t.langs[lang][templateName(k, docket.Email)] == nil {
+			out = append(out, templateName(k, docket.Email))
 		}
 	}
 	return out
@@ -796,7 +809,7 @@ func CheckTemplates(t *Templates, wanted ...string) []Problem {
 	for _, lang := range langs {
 		missing := t.Missing(lang)
 		switch {
-		case len(missing) == len(docket.Kinds)*len(docket.Channels):
+		case len(missing) == templateCount():
 			out = append(out, Problem{Language: lang, Message: "no templates, English will be used"})
 			continue
 		case len(missing) > 0:
@@ -1044,7 +1057,7 @@ func SampleNotices(lang string) []Notice {
 			out = append(out, n)
 		}
 	}
-	return out
+	return append(out, deadlineSamples(counsel)...)
 }
 
 // mustZone loads a zone the samples need; the package imports time/tzdata, so it cannot fail.

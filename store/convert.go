@@ -48,7 +48,8 @@ func hearingOf(h hearingRow) docket.Hearing {
 		LocationCode: h.LocationCode, Type: h.Type, TypeCode: h.TypeCode,
 		Medium: h.Medium, MediumCode: h.MediumCode, Judge: h.Judge, WebEx: h.WebEx, Address: h.Address,
 		Status: h.Status, Sequence: h.Sequence, FirstSeen: h.FirstSeen, LastSeen: h.LastSeen,
-		MissingSince: h.MissingSince, ChangedAt: h.ChangedAt, UpdatedAt: h.UpdatedAt, Detained: h.Detained}
+		MissingSince: h.MissingSince, ChangedAt: h.ChangedAt, UpdatedAt: h.UpdatedAt, Detained: h.Detained,
+		FilingDeadline: h.FilingDeadline}
 	if h.Case != nil && h.Case.ANumber != nil {
 		d.ANumber = docket.ANumber(*h.Case.ANumber)
 	}

@@ -150,7 +150,17 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateCallLists,
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&callListRow{}) },
 	},
+	{
+		// A judge's filing deadline for a hearing (a [[hearings]] filing_deadline), shown in counsel's feeds in
+		// place of the Practice Manual's default. Existing hearings have none.
+		ID:       "0013_deadlines",
+		Migrate:  func(tx *gorm.DB) error { return addColumns(tx, deadlineColumns) },
+		Rollback: func(tx *gorm.DB) error { return dropColumns(tx, deadlineColumns) },
+	},
 }
+
+// deadlineColumns are the columns 0013_deadlines adds.
+var deadlineColumns = []modelColumns{{&hearingRow{}, []string{"FilingDeadline"}}}
 
 // custodyColumns are the columns 0009_custody_names adds, by model.
 var custodyColumns = []modelColumns{

@@ -89,16 +89,18 @@ type hearingRow struct {
 	MediumCode   string             // raw EOIR code
 	Judge        string
 	WebEx        string
-	Address      string               // as the source gave it, when it differs from the court's
-	Detained     bool                 `gorm:"not null;default:false"` // the source puts it on a detained docket
-	Status       docket.HearingStatus `gorm:"not null;index"`
-	Sequence     int                  `gorm:"not null;default:0"`
-	FirstSeen    time.Time
-	LastSeen     time.Time
-	MissingSince *time.Time // set while a complete source no longer lists it
-	ChangedAt    time.Time  // last change of anything shown to people; feeds use it as DTSTAMP
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	Address      string // as the source gave it, when it differs from the court's
+	// FilingDeadline is a judge's filing deadline, "2027-01-15", or "" (the Practice Manual's default applies).
+	FilingDeadline string               `gorm:"not null;default:'';size:10"`
+	Detained       bool                 `gorm:"not null;default:false"` // the source puts it on a detained docket
+	Status         docket.HearingStatus `gorm:"not null;index"`
+	Sequence       int                  `gorm:"not null;default:0"`
+	FirstSeen      time.Time
+	LastSeen       time.Time
+	MissingSince   *time.Time // set while a complete source no longer lists it
+	ChangedAt      time.Time  // last change of anything shown to people; feeds use it as DTSTAMP
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // changeRow records one field of a hearing that changed, and where the change came from.

@@ -643,7 +643,8 @@ func newHearing(caseID uint, opts docket.SyncOptions, r docket.HearingRecord) he
 	return hearingRow{CaseID: caseID, Source: opts.Source, SourceKey: r.Key, Start: r.Start.UTC(), Zone: r.Zone,
 		FirstStart: r.Start.UTC(), CourtCode: r.CourtCode, LocationCode: r.LocationCode, Type: r.Type, TypeCode: r.TypeCode, Medium: r.Medium,
 		MediumCode: r.MediumCode, Judge: r.Judge, WebEx: r.WebEx, Address: r.Address, Status: recordStatus(r),
-		TimeUnknown: r.TimeUnknown, Detained: r.Detained, FirstSeen: opts.Now, LastSeen: opts.Now, ChangedAt: opts.Now}
+		TimeUnknown: r.TimeUnknown, Detained: r.Detained, FilingDeadline: r.FilingDeadline, FirstSeen: opts.Now,
+		LastSeen: opts.Now, ChangedAt: opts.Now}
 }
 
 // recordStatus is the status a record gives its hearing: scheduled unless the source says otherwise.
@@ -683,6 +684,8 @@ func diff(h *hearingRow, r docket.HearingRecord) [][3]string {
 	add("judge", h.Judge, r.Judge)
 	add("webex", h.WebEx, r.WebEx)
 	add("address", h.Address, r.Address)
+	// A judge's filing deadline is shown in counsel's feed: a new one is a change of the hearing's calendar.
+	add("filing_deadline", h.FilingDeadline, r.FilingDeadline)
 	add("status", string(h.Status), string(recordStatus(r)))
 	// Custody changes who is told of the hearing: a new sequence makes the rows planned for the others stale.
 	add("detained", strconv.FormatBool(h.Detained), strconv.FormatBool(r.Detained))
@@ -734,6 +737,7 @@ func (s *piece) update(h *hearingRow, r docket.HearingRecord) error {
 		updates["judge"] = r.Judge
 		updates["web_ex"] = r.WebEx
 		updates["address"] = r.Address
+		updates["filing_deadline"] = r.FilingDeadline
 		updates["status"] = recordStatus(r)
 		updates["detained"] = r.Detained
 		updates["sequence"] = h.Sequence + 1

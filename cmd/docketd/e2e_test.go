@@ -317,7 +317,8 @@ func TestEndToEnd(t *testing.T) {
 	if got, want := resp.StatusCode, http.StatusOK; got != want {
 		t.Fatalf("feed: got %d, want %d\n%s", got, want, ics)
 	}
-	if got, want := strings.Count(string(ics), "BEGIN:VEVENT"), 4; got != want {
+	// The family's four hearings and the filing deadline of each.
+	if got, want := strings.Count(string(ics), "BEGIN:VEVENT"), 8; got != want {
 		t.Errorf("feed events: got %d, want %d\n%s", got, want, ics)
 	}
 	if got, want := d.scrape(t)[sample("docketd_http_requests_total", "handler", "feeds", "status", "OK")], 1.0; got != want {

@@ -222,12 +222,13 @@ func text(ev ical.Event, name string) string {
 	return s
 }
 
-// eventOf returns the one event whose description mentions s.
+// eventOf returns the one hearing event whose description mentions s (a filing deadline's event names its
+// hearing's clients too).
 func eventOf(t *testing.T, evs []ical.Event, s string) ical.Event {
 	t.Helper()
 	var found []ical.Event
 	for _, ev := range evs {
-		if strings.Contains(text(ev, ical.PropDescription), s) {
+		if strings.HasPrefix(text(ev, ical.PropUID), "hearing-") && strings.Contains(text(ev, ical.PropDescription), s) {
 			found = append(found, ev)
 		}
 	}
@@ -270,8 +271,8 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 		t.Error("no ETag")
 	}
 	evs := events(t, first.body)
-	if got, want := len(evs), 4; got != want {
-		t.Fatalf("Lucía's events: got %d, want 4 (the Mendoza family)", got)
+	if got, want := len(evs), 8; got != want {
+		t.Fatalf("Lucía's events: got %d, want 8 (the Mendoza family's hearings and their filing deadlines)", got)
 	}
 	rosa := eventOf(t, evs, "A201-555-101")
 	desc := text(rosa, ical.PropDescription)
@@ -302,11 +303,11 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 		t.Errorf("GET with If-None-Match: got %d, want %d", got, want)
 	}
 	org := f.get(orgURL, "")
-	if got, want := len(events(t, org.body)), 5; got != want {
+	if got, want := len(events(t, org.body)), 11; got != want { // 5 hearings, 6 filing deadlines
 		t.Errorf("org events: got %d, want %d", got, want)
 	}
 	ok := f.get(okURL, "")
-	if got, want := len(events(t, ok.body)), 1; got != want {
+	if got, want := len(events(t, ok.body)), 3; got != want { // the hearing and its 2 deadlines
 		t.Errorf("David's events: got %d, want %d", got, want)
 	}
 
@@ -522,7 +523,8 @@ func TestDemoFeedsOnlyOnTheDemoDatabaseAndOnlyOnce(t *testing.T) {
 	if got, want := len(urls), 3; got != want {
 		t.Fatalf("demo feeds: got %d, want %d (org and two attorneys)", got, want)
 	}
-	for i, want := range []int{5, 1, 4} { // org, then attorneys by id: dokafor, lfernandez
+	// org, then attorneys by id: dokafor, lfernandez; each hearing with its filing deadlines.
+	for i, want := range []int{11, 3, 8} {
 		r := f.get(urls[i][strings.LastIndex(urls[i], " ")+1:], "")
 		if r.status != http.StatusOK {
 			t.Fatalf("demo feed %d: got %d", i, r.status)

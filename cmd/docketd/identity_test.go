@@ -155,8 +155,9 @@ func TestRebuiltDatabaseKeepsUIDsAndMessageIDs(t *testing.T) {
 	}
 	newUIDs := orgFeedUIDs(t, n, due)
 
-	if len(oldUIDs) != 6 {
-		t.Fatalf("old feed: %d events, want 6 (Rosa's two, the family's other three and Samuel's): %v", len(oldUIDs), oldUIDs)
+	if len(oldUIDs) != 13 {
+		t.Fatalf("old feed: %d events, want 13 (Rosa's two, the family's other three and Samuel's, and their 7 filing "+
+			"deadlines): %v", len(oldUIDs), oldUIDs)
 	}
 	for what, uid := range oldUIDs {
 		if got := newUIDs[what]; got != uid {

@@ -174,6 +174,11 @@ func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, aside map[u
 			}
 			rows = append(rows, notices...)
 		}
+		alarms, err := p.deadlineAlarms(ctx, h, rules, now)
+		if err != nil {
+			return nil, cancelled, err
+		}
+		rows = append(rows, alarms...)
 	}
 	return rows, cancelled, nil
 }

@@ -493,6 +493,9 @@ func (r *Renderer) notice(ctx context.Context, rows []docket.Reminder, cache hea
 		}
 	}
 	addressee(&n, first, h, rules.DefaultZone)
+	if err := r.noteDeadlines(ctx, &n, first, h, rules); err != nil {
+		return message.Notice{}, nil, err
+	}
 	if first.Kind == docket.KindRescheduled {
 		changes, err := r.db.LastChange(ctx, h)
 		if err != nil {

@@ -220,6 +220,9 @@ type Rules struct {
 	// Precedence lists sources from most to least trusted; when two report one case on one day, only the first
 	// source's hearing gets reminders (see docket.Prevailing).
 	Precedence []string
+	// Deadlines turns on counsel's filing deadlines ([deadlines] enabled): named in counsel's email reminders, and
+	// the alarm when a hearing moves earlier onto one (see deadlineAlarms).
+	Deadlines bool
 }
 
 // dueTime computes when a reminder for a hearing at start should reach someone living in loc, or false when there

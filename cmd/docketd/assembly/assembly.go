@@ -163,7 +163,7 @@ func FeedSettings(cfg *config.Config) feed.Settings {
 		Organizer: feed.Person{Name: cfg.Organization.Name, Email: organizationEmail(cfg)},
 		Detail:    feed.Detail(cfg.Feeds.Detail), Refresh: cfg.Feeds.Refresh.D, KeepPast: cfg.Feeds.KeepPast.D,
 		KeepCancelled: cfg.Feeds.KeepCancelled.D, Durations: durations, Precedence: Precedence(cfg),
-		Zone: officeZone(cfg)}
+		Zone: officeZone(cfg), Deadlines: cfg.Deadlines.On()}
 }
 
 // officeZone is organization.timezone, where clients without a zone of their own live; nil when it does not load

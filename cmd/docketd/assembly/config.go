@@ -135,7 +135,7 @@ func configHearings(ctx context.Context, db *store.DB, cfg *config.Config) (*ing
 	for i, h := range cfg.Hearings {
 		hs[i] = ingest.ConfigHearing{ID: h.ID, ANumber: docket.ANumber(h.ANumber), Court: h.Court, Location: h.Location,
 			Start: h.StartTime, Type: docket.HearingType(h.Type), Medium: docket.Medium(h.Medium), Judge: h.Judge,
-			WebEx: h.WebEx}
+			WebEx: h.WebEx, FilingDeadline: h.FilingDeadline}
 	}
 	return &ingest.ConfigHearings{Hearings: hs, Zoner: zones}, nil
 }

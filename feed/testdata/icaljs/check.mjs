@@ -1,6 +1,7 @@
 // check.mjs parses iCalendar files with Mozilla's ical.js (the parser in
 // Thunderbird) and fails on any parse error or any event whose start or end is
-// floating or in a zone other than its TZID. It is run by CI, not by plain
+// floating or in a zone other than its TZID (an all-day event's DATE, which has
+// no zone, must say VALUE=DATE). It is run by CI, not by plain
 // go test:
 //
 //   cd /tmp/icaljs && npm init -y && npm install ical.js
@@ -68,6 +69,18 @@ for (const file of files) {
     for (const [name, time] of [['DTSTART', event.startDate], ['DTEND', event.endDate]]) {
       if (!time) {
         fail(file, `${uid}: no ${name}`);
+        continue;
+      }
+      if (time.isDate) {
+        // An all-day event (a filing deadline, a hearing whose time is not known yet) is dated, not timed: RFC 5545
+        // gives a DATE no zone, and it must say VALUE=DATE with no TZID.
+        const prop = vevent.getFirstProperty(name.toLowerCase());
+        if (prop.getParameter('tzid')) {
+          fail(file, `${uid}: ${name} is a DATE with a TZID`);
+        }
+        if (prop.type !== 'date') {
+          fail(file, `${uid}: ${name} is a date without VALUE=DATE`);
+        }
         continue;
       }
       const zone = time.zone ? time.zone.tzid : 'floating';
