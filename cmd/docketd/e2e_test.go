@@ -235,7 +235,10 @@ func TestEndToEnd(t *testing.T) {
 		return d.logs.find(0, `msg="sync done"`, "source=office-export", "created=4") >= 0 &&
 			d.scrape(t)[sample("docketd_outbox_rows", "state", "pending")] >= 10
 	})
-	if n := len(tw.Messages()) + len(mail.Messages()); n != 0 {
+	// Counsel's call list is not a reminder: it goes out at 8:00 whenever the call-list job runs after the export's
+	// sync (it runs at start too, so before or after the sync, as the two happen to go), and it names the household
+	// that has not confirmed.
+	if n := len(tw.Messages()) + len(withoutCallLists(mail.Messages())); n != 0 {
 		t.Fatalf("%d messages before the reminders were due", n)
 	}
 	clk.asleepBy(t, due)
