@@ -150,6 +150,13 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateCallLists,
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&callListRow{}) },
 	},
+	{
+		// The office's page: its sessions (hashed tokens) and failed sign-ins, and a held sync's changes (old slot
+		// → new slot) for the page to show.
+		ID:       "0015_staff",
+		Migrate:  migrateStaff,
+		Rollback: rollbackStaff,
+	},
 }
 
 // custodyColumns are the columns 0009_custody_names adds, by model.
