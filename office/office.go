@@ -81,6 +81,9 @@ type Handler struct {
 	Apply    Apply
 	// Failing names the sources that have failed for longer than their tolerance, one sentence each.
 	Failing func(ctx context.Context) []string
+
+	once  sync.Once
+	slots chan struct{}
 }
 
 const (
@@ -115,7 +118,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
 	path := strings.TrimPrefix(r.URL.Path, strings.TrimSuffix(Prefix, "/"))
+	get := r.Method != http.MethodPost
 	switch {
 	case path == "/style.css" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
@@ -148,19 +159,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
-	case path == "/" && r.Method != http.MethodPost:
+	case path == "/" && get:
 		h.week(w, r, s)
-	case path == "/inbox" && r.Method != http.MethodPost:
+	case path == "/inbox" && get:
 		h.inbox(w, r, s)
-	case path == "/inbox/handled" && r.Method == http.MethodPost:
+	case path == "/inbox/handled" && !get:
 		h.handled(w, r, s)
-	case path == "/holds" && r.Method != http.MethodPost:
+	case path == "/holds" && get:
 		h.holds(w, r, s)
-	case path == "/holds/apply" && r.Method == http.MethodPost:
+	case path == "/holds/apply" && !get:
 		h.apply(w, r, s)
-	case path == "/problems" && r.Method != http.MethodPost:
+	case path == "/problems" && get:
 		h.problems(w, r, s)
-	case path == "/signout" && r.Method == http.MethodPost:
+	case path == "/signout" && !get:
 		h.signOut(w, r, s)
 	default:
 		http.NotFound(w, r)
@@ -274,10 +285,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, set Settings, e
 func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request, set Settings, problem string, status int) {
 	token := newToken()
 	http.SetCookie(w, h.cookie(set, signinCookie, token, time.Hour))
-	lang := "en"
-	if q := r.URL.Query().Get("lang"); q == "es" {
-		lang = q
-	}
+	lang := formLanguage(r)
 	w.WriteHeader(status)
 	h.render(w, "signin.html", view{Lang: lang, Org: set.OrgName, T: words(lang), CSRF: token,
 		Problem: problem})
@@ -301,7 +309,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, set Settings) {
 	now := h.Now()
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
-	t := words("en")
+	t := words(formLanguage(r))
 	if email == "" || len(email) > 254 || password == "" {
 		h.signInForm(w, r, set, t["signin.wrong"], http.StatusUnauthorized)
 		return
@@ -322,7 +330,10 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, set Settings) {
 	if known {
 		hash = staff.PasswordHash
 	}
-	ok, err := CheckPassword(hash, password)
+	ok, err := h.checkPassword(ctx, hash, password)
+	if errors.Is(err, ctx.Err()) && ctx.Err() != nil {
+		return // the browser went away while waiting its turn
+	}
 	if err != nil {
 		h.log().Error("office sign-in: unreadable password_hash", "component", "office", who(email), "err", err)
 	}
@@ -332,12 +343,13 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, set Settings) {
 			h.fail(w, err)
 			return
 		}
-		h.log().Warn("office sign-in failed", "component", "office", who(email), "failures", l.Failures,
-			"locked", l.Locked(now))
 		if l.Locked(now) {
+			h.log().Warn("office sign-in failed: account locked", "component", "office", who(email),
+				"failures", MaxFailures, "locked_until", l.LockedUntil.UTC().Format(time.RFC3339))
 			h.signInForm(w, r, set, t["signin.locked"], http.StatusTooManyRequests)
 			return
 		}
+		h.log().Warn("office sign-in failed", "component", "office", who(email), "failures", l.Failures)
 		h.signInForm(w, r, set, t["signin.wrong"], http.StatusUnauthorized)
 		return
 	}
@@ -363,6 +375,31 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, s session) {
 	h.log().Info("office sign-out", "component", "office", who(s.staff.Email))
 	http.SetCookie(w, h.cookie(s.set, sessionCookie, "", 0))
 	http.Redirect(w, r, Prefix+"signin", http.StatusSeeOther)
+}
+
+// formLanguage is the sign-in form's language: es when asked for (?lang=es, or the form's own field), else en.
+// Nobody is known yet, so the staff member's language cannot decide.
+func formLanguage(r *http.Request) string {
+	if r.URL.Query().Get("lang") == "es" || r.PostFormValue("lang") == "es" {
+		return "es"
+	}
+	return "en"
+}
+
+// checkers bounds the password checks under way at once: each argon2id check takes 64 MiB, and a flood of
+// sign-ins must not take the daemon's memory.
+const checkers = 4
+
+// checkPassword checks password against hash once one of the checkers is free.
+func (h *Handler) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	h.once.Do(func() { h.slots = make(chan struct{}, checkers) })
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-h.slots }()
+	return CheckPassword(hash, password)
 }
 
 // fail answers 500 without the error's text, which may name a person, and logs it masked.

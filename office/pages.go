@@ -306,10 +306,10 @@ func reminderOf(t map[string]string, r docket.Reminder) reminderView {
 		state = "planned"
 	}
 	v := reminderView{Label: label + " " + t["channel."+string(r.Channel)], State: t["state."+state], Class: state}
-	switch {
-	case r.State == docket.StateFailed:
+	switch r.State {
+	case docket.StateFailed:
 		v.Detail = strings.TrimSpace(r.ErrorCode + " " + docket.MaskText(r.LastError))
-	case r.State == docket.StateSkipped:
+	case docket.StateSkipped:
 		v.Detail = docket.MaskText(r.LastError)
 	}
 	return v
@@ -584,7 +584,13 @@ func (h *Handler) problems(w http.ResponseWriter, r *http.Request, s session) {
 		m := message.Moment{Start: hh.Start, Court: hh.Location(), CourtPlace: hh.Court.City}
 		return m.Weekday(lang) + ", " + m.Formal(lang) + " · " + hh.CourtName()
 	}
-	seenPhone := map[string]bool{}
+	// A household's message is one send: its rows share the provider's id, and are one line naming everyone.
+	type send struct {
+		r     docket.Reminder
+		names []string
+	}
+	var sends []*send
+	byID := map[string]*send{}
 	for _, f := range failed {
 		name := f.RecipientID
 		switch f.Recipient {
@@ -598,13 +604,29 @@ func (h *Handler) problems(w http.ResponseWriter, r *http.Request, s session) {
 				name += " (" + t["contact"] + ")"
 			}
 		}
-		pv.Failed = append(pv.Failed, failedView{Hearing: hearingText(f.HearingID), Who: name,
+		key := f.ProviderID
+		if key == "" {
+			key = "row:" + strconv.FormatUint(uint64(f.ID), 10)
+		}
+		if sd, ok := byID[key]; ok {
+			sd.names = append(sd.names, name)
+			continue
+		}
+		sd := &send{r: f, names: []string{name}}
+		byID[key] = sd
+		sends = append(sends, sd)
+	}
+	seenPhone := map[string]bool{}
+	for _, sd := range sends {
+		f := sd.r
+		slices.Reverse(sd.names) // the household's rows come newest first
+		who := strings.Join(sd.names, ", ")
+		pv.Failed = append(pv.Failed, failedView{Hearing: hearingText(f.HearingID), Who: who,
 			Channel: t["channel."+string(f.Channel)], Address: f.Address,
 			Error: strings.TrimSpace(f.ErrorCode + " " + docket.MaskText(f.LastError)), When: stamp(lang, f.UpdatedAt, zoneOf(s.set))})
 		if f.Channel == docket.SMS && unusableCodes[f.ErrorCode] && !seenPhone[f.Address] {
 			seenPhone[f.Address] = true
-			c := people[f.RecipientID]
-			pv.Phones = append(pv.Phones, phoneView{Name: name, ANumber: c.ANumber.String(), Phone: f.Address,
+			pv.Phones = append(pv.Phones, phoneView{Name: who, Phone: f.Address,
 				Why: tf(t["problems.code"], f.ErrorCode), Hearing: hearingText(f.HearingID)})
 		}
 	}

@@ -65,7 +65,7 @@ func CheckPassword(hash, password string) (bool, error) {
 	}
 	var p argonParams
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads); err != nil ||
-		p.time == 0 || p.threads == 0 || p.memory < 8*uint32(p.threads) || p.memory > 4<<20 {
+		p.time == 0 || p.threads == 0 || p.memory < 8*uint32(p.threads) || p.memory > 1<<20 {
 		return false, errBadHash
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])

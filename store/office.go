@@ -124,6 +124,11 @@ func (db *DB) StaffSignInFailed(ctx context.Context, email string, now time.Time
 	now = now.UTC()
 	var out docket.StaffLogin
 	err := db.tx(ctx, func(tx *gorm.DB) error {
+		// Counts that ran out and locks that expired are forgotten, so guessed emails do not pile up.
+		if err := tx.Where("first_failed < ? AND (locked_until IS NULL OR locked_until < ?)", now.Add(-window), now).
+			Delete(&staffLoginRow{}).Error; err != nil {
+			return err
+		}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&staffLoginRow{Email: email, FirstFailed: now}).Error; err != nil {
 			return err

@@ -247,7 +247,7 @@ func TestOfficePageWeekShowsTheFamilyOnceWithItsStates(t *testing.T) {
 	_, _, page := b.get("/office/")
 	for _, want := range []string{"Tuesday, February 8, 2028", "8:30 AM CST Dallas time", "Dallas Immigration Court",
 		"Rosa María Mendoza López", "A201-555-101", "Mateo Mendoza", "Counsel: Lucía Fernández",
-		"7d text: sent", "3d text: planned", "not confirmed", "4 hearings in 1 rows", "Signed in as Pat Paralegal"} {
+		"7d text: sent", "3d text: planned", "not confirmed", "Hearings: 4, in rows (one per household): 1", "Signed in as Pat Paralegal"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("week page lacks %q", want)
 		}
@@ -437,6 +437,40 @@ func TestOfficePageIsOffWithoutStaff(t *testing.T) {
 	for _, p := range []string{"/office/", "/office/signin"} {
 		if code := get(t, srv.URL+p); code != http.StatusNotFound {
 			t.Errorf("%s without [[staff]]: %d, want 404", p, code)
+		}
+	}
+}
+
+// A family's text reported undelivered by the carrier (30006: a landline) shows failed on the week, as a failed send
+// on the problems page, and their phone as one that cannot receive texts.
+func TestOfficePageShowsFailuresAndUnusablePhones(t *testing.T) {
+	f := newOfficeFixture(t)
+	ctx := context.Background()
+	sent, err := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateSent})
+	if err != nil || len(sent) == 0 {
+		t.Fatalf("sent rows: %d, %v; want the family's 7-day texts", len(sent), err)
+	}
+	rank := func(s string) int { return map[string]int{"": 0, "sent": 1, "undelivered": 2}[s] }
+	if _, err := f.db.RecordDelivery(ctx, sent[0].ProviderID, "undelivered", "30006", rank, f.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	b := f.browser(t)
+	if code, _ := b.signIn(staffEmail, staffPassword); code != http.StatusSeeOther {
+		t.Fatal("sign-in")
+	}
+	if _, _, week := b.get("/office/"); !strings.Contains(week, "7d text: failed") ||
+		!strings.Contains(week, `title="30006 carrier reported undelivered"`) {
+		t.Errorf("week page does not show the failed text with its code")
+	}
+	_, _, page := b.get("/office/problems")
+	if n := strings.Count(page, "30006 carrier reported undelivered"); n != 1 {
+		t.Errorf("the household's one failed text is listed %d times, want once", n)
+	}
+	for _, want := range []string{"Rosa María Mendoza López, Jorge Mendoza Ramírez, Valeria Mendoza, Mateo Mendoza</strong> · text &#43;12145550142",
+		"Tuesday, February 8, 8:30 AM CST Dallas time · Dallas Immigration Court", "30006 carrier reported undelivered",
+		"the carrier refused the number (30006)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("problems lack %q:\n%s", want, page)
 		}
 	}
 }
