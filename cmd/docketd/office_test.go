@@ -474,3 +474,90 @@ func TestOfficePageShowsFailuresAndUnusablePhones(t *testing.T) {
 		}
 	}
 }
+
+// The daemon serves the page once the config names staff: off (404) at first, on after a reload that adds an entry,
+// and a newcomer at today's date, years before the demo's hearings, is shown the way to the next one.
+func TestDaemonServesTheOfficePageOnceStaffAreConfigured(t *testing.T) {
+	dir := t.TempDir()
+	path := testConfig(t, dir, nil)
+	e, _, _ := testEnv()
+	addr := make(chan string, 1)
+	ready := make(chan struct{})
+	reload := make(chan struct{})
+	reloaded := make(chan error)
+	e.onListen = func(a string) { addr <- a }
+	e.onReady = func() { close(ready) }
+	e.reload = reload
+	e.onReload = func(err error) { reloaded <- err }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.dispatch(ctx, []string{"run", "--config", path}) }()
+	base := "http://" + <-addr
+	<-ready
+	if got := get(t, base+"/office/signin"); got != http.StatusNotFound {
+		t.Errorf("/office/ without [[staff]]: %d, want 404", got)
+	}
+	hash := hashFromCommand(t, staffPassword)
+	cfg, _ := os.ReadFile(path)
+	os.WriteFile(path, append(cfg, fmt.Sprintf("\n[[staff]]\nemail = %q\npassword_hash = %q\n", staffEmail, hash)...), 0o600)
+	reload <- struct{}{}
+	if err := <-reloaded; err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	b := &browser{t: t, base: base}
+	jar, _ := cookiejar.New(nil)
+	b.c = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if code, body := b.signIn(staffEmail, staffPassword); code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d\n%s", code, body)
+	}
+	_, _, page := b.get("/office/")
+	// testEnv's clock is November 1, 2027: the demo's first hearing is three months on.
+	for _, want := range []string{"No hearing in these two weeks.", "The next hearing is on Tuesday, February 8, 2028",
+		`href="?week=2028-02-07"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q:\n%s", want, page)
+		}
+	}
+	_, _, later := b.get("/office/?week=2028-02-07")
+	if !strings.Contains(later, "Rosa María Mendoza López") || !strings.Contains(later, "7d text: planned") {
+		t.Errorf("the week of the family's hearing lacks them and their planned texts")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
+
+// hashFromCommand runs `docketd staff hash` with the password piped on stdin and returns what it printed.
+func hashFromCommand(t *testing.T, password string) string {
+	t.Helper()
+	e, out, errb := testEnv()
+	e.stdin = strings.NewReader(password + "\n")
+	if err := e.dispatch(context.Background(), []string{"staff", "hash"}); err != nil {
+		t.Fatalf("staff hash: %v\n%s", err, errb)
+	}
+	return strings.TrimSpace(out.String())
+}
+
+func TestStaffHashReadsAPipedPassword(t *testing.T) {
+	hash := hashFromCommand(t, staffPassword)
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=65536,t=3,p=4$") {
+		t.Fatalf("staff hash printed %q, want an argon2id hash in PHC form", hash)
+	}
+	if ok, err := officepage.CheckPassword(hash, staffPassword); !ok || err != nil {
+		t.Errorf("the printed hash does not take the password: %v %v", ok, err)
+	}
+	if ok, _ := officepage.CheckPassword(hash, "another"); ok {
+		t.Errorf("the printed hash takes another password")
+	}
+	if again := hashFromCommand(t, staffPassword); again == hash {
+		t.Errorf("two hashes of one password are equal: the salt is not random")
+	}
+	for _, args := range [][]string{{"staff", "hash"}, {"staff", "nope"}} {
+		e, out, _ := testEnv()
+		e.stdin = strings.NewReader("short\n")
+		if err := e.dispatch(context.Background(), args); exitCode(err) != exitUsage || out.String() != "" {
+			t.Errorf("%v with a short password: exit %d, printed %q; want 2 and nothing", args, exitCode(err), out)
+		}
+	}
+}
