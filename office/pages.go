@@ -363,7 +363,7 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request, s session) {
 	iv := inboxView{All: all}
 	for _, m := range ms {
 		it := inboxItem{ID: m.ID, Received: stamp(s.staff.Language, m.ReceivedAt, zone), From: m.From, Body: m.Body,
-			Urgent: m.Urgent, Reason: m.Reason}
+			Urgent: m.Urgent, Reason: cmp.Or(t["reason."+m.Reason], m.Reason)}
 		for _, id := range m.ClientIDs {
 			it.Clients = append(it.Clients, cmp.Or(names[id], id))
 		}

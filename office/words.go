@@ -101,6 +101,11 @@ var en = map[string]string{
 	"inbox.notforwarded": "not forwarded yet",
 	"inbox.done":         "Marked handled.",
 
+	"reason.cannot attend":   "cannot attend",
+	"reason.detained":        "detained",
+	"reason.moved":           "moved",
+	"reason.lost the notice": "lost the notice",
+
 	"holds.intro":     "A sync that would move or cancel more than its source may change at once is held until someone looks. Apply it when the change is real (a judge's calendar reset); otherwise fix the source.",
 	"holds.none":      "No sync is held.",
 	"holds.summary":   "%d slot changes (%d hearings) of %d upcoming slots: more than the %s it may change at once.",
@@ -199,6 +204,11 @@ var es = map[string]string{
 	"inbox.forwarded":    "reenviado por correo",
 	"inbox.notforwarded": "aún no reenviado",
 	"inbox.done":         "Marcado como atendido.",
+
+	"reason.cannot attend":   "no puede asistir",
+	"reason.detained":        "detenido/a",
+	"reason.moved":           "se mudó",
+	"reason.lost the notice": "perdió la notificación",
 
 	"holds.intro":     "Una sincronización que movería o cancelaría más de lo que su fuente puede cambiar de una vez queda retenida hasta que alguien la revise. Aplíquela si el cambio es real (se reprogramó el calendario de un juez); si no, corrija la fuente.",
 	"holds.none":      "Ninguna sincronización está retenida.",

@@ -277,6 +277,10 @@ func TestOfficePageWeekShowsTheFamilyOnceWithItsStates(t *testing.T) {
 		!strings.Contains(page, "7d mensaje: enviado") || !strings.Contains(page, "martes 8 de febrero de 2028") {
 		t.Errorf("the page in Spanish lacks its words:\n%s", page)
 	}
+	if _, _, inbox := es.get("/office/inbox"); !strings.Contains(inbox, "URGENTE: no puede asistir") ||
+		!strings.Contains(inbox, "Marcar atendido") {
+		t.Errorf("the inbox in Spanish lacks its words:\n%s", inbox)
+	}
 }
 
 func TestOfficePageLocksAfterFiveFailures(t *testing.T) {
@@ -559,5 +563,19 @@ func TestStaffHashReadsAPipedPassword(t *testing.T) {
 		if err := e.dispatch(context.Background(), args); exitCode(err) != exitUsage || out.String() != "" {
 			t.Errorf("%v with a short password: exit %d, printed %q; want 2 and nothing", args, exitCode(err), out)
 		}
+	}
+}
+
+func TestCheckPrintHidesStaffPasswordHashes(t *testing.T) {
+	const hash = "$2b$10$abcdefghijklmnopqrstuv0123456789ABCDEFGHIJKLMNOPQRSTU"
+	path := testConfig(t, t.TempDir(), func(s string) string {
+		return s + fmt.Sprintf("\n[[staff]]\nemail = %q\npassword_hash = %q\n", staffEmail, hash)
+	})
+	e, out, errb := testEnv()
+	if err := e.dispatch(context.Background(), []string{"check", "--config", path, "--print"}); err != nil {
+		t.Fatalf("check --print: %v\n%s", err, errb)
+	}
+	if strings.Contains(out.String(), "ABCDEFGHIJ") || !strings.Contains(out.String(), staffEmail) {
+		t.Errorf("check --print shows the password hash, or not the staff entry:\n%s", out)
 	}
 }
