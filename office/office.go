@@ -144,10 +144,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s, ok := h.session(r, set)
 	if !ok {
-		if r.Method == http.MethodPost {
-			h.refuse(w, r, set, "", "post without a session")
-			return
-		}
+		// A form of a session that expired acts on nothing and asks to sign in again, as a page does.
 		http.Redirect(w, r, Prefix+"signin", http.StatusSeeOther)
 		return
 	}

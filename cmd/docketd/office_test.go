@@ -317,6 +317,11 @@ func TestOfficePageRefusesFormsWithoutTheToken(t *testing.T) {
 	if code, _, _ := b.post("/office/signin", url.Values{"email": {staffEmail}, "password": {staffPassword}}); code != http.StatusForbidden {
 		t.Errorf("sign-in without the token: %d, want 403", code)
 	}
+	// Without a session a form does nothing and leads to the sign-in page.
+	if code, loc, _ := b.post("/office/inbox/handled", url.Values{"id": {fmt.Sprint(f.inbox)}}); code != http.StatusSeeOther ||
+		loc != "/office/signin" {
+		t.Errorf("a form without a session: %d to %q, want 303 to the sign-in page", code, loc)
+	}
 	if code, _ := b.signIn(staffEmail, staffPassword); code != http.StatusSeeOther {
 		t.Fatal("sign-in")
 	}
