@@ -63,6 +63,9 @@ sed -e "s#url = \"sqlite:docketd-demo.db\"#url = \"sqlite:$demo/demo.db\"#" \
   config.example.toml > "$demo/docketd.toml"
 printf '\n[[staff]]\nemail = "%s"\npassword_hash = "%s"\nname = "Pat Paralegal"\nlanguage = "en"\n' \
   "$email" "$hash" >> "$demo/docketd.toml"
+# A second staff member reads the page in Spanish.
+printf '\n[[staff]]\nemail = "lucia@frontera-legal.example"\npassword_hash = "%s"\nname = "Lucía"\nlanguage = "es"\n' \
+  "$hash" >> "$demo/docketd.toml"
 
 # Six hearings in six slots of the office's export; moving them all by a day is more than max_change: held.
 docket() {

@@ -107,6 +107,17 @@ try {
   check(page.url().endsWith("/office/signin") && (await page.content()).includes("locked for 15 minutes"),
     "the right password is refused while locked");
   await page.screenshot({ path: shots + "/10-locked.png" });
+
+  // The page in Spanish, for a staff member whose language is es.
+  const es = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
+  await es.goto(base + "/office/signin?lang=es");
+  await es.fill('input[name="email"]', "lucia@frontera-legal.example");
+  await es.fill('input[name="password"]', password);
+  await Promise.all([es.waitForURL(base + "/office/"), es.click('button[type="submit"]')]);
+  const semana = await es.content();
+  check(semana.includes("Esta semana y la próxima") && semana.includes("martes 8 de febrero de 2028") &&
+    semana.includes("7d mensaje: entregado"), "the page in Spanish");
+  await es.screenshot({ path: shots + "/11-semana.png", fullPage: true });
 } finally {
   await browser.close();
 }
