@@ -76,6 +76,7 @@ type Config struct {
 	Clients      []Client     `toml:"clients"`
 	Hearings     []Hearing    `toml:"hearings"`
 	Deadlines    Deadlines    `toml:"deadlines"`
+	Staff        []Staff      `toml:"staff"`
 
 	// File is the path the configuration was read from.
 	File string `toml:"-"`
@@ -307,6 +308,16 @@ type Deadlines struct {
 
 // On reports whether deadlines are computed (the default).
 func (d Deadlines) On() bool { return d.Enabled == nil || *d.Enabled }
+
+// Staff is a person of the office who signs in to the office's page ({public_url}/office/).
+type Staff struct {
+	Email string `toml:"email"` // what they sign in with
+	// PasswordHash is an argon2id hash in PHC form ("$argon2id$v=19$m=…") made by `docketd staff hash`, or a bcrypt
+	// hash ("$2b$…"): the password itself is never written anywhere.
+	PasswordHash string `toml:"password_hash"`
+	Name         string `toml:"name"`     // shown on the page and in the log of what they did; default: the email
+	Language     string `toml:"language"` // en | es: the page's language; default organization.language when en or es, else en
+}
 
 // Default returns the configuration used for every key the file leaves out.
 func Default() *Config {

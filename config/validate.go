@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,6 +99,7 @@ func (v *validator) validate(c *Config, opts Options) {
 	attorneys := v.attorneys(c)
 	v.clients(c, attorneys)
 	v.hearings(c, courts)
+	v.staff(c)
 	v.warnings(c)
 }
 
@@ -892,4 +894,47 @@ func (v *validator) language(key, tag, def string) string {
 	}
 	base, _ := t.Base()
 	return base.String()
+}
+
+// staffLanguages are the languages the office's page is written in.
+var staffLanguages = []string{"en", "es"}
+
+// passwordHashPattern is the shape of the hashes sign-in accepts: argon2id in PHC string form, or bcrypt. The
+// office's page reads the parameters; this catches a password written in place of its hash, or a hash cut short.
+var passwordHashPattern = regexp.MustCompile(`^(\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+|\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53})$`)
+
+func (v *validator) staff(c *Config) {
+	emails := map[string]bool{}
+	def := "en"
+	if slices.Contains(staffLanguages, c.Organization.Language) {
+		def = c.Organization.Language
+	}
+	for i := range c.Staff {
+		s := &c.Staff[i]
+		key := fmt.Sprintf("staff[%d]", i)
+		s.Email = strings.TrimSpace(s.Email)
+		v.emailAddress(key+".email", s.Email, true)
+		if low := strings.ToLower(s.Email); s.Email != "" && emails[low] {
+			v.add(key+".email", "%q signs in twice: each [[staff]] entry needs its own email", s.Email)
+		} else {
+			emails[low] = true
+		}
+		switch {
+		case s.PasswordHash == "":
+			v.add(key+".password_hash", "is required: make one with `docketd staff hash` (it reads the password "+
+				"without showing it)")
+		case !passwordHashPattern.MatchString(s.PasswordHash):
+			// The value is not quoted: it may be the password itself.
+			v.add(key+".password_hash", "is not an argon2id or bcrypt hash: make one with `docketd staff hash` "+
+				"and write what it prints, never the password itself")
+		}
+		if strings.TrimSpace(s.Name) == "" {
+			s.Name = s.Email
+		}
+		if s.Language == "" {
+			s.Language = def
+		} else {
+			v.oneOf(key+".language", s.Language, staffLanguages...)
+		}
+	}
 }

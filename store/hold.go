@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -24,6 +25,8 @@ type syncHoldRow struct {
 	// Notified is the digest the office was last told about: a pass that holds the same changes again sends
 	// nothing.
 	Notified string `gorm:"not null;default:''"`
+	// Detail is the held changes (docket.SlotChange, JSON), for the office's page.
+	Detail string
 }
 
 func (syncHoldRow) TableName() string { return "sync_holds" }
@@ -44,6 +47,9 @@ func (db *DB) SetHold(ctx context.Context, h docket.SyncHold, now time.Time) (no
 		row.Source, row.Digest, row.Changes, row.Hearings, row.Slots, row.Share = h.Source, h.Digest, h.Changes,
 			h.Hearings, h.Slots, h.Share
 		notify = row.Notified != h.Digest
+		if d, err := json.Marshal(h.Detail); err == nil {
+			row.Detail = string(d)
+		}
 		return tx.Save(&row).Error
 	})
 	if err != nil {

@@ -157,6 +157,13 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  func(tx *gorm.DB) error { return addColumns(tx, deadlineColumns) },
 		Rollback: func(tx *gorm.DB) error { return dropColumns(tx, deadlineColumns) },
 	},
+	{
+		// The office's page: its sessions (hashed tokens) and failed sign-ins, and a held sync's changes (old slot
+		// → new slot) for the page to show.
+		ID:       "0015_staff",
+		Migrate:  migrateStaff,
+		Rollback: rollbackStaff,
+	},
 }
 
 // deadlineColumns are the columns 0013_deadlines adds.

@@ -52,8 +52,10 @@ func exitCode(err error) int {
 // env is what a command may touch of the outside world; tests replace every part.
 type env struct {
 	stdout, stderr io.Writer
-	getenv         func(string) string
-	now            func() time.Time
+	// stdin is what `staff hash` reads a piped password from; nil means os.Stdin.
+	stdin  io.Reader
+	getenv func(string) string
+	now    func() time.Time
 	// clock drives the daemon's scheduler and dispatcher; nil means the real clock.
 	clock clockwork.Clock
 	// onListen, when set, is told the address the daemon's HTTP server listens on.
@@ -86,6 +88,7 @@ func commands() []command {
 		{"feed", "grant|list|revoke|export", "calendar feed URLs: grant, list, revoke; export a feed", cmdFeed},
 		{"migrate", "[--status]", "bring the database schema up to date", cmdMigrate},
 		{"backup", "PATH", "write a consistent copy of a SQLite database", cmdBackup},
+		{"staff", "hash", "print a password hash for a [[staff]] entry (the office's page sign-in)", cmdStaff},
 		{"version", "", "print the version", cmdVersion},
 	}
 }

@@ -97,6 +97,11 @@ func redacted(cfg *config.Config) *config.Config {
 	for i := range c.Sources {
 		hide(&c.Sources[i].APIKey)
 	}
+	// A password hash is worth guessing against offline: it stays in the file.
+	c.Staff = append([]config.Staff(nil), cfg.Staff...)
+	for i := range c.Staff {
+		hide(&c.Staff[i].PasswordHash)
+	}
 	return &c
 }
 

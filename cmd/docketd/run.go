@@ -217,6 +217,10 @@ func (d *daemon) start(ctx context.Context) error {
 	fh := d.feeds.Handler()
 	fh.Logger = d.log
 	d.late.Store("/feeds/", fh)
+	d.late.Store("/office/", office.OfficePage(d.failingSources, func(ctx context.Context) error {
+		d.feeds.Bump()
+		return d.plan(ctx)
+	}))
 	// With PostgreSQL, several replicas may run: one, elected by an advisory lock, syncs and plans; every replica
 	// dispatches (rows are claimed with SKIP LOCKED) and serves feeds and webhooks.
 	var elector gocron.Elector
@@ -506,7 +510,7 @@ func (d *daemon) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", d.readyz)
 	mux.Handle("GET /metrics", d.metrics.Handler())
-	for _, prefix := range []string{"/feeds/", "/twilio/"} {
+	for _, prefix := range []string{"/feeds/", "/twilio/", "/office/"} {
 		name := strings.Trim(prefix, "/")
 		mux.Handle(prefix, d.metrics.Count(name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h, ok := d.late.Load(prefix)
@@ -554,24 +558,34 @@ func (d *daemon) readyz(w http.ResponseWriter, r *http.Request) {
 // failingSource names a source that has failed for longer than its tolerance, counting from the daemon's start
 // when it has not succeeded since.
 func (d *daemon) failingSource(ctx context.Context) string {
+	if f := d.failingSources(ctx); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// failingSources names every source that has failed for longer than its tolerance (what /readyz reports first, and
+// the office's page lists), or says that the database is unreachable.
+func (d *daemon) failingSources(ctx context.Context) []string {
 	now := d.now()
+	var out []string
 	for _, s := range d.cfg.Load().Sources {
 		if s.Tolerance.D <= 0 {
 			continue
 		}
 		last, ok, err := d.db.LastSuccess(ctx, s.Name)
 		if err != nil {
-			return "database unreachable"
+			return []string{"database unreachable"}
 		}
 		if !ok || last.Before(d.started) {
 			last = d.started
 		}
 		if now.Sub(last) > s.Tolerance.D {
-			return fmt.Sprintf("source %s has not synced since %s (tolerance %s)", s.Name,
-				last.UTC().Format(time.RFC3339), s.Tolerance.Raw)
+			out = append(out, fmt.Sprintf("source %s has not synced since %s (tolerance %s)", s.Name,
+				last.UTC().Format(time.RFC3339), s.Tolerance.Raw))
 		}
 	}
-	return ""
+	return out
 }
 
 // newLogger builds the daemon's logger from [log]; docket.MaskingHandler masks personal data at info level.
