@@ -98,6 +98,7 @@ func (v *validator) validate(c *Config, opts Options) {
 	attorneys := v.attorneys(c)
 	v.clients(c, attorneys)
 	v.hearings(c, courts)
+	v.channels(c)
 	v.warnings(c)
 }
 
@@ -355,7 +356,7 @@ func (v *validator) reminders(c *Config) {
 		}
 		names[p.Name] = true
 		v.oneOf(key+".to", p.To, "client", "attorney")
-		v.oneOf(key+".channel", p.Channel, "sms", "email")
+		v.oneOf(key+".channel", p.Channel, stringsOf(docket.Channels)...)
 		if len(p.Before) == 0 {
 			v.add(key+".before", "needs at least one offset, like [\"7d\", \"1d\"]")
 		}

@@ -150,6 +150,17 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateCallLists,
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&callListRow{}) },
 	},
+	{
+		// A client's order of channels (texts, WhatsApp, calls, email); existing clients have none: texts only.
+		ID: "0014_channels",
+		Migrate: func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&clientRow{}, "Channels") {
+				return nil // created by 0001 on a new database
+			}
+			return tx.Migrator().AddColumn(&clientRow{}, "Channels")
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&clientRow{}, "Channels") },
+	},
 }
 
 // custodyColumns are the columns 0009_custody_names adds, by model.

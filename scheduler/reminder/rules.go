@@ -201,7 +201,7 @@ func (r Rules) quietFor(channel docket.Channel, state string) quietHours {
 // lawFor returns the stricter state law on the hours of texts that governs a message on channel to someone whose
 // law state is state, false when none does.
 func (r Rules) lawFor(channel docket.Channel, state string) (docket.HoursLaw, bool) {
-	if channel != docket.SMS {
+	if !channel.ByPhone() {
 		return docket.HoursLaw{}, false
 	}
 	return docket.HoursLawOf(state)
