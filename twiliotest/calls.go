@@ -41,6 +41,13 @@ func (s *Server) CallsTo(to string) []Call {
 	return out
 }
 
+// SetOnCall calls fn with every call placed, once it is recorded and before it is answered.
+func (s *Server) SetOnCall(fn func(Call)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onCall = fn
+}
+
 // OpenSession marks the WhatsApp address to ("whatsapp:+1…") as having written within 24 hours: free text to it is
 // delivered until then, as WhatsApp allows.
 func (s *Server) OpenSession(to string) {
@@ -147,7 +154,11 @@ func (s *Server) createCall(w http.ResponseWriter, r *http.Request, req Request)
 		URL: f.Get("Url"), StatusCallback: f.Get("StatusCallback"), MachineDetection: f.Get("MachineDetection"),
 		At: s.now().UTC()}
 	s.calls = append(s.calls, c)
+	hook := s.onCall
 	s.mu.Unlock()
+	if hook != nil {
+		hook(c)
+	}
 	created := c.At.Format(time.RFC1123Z)
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"sid": c.SID, "account_sid": s.AccountSID, "api_version": "2010-04-01", "to": c.To, "to_formatted": c.To,

@@ -164,6 +164,7 @@ type Server struct {
 	// calls are the calls placed; sessions the WhatsApp addresses that wrote within 24 hours.
 	calls    []Call
 	sessions map[string]bool
+	onCall   func(Call)
 }
 
 // NewServer starts a fake Twilio API for the account accountSID with authToken. The caller closes it when done,

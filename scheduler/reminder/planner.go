@@ -96,6 +96,11 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	if err := flush(); err != nil {
 		return res, err
 	}
+	n, err := p.ladder(ctx, rules, now)
+	res.Planned += n
+	if err != nil {
+		return res, err
+	}
 	if res.Planned > 0 || res.Cancelled > 0 {
 		p.Log.Info("planned", "component", "planner", "new", res.Planned, "cancelled", res.Cancelled)
 	}

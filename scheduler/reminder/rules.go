@@ -220,6 +220,9 @@ type Rules struct {
 	// Precedence lists sources from most to least trusted; when two report one case on one day, only the first
 	// source's hearing gets reminders (see docket.Prevailing).
 	Precedence []string
+	// Fallback moves a client's reminder down their channels (see ladder.go): FallbackUndelivered,
+	// FallbackUnconfirmed, or "" / "off" for never.
+	Fallback string
 }
 
 // dueTime computes when a reminder for a hearing at start should reach someone living in loc, or false when there

@@ -20,7 +20,7 @@ func reminderRules(cfg *config.Config) reminder.Rules {
 	r := reminder.Rules{Quiet: reminder.Quiet{Start: q.Start, End: q.End}, CatchUp: cfg.Reminders.CatchUp.D,
 		NotifyChanges: cfg.Reminders.NotifyChangesEnabled(), DefaultZone: def, OrgName: cfg.Organization.Name,
 		OrgShort: cfg.Organization.ShortName,
-		OrgPhone: cfg.Organization.Phone, Precedence: Precedence(cfg)}
+		OrgPhone: cfg.Organization.Phone, Precedence: Precedence(cfg), Fallback: cfg.Reminders.FallbackMode()}
 	for _, p := range cfg.Reminders.Policies {
 		pol := reminder.Policy{Name: p.Name, To: p.To, Channel: docket.Channel(p.Channel)}
 		for _, t := range p.Types {
