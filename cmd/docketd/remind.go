@@ -111,7 +111,7 @@ func remindPreview(ctx context.Context, e *env, office *assembly.Office, due []i
 		res.Planned, res.Cancelled, len(msgs), now.Format("2006-01-02 15:04 MST"))
 	for _, m := range msgs {
 		enc, segs := docket.Segments(m.Text)
-		fmt.Fprintf(e.stdout, "\n--- %s to %s (%s", m.Channel, docket.MaskContact(m.To), m.Language)
+		fmt.Fprintf(e.stdout, "\n--- %s to %s (%s", m.Channel, previewAddress(m.To), m.Language)
 		if m.Channel == docket.SMS {
 			fmt.Fprintf(e.stdout, ", %d %s segment(s)", segs, enc)
 		}
@@ -119,6 +119,7 @@ func remindPreview(ctx context.Context, e *env, office *assembly.Office, due []i
 		if m.Subject != "" {
 			fmt.Fprintln(e.stdout, "Subject:", m.Subject)
 		}
+		previewChannel(e.stdout, office.Dispatcher.Senders, m)
 		fmt.Fprintln(e.stdout, m.Text)
 	}
 	return nil
