@@ -148,13 +148,13 @@ func whatsAppVars(n Notice, lang string) map[string]string {
 	}
 	names, _ := funcs(lang)["names"].(func([]Person) string)
 	place := smsAddress(n)
-	switch {
-	case n.Medium == docket.MediumInternet:
+	switch n.Medium {
+	case docket.MediumInternet:
 		place = map[bool]string{false: "online", true: "por internet"}[lang == "es"]
 		if n.WebEx != "" {
 			place += ": " + n.WebEx
 		}
-	case n.Medium == docket.MediumTelephone:
+	case docket.MediumTelephone:
 		place = map[bool]string{false: "by telephone", true: "por teléfono"}[lang == "es"]
 	}
 	org := n.OrgShort
