@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -242,6 +243,13 @@ func (v *validator) channels(c *Config) {
 		}
 	}
 	v.channelLanguages(c)
+	if w.Provider == "twilio" || vo.Provider == "twilio" {
+		if u, err := url.Parse(c.HTTP.PublicURL); err == nil && isLoopback(u.Hostname()) {
+			v.warn(c, "http.public_url", "%q is this machine only: Twilio would post WhatsApp and call reports, and "+
+				"the key pressed during a call, to it and never reach docketd; set the address the internet reaches "+
+				"docketd at", c.HTTP.PublicURL)
+		}
+	}
 }
 
 // ReachedBy lists the channels a client policy reaches client cl by: the policy's own, or for a policy for texts
@@ -281,14 +289,22 @@ func (v *validator) channelLanguages(c *Config) {
 		key := fmt.Sprintf("reminders.policy[%d]", i)
 		reported := map[string]bool{}
 		for _, cl := range c.Clients {
-			if cl.Phone == "" || cl.Detained {
-				continue
-			}
 			lang := cl.Language
 			if lang == "" {
 				lang = c.Organization.Language
 			}
-			for _, ch := range c.ReachedBy(p, cl) {
+			reached := c.ReachedBy(p, cl)
+			switch {
+			case cl.Detained && cl.Contact.Phone != "" && p.To == "client":
+				// The contact person is reached on the policy's own channel, in the contact's language.
+				cl.ID, lang, reached = cl.ID+" (their contact)", cl.Contact.Language, []docket.Channel{docket.Channel(p.Channel)}
+				if lang == "" {
+					lang = cl.Language
+				}
+			case cl.Phone == "" || cl.Detained:
+				continue
+			}
+			for _, ch := range reached {
 				switch ch {
 				case docket.WhatsApp:
 					for _, k := range kinds {

@@ -112,3 +112,43 @@ func TestChannelsNeedTemplatesAndVoices(t *testing.T) {
 		t.Errorf("fallback off, texts first: %v", err)
 	}
 }
+
+// A detained client's contact, reached by a WhatsApp policy, needs a template in the contact's language.
+func TestChannelsContactNeedsATemplate(t *testing.T) {
+	src := strings.Replace(channelsBase, `channel = "sms"`, `channel = "whatsapp"`, 1)
+	src = strings.Replace(src, "[reminders]", "[reminders]\nnotify_changes = false", 1)
+	src += `
+[[clients]]
+id = "luis"
+name = "Luis Morales"
+language = "es"
+detained = true
+
+[clients.contact]
+name = "Ana Morales"
+phone = "+12145550155"
+language = "en"
+`
+	_, err := Parse("c.toml", []byte(src), Options{})
+	if err == nil || !strings.Contains(err.Error(), `reaches client "luis (their contact)" by WhatsApp in "en"`) {
+		t.Errorf("got %v, want the contact's missing template named", err)
+	}
+}
+
+// Calls through Twilio with a public URL of this machine only: valid, with a warning that Twilio cannot reach it.
+func TestChannelsWarnOfAPublicURLTwilioCannotReach(t *testing.T) {
+	src := strings.Replace(channelsBase, "[voice]\n", "[voice]\nprovider = \"twilio\"\n", 1)
+	src = strings.Replace(src, "[reminders]", "[reminders]\nnotify_changes = false", 1)
+	src += "\n[http]\npublic_url = \"http://localhost:8080\"\n\n[sms.twilio]\naccount_sid = \"AC1\"\nauth_token = \"x\"\n"
+	cfg, err := Parse("c.toml", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range cfg.Warnings {
+		found = found || strings.Contains(w.String(), "the key pressed during a call")
+	}
+	if !found {
+		t.Errorf("warnings %v: want one about the public URL", cfg.Warnings)
+	}
+}
