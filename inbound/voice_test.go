@@ -152,18 +152,24 @@ func TestVoiceAudioServesOnlyRecordings(t *testing.T) {
 	}
 }
 
-// A WhatsApp STOP opts the WhatsApp address out, on WhatsApp.
+// A WhatsApp STOP opts the WhatsApp address out, on WhatsApp, and docketd answers it: Twilio's own keyword answers
+// are for texts.
 func TestWhatsAppStopOptsOutOnWhatsApp(t *testing.T) {
-	env := newHookEnv(t, nil)
-	env.text(t, "whatsapp:+12145550163", "ALTO")
+	env := newHookEnv(t, func(c *WebhookConfig) { c.ProviderAnswersEnglish = true })
+	if got := env.text(t, "whatsapp:+12145550163", "STOP"); !strings.Contains(got, "no more texts") {
+		t.Errorf("answer to a WhatsApp STOP: %q", got)
+	}
+	if got := env.text(t, "+12145550163", "STOP"); got != "" {
+		t.Errorf("answer to a text STOP with Twilio's keywords on: %q, want none", got)
+	}
 	env.store.mu.Lock()
-	if kw, ok := env.store.optOuts["whatsapp:whatsapp:+12145550163"]; !ok || kw != "ALTO" {
+	if kw, ok := env.store.optOuts["whatsapp:whatsapp:+12145550163"]; !ok || kw != "STOP" {
 		t.Errorf("opt-out of the WhatsApp address on WhatsApp: %q %v (all %v)", kw, ok, env.store.optOuts)
 	}
 	defer env.store.mu.Unlock()
 	for _, a := range env.store.acted {
-		if a.Channel != docket.WhatsApp {
-			t.Errorf("recorded on %s, want whatsapp", a.Channel)
+		if want := docket.ChannelOf(a.From); a.Channel != want {
+			t.Errorf("%s recorded on %s, want %s", a.From, a.Channel, want)
 		}
 	}
 }

@@ -293,7 +293,8 @@ func (h *Webhooks) Inbound() http.Handler {
 			}
 			h.note(ctx, msg)
 		}
-		if h.cfg.ProviderAnswersEnglish && twilioAnswers(in) {
+		// Twilio's own keyword answers are for texts: on WhatsApp docketd answers them itself.
+		if h.cfg.ProviderAnswersEnglish && channel == docket.SMS && twilioAnswers(in) {
 			reply = ""
 		}
 		writeTwiML(w, reply)
