@@ -77,6 +77,8 @@ type Config struct {
 	Hearings     []Hearing    `toml:"hearings"`
 	Deadlines    Deadlines    `toml:"deadlines"`
 	Staff        []Staff      `toml:"staff"`
+	WhatsApp     WhatsApp     `toml:"whatsapp"`
+	Voice        Voice        `toml:"voice"`
 
 	// File is the path the configuration was read from.
 	File string `toml:"-"`
@@ -162,13 +164,17 @@ type Reminders struct {
 	NotifyChanges *bool    `toml:"notify_changes"` // send change and cancellation notices; default true
 	TemplatesDir  string   `toml:"templates_dir"`  // adds languages or overrides built-in templates
 	Policies      []Policy `toml:"policy"`
+	// Fallback moves a client's reminder to the next of their channels: "undelivered" when one is reported
+	// undelivered or failed, "unconfirmed" also when the day-before reminder has not been confirmed; "off" (the
+	// default) never.
+	Fallback string `toml:"fallback"`
 }
 
 // Policy says who gets which reminder, through which channel, how long before a hearing.
 type Policy struct {
 	Name    string     `toml:"name"`
 	To      string     `toml:"to"`      // client | attorney
-	Channel string     `toml:"channel"` // sms | email
+	Channel string     `toml:"channel"` // sms | email | whatsapp | voice
 	Before  []Duration `toml:"before"`  // day offsets land on At; hour offsets are exact
 	At      ClockTime  `toml:"at"`      // local time of day for day offsets
 	Types   []string   `toml:"types"`   // only these hearing types; empty means all
@@ -271,6 +277,9 @@ type Client struct {
 	GreetingName string  `toml:"greeting_name"` // the name they are greeted by; default: the first name of Name
 	City         string  `toml:"city"`          // where they live, named in texts ("8:00 AM El Paso time")
 	Contact      Contact `toml:"contact"`       // whom the office reaches for a detained client
+	// Channels orders how the client is reached: "sms", "whatsapp", "voice", "email". A client policy for texts
+	// goes by the first; [reminders] fallback moves a reminder down the rest. Empty: ["sms"].
+	Channels []string `toml:"channels"`
 }
 
 // Contact is the person the office reaches for a detained client: a relative, a friend.

@@ -15,7 +15,7 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("example config: %v", err)
 	}
-	if got, want := len(cfg.Clients), 5; got != want {
+	if got, want := len(cfg.Clients), 7; got != want {
 		t.Errorf("clients: got %d, want %d", got, want)
 	}
 	if got, want := cfg.Clients[0].ANumber, "201555101"; got != want {

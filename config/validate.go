@@ -100,6 +100,7 @@ func (v *validator) validate(c *Config, opts Options) {
 	v.clients(c, attorneys)
 	v.hearings(c, courts)
 	v.staff(c)
+	v.channels(c)
 	v.warnings(c)
 }
 
@@ -365,7 +366,7 @@ func (v *validator) reminders(c *Config) {
 		}
 		names[p.Name] = true
 		v.oneOf(key+".to", p.To, "client", "attorney")
-		v.oneOf(key+".channel", p.Channel, "sms", "email")
+		v.oneOf(key+".channel", p.Channel, stringsOf(docket.Channels)...)
 		if len(p.Before) == 0 {
 			v.add(key+".before", "needs at least one offset, like [\"7d\", \"1d\"]")
 		}

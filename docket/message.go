@@ -20,6 +20,11 @@ type Message struct {
 	Text    string
 	HTML    string  // email only; empty means text only
 	Invite  *Invite // email to counsel only
+	// Kind is what the message is about; a call plays the recording of its kind in a language no voice speaks.
+	Kind Kind
+	// Vars are the values a WhatsApp template takes, by name ("first_name", "date", "time", "place"…); the WhatsApp
+	// sender puts them in the order its template lists them.
+	Vars map[string]string
 }
 
 // Invite is an iCalendar object mailed with a message so counsel's calendar adds, moves or removes the hearing.

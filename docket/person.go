@@ -22,7 +22,10 @@ type Client struct {
 	// reminded instead.
 	Detained bool
 	// Contact is the person the office reaches for a detained client (a relative); zero when none is named.
-	Contact    Proxy
+	Contact Proxy
+	// Channels orders the ways the client is reached ("sms", "whatsapp", "voice", "email"): a client policy for texts
+	// goes by the first, and [reminders] fallback moves a reminder down the rest. Empty: texts only.
+	Channels   []Channel
 	AttorneyID *string
 	Active     bool
 	// Origin is "config" for a client of the config file, else the source whose records named the client.
@@ -57,3 +60,37 @@ type Attorney struct {
 
 // Location is the attorney's zone, or def (the office's) when they have none of their own.
 func (a Attorney) Location(def *time.Location) *time.Location { return ZoneOr(a.Zone, def) }
+
+// ChannelOrder is the order the client is reached in: Channels, or texts alone when none is given.
+func (c Client) ChannelOrder() []Channel {
+	if len(c.Channels) == 0 {
+		return []Channel{SMS}
+	}
+	return c.Channels
+}
+
+// NextChannel is the channel after ch in the client's order that the client can be reached on (a phone for texts,
+// WhatsApp and calls, an email for email), false when ch is the last.
+func (c Client) NextChannel(ch Channel) (Channel, bool) {
+	order := c.ChannelOrder()
+	for i, x := range order {
+		if x != ch {
+			continue
+		}
+		for _, next := range order[i+1:] {
+			if c.AddressOn(next) != "" {
+				return next, true
+			}
+		}
+		return "", false
+	}
+	return "", false
+}
+
+// AddressOn is the client's own address on ch, "" when they have none there.
+func (c Client) AddressOn(ch Channel) string {
+	if ch == Email {
+		return c.Email
+	}
+	return AddressFor(ch, c.Phone)
+}

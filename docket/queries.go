@@ -159,6 +159,8 @@ type OutboxFilter struct {
 	// Recipient and RecipientID, when set, keep the rows to that kind of recipient (ToClient…) and that person.
 	Recipient, RecipientID string
 	Limit                  int
+	// DueFrom, when set, keeps the rows due at or after it.
+	DueFrom time.Time
 }
 
 // Counts summarises the store: what `docketd status` prints and /metrics exposes.

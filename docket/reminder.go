@@ -1,6 +1,9 @@
 package docket
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Kind is what a message is about.
 type Kind string
@@ -29,10 +32,51 @@ type Channel string
 const (
 	SMS   Channel = "sms"
 	Email Channel = "email"
+	// WhatsApp is a message through Twilio's WhatsApp sender: an approved template (a Content SID) and its
+	// variables, to an address "whatsapp:+E164".
+	WhatsApp Channel = "whatsapp"
+	// Voice is a telephone call through Twilio that says the reminder (or plays a recording of it).
+	Voice Channel = "voice"
 )
 
 // Channels lists every channel.
-var Channels = []Channel{SMS, Email}
+var Channels = []Channel{SMS, Email, WhatsApp, Voice}
+
+// ByPhone reports whether c reaches a person at their phone number: texts, WhatsApp and calls, which the laws on
+// the hours of texts and calls govern.
+func (c Channel) ByPhone() bool { return c == SMS || c == WhatsApp || c == Voice }
+
+// whatsAppPrefix begins a WhatsApp address, as Twilio writes them.
+const whatsAppPrefix = "whatsapp:"
+
+// AddressFor is the address of phone on channel c: "whatsapp:+E164" for WhatsApp, the number itself for texts and
+// calls, "" for email.
+func AddressFor(c Channel, phone string) string {
+	switch {
+	case phone == "" || !c.ByPhone():
+		return ""
+	case c == WhatsApp:
+		return whatsAppPrefix + PhoneOf(phone)
+	}
+	return phone
+}
+
+// PhoneOf is the phone number of an address on a phone channel: "+15551234567" for "whatsapp:+15551234567"; any
+// other address is returned as it is.
+func PhoneOf(address string) string {
+	if len(address) > len(whatsAppPrefix) && strings.EqualFold(address[:len(whatsAppPrefix)], whatsAppPrefix) {
+		return address[len(whatsAppPrefix):]
+	}
+	return address
+}
+
+// ChannelOf is the channel an inbound address came on: WhatsApp for "whatsapp:+…", SMS for a phone number.
+func ChannelOf(address string) Channel {
+	if PhoneOf(address) != address {
+		return WhatsApp
+	}
+	return SMS
+}
 
 // ReminderState is where a reminder stands on its way to a person.
 type ReminderState string

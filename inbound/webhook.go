@@ -108,6 +108,9 @@ type WebhookConfig struct {
 
 	// Inbox keeps the texts for staff and forwards them; nil only logs them.
 	Inbox Inbox
+
+	// Calls, when set, mounts the handlers of reminder calls under VoicePath (voice.go).
+	Calls *Calls
 }
 
 // Webhooks serves Twilio's delivery reports and inbound texts.
@@ -152,6 +155,7 @@ func NewWebhooks(cfg WebhookConfig) (*Webhooks, error) {
 func (h *Webhooks) Register(mux *http.ServeMux) {
 	mux.Handle(StatusPath, h.Status())
 	mux.Handle(InboundPath, h.Inbound())
+	h.registerVoice(mux)
 }
 
 // Status handles Twilio's message status callbacks.
@@ -187,7 +191,9 @@ func (h *Webhooks) Inbound() http.Handler {
 			http.Error(w, "From is required", http.StatusBadRequest)
 			return
 		}
-		msg := docket.InboundAction{MessageSID: sid, Channel: docket.SMS, From: from, At: h.cfg.Now()}
+		// A WhatsApp message comes from "whatsapp:+1…": its opt-out is WhatsApp's, its confirmation a WhatsApp reminder's.
+		channel := docket.ChannelOf(from)
+		msg := docket.InboundAction{MessageSID: sid, Channel: channel, From: from, At: h.cfg.Now()}
 		if sid != "" {
 			prev, seen, err := h.cfg.Store.Acted(ctx, sid)
 			switch {
@@ -209,7 +215,7 @@ func (h *Webhooks) Inbound() http.Handler {
 				return
 			}
 		}
-		optedOut, err := h.cfg.Store.IsOptedOut(ctx, docket.SMS, from)
+		optedOut, err := h.cfg.Store.IsOptedOut(ctx, channel, from)
 		if err != nil {
 			h.fail(w, "check opt-out", from, err)
 			return
@@ -249,7 +255,7 @@ func (h *Webhooks) Inbound() http.Handler {
 			h.note(ctx, msg)
 			reply = h.text(msg.Language, replyHelp)
 		case KeywordNext:
-			next, ok, err := h.cfg.Store.NextHearing(ctx, from, msg.At)
+			next, ok, err := h.cfg.Store.NextHearing(ctx, docket.PhoneOf(from), msg.At)
 			if err != nil {
 				h.fail(w, "find next hearing", from, err)
 				return
@@ -287,7 +293,8 @@ func (h *Webhooks) Inbound() http.Handler {
 			}
 			h.note(ctx, msg)
 		}
-		if h.cfg.ProviderAnswersEnglish && twilioAnswers(in) {
+		// Twilio's own keyword answers are for texts: on WhatsApp docketd answers them itself.
+		if h.cfg.ProviderAnswersEnglish && channel == docket.SMS && twilioAnswers(in) {
 			reply = ""
 		}
 		writeTwiML(w, reply)
@@ -354,7 +361,8 @@ func (h *Webhooks) forStaff(ctx context.Context, msg docket.InboundAction, to, b
 	if h.cfg.Inbox == nil {
 		return nil
 	}
-	return h.cfg.Inbox.Keep(ctx, docket.InboxMessage{MessageSID: msg.MessageSID, From: msg.From, To: to, Body: body,
+	return h.cfg.Inbox.Keep(ctx, docket.InboxMessage{MessageSID: msg.MessageSID, From: docket.PhoneOf(msg.From),
+		To: docket.PhoneOf(to), Body: body,
 		ReceivedAt: msg.At, Urgent: urgent, Reason: string(why)})
 }
 

@@ -22,9 +22,9 @@ type Deadline struct {
 	Before time.Time
 }
 
-// templateCount is how many templates a complete language has: every kind on every channel, and counsel's own
-// kinds by email.
-func templateCount() int { return len(docket.Kinds)*len(docket.Channels) + len(docket.CounselKinds) }
+// templateCount is how many templates a complete language has: every kind on every channel with templates of its
+// own (templateChannels), and counsel's own kinds by email.
+func templateCount() int { return len(docket.Kinds)*len(templateChannels) + len(docket.CounselKinds) }
 
 // counselOnly reports whether name is the template of a kind only emailed to counsel ("deadline.email").
 func counselOnly(name string) bool {

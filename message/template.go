@@ -182,7 +182,7 @@ func LoadTemplates(dir string) (*Templates, error) {
 				name, ok := strings.CutSuffix(n.Name(), ".tmpl")
 				if !ok || !knownName(name) {
 					return fmt.Errorf("%s: unknown template; want <kind>.<channel>.tmpl with kind %s and channel %s, or %s",
-						f.source, list(docket.Kinds), list(docket.Channels), commonFile)
+						f.source, list(docket.Kinds), list(templateChannels), commonFile)
 				}
 				if files[lang] == nil {
 					files[lang] = map[string]file{}
@@ -223,7 +223,7 @@ func knownName(name string) bool {
 		return true
 	}
 	for _, k := range docket.Kinds {
-		for _, c := range docket.Channels {
+		for _, c := range templateChannels {
 			if name == templateName(k, c) {
 				return true
 			}
@@ -242,6 +242,7 @@ func list[T ~string](xs []T) string {
 
 func compile(lang, name string, f file, commons []file) (*compiled, error) {
 	fm := funcs(lang)
+	voiceFuncs(lang, fm)
 	c := &compiled{source: f.source}
 	c.text = template.New(name).Funcs(fm).Option("missingkey=error")
 	for _, cf := range commons {
@@ -291,7 +292,7 @@ func (t *Templates) Missing(lang string) []string {
 	lang = BaseLanguage(lang)
 	var out []string
 	for _, k := range docket.Kinds {
-		for _, c := range docket.Channels {
+		for _, c := range templateChannels {
 			if t.langs[lang][templateName(k, c)] == nil {
 				out = append(out, templateName(k, c))
 			}
@@ -317,7 +318,7 @@ func BaseLanguage(tag string) string {
 // Render writes the message for n. When n's language lacks the template, it renders the English one and sets
 // Message.Language to "en", so a caller can tell (and Missing says so in advance).
 func (t *Templates) Render(n Notice) (docket.Message, error) {
-	name := templateName(n.Kind, n.Channel)
+	name := templateName(n.Kind, templateChannel(n.Channel))
 	if !knownName(name) {
 		return docket.Message{}, fmt.Errorf("render: no such template %q", name)
 	}
@@ -336,7 +337,7 @@ func (t *Templates) Render(n Notice) (docket.Message, error) {
 			n.OldStart = n.OldStart.In(n.Location)
 		}
 	}
-	m := docket.Message{Key: n.Key, Channel: n.Channel, To: n.To, Language: lang}
+	m := docket.Message{Key: n.Key, Channel: n.Channel, To: n.To, Language: lang, Kind: n.Kind}
 	exec := func(part string) (string, error) {
 		var b bytes.Buffer
 		var err error
@@ -350,12 +351,23 @@ func (t *Templates) Render(n Notice) (docket.Message, error) {
 		}
 		return b.String(), nil
 	}
-	if n.Channel == docket.SMS {
+	switch n.Channel {
+	case docket.SMS, docket.WhatsApp:
 		text, err := exec("")
 		if err != nil {
 			return docket.Message{}, err
 		}
 		m.Text = tidySMS(text)
+		if n.Channel == docket.WhatsApp {
+			m.Vars = whatsAppVars(n, lang)
+		}
+		return m, nil
+	case docket.Voice:
+		text, err := exec("")
+		if err != nil {
+			return docket.Message{}, err
+		}
+		m.Text = tidyVoice(text)
 		return m, nil
 	}
 	subject, err := exec("subject")
@@ -1054,6 +1066,14 @@ func SampleNotices(lang string) []Notice {
 		for _, n := range []Notice{familyMail, counsel, remoteMail, counselDetained, contactMail} {
 			n.Kind, n.Channel = k, docket.Email
 			n.Key = fmt.Sprintf("sample-%s-email-%d", k, len(out))
+			out = append(out, n)
+		}
+	}
+	for _, k := range docket.Kinds {
+		for _, n := range []Notice{client, household, remote, elPaso, contact} {
+			n.Kind, n.Channel = k, docket.Voice
+			n.Confirm = n.Confirm && k == docket.KindReminder // a call asks to press 1 for reminders only
+			n.Key = fmt.Sprintf("sample-%s-voice-%d", k, len(out))
 			out = append(out, n)
 		}
 	}

@@ -177,8 +177,8 @@ func tellsReader(t *testing.T, ts *Templates, lang string, n Notice) {
 	if lang == "es" {
 		hasNot("le deporten", "los deporten", " SI ", "PM", "AM ")
 	}
-	// The WebEx link only for a hearing online.
-	if n.Online() && !n.ToContact && n.Kind != docket.KindCancelled {
+	// The WebEx link only for a hearing online, and never said by a call, where a link cannot be followed.
+	if n.Online() && !n.ToContact && n.Kind != docket.KindCancelled && n.Channel != docket.Voice {
 		has(n.WebEx)
 	} else if !n.Online() {
 		hasNot(n.WebEx)
@@ -186,6 +186,20 @@ func tellsReader(t *testing.T, ts *Templates, lang string, n Notice) {
 	tellsCase(t, lang, n, has, hasNot)
 	if n.Channel == docket.SMS && n.Kind == docket.KindReminder && n.Confirm {
 		has(map[string]string{"en": "YES", "es": "SÍ"}[lang])
+	}
+	if n.Channel == docket.Voice {
+		// A call says the date and time twice, offers to repeat and to call back, and spells out no abbreviation.
+		has(map[string]string{"en": "Press 2", "es": "Marque 2"}[lang], map[string]string{"en": "Press 9", "es": "Marque 9"}[lang])
+		if n.Kind != docket.KindCancelled && strings.Count(all, n.Moment().Date(lang)) < 2 {
+			t.Errorf("the date is said fewer than twice:\n%s", all)
+		}
+		hasNot(" St ", " St,", " Ste ", "#", " AM", " PM", "a. m.", "p. m.")
+		if n.Kind == docket.KindReminder && n.Confirm {
+			has(map[string]string{"en": "Press 1", "es": "Marque 1"}[lang])
+		}
+		if n.ToContact {
+			hasNot("Press 1", "Marque 1")
+		}
 	}
 	if n.Channel == docket.SMS && n.Kind == docket.KindReminder && variant(n) == "client" {
 		has(map[string]string{"en": "tomorrow", "es": "mañana"}[lang], "María")
@@ -211,12 +225,21 @@ func tellsCase(t *testing.T, lang string, n Notice, has, hasNot func(...string))
 	switch variant(n) {
 	case "remote":
 		// The client's clock first, the court's beside it.
-		if n.Kind != docket.KindCancelled || n.Channel == docket.SMS {
+		if n.Channel == docket.Voice && n.Kind != docket.KindCancelled {
+			has(map[string]string{"en": "8 in the morning, El Paso time, which is 9 in the morning in Dallas",
+				"es": "las 8 de la mañana, hora de El Paso, que son las 9 de la mañana en Dallas"}[lang])
+		} else if n.Kind != docket.KindCancelled || n.Channel == docket.SMS {
 			has(map[string]string{"en": "8:00 AM El Paso time (9:00 AM in Dallas)",
 				"es": "8 a. m., hora de El Paso (9 a. m. en Dallas)"}[lang])
 		}
 		hasNot("Commerce St")
 	case "elpaso":
+		if n.Channel == docket.Voice {
+			if n.Kind != docket.KindCancelled {
+				has(map[string]string{"en": "9 in the morning, El Paso time", "es": "las 9 de la mañana, hora de El Paso"}[lang])
+			}
+			break
+		}
 		has(map[string]string{"en": "9:00 AM El Paso time", "es": "9 a. m., hora de El Paso"}[lang])
 	case "household":
 		has("Rosa", "José", "Daniela", "Mateo")
@@ -374,7 +397,7 @@ func TestFallbackAndAddedLanguage(t *testing.T) {
 	if got, want := m.Language, "en"; got != want {
 		t.Errorf("language of a ht notice without ht templates: got %q, want %q", got, want)
 	}
-	if got, want := len(builtin.Missing("ht")), 7; got != want { // 3 kinds × 2 channels, and counsel's deadline alarm
+	if got, want := len(builtin.Missing("ht")), 10; got != want { // 3 kinds × 3 channels (sms, email, voice), and counsel's deadline alarm
 		t.Errorf("Missing(ht): got %d, want %d", got, want)
 	}
 	if got := builtin.Missing("es-MX"); len(got) != 0 {
@@ -389,7 +412,7 @@ func TestFallbackAndAddedLanguage(t *testing.T) {
 	if got, want := ts.Languages(), []string{"en", "es", "ht"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Languages: got %v, want %v", got, want)
 	}
-	if got, want := len(ts.Missing("ht")), 6; got != want {
+	if got, want := len(ts.Missing("ht")), 9; got != want {
 		t.Errorf("Missing(ht): got %d, want %d", got, want)
 	}
 	m, err = ts.Render(n)

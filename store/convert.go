@@ -1,6 +1,10 @@
 package store
 
-import "github.com/docketd/docketd/docket"
+import (
+	"strings"
+
+	"github.com/docketd/docketd/docket"
+)
 
 // The store's rows are gorm models and stay inside this package; what it returns and takes is the vocabulary's
 // types. Rows whose fields are the domain type's exactly convert directly (a field added to one and not the other
@@ -29,7 +33,8 @@ func clientOf(r clientRow) docket.Client {
 		Email: r.Email, Language: r.Language, Zone: r.Zone, AttorneyID: r.AttorneyID, Active: r.Active,
 		Origin: r.Origin, UpdatedAt: r.UpdatedAt, State: r.State,
 		Detained: r.Detained, GreetingName: r.GreetingName, City: r.City,
-		Contact: docket.Proxy{Name: r.ContactName, Phone: r.ContactPhone, Email: r.ContactEmail, Language: r.ContactLanguage}}
+		Contact:  docket.Proxy{Name: r.ContactName, Phone: r.ContactPhone, Email: r.ContactEmail, Language: r.ContactLanguage},
+		Channels: channelsOf(r.Channels)}
 }
 
 func clientRowOf(c docket.Client) clientRow {
@@ -38,7 +43,28 @@ func clientRowOf(c docket.Client) clientRow {
 		Origin: c.Origin, UpdatedAt: c.UpdatedAt, State: c.State,
 		Detained: c.Detained, GreetingName: c.GreetingName, City: c.City,
 		ContactName: c.Contact.Name, ContactPhone: c.Contact.Phone, ContactEmail: c.Contact.Email,
-		ContactLanguage: c.Contact.Language}
+		ContactLanguage: c.Contact.Language, Channels: channelsText(c.Channels)}
+}
+
+// channelsOf reads a client's stored channel order.
+func channelsOf(s string) []docket.Channel {
+	if s == "" {
+		return nil
+	}
+	var out []docket.Channel
+	for c := range strings.SplitSeq(s, ",") {
+		out = append(out, docket.Channel(c))
+	}
+	return out
+}
+
+// channelsText writes a client's channel order for the store.
+func channelsText(cs []docket.Channel) string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c)
+	}
+	return strings.Join(out, ",")
 }
 
 // hearingOf is the hearing without its people and court, which views attaches.

@@ -113,7 +113,7 @@ func confirmLatest(tx *gorm.DB, phone string, at time.Time) (string, error) {
 	err := tx.Model(&outboxRow{}).Select("outboxes.*").
 		Joins("JOIN hearings ON hearings.id = outboxes.hearing_id").
 		Where("outboxes.address = ? AND outboxes.channel = ? AND outboxes.kind = ? AND outboxes.state IN ?",
-			phone, "sms", docket.KindReminder, []docket.ReminderState{docket.StateSent, docket.StateDelivered}).
+			phone, docket.ChannelOf(phone), docket.KindReminder, []docket.ReminderState{docket.StateSent, docket.StateDelivered}).
 		Where("hearings.status = ? AND hearings.start > ?", docket.StatusScheduled, at).
 		Order("outboxes.sent_at DESC, outboxes.id DESC").Limit(1).Take(&latest).Error
 	if err != nil {
@@ -175,4 +175,36 @@ func (db *DB) NextHearingFor(ctx context.Context, phone string, now time.Time) (
 	// Two statements, not one transaction: both only read, and a hearing deleted in between is reported as not
 	// found rather than half read.
 	return db.Hearing(ctx, ids[0])
+}
+
+// ConfirmSent records that the recipient of the message the provider knows as providerID confirmed it (a call
+// answered with 1): every row sent as it, still unconfirmed, is confirmed at at. It returns ErrNotFound when no
+// reminder was sent as providerID.
+func (db *DB) ConfirmSent(ctx context.Context, providerID string, at time.Time) error {
+	if providerID == "" {
+		return ErrNotFound
+	}
+	at = at.UTC()
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&outboxRow{}).Where("provider_id = ? AND kind = ?", providerID, docket.KindReminder).
+			Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrNotFound
+		}
+		return tx.Model(&outboxRow{}).Where("provider_id = ? AND kind = ? AND confirmed_at IS NULL", providerID,
+			docket.KindReminder).Updates(map[string]any{"confirmed_at": at, "updated_at": at}).Error
+	})
+}
+
+// SentAs returns the outbox rows sent as the message the provider knows as providerID, in id order.
+func (db *DB) SentAs(ctx context.Context, providerID string) ([]docket.Reminder, error) {
+	var rows []outboxRow
+	if providerID == "" {
+		return nil, nil
+	}
+	err := db.gorm.WithContext(ctx).Where("provider_id = ?", providerID).Order("id").Find(&rows).Error
+	return each(rows, reminderOf), err
 }

@@ -158,6 +158,17 @@ var migrations = []*gormigrate.Migration{
 		Rollback: func(tx *gorm.DB) error { return dropColumns(tx, deadlineColumns) },
 	},
 	{
+		// A client's order of channels (texts, WhatsApp, calls, email); existing clients have none: texts only.
+		ID: "0014_channels",
+		Migrate: func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&clientRow{}, "Channels") {
+				return nil // created by 0001 on a new database
+			}
+			return tx.Migrator().AddColumn(&clientRow{}, "Channels")
+		},
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropColumn(&clientRow{}, "Channels") },
+	},
+	{
 		// The office's page: its sessions (hashed tokens) and failed sign-ins, and a held sync's changes (old slot
 		// → new slot) for the page to show.
 		ID:       "0015_staff",

@@ -59,6 +59,8 @@ type clientRow struct {
 	UpdatedAt       time.Time
 	// State is the US state whose law on the hours of texts applies (two letters); empty: the phone's area code.
 	State string `gorm:"not null;default:'';size:2"`
+	// Channels is the client's order of channels, comma-separated ("whatsapp,voice,sms"); empty: texts only.
+	Channels string `gorm:"not null;default:''"`
 }
 
 // caseRow is one proceeding, known by A-number (office data, ACIS) or by EOIR's case id (the public dump).

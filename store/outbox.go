@@ -237,6 +237,9 @@ func (db *DB) OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]docket.R
 	if f.RecipientID != "" {
 		q = q.Where("recipient_id = ?", f.RecipientID)
 	}
+	if !f.DueFrom.IsZero() {
+		q = q.Where("due >= ?", f.DueFrom.UTC())
+	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}

@@ -48,7 +48,7 @@ func (db *DB) ReplacePeople(ctx context.Context, atts []docket.Attorney, cls []d
 				Columns: []clause.Column{{Name: "id"}},
 				DoUpdates: clause.AssignmentColumns([]string{"name", "a_number", "nationality", "phone", "email",
 					"language", "zone", "attorney_id", "active", "origin", "updated_at",
-					"detained", "greeting_name", "city", "contact_name", "contact_phone", "contact_email", "contact_language", "state"}),
+					"detained", "greeting_name", "city", "contact_name", "contact_phone", "contact_email", "contact_language", "state", "channels"}),
 			}).CreateInBatches(&clients, 500).Error; err != nil {
 				return fmt.Errorf("save clients: %w", err)
 			}

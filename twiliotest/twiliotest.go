@@ -6,6 +6,11 @@
 //
 //	POST /2010-04-01/Accounts/{AccountSid}/Messages.json   form To, From or MessagingServiceSid, Body, StatusCallback
 //	GET  /2010-04-01/Accounts/{AccountSid}/Messages.json   query To, DateSent>, DateSent<, DateSent, PageSize, Page
+//	POST /2010-04-01/Accounts/{AccountSid}/Calls.json      form To, From, Twiml or Url, StatusCallback, MachineDetection
+//
+// A message to "whatsapp:+…" goes as ContentSid with ContentVariables (a JSON object of strings); one with a free
+// Body is taken, as Twilio takes it, and then fails with 63016 unless the person wrote within 24 hours
+// (OpenSession). A call's Twiml is checked against Twilio's verbs and attributes (ValidateTwiML).
 //
 // with basic auth checked against the account SID and auth token, 201 and the message resource as JSON for a
 // created message, one page of resources with next_page_uri for a list, and Twilio's JSON error bodies
@@ -38,6 +43,10 @@ type Message struct {
 	MessagingServiceSID string
 	Body                string
 	StatusCallback      string
+	// ContentSID and ContentVariables are a WhatsApp template message's: the approved template and its values.
+	ContentSID, ContentVariables string
+	// ErrorCode is the error a message failed with after it was taken (63016: free text outside a WhatsApp session).
+	ErrorCode string
 	// Status is what a list reports; empty means "sent". A created message is answered as "queued".
 	Status string
 	// At is when the message was created (date_created), by the server's clock.
@@ -152,13 +161,17 @@ type Server struct {
 	// answeredOnly hides from lists the messages whose POST is still being answered (unanswered holds their SIDs).
 	answeredOnly bool
 	unanswered   map[string]bool
+	// calls are the calls placed; sessions the WhatsApp addresses that wrote within 24 hours.
+	calls    []Call
+	sessions map[string]bool
+	onCall   func(Call)
 }
 
 // NewServer starts a fake Twilio API for the account accountSID with authToken. The caller closes it when done,
 // typically with t.Cleanup(s.Close).
 func NewServer(accountSID, authToken string) *Server {
 	s := &Server{AccountSID: accountSID, AuthToken: authToken, closed: make(chan struct{}), now: time.Now,
-		byTo: map[string]Fault{}, faults: map[Fault]int{}, unanswered: map[string]bool{}}
+		byTo: map[string]Fault{}, faults: map[Fault]int{}, unanswered: map[string]bool{}, sessions: map[string]bool{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -389,6 +402,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, 20003, "Authenticate")
 		return
 	}
+	if r.URL.Path == s.CallsPath() && r.Method == http.MethodPost {
+		s.createCall(w, r, *req)
+		return
+	}
 	if r.URL.Path != s.MessagesPath() {
 		writeError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
 		return
@@ -423,10 +440,14 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, req Request) {
 		return
 	}
 	form := req.Form
-	if form.Get("To") == "" || form.Get("Body") == "" ||
+	if form.Get("To") == "" || (form.Get("Body") == "" && form.Get("ContentSid") == "") ||
 		(form.Get("From") == "" && form.Get("MessagingServiceSid") == "") {
 		writeError(w, http.StatusBadRequest, 21604,
 			"A 'To' phone number, a 'Body' and a 'From' or 'MessagingServiceSid' are required.")
+		return
+	}
+	if code, msg := checkWhatsApp(form); code != 0 {
+		writeError(w, http.StatusBadRequest, code, msg)
 		return
 	}
 	s.mu.Lock()
@@ -499,8 +520,14 @@ func (s *Server) refuse(w http.ResponseWriter, f Fault) {
 // accept records a message from a POST's form and calls the accept hook.
 func (s *Server) accept(form url.Values) Message {
 	s.mu.Lock()
-	m := s.addLocked(Message{To: form.Get("To"), From: form.Get("From"), Body: form.Get("Body"),
-		MessagingServiceSID: form.Get("MessagingServiceSid"), StatusCallback: form.Get("StatusCallback")})
+	m := Message{To: form.Get("To"), From: form.Get("From"), Body: form.Get("Body"),
+		MessagingServiceSID: form.Get("MessagingServiceSid"), StatusCallback: form.Get("StatusCallback"),
+		ContentSID: form.Get("ContentSid"), ContentVariables: form.Get("ContentVariables")}
+	if isWhatsApp(m.To) && m.ContentSID == "" && !s.sessions[m.To] {
+		// Twilio takes the request and the message then fails: free text only inside the 24-hour session.
+		m.Status, m.ErrorCode = "failed", "63016"
+	}
+	m = s.addLocked(m)
 	s.unanswered[m.SID] = true
 	n := len(s.msgs)
 	hook := s.onAccept

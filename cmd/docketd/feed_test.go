@@ -303,11 +303,11 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 		t.Errorf("GET with If-None-Match: got %d, want %d", got, want)
 	}
 	org := f.get(orgURL, "")
-	if got, want := len(events(t, org.body)), 11; got != want { // 5 hearings, 6 filing deadlines
+	if got, want := len(events(t, org.body)), 15; got != want { // 7 hearings, 8 filing deadlines
 		t.Errorf("org events: got %d, want %d", got, want)
 	}
 	ok := f.get(okURL, "")
-	if got, want := len(events(t, ok.body)), 3; got != want { // the hearing and its 2 deadlines
+	if got, want := len(events(t, ok.body)), 7; got != want { // 3 hearings (the WhatsApp and voice clients' too), 4 deadlines
 		t.Errorf("David's events: got %d, want %d", got, want)
 	}
 
@@ -343,7 +343,7 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 	if got, want := ok2.status, http.StatusOK; got != want {
 		t.Fatalf("GET after another process moved the hearing: got %d, want %d", got, want)
 	}
-	if got, want := events(t, ok2.body)[0].Props.Get(ical.PropSequence).Value, "1"; got != want {
+	if got, want := eventOf(t, events(t, ok2.body), "A208-555-310").Props.Get(ical.PropSequence).Value, "1"; got != want {
 		t.Errorf("SEQUENCE: got %s, want %s", got, want)
 	}
 
@@ -427,10 +427,10 @@ func TestFeedKeepsPastAndCancelledForTheirWindows(t *testing.T) {
 		events    int
 		expires   time.Time
 	}{
-		{"just cancelled", cancelledAt, true, 6, cancelledAt.Add(cfg.Feeds.KeepCancelled.D)},
-		{"cancellation aged out", cancelledAt.Add(cfg.Feeds.KeepCancelled.D), false, 5,
+		{"just cancelled", cancelledAt, true, 8, cancelledAt.Add(cfg.Feeds.KeepCancelled.D)},
+		{"cancellation aged out", cancelledAt.Add(cfg.Feeds.KeepCancelled.D), false, 7,
 			time.Date(2028, 2, 8, 16, 30, 0, 0, time.UTC).Add(keepPast)}, // Mendoza: 8:30 CST + 2h
-		{"all past but kept", elpStart.Add(24 * time.Hour), false, 5, time.Date(2028, 2, 8, 16, 30, 0, 0, time.UTC).Add(keepPast)},
+		{"all past but kept", elpStart.Add(24 * time.Hour), false, 7, time.Date(2028, 2, 8, 16, 30, 0, 0, time.UTC).Add(keepPast)},
 		{"everything aged out", elpStart.Add(4*time.Hour + keepPast), false, 0, time.Time{}},
 	}
 	for _, tt := range tests {
@@ -524,7 +524,7 @@ func TestDemoFeedsOnlyOnTheDemoDatabaseAndOnlyOnce(t *testing.T) {
 		t.Fatalf("demo feeds: got %d, want %d (org and two attorneys)", got, want)
 	}
 	// org, then attorneys by id: dokafor, lfernandez; each hearing with its filing deadlines.
-	for i, want := range []int{11, 3, 8} {
+	for i, want := range []int{15, 7, 8} {
 		r := f.get(urls[i][strings.LastIndex(urls[i], " ")+1:], "")
 		if r.status != http.StatusOK {
 			t.Fatalf("demo feed %d: got %d", i, r.status)

@@ -55,7 +55,7 @@ func TestCommandsFromAnotherFolderUseTheConfigsDatabase(t *testing.T) {
 	if err := e.dispatch(context.Background(), []string{"status", "--config", cfgPath}); err != nil {
 		t.Fatalf("status: %v\n%s", err, errb)
 	}
-	for _, want := range []string{"Clients: 7", "office-export", "Upcoming hearings: 11 scheduled"} {
+	for _, want := range []string{"Clients: 9", "office-export", "Upcoming hearings: 13 scheduled"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status from another folder lacks %q (the office synced from its own folder):\n%s", want, out)
 		}

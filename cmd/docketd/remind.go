@@ -112,7 +112,7 @@ func remindPreview(ctx context.Context, e *env, office *assembly.Office, due []i
 		res.Planned, res.Cancelled, len(msgs), now.Format("2006-01-02 15:04 MST"))
 	for _, m := range msgs {
 		enc, segs := docket.Segments(m.Text)
-		fmt.Fprintf(e.stdout, "\n--- %s to %s (%s", m.Channel, docket.MaskContact(m.To), m.Language)
+		fmt.Fprintf(e.stdout, "\n--- %s to %s (%s", m.Channel, previewAddress(m.To), m.Language)
 		if m.Channel == docket.SMS {
 			fmt.Fprintf(e.stdout, ", %d %s segment(s)", segs, enc)
 		}
@@ -120,6 +120,7 @@ func remindPreview(ctx context.Context, e *env, office *assembly.Office, due []i
 		if m.Subject != "" {
 			fmt.Fprintln(e.stdout, "Subject:", m.Subject)
 		}
+		previewChannel(e.stdout, office.Dispatcher.Senders, m)
 		fmt.Fprintln(e.stdout, m.Text)
 	}
 	lists, err := office.CallLists.Preview(ctx, now)
@@ -129,7 +130,9 @@ func remindPreview(ctx context.Context, e *env, office *assembly.Office, due []i
 	for _, m := range lists {
 		fmt.Fprintf(e.stdout, "\n--- call list by email to %s (%s)\n", docket.MaskContact(m.To), m.Language)
 		fmt.Fprintln(e.stdout, "Subject:", m.Subject)
-		fmt.Fprintln(e.stdout, m.Text)
+		// The list names clients with their phones and A-numbers, which counsel's email carries in full; a preview
+		// on a terminal (or in a cron log) shows them masked.
+		fmt.Fprintln(e.stdout, docket.MaskText(m.Text))
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func TestSyncCommandPrintsCountsPerSource(t *testing.T) {
 	if err := e.dispatch(context.Background(), []string{"sync", "--config", cfgPath}); err != nil {
 		t.Fatalf("sync: %v\n%s", err, errb)
 	}
-	want := "config: 5 created, 0 changed, 0 cancelled, 0 unchanged, 0 rejected\n" +
+	want := "config: 7 created, 0 changed, 0 cancelled, 0 unchanged, 0 rejected\n" +
 		"office-export: 6 created, 0 changed, 0 cancelled, 0 unchanged, 0 rejected\n"
 	if got := out.String(); got != want {
 		t.Errorf("first sync: got %q, want %q", got, want)

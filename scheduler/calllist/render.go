@@ -45,9 +45,10 @@ var locales = map[string]words{
 		optedOutWhy: "their phone opted out of texts (STOP), so no reminder reaches them",
 		unconfirmed: "has not confirmed the hearing (no SÍ / YES reply to a reminder)",
 		failed: func(channel, to, date, state, code string) string {
-			what := "the text"
-			if channel == string(docket.Email) {
-				what = "the email"
+			what := map[string]string{string(docket.Email): "the email", string(docket.WhatsApp): "the WhatsApp message",
+				string(docket.Voice): "the call"}[channel]
+			if what == "" {
+				what = "the text"
 			}
 			if to != "" {
 				what += " to their contact (" + to + ")"
@@ -89,9 +90,10 @@ var locales = map[string]words{
 		optedOutWhy: "su teléfono pidió no recibir textos (STOP / ALTO), así que ningún recordatorio le llega",
 		unconfirmed: "no ha confirmado la audiencia (no respondió SÍ a ningún recordatorio)",
 		failed: func(channel, to, date, state, code string) string {
-			what := "el texto"
-			if channel == string(docket.Email) {
-				what = "el correo"
+			what := map[string]string{string(docket.Email): "el correo", string(docket.WhatsApp): "el mensaje de WhatsApp",
+				string(docket.Voice): "la llamada"}[channel]
+			if what == "" {
+				what = "el texto"
 			}
 			if to != "" {
 				what += " a su contacto (" + to + ")"

@@ -96,6 +96,11 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	if err := flush(); err != nil {
 		return res, err
 	}
+	n, err := p.ladder(ctx, rules, now)
+	res.Planned += n
+	if err != nil {
+		return res, err
+	}
 	if res.Planned > 0 || res.Cancelled > 0 {
 		p.Log.Info("planned", "component", "planner", "new", res.Planned, "cancelled", res.Cancelled)
 	}
@@ -202,46 +207,54 @@ type recipient struct {
 	kind, id, address string
 	zone              *time.Location
 	quiet             quietHours
+	// channel is the channel the recipient is reached on: the policy's, or for a client with an order of channels
+	// and a policy for texts, the first of theirs.
+	channel docket.Channel
 }
 
 // recipients are the people a policy for to ("client" or "attorney") reaches on channel. A client in custody is never
 // one: their contact person, when one is named, is reached in their place (kind docket.ToContact, id the client's,
-// at the client's zone), on the contact's phone for texts and email for email.
+// at the client's zone), on the contact's phone for texts, WhatsApp and calls and email for email. A client with an
+// order of channels is reached by a policy for texts on the first of them.
 func recipients(h docket.Hearing, to string, channel docket.Channel, rules Rules) []recipient {
 	var out []recipient
-	pick := func(phone, email string) string {
-		if channel == docket.SMS {
-			return phone
+	pick := func(ch docket.Channel, phone, email string) string {
+		if ch.ByPhone() {
+			return docket.AddressFor(ch, phone)
 		}
 		return email
 	}
-	// The law state decides the quiet hours of texts only (quietFor); an email address has no area code.
-	lawState := func(key, address string) string {
-		if channel != docket.SMS {
+	// The law state decides the quiet hours of texts and calls only (quietFor); an email address has no area code.
+	lawState := func(ch docket.Channel, key, address string) string {
+		if !ch.ByPhone() {
 			return ""
 		}
-		return docket.LawState(key, address)
+		return docket.LawState(key, docket.PhoneOf(address))
 	}
 	if to == "client" {
 		for _, c := range h.Clients {
 			switch {
 			case !h.InCustody(c):
-				if a := pick(c.Phone, c.Email); a != "" {
+				ch := channel
+				if ch == docket.SMS {
+					ch = c.ChannelOrder()[0]
+				}
+				if a := pick(ch, c.Phone, c.Email); a != "" {
 					out = append(out, recipient{docket.ToClient, c.ID, a, c.Location(rules.DefaultZone),
-						rules.quietFor(channel, lawState(c.State, a))})
+						rules.quietFor(ch, lawState(ch, c.State, a)), ch})
 				}
 			case c.Contact.Named():
-				if a := pick(c.Contact.Phone, c.Contact.Email); a != "" {
+				if a := pick(channel, c.Contact.Phone, c.Contact.Email); a != "" {
 					out = append(out, recipient{docket.ToContact, c.ID, a, c.Location(rules.DefaultZone),
-						rules.quietFor(channel, lawState("", a))})
+						rules.quietFor(channel, lawState(channel, "", a)), channel})
 				}
 			}
 		}
 	} else {
 		for _, a := range h.Attorneys {
-			if addr := pick(a.Phone, a.Email); addr != "" {
+			if addr := pick(channel, a.Phone, a.Email); addr != "" {
 				out = append(out, recipient{docket.ToAttorney, a.ID, addr, a.Location(rules.DefaultZone),
-					rules.quietFor(channel, lawState("", addr))})
+					rules.quietFor(channel, lawState(channel, "", addr)), channel})
 			}
 		}
 	}
@@ -285,7 +298,7 @@ func counselByEmail(h docket.Hearing, rules Rules) []recipient {
 	for _, a := range h.Attorneys {
 		if a.Email != "" {
 			out = append(out, recipient{docket.ToAttorney, a.ID, a.Email, a.Location(rules.DefaultZone),
-				rules.quietFor(docket.Email, "")})
+				rules.quietFor(docket.Email, ""), docket.Email})
 		}
 	}
 	return out
@@ -351,10 +364,10 @@ func (p *Planner) reminders(h docket.Hearing, rules Rules, now time.Time) []dock
 					}
 				}
 				row := docket.Reminder{
-					HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: pol.Channel, Address: r.address,
+					HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: r.channel, Address: r.address,
 					Kind: docket.KindReminder, Policy: pol.Name, Offset: o.String(), Sequence: h.Sequence,
 					Due: due.UTC(), State: docket.StatePending,
-					GroupKey: groupKey(docket.KindReminder, pol.Channel, r.address, h, pol.Name+"/"+o.String()),
+					GroupKey: groupKey(docket.KindReminder, r.channel, r.address, h, pol.Name+"/"+o.String()),
 				}
 				row.DedupeKey = docket.DedupeKey(identity, row)
 				rows = append(rows, row)
@@ -415,26 +428,22 @@ func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, no
 			return nil, nil
 		}
 	}
-	type reach struct {
-		channel    docket.Channel
-		recipients []recipient
-	}
-	var reached []reach
+	var reached [][]recipient
 	for _, pol := range rules.Policies {
-		reached = append(reached, reach{pol.Channel, recipients(h, pol.To, pol.Channel, rules)})
+		reached = append(reached, recipients(h, pol.To, pol.Channel, rules))
 	}
 	if counselFallback(h, rules, func(Policy) bool { return true }) {
 		// Counsel of a client in custody hear of the change when no attorney policy would tell them.
-		reached = append(reached, reach{docket.Email, counselByEmail(h, rules)})
+		reached = append(reached, counselByEmail(h, rules))
 	}
 	identity := h.Identity()
 	var rows []docket.Reminder
 	seen := map[string]bool{}
 	for _, rc := range reached {
-		for _, r := range rc.recipients {
-			row := docket.Reminder{HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: rc.channel,
+		for _, r := range rc {
+			row := docket.Reminder{HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: r.channel,
 				Address: r.address, Kind: kind, Sequence: h.Sequence, State: docket.StatePending,
-				GroupKey: groupKey(kind, rc.channel, r.address, h, fmt.Sprint(h.Sequence))}
+				GroupKey: groupKey(kind, r.channel, r.address, h, fmt.Sprint(h.Sequence))}
 			row.DedupeKey = docket.DedupeKey(identity, row)
 			if seen[row.DedupeKey] {
 				continue

@@ -179,17 +179,18 @@ func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 // rowState is the law state of the person a text is for: for a client their state key, else the address's area
 // code; for counsel, who have no state key, the area code. It is "" for an email, which no such law governs.
 func rowState(row docket.Reminder, h docket.Hearing) string {
-	if row.Channel != docket.SMS {
+	if !row.Channel.ByPhone() {
 		return ""
 	}
+	phone := docket.PhoneOf(row.Address)
 	if row.Recipient == docket.ToClient {
 		for _, c := range h.Clients {
 			if c.ID == row.RecipientID {
-				return docket.LawState(c.State, row.Address)
+				return docket.LawState(c.State, phone)
 			}
 		}
 	}
-	return docket.PhoneState(row.Address)
+	return docket.PhoneState(phone)
 }
 
 // notForNow says why a row is no longer for its recipient, with custody as it stands at sending time: a client in
@@ -208,13 +209,16 @@ func notForNow(row docket.Reminder, h docket.Hearing, rules Rules) string {
 		if found && h.InCustody(client) {
 			return custodyReason
 		}
+		if found && movedChannel(row, client, rules) {
+			return "the client is now reached first by " + string(client.ChannelOrder()[0])
+		}
 	case docket.ToContact:
 		switch {
 		case !found:
 			return "the client is no longer one of the hearing's: their contact is not told"
 		case !h.InCustody(client):
 			return "the client is no longer in custody: they are reminded themselves, not their contact"
-		case row.Address != client.Contact.Phone && row.Address != client.Contact.Email:
+		case docket.PhoneOf(row.Address) != client.Contact.Phone && row.Address != client.Contact.Email:
 			return "the client's contact changed since this was planned"
 		}
 	case docket.ToAttorney:
@@ -267,7 +271,8 @@ func addressee(n *message.Notice, first docket.Reminder, h docket.Hearing, def *
 				n.Home, n.HomePlace = c.Location(def), c.City
 			}
 		}
-		n.Confirm = first.Kind == docket.KindReminder && first.Channel == "sms"
+		// A text asks for SÍ / YES and a call to press 1; an approved WhatsApp template says what it says.
+		n.Confirm = first.Kind == docket.KindReminder && (first.Channel == docket.SMS || first.Channel == docket.Voice)
 	case docket.ToContact:
 		// The contact is told on behalf of the client in custody, in the contact's language, at the client's hours
 		// and place; they are not asked to confirm (the client cannot come and go as they please).

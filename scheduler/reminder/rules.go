@@ -201,7 +201,7 @@ func (r Rules) quietFor(channel docket.Channel, state string) quietHours {
 // lawFor returns the stricter state law on the hours of texts that governs a message on channel to someone whose
 // law state is state, false when none does.
 func (r Rules) lawFor(channel docket.Channel, state string) (docket.HoursLaw, bool) {
-	if channel != docket.SMS {
+	if !channel.ByPhone() {
 		return docket.HoursLaw{}, false
 	}
 	return docket.HoursLawOf(state)
@@ -223,6 +223,9 @@ type Rules struct {
 	// Deadlines turns on counsel's filing deadlines ([deadlines] enabled): named in counsel's email reminders, and
 	// the alarm when a hearing moves earlier onto one (see deadlineAlarms).
 	Deadlines bool
+	// Fallback moves a client's reminder down their channels (see ladder.go): FallbackUndelivered,
+	// FallbackUnconfirmed, or "" / "off" for never.
+	Fallback string
 }
 
 // dueTime computes when a reminder for a hearing at start should reach someone living in loc, or false when there

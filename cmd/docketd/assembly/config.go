@@ -109,6 +109,7 @@ func applyConfigNow(ctx context.Context, db *store.DB, cfg *config.Config, now t
 			Contact: docket.Proxy{Name: contact, Phone: c.Contact.Phone, Email: c.Contact.Email,
 				Language: c.Contact.Language}}
 		clients[i].State = c.State
+		clients[i].Channels = channelsOf(c)
 		if c.Attorney != "" {
 			clients[i].AttorneyID = &c.Attorney
 		}

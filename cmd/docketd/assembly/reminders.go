@@ -20,7 +20,8 @@ func reminderRules(cfg *config.Config) reminder.Rules {
 	r := reminder.Rules{Quiet: reminder.Quiet{Start: q.Start, End: q.End}, CatchUp: cfg.Reminders.CatchUp.D,
 		NotifyChanges: cfg.Reminders.NotifyChangesEnabled(), DefaultZone: def, OrgName: cfg.Organization.Name,
 		OrgShort: cfg.Organization.ShortName,
-		OrgPhone: cfg.Organization.Phone, Precedence: Precedence(cfg), Deadlines: cfg.Deadlines.On()}
+		OrgPhone: cfg.Organization.Phone, Precedence: Precedence(cfg), Deadlines: cfg.Deadlines.On(),
+		Fallback: cfg.Reminders.FallbackMode()}
 	for _, p := range cfg.Reminders.Policies {
 		pol := reminder.Policy{Name: p.Name, To: p.To, Channel: docket.Channel(p.Channel)}
 		for _, t := range p.Types {
@@ -68,6 +69,9 @@ func senders(cfg *config.Config, log *slog.Logger, now func() time.Time) (map[do
 	default:
 		out[docket.Email] = &notify.Log{Logger: log.With("component", "email"), ShowBody: show}
 	}
+	if err := addChannelSenders(out, cfg, log); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -93,7 +97,7 @@ func reminderParts(cfg func() *config.Config, db reminder.Store, clock reminder.
 	}
 	planner := &reminder.Planner{DB: db, Rules: rules, Now: clock.Now, Log: log}
 	disp := &reminder.Dispatcher{DB: db, Senders: snd,
-		Rates:       map[docket.Channel]float64{docket.SMS: c.SMS.Rate},
+		Rates:       channelRates(c, map[docket.Channel]float64{docket.SMS: c.SMS.Rate}),
 		Concurrency: map[docket.Channel]int{docket.SMS: c.SMS.Concurrency, docket.Email: c.Email.Concurrency},
 		Renderer:    renderer, Clock: clock, Log: log, Observe: opts.Observe}
 	return planner, disp, nil

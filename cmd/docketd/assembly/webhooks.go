@@ -22,7 +22,7 @@ func NewWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() 
 
 func newWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() time.Time,
 	in inbound.Inbox) (*inbound.Webhooks, error) {
-	if cfg.SMS.Provider != "twilio" {
+	if cfg.SMS.Provider != "twilio" && cfg.WhatsApp.Provider != "twilio" && cfg.Voice.Provider != "twilio" {
 		return nil, nil //nolint:nilnil // no Twilio, nothing to mount: not an error (see the doc comment)
 	}
 	var records inbound.InboundStore
@@ -42,5 +42,6 @@ func newWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() 
 		Logger:                 log,
 		Now:                    now,
 		Inbox:                  in,
+		Calls:                  calls(cfg, db, log),
 	})
 }
