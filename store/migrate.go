@@ -150,6 +150,12 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateCallLists,
 		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&callListRow{}) },
 	},
+	{
+		// Each channel's send budget, shared by every process on the database: the rate is the office's.
+		ID:       "0016_send_budget",
+		Migrate:  migrateSendBudget,
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&sendBudgetRow{}) },
+	},
 }
 
 // custodyColumns are the columns 0009_custody_names adds, by model.

@@ -1,0 +1,71 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/store/storetest"
+)
+
+// Two processes reserving send slots of one channel at once, each through its own connection to one database, get
+// slots of their own: together they keep to the rate. A pause holds back every slot until it ends; another channel
+// has its own budget.
+func TestSendSlotsAreSharedByEveryProcess(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.URL(t)
+	a, b := storetest.OpenURL(t, url), storetest.OpenURL(t, url)
+	now := time.Date(2028, 2, 6, 16, 0, 0, 0, time.UTC)
+	const rate, chunk, rounds = 50.0, 5, 20
+	var (
+		mu     sync.Mutex
+		starts []time.Time
+		wg     sync.WaitGroup
+	)
+	for _, db := range []interface {
+		ReserveSends(context.Context, docket.Channel, time.Time, int, float64) (time.Time, error)
+	}{a, b} {
+		wg.Go(func() {
+			for range rounds {
+				first, err := db.ReserveSends(ctx, docket.SMS, now, chunk, rate)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				starts = append(starts, first)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	slices.SortFunc(starts, func(x, y time.Time) int { return x.Compare(y) })
+	if len(starts) != 2*rounds {
+		t.Fatalf("reservations: %d, want %d", len(starts), 2*rounds)
+	}
+	span := time.Duration(chunk * float64(time.Second) / rate)
+	for i, s := range starts {
+		if want := now.Add(time.Duration(i) * span); !s.Equal(want) {
+			t.Fatalf("reservation %d starts at %s, want %s: the two processes' slots overlap or leave a gap",
+				i, s.Sub(now), want.Sub(now))
+		}
+	}
+	// Later, once the budget has been spent, slots start at the time of asking again, not in the past.
+	later := now.Add(time.Hour)
+	if got, err := a.ReserveSends(ctx, docket.SMS, later, 1, rate); err != nil || !got.Equal(later) {
+		t.Errorf("a reservation an hour later starts at %v (%v), want %v", got, err, later)
+	}
+	until := later.Add(10 * time.Minute)
+	if err := b.PauseSends(ctx, docket.SMS, until); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.ReserveSends(ctx, docket.SMS, later.Add(time.Second), 1, rate); err != nil || !got.Equal(until) {
+		t.Errorf("a reservation during a pause starts at %v (%v), want its end %v", got, err, until)
+	}
+	if got, err := a.ReserveSends(ctx, docket.Email, later, 1, 1); err != nil || !got.Equal(later) {
+		t.Errorf("another channel's reservation starts at %v (%v), want %v", got, err, later)
+	}
+}
