@@ -41,6 +41,7 @@ func (db *DB) ReserveSends(ctx context.Context, channel docket.Channel, now time
 	take := int64(math.Ceil(float64(n) * float64(time.Second) / rate))
 	at := now.UnixNano()
 	var next int64
+	defer db.sendTurn()()
 	err := db.gorm.WithContext(ctx).Raw(`INSERT INTO send_budgets (channel, next_ns) VALUES (?, ?)
 		ON CONFLICT (channel) DO UPDATE SET next_ns = CASE WHEN send_budgets.next_ns > ? THEN send_budgets.next_ns
 		ELSE ? END + ? RETURNING next_ns`, channel, at+take, at, at, take).Scan(&next).Error

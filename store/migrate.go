@@ -295,7 +295,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migration lock: %w", err)
 		}
 		defer release()
-		return run(g)
+		if err := run(g); err != nil {
+			return err
+		}
+		return db.Optimize(ctx)
 	}
 	return g.Connection(func(conn *gorm.DB) error {
 		sqlConn, ok := conn.Statement.ConnPool.(*sql.Conn)

@@ -30,6 +30,119 @@ type SentLister interface {
 	Sent(ctx context.Context, to string, since time.Time) ([]docket.SentMessage, error)
 }
 
+// HearingLoader is a Store that reads many hearings at once: the dispatcher loads a claimed batch's hearings with
+// a few queries instead of a few per message.
+type HearingLoader interface {
+	HearingsByID(ctx context.Context, ids []uint) ([]docket.Hearing, error)
+}
+
+// viewsFresh is how long a batch's hearings, read at once, stand for the hearings as they are at sending time;
+// older, the batch's rows still to send read them again (again at once). A sync that changes a hearing within that
+// second is seen by the sends after the next reading, as a change within the send's own request would be.
+const viewsFresh = time.Second
+
+// batchViews are the hearings of the rows a lane claimed, read at once.
+type batchViews struct {
+	mu   sync.Mutex
+	ids  []uint // the hearings of the batch's rows
+	read time.Time
+	m    hearings
+}
+
+// views returns the hearings of rows as read for their batch, read again when older than viewsFresh; nil without
+// a HearingLoader, when each send reads its own.
+func (d *Dispatcher) views(ctx context.Context, b *batchViews, rows []docket.Reminder) (hearings, error) {
+	loader, ok := d.DB.(HearingLoader)
+	if !ok || b == nil {
+		return hearings{}, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := d.Clock.Now()
+	if b.m == nil || now.Sub(b.read) >= viewsFresh || now.Before(b.read) {
+		hs, err := loader.HearingsByID(ctx, b.ids)
+		if err != nil {
+			return nil, err
+		}
+		b.m, b.read = make(hearings, len(hs)), now
+		for _, h := range hs {
+			b.m[h.ID] = h
+		}
+	}
+	out := hearings{}
+	for _, r := range rows {
+		if h, ok := b.m[r.HearingID]; ok {
+			out[r.HearingID] = h
+		}
+	}
+	return out, nil
+}
+
+// OutboxWriter is a Store that makes several writes to leased rows in one transaction (store.WriteOutbox): the
+// dispatcher gathers the lease renewals and outcomes of its sends in flight and writes them together.
+type OutboxWriter interface {
+	WriteOutbox(ctx context.Context, ws []docket.OutboxWrite) ([]bool, error)
+}
+
+// outboxWrite is one write waiting for the next transaction.
+type outboxWrite struct {
+	w    docket.OutboxWrite
+	held bool
+	err  error
+	done chan struct{}
+}
+
+// writeOutbox makes w, together with the writes other sends of this dispatcher asked for meanwhile: the first
+// sender finding no transaction under way makes one of everything queued, and keeps doing so while more arrives;
+// the others wait for theirs. A transaction that fails is retried write by write, so each gets its own answer.
+func (d *Dispatcher) writeOutbox(ctx context.Context, w docket.OutboxWrite) (bool, error) {
+	writer, ok := d.DB.(OutboxWriter)
+	if !ok {
+		if w.Finish != nil {
+			return false, d.DB.FinishOutbox(ctx, w.IDs, *w.Finish)
+		}
+		return d.DB.HoldLease(ctx, w.IDs, w.Owner, w.HoldUntil)
+	}
+	op := &outboxWrite{w: w, done: make(chan struct{})}
+	d.writeMu.Lock()
+	d.writes = append(d.writes, op)
+	lead := !d.writing
+	d.writing = true
+	d.writeMu.Unlock()
+	if lead {
+		for {
+			d.writeMu.Lock()
+			batch := d.writes
+			d.writes = nil
+			if len(batch) == 0 {
+				d.writing = false
+				d.writeMu.Unlock()
+				break
+			}
+			d.writeMu.Unlock()
+			ws := make([]docket.OutboxWrite, len(batch))
+			for i, b := range batch {
+				ws[i] = b.w
+			}
+			held, err := writer.WriteOutbox(context.WithoutCancel(ctx), ws)
+			for i, b := range batch {
+				if err == nil {
+					b.held = held[i]
+				} else if len(batch) == 1 {
+					b.err = err
+				} else if b.w.Finish != nil {
+					b.err = d.DB.FinishOutbox(context.WithoutCancel(ctx), b.w.IDs, *b.w.Finish)
+				} else {
+					b.held, b.err = d.DB.HoldLease(context.WithoutCancel(ctx), b.w.IDs, b.w.Owner, b.w.HoldUntil)
+				}
+				close(b.done)
+			}
+		}
+	}
+	<-op.done
+	return op.held, op.err
+}
+
 // SendBudget is a Store that keeps each channel's rate in the database, shared by every process sending from it:
 // the carrier allows the office a rate, not each replica. Without it a dispatcher keeps its rate alone.
 type SendBudget interface {
@@ -67,6 +180,7 @@ const (
 	// budgetChunk is how much of a channel's rate a lane reserves from the shared budget at once: small, so that
 	// replicas interleave and a lane that runs dry leaves little of the budget unused.
 	budgetChunk = 200 * time.Millisecond
+	maxChunk    = 1000
 	// recordFor is how long the outcome of a send is retried against a busy or unreachable store.
 	recordFor = 10 * time.Minute
 	// catchUpFloor is the least lateness never taken for a missed reminder, whatever catch_up says: a morning burst
@@ -166,6 +280,9 @@ type Dispatcher struct {
 	health      health
 	reconcileMu sync.Mutex
 	reconciled  time.Time // when expired leases were last looked for
+	writeMu     sync.Mutex
+	writes      []*outboxWrite // waiting for the next transaction
+	writing     bool           // a sender is making the transactions
 }
 
 // lane is one channel's sending: its own wake-up, rate slots and limit of sends in flight.
@@ -201,7 +318,7 @@ func (d *Dispatcher) init() {
 				}
 			}
 			if l.rate > 0 {
-				l.chunk = min(max(int(math.Ceil(l.rate*budgetChunk.Seconds())), 1), l.conc)
+				l.chunk = min(max(int(math.Ceil(l.rate*budgetChunk.Seconds())), 1), maxChunk)
 			}
 			d.lanes[ch] = l
 		}
@@ -379,6 +496,14 @@ func (d *Dispatcher) drain(ctx context.Context, l *lane) (int, error) {
 			own.take()
 			return total, failed()
 		}
+		bv := &batchViews{}
+		seen := map[uint]bool{}
+		for _, r := range rows {
+			if !seen[r.HearingID] {
+				seen[r.HearingID] = true
+				bv.ids = append(bv.ids, r.HearingID)
+			}
+		}
 		for _, group := range groups(rows) {
 			select {
 			case inFlight <- struct{}{}: // a free slot: the clock stays held from the claim to the worker's start
@@ -390,7 +515,7 @@ func (d *Dispatcher) drain(ctx context.Context, l *lane) (int, error) {
 			wctx, wh := withHold(ctx, d.Clock)
 			wg.Go(func() {
 				defer func() { wh.let(); <-inFlight }()
-				if err := d.send(wctx, l, group); err != nil {
+				if err := d.send(wctx, l, group, bv); err != nil {
 					mu.Lock()
 					firstErr = cmp.Or(firstErr, err)
 					mu.Unlock()
@@ -432,7 +557,7 @@ func ids(rows []docket.Reminder) []uint {
 }
 
 // send delivers one claimed group and records what happened. Only store errors are returned.
-func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder) error {
+func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder, bv *batchViews) error {
 	first := group[0]
 	log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "kind", first.Kind, "channel", first.Channel,
 		"to", first.Address)
@@ -440,8 +565,12 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder)
 		// Told to stop before this group's turn: it goes back untouched, for the next run.
 		return d.record(ctx, ids(group), docket.OutboxResult{State: docket.StatePending, NotAttempted: true})
 	}
+	views, err := d.views(ctx, bv, group)
+	if err != nil {
+		return err
+	}
 	now := d.Clock.Now()
-	live, settled, views, err := d.Renderer.live(ctx, group, now)
+	live, settled, views, err := d.Renderer.liveFrom(ctx, group, now, views)
 	if err != nil {
 		return err
 	}
@@ -485,7 +614,8 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder)
 	// The lease: no other process may have taken these rows over; renewing it covers the wait for a slot (at most
 	// claimAhead) and the send (at most sendBound). It is renewed before the wait, so that a write waiting on the
 	// database cannot bunch sends up after their slots.
-	held, err := d.DB.HoldLease(ctx, ids(live), d.Owner, d.Clock.Now().Add(Lease))
+	held, err := d.writeOutbox(ctx, docket.OutboxWrite{IDs: ids(live), Owner: d.Owner,
+		HoldUntil: d.Clock.Now().Add(Lease)})
 	d.health.set("lease", err)
 	if err != nil {
 		return err
@@ -612,7 +742,7 @@ func (d *Dispatcher) record(ctx context.Context, ids []uint, r docket.OutboxResu
 	deadline := d.Clock.Now().Add(recordFor)
 	wait := time.Second
 	for {
-		err := d.DB.FinishOutbox(ctx, ids, r)
+		_, err := d.writeOutbox(ctx, docket.OutboxWrite{IDs: ids, Finish: &r})
 		d.health.set("record", err)
 		if err == nil || !d.Clock.Now().Before(deadline) {
 			return err
