@@ -69,3 +69,58 @@ func TestSendSlotsAreSharedByEveryProcess(t *testing.T) {
 		t.Errorf("another channel's reservation starts at %v (%v), want %v", got, err, later)
 	}
 }
+
+// Writes made together (store.WriteOutbox) behave each as alone: a renewal by the owner holds, one by another owner
+// reports false and changes nothing, and an outcome is recorded only under its lease.
+func TestWritesMadeTogetherAnswerEachAlone(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	at := time.Date(2028, 2, 6, 16, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return at }
+	var rows []docket.Reminder
+	for i := range 3 {
+		rows = append(rows, docket.Reminder{HearingID: uint(i + 1), Recipient: "client", RecipientID: "c",
+			Channel: docket.SMS, Address: "+12145550142", Kind: docket.KindReminder, Due: at,
+			State: docket.StatePending, DedupeKey: "w/" + string(rune('a'+i))})
+	}
+	if _, err := db.PlanOutbox(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := db.ClaimDue(ctx, docket.Claim{Now: at, Channel: docket.SMS, Limit: 10, Owner: "a", Lease: time.Minute})
+	if err != nil || len(claimed) != 3 {
+		t.Fatalf("claimed %d rows (%v), want 3", len(claimed), err)
+	}
+	until := at.Add(time.Hour)
+	held, err := db.WriteOutbox(ctx, []docket.OutboxWrite{
+		{IDs: []uint{claimed[0].ID}, Owner: "a", HoldUntil: until},
+		{IDs: []uint{claimed[1].ID}, Owner: "b", HoldUntil: until},
+		{IDs: []uint{claimed[1].ID}, Finish: &docket.OutboxResult{State: docket.StateSent, ProviderID: "SM1", Owner: "b"}},
+		{IDs: []uint{claimed[2].ID}, Finish: &docket.OutboxResult{State: docket.StateSent, ProviderID: "SM2", Owner: "a"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(held, []bool{true, false, false, false}) {
+		t.Errorf("held: %v, want the owner's renewal only", held)
+	}
+	got, err := db.OutboxRows(ctx, docket.OutboxFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range got {
+		switch r.ID {
+		case claimed[0].ID:
+			if r.State != docket.StateSending || r.LeaseUntil == nil || !r.LeaseUntil.Equal(until) {
+				t.Errorf("renewed row: %s until %v, want sending until %v", r.State, r.LeaseUntil, until)
+			}
+		case claimed[1].ID:
+			if r.State != docket.StateSending || r.ProviderID != "" {
+				t.Errorf("another owner's row: %s %q, want untouched", r.State, r.ProviderID)
+			}
+		case claimed[2].ID:
+			if r.State != docket.StateSent || r.ProviderID != "SM2" {
+				t.Errorf("recorded row: %s %q, want sent as SM2", r.State, r.ProviderID)
+			}
+		}
+	}
+}
