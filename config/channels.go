@@ -221,6 +221,19 @@ func (v *validator) channels(c *Config) {
 		}
 	}
 
+	v.clientChannels(c)
+	v.channelLanguages(c)
+	if w.Provider == "twilio" || vo.Provider == "twilio" {
+		if u, err := url.Parse(c.HTTP.PublicURL); err == nil && isLoopback(u.Hostname()) {
+			v.warn(c, "http.public_url", "%q is this machine only: Twilio would post WhatsApp and call reports, and "+
+				"the key pressed during a call, to it and never reach docketd; set the address the internet reaches "+
+				"docketd at", c.HTTP.PublicURL)
+		}
+	}
+}
+
+// clientChannels checks each client's order of channels: known channels, each once, each with its address.
+func (v *validator) clientChannels(c *Config) {
 	for i := range c.Clients {
 		cl := &c.Clients[i]
 		key := fmt.Sprintf("clients[%d].channels", i)
@@ -240,14 +253,6 @@ func (v *validator) channels(c *Config) {
 				v.add(k, "client %q has no phone to be reached by %s", cl.ID, ch)
 			}
 			seen[ch] = true
-		}
-	}
-	v.channelLanguages(c)
-	if w.Provider == "twilio" || vo.Provider == "twilio" {
-		if u, err := url.Parse(c.HTTP.PublicURL); err == nil && isLoopback(u.Hostname()) {
-			v.warn(c, "http.public_url", "%q is this machine only: Twilio would post WhatsApp and call reports, and "+
-				"the key pressed during a call, to it and never reach docketd; set the address the internet reaches "+
-				"docketd at", c.HTTP.PublicURL)
 		}
 	}
 }
