@@ -138,13 +138,19 @@ type clockSender struct {
 	clock Clock
 	mu    sync.Mutex
 	sent  []sentAt
+	// then, when set, runs after each message is noted (outside the lock).
+	then func(docket.Message)
 }
 
 func (s *clockSender) Send(_ context.Context, m docket.Message) (string, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.sent = append(s.sent, sentAt{s.clock.Now(), m})
-	return fmt.Sprintf("SM%032d", len(s.sent)), nil
+	id := fmt.Sprintf("SM%032d", len(s.sent))
+	s.mu.Unlock()
+	if s.then != nil {
+		s.then(m)
+	}
+	return id, nil
 }
 
 // Two dispatchers on one database (two daemons on one PostgreSQL, or on one SQLite file), each configured with the
@@ -235,5 +241,81 @@ func TestTwoDispatchersShareTheOfficesRate(t *testing.T) {
 		t.Errorf("the burst took %s, less than %s at the office's rate", took, least)
 	} else if took > least+2*time.Second {
 		t.Errorf("the burst took %s, want about %s: the dispatchers left the rate unused", took, least)
+	}
+}
+
+// A hearing moved while its text waited for a send slot is not texted with the old time: the rules run again after
+// the wait, on the hearing as read at most viewsFresh before, and the row is cancelled as changed since planned.
+func TestAHearingMovedWhileItsTextWaitsIsNotSentStale(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC) // 10:00 Central: the 7d texts are due
+	f := newFixture(t, t0)
+	f.rules.Policies = f.rules.Policies[:1]
+	start := time.Date(2028, 2, 8, 9, 0, 0, 0, chicago)
+	var recs []docket.HearingRecord
+	var people []docket.Client
+	for i := range 2 {
+		id := fmt.Sprintf("m%d", i)
+		a := docket.ANumber(fmt.Sprintf("2097770%02d", i))
+		people = append(people, docket.Client{ID: id, Name: "Client " + id, ANumber: a,
+			Phone: fmt.Sprintf("+121477700%02d", i), Language: "en", Zone: "America/Chicago"})
+		recs = append(recs, docket.HearingRecord{Key: id, ANumber: a, Start: start, Zone: "America/Chicago",
+			CourtCode: "DAL", Type: "master"})
+	}
+	ctx := context.Background()
+	if err := f.db.ReplacePeople(ctx, nil, people); err != nil {
+		t.Fatal(err)
+	}
+	f.hearings(t, recs...)
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock := newStepClock(t0)
+	f.db.Now = clock.Now
+	moved := slices.Clone(recs)
+	var syncErr error
+	sender := &clockSender{clock: clock}
+	var once sync.Once
+	sender.then = func(m docket.Message) {
+		// The first text has gone; the other client's hearing moves a day while that text waits its turn.
+		once.Do(func() {
+			other := 1
+			if m.To == people[1].Phone {
+				other = 0
+			}
+			moved[other].Start = start.AddDate(0, 0, 1)
+			s, err := f.db.BeginSync(ctx, docket.SyncOptions{Source: "office", Now: clock.Now()})
+			if err == nil {
+				if err = s.Apply(moved); err == nil {
+					_, err = s.Finish()
+				}
+			}
+			syncErr = err
+		})
+	}
+	d := &Dispatcher{DB: f.db, Senders: map[docket.Channel]Sender{docket.SMS: sender},
+		Rates: map[docket.Channel]float64{docket.SMS: 0.5}, Concurrency: map[docket.Channel]int{docket.SMS: 1},
+		Renderer: f.disp.Renderer, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	stop := make(chan struct{})
+	go clock.run(stop)
+	_, err := d.DispatchDue(ctx)
+	close(stop)
+	if err != nil || syncErr != nil {
+		t.Fatal(err, syncErr)
+	}
+	sender.mu.Lock()
+	sent := slices.Clone(sender.sent)
+	sender.mu.Unlock()
+	if len(sent) != 1 {
+		for _, s := range sent {
+			t.Logf("sent at %s to %s:\n%s", s.at.Sub(t0), s.msg.To, s.msg.Text)
+		}
+		t.Fatalf("texts sent: %d, want 1 (the moved hearing's text held back)", len(sent))
+	}
+	rows, err := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateCancelled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].LastError != "hearing changed since planned" {
+		t.Errorf("cancelled rows: %+v, want the moved hearing's, as changed since planned", rows)
 	}
 }

@@ -41,6 +41,10 @@ type HearingLoader interface {
 // second is seen by the sends after the next reading, as a change within the send's own request would be.
 const viewsFresh = time.Second
 
+// recheckAfter is the wait for a send slot after which the rules are applied again before the send, even on the
+// same hearings: quiet hours may have begun, or the hearing started.
+const recheckAfter = 100 * time.Millisecond
+
 // batchViews are the hearings of the rows a lane claimed, read at once.
 type batchViews struct {
 	mu   sync.Mutex
@@ -51,10 +55,10 @@ type batchViews struct {
 
 // views returns the hearings of rows as read for their batch, read again when older than viewsFresh; nil without
 // a HearingLoader, when each send reads its own.
-func (d *Dispatcher) views(ctx context.Context, b *batchViews, rows []docket.Reminder) (hearings, error) {
+func (d *Dispatcher) views(ctx context.Context, b *batchViews, rows []docket.Reminder) (hearings, time.Time, error) {
 	loader, ok := d.DB.(HearingLoader)
 	if !ok || b == nil {
-		return hearings{}, nil
+		return hearings{}, d.Clock.Now(), nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -62,7 +66,7 @@ func (d *Dispatcher) views(ctx context.Context, b *batchViews, rows []docket.Rem
 	if b.m == nil || now.Sub(b.read) >= viewsFresh || now.Before(b.read) {
 		hs, err := loader.HearingsByID(ctx, b.ids)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		b.m, b.read = make(hearings, len(hs)), now
 		for _, h := range hs {
@@ -75,7 +79,7 @@ func (d *Dispatcher) views(ctx context.Context, b *batchViews, rows []docket.Rem
 			out[r.HearingID] = h
 		}
 	}
-	return out, nil
+	return out, b.read, nil
 }
 
 // OutboxWriter is a Store that makes several writes to leased rows in one transaction (store.WriteOutbox): the
@@ -565,28 +569,14 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder,
 		// Told to stop before this group's turn: it goes back untouched, for the next run.
 		return d.record(ctx, ids(group), docket.OutboxResult{State: docket.StatePending, NotAttempted: true})
 	}
-	views, err := d.views(ctx, bv, group)
+	views, read, err := d.views(ctx, bv, group)
 	if err != nil {
 		return err
 	}
 	now := d.Clock.Now()
-	live, settled, views, err := d.Renderer.liveFrom(ctx, group, now, views)
-	if err != nil {
+	live, msg, start, err := d.rule(ctx, log, group, views, now)
+	if err != nil || len(live) == 0 {
 		return err
-	}
-	for _, s := range settled {
-		if err := d.record(ctx, []uint{s.row.ID}, s.result); err != nil {
-			return err
-		}
-		log.Info("not sent now", "outbox_id", s.row.ID, "state", s.result.State, "reason", s.result.Error)
-	}
-	if len(live) == 0 {
-		return nil
-	}
-	msg, start, err := d.Renderer.render(ctx, live, views, now)
-	if err != nil {
-		log.Error("render", "err", err)
-		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed, Error: "render: " + err.Error()})
 	}
 	if first.Attempts > 1 {
 		// An earlier attempt may have gone out (a timeout once the provider had the message, a process stopped
@@ -636,6 +626,16 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder,
 		}
 		return cmp.Or(rerr, err) // the shared budget could not be read: a store error
 	}
+	// After the wait, the rules again, on the hearings as read no more than viewsFresh ago: a change synced, quiet
+	// hours begun or the hearing started while this waited its turn is seen before the effect. The message is made
+	// again when the rows to send or their hearings are no longer those it was made from.
+	if views2, read2, err := d.views(ctx, bv, live); err != nil {
+		return err
+	} else if now2 := d.Clock.Now(); !read2.Equal(read) || now2.Sub(now) >= recheckAfter {
+		if live, msg, start, err = d.rule(ctx, log, live, views2, now2); err != nil || len(live) == 0 {
+			return err
+		}
+	}
 	// The last moment before the effect: the opt-out list (a STOP may have arrived while this waited its turn).
 	if out, err := d.DB.IsOptedOut(ctx, first.Channel, first.Address); err != nil {
 		return err
@@ -654,6 +654,32 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder,
 		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSent, ProviderID: id, Body: msg.Text})
 	}
 	return d.failed(ctx, log, l, live, start, sendErr)
+}
+
+// rule applies the rules that protect a recipient to group at now, records the rows they settle (cancelled,
+// skipped, waiting), and makes the message of the rest. No rows left to send is not an error.
+func (d *Dispatcher) rule(ctx context.Context, log *slog.Logger, group []docket.Reminder, views hearings,
+	now time.Time) ([]docket.Reminder, docket.Message, time.Time, error) {
+	live, settled, views, err := d.Renderer.liveFrom(ctx, group, now, views)
+	if err != nil {
+		return nil, docket.Message{}, time.Time{}, err
+	}
+	for _, s := range settled {
+		if err := d.record(ctx, []uint{s.row.ID}, s.result); err != nil {
+			return nil, docket.Message{}, time.Time{}, err
+		}
+		log.Info("not sent now", "outbox_id", s.row.ID, "state", s.result.State, "reason", s.result.Error)
+	}
+	if len(live) == 0 {
+		return nil, docket.Message{}, time.Time{}, nil
+	}
+	msg, start, err := d.Renderer.render(ctx, live, views, now)
+	if err != nil {
+		log.Error("render", "err", err)
+		return nil, docket.Message{}, time.Time{}, d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed,
+			Error: "render: " + err.Error()})
+	}
+	return live, msg, start, nil
 }
 
 func (d *Dispatcher) observe(channel docket.Channel, err error, late time.Duration) {
