@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // the driver store's gormlite uses, for the raw baselines
@@ -41,17 +40,9 @@ func scheduleFile(o *options, n int) (string, error) {
 	return path, os.Rename(tmp.Name(), path)
 }
 
-// dbURL is the store URL of a scenario's database: a PostgreSQL URL as it is, anything else a SQLite file's path.
-func dbURL(path string) string {
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return path
-	}
-	return "sqlite:" + path
-}
-
-// openStore opens and migrates a store at path (a SQLite file, or a PostgreSQL URL).
+// openStore opens and migrates a store at path.
 func openStore(ctx context.Context, path string) (*store.DB, error) {
-	db, err := store.Open(dbURL(path))
+	db, err := store.Open("sqlite:" + path)
 	if err != nil {
 		return nil, err
 	}
