@@ -323,15 +323,19 @@ func (v *validator) channelLanguages(c *Config) {
 							lang, k, lang)
 					}
 				case docket.Voice:
-					if _, _, ok := c.Voice.VoiceFor(lang); ok || reported["v"+lang] {
+					if _, _, ok := c.Voice.VoiceFor(lang); ok {
 						continue
 					}
-					if c.Voice.Recording(lang, docket.KindReminder) != "" {
-						continue
+					// Without a voice every kind the policy sends needs its recording: a rescheduled call with no
+					// recording would be said with no voice, in another language's words.
+					for _, k := range kinds {
+						if c.Voice.Recording(lang, k) != "" || reported["v"+string(k)+lang] {
+							continue
+						}
+						reported["v"+string(k)+lang] = true
+						v.add(key, "policy %q calls client %q in %q, but [voice.voices] has no voice for it and "+
+							"voice.audio_dir no %s/%s.mp3", p.Name, cl.ID, lang, lang, k)
 					}
-					reported["v"+lang] = true
-					v.add(key, "policy %q calls client %q in %q, but [voice.voices] has no voice for it and "+
-						"voice.audio_dir no %s/reminder.mp3", p.Name, cl.ID, lang, lang)
 				}
 			}
 		}

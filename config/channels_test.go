@@ -1,6 +1,9 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,5 +153,34 @@ func TestChannelsWarnOfAPublicURLTwilioCannotReach(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("warnings %v: want one about the public URL", cfg.Warnings)
+	}
+}
+
+// A language no voice speaks is called with an interpreter's recordings: every kind a policy sends needs one, so a
+// client who speaks Mam and has only the reminder recorded is told, at check, that a rescheduled call has none.
+func TestChannelsRecordingsForEveryKindCalled(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "mam"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mam", "reminder.mp3"), []byte("ID3"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(channelsBase, `channels = ["whatsapp", "voice", "sms"]`,
+		`channels = ["voice", "sms"]`, 1)
+	src = strings.Replace(src, `language = "es"`, `language = "mam"`, 1)
+	src = strings.Replace(src, "[voice]\n", "[voice]\naudio_dir = "+strconv.Quote(dir)+"\n", 1)
+	_, err := Parse("c.toml", []byte(src), Options{})
+	if err == nil || !strings.Contains(err.Error(), "voice.audio_dir no mam/rescheduled.mp3") ||
+		strings.Contains(err.Error(), "mam/reminder.mp3") {
+		t.Fatalf("got %v, want the missing rescheduled recording named and the reminder's not", err)
+	}
+	for _, k := range []string{"rescheduled", "cancelled"} {
+		if err := os.WriteFile(filepath.Join(dir, "mam", k+".mp3"), []byte("ID3"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Parse("c.toml", []byte(src), Options{}); err != nil {
+		t.Errorf("every kind recorded: %v", err)
 	}
 }
