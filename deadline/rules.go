@@ -113,7 +113,7 @@ func SpecOf(r Rule) (Spec, bool) {
 type Hearing struct {
 	Day      time.Time // the hearing's date in the court's zone (see DayOf)
 	Type     string    // "master", "individual", ...: docket's hearing types
-	Remote   bool      // joined from where the respondent is (internet-based, or by telephone)
+	Remote   bool      // an internet-based hearing, joined from where the respondent is
 	Detained bool      // the respondent is in custody: the court sets every deadline, so only Ordered counts
 	// Ordered is the filing deadline of a judge's scheduling order; zero when there is none.
 	Ordered time.Time

@@ -14,23 +14,6 @@ import (
 // Counsel's deadlines (SPEC §12): the filing deadlines the Practice Manual sets around a hearing, as all-day events
 // in attorney and office feeds. A client's feed never shows them: what counsel must file is counsel's to manage.
 
-// DeadlinesOf returns the deadlines of stored hearing v: the Practice Manual's defaults for its type, medium and
-// custody, or the judge's ordered date in place of the default filing deadline. A completed hearing has none left
-// to meet; a cancelled one keeps them, so the feed can show them cancelled.
-func DeadlinesOf(v docket.Hearing) []deadline.Deadline {
-	if v.Status == docket.StatusCompleted {
-		return nil
-	}
-	h := deadline.Hearing{Day: v.Local(), Type: string(v.Type), Remote: v.Medium.Remote(),
-		Detained: v.AnyInCustody()}
-	if v.FilingDeadline != "" {
-		if d, err := time.Parse(time.DateOnly, v.FilingDeadline); err == nil {
-			h.Ordered = d
-		}
-	}
-	return deadline.For(h)
-}
-
 // withDeadlines reports whether a feed of scope shows deadlines: counsel's and the office's, when they are on.
 func withDeadlines(cfg Settings, sc Scope) bool {
 	return cfg.Deadlines && (sc.Kind == "attorney" || sc.Kind == "org")

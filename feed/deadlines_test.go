@@ -18,7 +18,7 @@ func deadlineHearings(t testing.TB) []Hearing {
 	hs := testHearings(t)
 	for i := range hs {
 		h := &hs[i]
-		h.Deadlines = deadline.For(deadline.Hearing{Day: h.Start, Type: string(h.Type), Remote: h.Medium.Remote()})
+		h.Deadlines = deadline.For(deadline.Hearing{Day: h.Start, Type: string(h.Type), Remote: h.Medium.Online()})
 	}
 	return hs
 }

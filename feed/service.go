@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
+	"github.com/docketd/docketd/deadline"
 	"github.com/docketd/docketd/docket"
 )
 
@@ -291,7 +292,7 @@ func (s *Service) Calendar(ctx context.Context, f Feed, now time.Time) (Calendar
 		// updated_at is seen above and is part of DataVersion: a client who moves changes Modified and the tag.
 		fh := feedHearing(v, rows, cfg.Zone, reader)
 		if withDeadlines(cfg, sc) {
-			fh.Deadlines = DeadlinesOf(v)
+			fh.Deadlines = deadline.Of(v)
 		}
 		cal.Hearings = append(cal.Hearings, fh)
 	}

@@ -18,19 +18,6 @@ import (
 // put together.
 const alarmWindow = 7 // days
 
-// deadlinesOf returns the deadlines of h as it stands: the Practice Manual's defaults for its type, medium and
-// custody, or the judge's ordered date in place of the default filing deadline. A decided case has none.
-func deadlinesOf(h docket.Hearing) []deadline.Deadline {
-	if h.Status == docket.StatusCompleted {
-		return nil
-	}
-	in := deadline.Hearing{Day: h.Local(), Type: string(h.Type), Remote: h.Medium.Remote(), Detained: h.AnyInCustody()}
-	if d, err := time.Parse(time.DateOnly, h.FilingDeadline); err == nil {
-		in.Ordered = d
-	}
-	return deadline.For(in)
-}
-
 // priorView is h as it stood before its latest change, from the change log: its start, type, medium and judge's
 // deadline. It is false unless the start changed from a known instant (a start known only by its date, or a time
 // of day just learnt, is no move).
@@ -73,11 +60,11 @@ func alarming(h, before docket.Hearing, at time.Time) []alarm {
 	}
 	today := deadline.DayOf(at.In(h.Location()))
 	was := map[deadline.Rule]time.Time{}
-	for _, d := range deadlinesOf(before) {
+	for _, d := range deadline.Of(before) {
 		was[d.Rule] = d.Due
 	}
 	var out []alarm
-	for _, d := range deadlinesOf(h) {
+	for _, d := range deadline.Of(h) {
 		old, had := was[d.Rule]
 		switch {
 		case had && !d.Due.Before(old): // not brought earlier
@@ -151,7 +138,7 @@ func (r *Renderer) noteDeadlines(ctx context.Context, n *message.Notice, first d
 		if !rules.Deadlines {
 			return nil
 		}
-		for _, d := range deadlinesOf(h) {
+		for _, d := range deadline.Of(h) {
 			n.Deadlines = append(n.Deadlines, note(d, time.Time{}))
 		}
 	case docket.KindDeadline:
@@ -168,7 +155,7 @@ func (r *Renderer) noteDeadlines(ctx context.Context, n *message.Notice, first d
 		}
 		if len(n.Deadlines) == 0 {
 			// The row was planned for this very change, so this is only a safeguard: name every deadline.
-			for _, d := range deadlinesOf(h) {
+			for _, d := range deadline.Of(h) {
 				n.Deadlines = append(n.Deadlines, note(d, time.Time{}))
 			}
 		}
