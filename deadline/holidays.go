@@ -1,6 +1,10 @@
 package deadline
 
-import "time"
+import (
+	"slices"
+	"sync"
+	"time"
+)
 
 // Day is a calendar day: midnight UTC of that date. Deadlines are dates, not instants; keeping them at UTC midnight
 // makes two days compare and subtract without a zone's daylight-saving hour getting in the way.
@@ -26,7 +30,23 @@ type Holiday struct {
 // Left out: Inauguration Day (a holiday only in the Washington, D.C. area, every four years) and the extra days a
 // President closes federal offices by executive order (e.g. December 24 in some years); both are announced, not
 // computed. Juneteenth is a holiday from 2021 (Pub. L. 117-17), Martin Luther King Jr.'s birthday from 1986.
-func Holidays(year int) []Holiday {
+func Holidays(year int) []Holiday { return slices.Clone(observed(year)) }
+
+// years holds each year's observed holidays once computed: a feed of thousands of hearings asks whether a court is
+// open on many days of the same few years, and each answer is then a lookup.
+var years sync.Map // int → []Holiday
+
+// observed is Holidays(year), computed once per year and shared: callers must not change it.
+func observed(year int) []Holiday {
+	if hs, ok := years.Load(year); ok {
+		return hs.([]Holiday)
+	}
+	hs, _ := years.LoadOrStore(year, holidays(year))
+	return hs.([]Holiday)
+}
+
+// holidays computes Holidays(year).
+func holidays(year int) []Holiday {
 	var out []Holiday
 	add := func(d time.Time, name string) {
 		switch d.Weekday() {
@@ -61,7 +81,7 @@ func Holidays(year int) []Holiday {
 // HolidayOn returns the federal holiday observed on day d, if any.
 func HolidayOn(d time.Time) (Holiday, bool) {
 	d = DayOf(d)
-	for _, h := range Holidays(d.Year()) {
+	for _, h := range observed(d.Year()) {
 		if h.Day.Equal(d) {
 			return h, true
 		}

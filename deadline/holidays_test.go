@@ -90,3 +90,17 @@ func TestHolidaysEveryYear(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkBusinessDay(b *testing.B) {
+	d := Day(2027, time.July, 5)
+	for b.Loop() {
+		BusinessDay(d)
+	}
+}
+
+func BenchmarkForInternetIndividual(b *testing.B) {
+	h := Hearing{Day: Day(2027, time.May, 14), Type: "individual", Remote: true}
+	for b.Loop() {
+		For(h)
+	}
+}
