@@ -128,8 +128,12 @@ func TestAlarming(t *testing.T) {
 			hearing("2028-02-24 08:30", "individual", "internet", ""), "individual-filings@2028-01-25<2028-03-06"},
 		{"still far", hearing("2028-04-04 08:30", "individual", "in_person", ""),
 			hearing("2028-03-14 08:30", "individual", "in_person", ""), ""},
-		{"already past before the move", hearing("2028-02-01 08:30", "master", "in_person", ""),
-			hearing("2028-01-31 08:30", "master", "in_person", ""), ""},
+		// Due Jan 18 before the move and Jan 13 after: brought earlier, but it had passed already; the move
+		// changed nothing counsel could still act on.
+		{"already past before the move", hearing("2028-02-02 08:30", "master", "in_person", ""),
+			hearing("2028-01-28 08:30", "master", "in_person", ""), ""},
+		{"passed by the move", hearing("2028-02-08 08:30", "master", "in_person", ""),
+			hearing("2028-01-28 08:30", "master", "in_person", ""), "master-filings@2028-01-13<2028-01-24"},
 		{"moved later", hearing("2028-02-08 08:30", "master", "in_person", ""),
 			hearing("2028-03-14 08:30", "master", "in_person", ""), ""},
 		{"earlier the same day", hearing("2028-02-08 13:00", "master", "in_person", ""),
