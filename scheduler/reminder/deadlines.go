@@ -77,43 +77,24 @@ func alarming(h, before docket.Hearing, at time.Time) []alarm {
 	return out
 }
 
-// deadlineAlarms plans the alarm for h's latest change when it moved h earlier onto a filing deadline (alarming):
-// one email to each of h's counsel who has an address, whatever the policies say, due at once (outside quiet hours,
-// like a change notice). Its key names the hearing's sequence, so a move raises it once, and a later move again.
-func (p *Planner) deadlineAlarms(ctx context.Context, h docket.Hearing, rules Rules, now time.Time) ([]docket.Reminder, error) {
-	if !rules.Deadlines || h.Status != docket.StatusScheduled || h.Sequence == 0 || !h.ChangedAt.After(h.FirstSeen) ||
-		h.TimeUnknown || len(counselByEmail(h, rules)) == 0 {
-		return nil, nil
+// deadlineAlarms plans the alarm for h's latest change (changes, from the change log) when it moved h earlier onto a
+// filing deadline (alarming): one email to each of h's counsel who has an address, whatever the policies say, due
+// at once (outside quiet hours, like a change notice). Its key names the hearing's sequence, so a move raises it
+// once, and a later move again.
+func (p *Planner) deadlineAlarms(h docket.Hearing, rules Rules, now time.Time, changes []docket.HearingChange) []docket.Reminder {
+	if !rules.Deadlines || h.Status != docket.StatusScheduled || h.TimeUnknown {
+		return nil
 	}
-	changes, err := p.DB.LastChange(ctx, h)
-	if err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
+	counsel := counselByEmail(h, rules)
+	if len(counsel) == 0 {
+		return nil
 	}
 	before, moved := priorView(h, changes)
 	if !moved || len(alarming(h, before, h.ChangedAt)) == 0 {
-		return nil, nil
+		return nil
 	}
-	identity := h.Identity()
-	var rows []docket.Reminder
-	for _, r := range counselByEmail(h, rules) {
-		row := docket.Reminder{HearingID: h.ID, Recipient: r.kind, RecipientID: r.id, Channel: docket.Email,
-			Address: r.address, Kind: docket.KindDeadline, Sequence: h.Sequence, State: docket.StatePending,
-			GroupKey: groupKey(docket.KindDeadline, docket.Email, r.address, h, fmt.Sprint(h.Sequence))}
-		row.DedupeKey = docket.DedupeKey(identity, row)
-		at := h.ChangedAt
-		if at.Before(now) {
-			at = now
-		}
-		due, ok := forward(at.In(r.zone), h.Start, r.quiet)
-		if !ok {
-			p.Log.Warn("deadline alarm has no decent time before the hearing; counsel's feed shows the deadline",
-				"component", "planner", "hearing_id", h.ID)
-			continue
-		}
-		row.Due = due.UTC()
-		rows = append(rows, row)
-	}
-	return rows, nil
+	return p.atOnce(h, docket.KindDeadline, [][]recipient{counsel}, now,
+		"deadline alarm has no decent time before the hearing; counsel's feed shows the deadline")
 }
 
 // noteDeadlines gives a message to counsel by email the deadlines of its hearing: every one in a reminder (with

@@ -171,19 +171,20 @@ func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, aside map[u
 			rows = append(rows, p.reminders(h, rules, now)...)
 		}
 		// A decided case gets no change notice: "your hearing moved" or "was cancelled" would be wrong, and what the
-		// decision means is counsel's to tell; counsel's feed shows it.
-		if rules.NotifyChanges && h.Status != docket.StatusCompleted && h.Sequence > 0 && h.ChangedAt.After(h.FirstSeen) {
-			notices, err := p.notices(ctx, h, rules, now)
-			if err != nil {
-				return nil, cancelled, err
+		// decision means is counsel's to tell; counsel's feed shows it. The latest change is read once, for the
+		// notice and counsel's deadline alarm alike.
+		changed := h.Status != docket.StatusCompleted && h.Sequence > 0 && h.ChangedAt.After(h.FirstSeen)
+		var changes []docket.HearingChange
+		if changed && h.Status == docket.StatusScheduled && (rules.NotifyChanges || rules.Deadlines) {
+			var err error
+			if changes, err = p.DB.LastChange(ctx, h); err != nil {
+				return nil, cancelled, fmt.Errorf("plan: %w", err)
 			}
-			rows = append(rows, notices...)
 		}
-		alarms, err := p.deadlineAlarms(ctx, h, rules, now)
-		if err != nil {
-			return nil, cancelled, err
+		if rules.NotifyChanges && changed {
+			rows = append(rows, p.notices(h, rules, now, changes)...)
 		}
-		rows = append(rows, alarms...)
+		rows = append(rows, p.deadlineAlarms(h, rules, now, changes)...)
 	}
 	return rows, cancelled, nil
 }
@@ -405,27 +406,23 @@ var noticeFields = map[string]bool{"start": true, "court": true, "location": tru
 // become known, or ceased to be (a "time" change: the hearing did not move, and its reminders now follow), or one
 // whose former start was known only by its date: "your hearing moved (was … at midnight)" would tell a time nobody
 // knew, and its reminders give the new date and time.
-func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, now time.Time) ([]docket.Reminder, error) {
+func (p *Planner) notices(h docket.Hearing, rules Rules, now time.Time, changes []docket.HearingChange) []docket.Reminder {
 	if p.timeUnknown(h) {
-		return nil, nil
+		return nil
 	}
 	kind := docket.KindRescheduled
 	if h.Status == docket.StatusCancelled {
 		kind = docket.KindCancelled
 	} else {
-		changes, err := p.DB.LastChange(ctx, h)
-		if err != nil {
-			return nil, fmt.Errorf("plan: %w", err)
-		}
 		worth := false
 		for _, c := range changes {
 			if c.Field == "time" || (c.Field == "start" && !isInstant(c.From)) {
-				return nil, nil
+				return nil
 			}
 			worth = worth || noticeFields[c.Field]
 		}
 		if !worth {
-			return nil, nil
+			return nil
 		}
 	}
 	var reached [][]recipient
@@ -435,6 +432,18 @@ func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, no
 	if counselFallback(h, rules, func(Policy) bool { return true }) {
 		// Counsel of a client in custody hear of the change when no attorney policy would tell them.
 		reached = append(reached, counselByEmail(h, rules))
+	}
+	return p.atOnce(h, kind, reached, now, "change notice has no decent time before the hearing; counsel's feed shows the change")
+}
+
+// atOnce plans a message of kind about h's latest change to each recipient of reached, once each, due at once: at
+// the change, or now when the plan comes later, moved out of the recipient's quiet hours. Its key names the
+// hearing's sequence, so a change plans it once and a later change again. late is logged for a recipient with no
+// decent time left before the hearing.
+func (p *Planner) atOnce(h docket.Hearing, kind docket.Kind, reached [][]recipient, now time.Time, late string) []docket.Reminder {
+	at := h.ChangedAt
+	if at.Before(now) {
+		at = now
 	}
 	identity := h.Identity()
 	var rows []docket.Reminder
@@ -449,19 +458,14 @@ func (p *Planner) notices(ctx context.Context, h docket.Hearing, rules Rules, no
 				continue
 			}
 			seen[row.DedupeKey] = true
-			at := h.ChangedAt
-			if at.Before(now) {
-				at = now
-			}
 			due, ok := forward(at.In(r.zone), h.Start, r.quiet)
 			if !ok {
-				p.Log.Warn("change notice has no decent time before the hearing; counsel's feed shows the change",
-					"component", "planner", "hearing_id", h.ID, "kind", kind)
+				p.Log.Warn(late, "component", "planner", "hearing_id", h.ID, "kind", kind)
 				continue
 			}
 			row.Due = due.UTC()
 			rows = append(rows, row)
 		}
 	}
-	return rows, nil
+	return rows
 }
