@@ -21,6 +21,9 @@ type Pruned struct {
 	Inbox, CallLists int64
 }
 
+// callListKept is the least time a call list's record is kept: it must outlive its day on every counsel's clock.
+const callListKept = 48 * time.Hour
+
 // Prune deletes what has outlived its retention at now: message bodies of rows sent before now-Bodies (and of inbox
 // messages received before it), settled
 // outbox rows of hearings that ended before now-Outbox, change-log entries and sync runs older than theirs, and the
@@ -71,7 +74,9 @@ func (db *DB) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, er
 			return res.Error
 		}
 		p.Inbox = res.RowsAffected
-		res = tx.Where("created_at < ?", now.Add(-r.SyncRuns)).Delete(&callListRow{})
+		// Never a record of the last two days, whatever sync_runs says: without today's record the call-list job
+		// (every 15 minutes) would send counsel's list of today again.
+		res = tx.Where("created_at < ?", now.Add(-max(r.SyncRuns, callListKept))).Delete(&callListRow{})
 		p.CallLists = res.RowsAffected
 		return res.Error
 	})

@@ -113,6 +113,17 @@ func TestPruneKeepsEveryUnreadReply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A sync_runs shorter than a day keeps today's call list recorded all the same.
+		today, err := db.Prune(ctx, Retention{Bodies: 30 * 24 * time.Hour, Outbox: 365 * 24 * time.Hour,
+			Changes: 730 * 24 * time.Hour, SyncRuns: time.Hour}, time.Date(2027, 1, 31, 12, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent, err := db.CallListSent(ctx, "a1", "2027-01-31"); err != nil || !sent {
+			t.Errorf("today's call list after pruning with sync_runs = 1h: sent %v (%v), want still recorded", sent, err)
+		}
+		p.CallLists += today.CallLists
+		p.Inbox += today.Inbox
 		if p.Inbox != 1 || p.CallLists != 1 {
 			t.Errorf("pruned %d inbox messages and %d call lists, want 1 and 1 (the handled old reply, the old list)",
 				p.Inbox, p.CallLists)

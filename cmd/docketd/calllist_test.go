@@ -46,6 +46,13 @@ func TestRemindSendsTheCallListOnceADayAndStatusCountsIt(t *testing.T) {
 		if strings.Contains(out.String(), "lfernandez@frontera-legal.example") {
 			t.Errorf("dry run prints counsel's address in clear:\n%s", out)
 		}
+		// The list is the phones and A-numbers of every client to call: a preview shows them masked.
+		_, list, _ := strings.Cut(out.String(), "--- call list by email to ")
+		for _, clear := range []string{"+12145550142", "A201-555-101"} {
+			if strings.Contains(list, clear) {
+				t.Errorf("dry run's call list shows %s in clear:\n%s", clear, list)
+			}
+		}
 	}
 	if e, out, logs := testEnv(); e.dispatch(ctx, []string{"sync", "--config", path}) != nil {
 		t.Fatalf("sync:\n%s\n%s", out, logs)
