@@ -24,6 +24,7 @@ import (
 	"github.com/docketd/docketd/config"
 	"github.com/docketd/docketd/docket"
 	"github.com/docketd/docketd/feed"
+	"github.com/docketd/docketd/ingest"
 	"github.com/docketd/docketd/metrics"
 	"github.com/docketd/docketd/scheduler"
 	"github.com/docketd/docketd/scheduler/reminder"
@@ -217,10 +218,7 @@ func (d *daemon) start(ctx context.Context) error {
 	fh := d.feeds.Handler()
 	fh.Logger = d.log
 	d.late.Store("/feeds/", fh)
-	d.late.Store("/office/", office.OfficePage(d.failingSources, func(ctx context.Context) error {
-		d.feeds.Bump()
-		return d.plan(ctx)
-	}))
+	d.late.Store("/office/", office.OfficePage(d.failingSources, d.synced))
 	// With PostgreSQL, several replicas may run: one, elected by an advisory lock, syncs and plans; every replica
 	// dispatches (rows are claimed with SKIP LOCKED) and serves feeds and webhooks.
 	var elector gocron.Elector
@@ -271,6 +269,16 @@ func (d *daemon) start(ctx context.Context) error {
 	return nil
 }
 
+// synced follows a pass that went through, a scheduled one or a held one applied from the office's page: when it
+// changed hearings, the feeds are refreshed and the reminders planned.
+func (d *daemon) synced(ctx context.Context, rep ingest.SyncReport) error {
+	if rep.Created+rep.Changed+rep.Cancelled == 0 {
+		return nil
+	}
+	d.feeds.Bump()
+	return d.plan(ctx)
+}
+
 // scheduleSources makes one sync job per [[sources]] entry (named "sync NAME", run at start and then on its every or
 // schedule), updates the jobs of sources that remain, and removes those of sources no longer configured.
 func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error {
@@ -293,11 +301,7 @@ func (d *daemon) scheduleSources(ctx context.Context, cfg *config.Config) error 
 			if err != nil {
 				return err // recorded, logged by the job; the last good data stays
 			}
-			if rep.Created+rep.Changed+rep.Cancelled > 0 {
-				d.feeds.Bump()
-				return d.plan(ctx)
-			}
-			return nil
+			return d.synced(ctx, rep)
 		}, gocron.WithStartAt(gocron.WithStartImmediately()))
 		if err != nil {
 			return err

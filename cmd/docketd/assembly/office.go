@@ -15,21 +15,23 @@ var _ officepage.Store = (*store.DB)(nil)
 
 // OfficePage builds the office's page ({public_url}/office/) over the store. Its "handled" is `docketd inbox done`'s
 // store call and its "apply" is SyncSource with force, as `docketd sync --source NAME --force`; after an apply that
-// went through, after runs (the daemon refreshes its feeds and plans reminders, as after a scheduled sync). failing
-// names the sources failing past their tolerance (the daemon's /readyz check).
-func (o *Office) OfficePage(failing func(context.Context) []string, after func(context.Context) error) *officepage.Handler {
+// went through, after runs with its report (the daemon's own follow-up of a scheduled sync: feeds refreshed and
+// reminders planned when hearings changed). The pass is not cut short when the browser goes away: once applied, it
+// is finished. failing names the sources failing past their tolerance (the daemon's /readyz check).
+func (o *Office) OfficePage(failing func(context.Context) []string, after func(context.Context, ingest.SyncReport) error) *officepage.Handler {
 	return &officepage.Handler{DB: o.DB, Now: o.now, Log: o.log,
 		Settings: func() officepage.Settings { return OfficeSettings(o.Config()) },
 		Handled: func(ctx context.Context, ids []uint, by string) error {
 			return o.DB.HandleInbox(ctx, ids, by, o.now())
 		},
 		Apply: func(ctx context.Context, source string) (string, error) {
+			ctx = context.WithoutCancel(ctx)
 			rep, err := o.SyncSource(ctx, source, true)
 			if err != nil {
 				return rep.String(), err
 			}
 			if after != nil {
-				if err := after(ctx); err != nil {
+				if err := after(ctx, rep); err != nil {
 					o.log.Warn("after applying a held sync", "component", "office", "err", err)
 				}
 			}
