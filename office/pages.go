@@ -264,7 +264,7 @@ func (h *Handler) weekView(ctx context.Context, s session, hs []docket.Hearing) 
 			}
 		}
 		for _, c := range hh.Clients {
-			cv := clientView{Name: displayName(c.Name), ANumber: c.ANumber.String(), Phone: c.Phone,
+			cv := clientView{Name: c.Name, ANumber: c.ANumber.String(), Phone: c.Phone,
 				Detained: hh.InCustody(c), OptedOut: c.Phone != "" && optedOut[c.Phone]}
 			cv.NoPhone = c.Phone == "" && !cv.Detained
 			home := c.Location(zoneOf(s.set))
@@ -345,7 +345,7 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request, s session) {
 	}
 	names := map[string]string{}
 	for _, c := range clients {
-		names[c.ID] = displayName(c.Name)
+		names[c.ID] = c.Name
 	}
 	// Urgent ones that wait for someone first, then the newest.
 	slices.SortStableFunc(ms, func(a, b docket.InboxMessage) int {
@@ -598,13 +598,15 @@ func (h *Handler) problems(w http.ResponseWriter, r *http.Request, s session) {
 			name = cmp.Or(counsel[f.RecipientID], name)
 		default:
 			if c, ok := people[f.RecipientID]; ok {
-				name = displayName(c.Name)
+				name = c.Name
 			}
 			if f.Recipient == docket.ToContact {
 				name += " (" + t["contact"] + ")"
 			}
 		}
-		key := f.ProviderID
+		// One line per message: a household's text is one send of several rows (their GroupKey), whether or not the
+		// provider took it and gave it an id.
+		key := f.GroupKey
 		if key == "" {
 			key = "row:" + strconv.FormatUint(uint64(f.ID), 10)
 		}
@@ -644,7 +646,7 @@ func (h *Handler) problems(w http.ResponseWriter, r *http.Request, s session) {
 			}
 			seenClient[c.ID] = true
 			hearings[hh.ID] = hh
-			pv.Phones = append(pv.Phones, phoneView{Name: displayName(c.Name), ANumber: c.ANumber.String(),
+			pv.Phones = append(pv.Phones, phoneView{Name: c.Name, ANumber: c.ANumber.String(),
 				Why: t["problems.nophone"], Hearing: hearingText(hh.ID)})
 		}
 	}

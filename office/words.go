@@ -3,15 +3,7 @@ package office
 import (
 	"fmt"
 	"html/template"
-
-	"github.com/docketd/docketd/docket"
 )
-
-// displayName is a name as the store shows it: "Rosa Elena Castillo" for "Castillo, Rosa Elena".
-func displayName(raw string) string {
-	d, _ := docket.PersonName(raw)
-	return d
-}
 
 // tf fills a phrase's %s and %d.
 func tf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

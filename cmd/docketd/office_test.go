@@ -482,6 +482,36 @@ func TestOfficePageShowsFailuresAndUnusablePhones(t *testing.T) {
 			t.Errorf("problems lack %q:\n%s", want, page)
 		}
 	}
+	// The family's 3-day text refused when it was submitted (21211) has no provider id: still one line, not four.
+	pending, err := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StatePending})
+	if err != nil || len(pending) == 0 {
+		t.Fatalf("pending rows: %d, %v", len(pending), err)
+	}
+	var due time.Time
+	for _, r := range pending {
+		if r.Offset == "3d" {
+			due = r.Due
+		}
+	}
+	claimed, err := f.db.ClaimDue(ctx, docket.Claim{Now: due, Channel: docket.SMS, Limit: 100, Owner: "test",
+		Lease: time.Minute})
+	if err != nil || len(claimed) < 4 {
+		t.Fatalf("claimed %d rows (%v), want the family's four 3-day rows", len(claimed), err)
+	}
+	var ids []uint
+	for _, r := range claimed {
+		ids = append(ids, r.ID)
+	}
+	if err := f.db.FinishOutbox(ctx, ids, docket.OutboxResult{State: docket.StateFailed, ErrorCode: "21211",
+		Error: "invalid To number", Owner: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, page = b.get("/office/problems")
+	household := "<strong>Rosa María Mendoza López, Jorge Mendoza Ramírez, Valeria Mendoza, Mateo Mendoza</strong> · text &#43;12145550142<br>Tuesday, February 8, 8:30 AM CST Dallas time · " +
+		"Dallas Immigration Court<br><span class=\"bad\">21211 invalid To number"
+	if n := strings.Count(page, household); n != 1 {
+		t.Errorf("the household's text refused at submission is listed %d times, want once:\n%s", n, page)
+	}
 }
 
 // The daemon serves the page once the config names staff: off (404) at first, on after a reload that adds an entry,
