@@ -76,16 +76,30 @@ func (db *DB) ClearHold(ctx context.Context, source string) error {
 	return nil
 }
 
-// SyncHolds returns the held sources, by name (without Detail: the office's email has it).
-func (db *DB) SyncHolds(ctx context.Context) ([]docket.SyncHold, error) {
+// SyncHolds returns the held sources, by name, without the changes they hold (status and /metrics need only the
+// counts, and a hold's detail lists up to hundreds of changes).
+func (db *DB) SyncHolds(ctx context.Context) ([]docket.SyncHold, error) { return db.holds(ctx, false) }
+
+// HeldSyncs returns the held sources, by name, with the changes they hold (old slot → new slot) as the pass that
+// held them listed them: what the office's page shows.
+func (db *DB) HeldSyncs(ctx context.Context) ([]docket.SyncHold, error) { return db.holds(ctx, true) }
+
+func (db *DB) holds(ctx context.Context, detail bool) ([]docket.SyncHold, error) {
 	var rows []syncHoldRow
-	if err := db.gorm.WithContext(ctx).Order("source").Find(&rows).Error; err != nil {
+	q := db.gorm.WithContext(ctx).Order("source")
+	if !detail {
+		q = q.Omit("detail")
+	}
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("sync holds: %w", err)
 	}
 	out := make([]docket.SyncHold, len(rows))
 	for i, r := range rows {
 		out[i] = docket.SyncHold{Source: r.Source, Changes: r.Changes, Hearings: r.Hearings, Slots: r.Slots,
 			Share: r.Share, Digest: r.Digest, Since: r.Since}
+		if r.Detail != "" {
+			_ = json.Unmarshal([]byte(r.Detail), &out[i].Detail) // written by SetHold; a hold without one lists none
+		}
 	}
 	return out, nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -170,24 +169,6 @@ func (db *DB) StaffSignedIn(ctx context.Context, email string) error {
 		return fmt.Errorf("staff signed in: %w", err)
 	}
 	return nil
-}
-
-// HeldSyncs returns the held sources, by name, with the changes they hold (old slot → new slot) as the pass that
-// held them listed them.
-func (db *DB) HeldSyncs(ctx context.Context) ([]docket.SyncHold, error) {
-	var rows []syncHoldRow
-	if err := db.gorm.WithContext(ctx).Order("source").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("held syncs: %w", err)
-	}
-	out := make([]docket.SyncHold, len(rows))
-	for i, r := range rows {
-		out[i] = docket.SyncHold{Source: r.Source, Changes: r.Changes, Hearings: r.Hearings, Slots: r.Slots,
-			Share: r.Share, Digest: r.Digest, Since: r.Since}
-		if r.Detail != "" {
-			_ = json.Unmarshal([]byte(r.Detail), &out[i].Detail) // written by SetHold; a hold without one lists none
-		}
-	}
-	return out, nil
 }
 
 // FailedSends returns the reminders that failed for good about hearings that start at from or later, the latest

@@ -110,5 +110,10 @@ func TestHeldSyncsCarryTheirChanges(t *testing.T) {
 		if !c.From.Equal(from) || !c.To.Equal(from.Add(48*time.Hour)) || c.Hearings[0].Clients[0] != "Rosa Mendoza" {
 			t.Errorf("change: got %+v", c)
 		}
+		// status and /metrics read the same hold without its changes.
+		counts, err := db.SyncHolds(ctx)
+		if err != nil || len(counts) != 1 || counts[0].Changes != 6 || counts[0].Detail != nil {
+			t.Errorf("sync holds: got %+v, %v; want the counts without the changes", counts, err)
+		}
 	})
 }
