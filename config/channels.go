@@ -61,13 +61,6 @@ type Voice struct {
 	AudioDir string `toml:"audio_dir"`
 }
 
-// Fallback values of [reminders] fallback.
-const (
-	FallbackOff         = "off"
-	FallbackUndelivered = "undelivered"
-	FallbackUnconfirmed = "unconfirmed"
-)
-
 // DefaultChannelRate is the rate of WhatsApp messages and calls: Twilio's default of one call per second.
 const DefaultChannelRate = 1.0
 
@@ -123,7 +116,7 @@ func (v Voice) Recording(lang string, kind docket.Kind) string {
 // FallbackMode is [reminders] fallback, "off" when not given.
 func (r Reminders) FallbackMode() string {
 	if r.Fallback == "" {
-		return FallbackOff
+		return docket.FallbackOff
 	}
 	return r.Fallback
 }
@@ -152,7 +145,7 @@ func (v *validator) channels(c *Config) {
 	if vo.Rate < 0 {
 		v.add("voice.rate", "must be more than 0 calls per second, got %v", vo.Rate)
 	}
-	v.oneOf("reminders.fallback", c.Reminders.FallbackMode(), FallbackOff, FallbackUndelivered, FallbackUnconfirmed)
+	v.oneOf("reminders.fallback", c.Reminders.FallbackMode(), docket.FallbackOff, docket.FallbackUndelivered, docket.FallbackUnconfirmed)
 
 	w.From = strings.TrimSpace(w.From)
 	w.MessagingServiceSID = strings.TrimSpace(w.MessagingServiceSID)
@@ -272,7 +265,7 @@ func (c *Config) ReachedBy(p Policy, cl Client) []docket.Channel {
 		}
 		first = order[0]
 	}
-	if c.Reminders.FallbackMode() == FallbackOff {
+	if c.Reminders.FallbackMode() == docket.FallbackOff {
 		return []docket.Channel{first}
 	}
 	i := slices.Index(order, first)

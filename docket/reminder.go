@@ -140,3 +140,11 @@ type Reminder struct {
 // ReminderStates lists every state, in the order a reminder passes through them.
 var ReminderStates = []ReminderState{StatePending, StateSending, StateSent, StateDelivered, StateFailed, StateSkipped,
 	StateCancelled}
+
+// The modes of [reminders] fallback: whether a client's reminder moves down their channels (Client.NextChannel) —
+// never, when it is reported undelivered or failed, or also when the day-before reminder is not confirmed.
+const (
+	FallbackOff         = "off"
+	FallbackUndelivered = "undelivered"
+	FallbackUnconfirmed = "unconfirmed"
+)

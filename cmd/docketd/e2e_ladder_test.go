@@ -250,7 +250,7 @@ func TestLadderTextWhatsAppCallCallList(t *testing.T) {
 	}
 
 	// Once each: later plans move nothing again.
-	clk.until(t, eight.Add(40*time.Minute), "later plans", ring, func() bool { return false || clk.Now().After(eight.Add(30*time.Minute)) })
+	clk.until(t, eight.Add(40*time.Minute), "later plans", ring, func() bool { return clk.Now().After(eight.Add(30 * time.Minute)) })
 	if got := len(tw.To(ladderPhone)) + len(tw.To(ladderWhatsApp)) + len(tw.Calls()); got != 3 {
 		t.Errorf("sends after the ladder: got %d, want 3 (one per rung)", got)
 	}

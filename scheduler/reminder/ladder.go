@@ -12,17 +12,11 @@ import (
 
 // The ladder: a client's reminder that did not reach them goes again, once, by the next of their channels
 // (docket.Client.Channels): a text the carrier did not deliver goes by WhatsApp, a WhatsApp message that failed as a
-// call, and so on. With FallbackUnconfirmed the day-before reminder also goes by the next channel when the client
+// call, and so on. With docket.FallbackUnconfirmed the day-before reminder also goes by the next channel when the client
 // has not confirmed it. After the last channel the client is on counsel's call list (scheduler/calllist lists a
 // client whose reminders failed or went unconfirmed). Each rung is an outbox row like any other: planned once by its
 // key (which names the channel), sent through the dispatcher's lane of its channel under quiet hours and the rate
 // limit, and recorded under the lease.
-
-// Fallback modes of Rules.Fallback.
-const (
-	FallbackUndelivered = "undelivered"
-	FallbackUnconfirmed = "unconfirmed"
-)
 
 const (
 	// fallbackMark ends the group key of a reminder the ladder moved to a client's next channel, which tells it
@@ -40,7 +34,7 @@ const (
 
 // ladder plans the next rung of every client reminder that needs one, and returns how many rows it planned.
 func (p *Planner) ladder(ctx context.Context, rules Rules, now time.Time) (int, error) {
-	if rules.Fallback != FallbackUndelivered && rules.Fallback != FallbackUnconfirmed {
+	if rules.Fallback != docket.FallbackUndelivered && rules.Fallback != docket.FallbackUnconfirmed {
 		return 0, nil
 	}
 	from := now.Add(-ladderLookBack)
@@ -49,7 +43,7 @@ func (p *Planner) ladder(ctx context.Context, rules Rules, now time.Time) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("ladder: %w", err)
 	}
-	if rules.Fallback == FallbackUnconfirmed {
+	if rules.Fallback == docket.FallbackUnconfirmed {
 		for _, st := range []docket.ReminderState{docket.StateSent, docket.StateDelivered} {
 			rows, err := p.DB.OutboxRows(ctx, docket.OutboxFilter{State: st, Recipient: docket.ToClient,
 				DueFrom: now.Add(-2 * dayBefore)})

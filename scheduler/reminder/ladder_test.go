@@ -43,7 +43,7 @@ func (e errString) Error() string { return string(e) }
 // hours, the call through the voice lane; after the last channel nothing more is planned.
 func TestLadderMovesAFailedReminderDownTheChannelsOnce(t *testing.T) {
 	start := time.Date(2028, 2, 8, 13, 0, 0, 0, chicago)
-	f, wa, voice := ladderFixture(t, time.Date(2028, 2, 7, 20, 0, 0, 0, chicago), FallbackUndelivered,
+	f, wa, voice := ladderFixture(t, time.Date(2028, 2, 7, 20, 0, 0, 0, chicago), docket.FallbackUndelivered,
 		docket.SMS, docket.WhatsApp, docket.Voice)
 	f.rules.Policies = []Policy{{Name: "client-text", To: "client", Channel: docket.SMS,
 		Offsets: []Offset{{Label: "1d", Days: 1, At: 20*60 + 50}}}}
@@ -115,7 +115,7 @@ func TestLadderOffMovesNothing(t *testing.T) {
 func TestLadderCallsWhenTheDayBeforeTextIsNotConfirmed(t *testing.T) {
 	for _, confirm := range []bool{false, true} {
 		start := time.Date(2028, 2, 8, 13, 0, 0, 0, chicago)
-		f, _, voice := ladderFixture(t, time.Date(2028, 2, 7, 9, 0, 0, 0, chicago), FallbackUnconfirmed,
+		f, _, voice := ladderFixture(t, time.Date(2028, 2, 7, 9, 0, 0, 0, chicago), docket.FallbackUnconfirmed,
 			docket.SMS, docket.Voice)
 		f.hearings(t, anaHearing(start))
 		f.runUntil(t, time.Date(2028, 2, 7, 10, 30, 0, 0, chicago))

@@ -223,8 +223,8 @@ type Rules struct {
 	// Deadlines turns on counsel's filing deadlines ([deadlines] enabled): named in counsel's email reminders, and
 	// the alarm when a hearing moves earlier onto one (see deadlineAlarms).
 	Deadlines bool
-	// Fallback moves a client's reminder down their channels (see ladder.go): FallbackUndelivered,
-	// FallbackUnconfirmed, or "" / "off" for never.
+	// Fallback moves a client's reminder down their channels (see ladder.go): docket.FallbackUndelivered,
+	// docket.FallbackUnconfirmed, or "" / "off" for never.
 	Fallback string
 }
 

@@ -108,22 +108,24 @@ func voicesOf(v config.Voice) map[string]notify.SpeakingVoice {
 	return out
 }
 
-// channelRates and channelConcurrency add WhatsApp's and calls' limits to the dispatcher's.
+// channelRates adds WhatsApp's and calls' rates to the dispatcher's.
 func channelRates(cfg *config.Config, rates map[docket.Channel]float64) map[docket.Channel]float64 {
 	rates[docket.WhatsApp], rates[docket.Voice] = cfg.WhatsApp.Rate, cfg.Voice.Rate
 	return rates
 }
 
-// calls builds the handlers' view of reminder calls over db, when calls go through Twilio.
-func calls(cfg *config.Config, db *store.DB, log *slog.Logger) *inbound.Calls {
+// calls builds the handlers' view of reminder calls over db, when calls go through Twilio. Its TwiML (a message
+// said again) comes from a voice sender built as the dispatcher's is; one that cannot be built is an error, not a
+// page of handlers silently left out (Twilio would get 404 for every key pressed).
+func calls(cfg *config.Config, db *store.DB, log *slog.Logger) (*inbound.Calls, error) {
 	if cfg.Voice.Provider != "twilio" || db == nil {
-		return nil
+		return nil, nil //nolint:nilnil // no calls through Twilio: no handlers to mount, not an error
 	}
 	v, err := newVoice(cfg, log, false)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	voices := voicesOf(cfg.Voice)
+	voices := v.Voices()
 	return &inbound.Calls{
 		AudioDir: cfg.Voice.AudioDir,
 		Say:      func(lang, line string) string { return notify.Say(voices[lang], lang, line) },
@@ -143,5 +145,5 @@ func calls(cfg *config.Config, db *store.DB, log *slog.Logger) *inbound.Calls {
 				Kind: kind, Text: rows[0].Body})
 			return tw, err == nil, err
 		},
-	}
+	}, nil
 }

@@ -29,6 +29,10 @@ func newWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() 
 	if db != nil {
 		records = inbound.FromRecords(journaled(db, log), officeZone(cfg))
 	}
+	voice, err := calls(cfg, db, log)
+	if err != nil {
+		return nil, err
+	}
 	return inbound.NewWebhooks(inbound.WebhookConfig{
 		AuthToken:       cfg.SMS.Twilio.AuthToken,
 		PublicURL:       cfg.HTTP.PublicURL,
@@ -42,6 +46,6 @@ func newWebhooks(cfg *config.Config, db *store.DB, log *slog.Logger, now func() 
 		Logger:                 log,
 		Now:                    now,
 		Inbox:                  in,
-		Calls:                  calls(cfg, db, log),
+		Calls:                  voice,
 	})
 }
