@@ -364,7 +364,8 @@ type factKey struct {
 // fact is what the outbox says of one client's messages about one hearing.
 type fact struct {
 	// failed holds, per channel and recipient (the client, or their contact), the latest message when it failed:
-	// a later one delivered says the number works.
+	// a later one delivered on that channel says the number works, and one delivered later by phone on another
+	// channel says the ladder reached them.
 	failed    []*docket.Reminder
 	confirmed bool
 }
@@ -400,12 +401,29 @@ func factsOf(rows []docket.Reminder) map[factKey]fact {
 		}
 		latest[ln] = r
 	}
+	// A failure the ladder made good is no reason to call: a later message to the same person by phone (a WhatsApp
+	// message or a call after a text that failed) was delivered. The list is the ladder's last rung.
+	type person struct {
+		factKey
+		recipient string
+	}
+	reached := map[person]time.Time{}
 	for _, ln := range lanes {
-		if r := latest[ln]; r.State == docket.StateFailed {
-			f := out[ln.factKey]
-			f.failed = append(f.failed, r)
-			out[ln.factKey] = f
+		if r := latest[ln]; r.State == docket.StateDelivered && ln.channel != docket.Email {
+			p := person{ln.factKey, ln.recipient}
+			if at := attempted(r); at.After(reached[p]) {
+				reached[p] = at
+			}
 		}
+	}
+	for _, ln := range lanes {
+		r := latest[ln]
+		if r.State != docket.StateFailed || attempted(r).Before(reached[person{ln.factKey, ln.recipient}]) {
+			continue
+		}
+		f := out[ln.factKey]
+		f.failed = append(f.failed, r)
+		out[ln.factKey] = f
 	}
 	return out
 }
