@@ -6,8 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 
+	"github.com/docketd/docketd/docket"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -43,36 +43,20 @@ func hashArgon2(password string, p argonParams) (string, error) {
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// errBadHash is a password_hash that is neither argon2id in PHC form nor bcrypt (validation refuses those).
-var errBadHash = errors.New("not an argon2id or bcrypt hash")
-
-// CheckPassword reports whether password matches hash: argon2id in PHC form, or bcrypt.
+// CheckPassword reports whether password matches hash: argon2id in PHC form, or bcrypt (docket.ParsePasswordHash,
+// which the config's check reads it with too).
 func CheckPassword(hash, password string) (bool, error) {
-	if strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$") {
+	isBcrypt, a, err := docket.ParsePasswordHash(hash)
+	if err != nil {
+		return false, err
+	}
+	if isBcrypt {
 		err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
 		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 			return false, nil
 		}
 		return err == nil, err
 	}
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, errBadHash
-	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, errBadHash
-	}
-	var p argonParams
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads); err != nil ||
-		p.time == 0 || p.threads == 0 || p.memory < 8*uint32(p.threads) || p.memory > 1<<20 {
-		return false, errBadHash
-	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
-	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 1024 {
-		return false, errBadHash
-	}
-	got := argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	got := argon2.IDKey([]byte(password), a.Salt, a.Time, a.Memory, a.Threads, uint32(len(a.Key)))
+	return subtle.ConstantTimeCompare(got, a.Key) == 1, nil
 }
