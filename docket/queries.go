@@ -15,7 +15,9 @@ type HearingFilter struct {
 	Status   []HearingStatus // empty means every status
 	ClientID string
 	Attorney string
-	Limit    int
+	// IDs, when set, keeps the hearings with those row ids (at most a few hundred: one query reads them all).
+	IDs   []uint
+	Limit int
 	// WithPeople keeps only hearings of cases that have an active client (whom reminders could reach).
 	WithPeople bool
 	// Precedence, when set, lists source names from most to least trusted. Two sources reporting one case on one

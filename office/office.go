@@ -28,7 +28,6 @@ import (
 // Store is what the page reads and writes. docketd's store satisfies it.
 type Store interface {
 	Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.Hearing, error)
-	Hearing(ctx context.Context, id uint) (docket.Hearing, error)
 	ClientReminders(ctx context.Context, hearingIDs []uint) ([]docket.Reminder, error)
 	OptedOutAmong(ctx context.Context, channel docket.Channel, addresses []string) (map[string]bool, error)
 	InboxMessages(ctx context.Context, f docket.InboxFilter) ([]docket.InboxMessage, error)

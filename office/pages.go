@@ -571,15 +571,28 @@ func (h *Handler) problems(w http.ResponseWriter, r *http.Request, s session) {
 	for _, a := range atts {
 		counsel[a.ID] = a.Name
 	}
+	// The failed sends' hearings, read together (one query, not one per hearing).
+	var ids []uint
+	for _, f := range failed {
+		if !slices.Contains(ids, f.HearingID) {
+			ids = append(ids, f.HearingID)
+		}
+	}
 	hearings := map[uint]docket.Hearing{}
+	if len(ids) > 0 {
+		hs, err := h.DB.Hearings(ctx, docket.HearingFilter{IDs: ids})
+		if err != nil {
+			h.fail(w, err)
+			return
+		}
+		for _, hh := range hs {
+			hearings[hh.ID] = hh
+		}
+	}
 	hearingText := func(id uint) string {
 		hh, ok := hearings[id]
 		if !ok {
-			var err error
-			if hh, err = h.DB.Hearing(ctx, id); err != nil {
-				return "#" + strconv.FormatUint(uint64(id), 10)
-			}
-			hearings[id] = hh
+			return "#" + strconv.FormatUint(uint64(id), 10)
 		}
 		m := message.Moment{Start: hh.Start, Court: hh.Location(), CourtPlace: hh.Court.City}
 		return m.Weekday(lang) + ", " + m.Formal(lang) + " · " + hh.CourtName()

@@ -24,6 +24,9 @@ func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.He
 	if len(f.Status) > 0 {
 		q = q.Where("status IN ?", f.Status)
 	}
+	if len(f.IDs) > 0 {
+		q = q.Where("id IN ?", f.IDs)
+	}
 	if f.ClientID != "" || f.Attorney != "" {
 		sub := db.gorm.Model(&clientRow{}).Select("a_number").Where("active = ?", true)
 		if f.ClientID != "" {
