@@ -86,7 +86,23 @@ func TestLadderMovesAFailedReminderDownTheChannelsOnce(t *testing.T) {
 	if len(calls) != 1 || calls[0].msg.Channel != docket.Voice || calls[0].msg.To != "+12145550170" {
 		t.Fatalf("calls: %+v, want one to her phone", calls)
 	}
-	// Planning again, and again after the call failed too, moves nothing more: the call list is the last rung.
+	// The call is not answered: planning again, and again, moves nothing more: the call list is the last rung.
+	rows, err = f.db.OutboxRows(context.Background(), docket.OutboxFilter{Recipient: docket.ToClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := false
+	for _, r := range rows {
+		if r.Channel == docket.Voice {
+			if answered, err = f.db.RecordDelivery(context.Background(), r.ProviderID, "undelivered", "no-answer",
+				func(s string) int { return map[string]int{"sent": 3, "undelivered": 4}[s] }, f.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !answered {
+		t.Fatal("the call's outcome was not recorded")
+	}
 	for range 3 {
 		f.clock.Advance(5 * time.Minute)
 		f.runUntil(t, f.clock.Now())
@@ -103,6 +119,10 @@ func TestLadderOffMovesNothing(t *testing.T) {
 	f.sms.fail = refuse("21211")
 	f.hearings(t, anaHearing(start))
 	f.runUntil(t, time.Date(2028, 2, 7, 12, 0, 0, 0, chicago))
+	rows, err := f.db.OutboxRows(context.Background(), docket.OutboxFilter{State: docket.StateFailed})
+	if err != nil || len(rows) != 1 || rows[0].Channel != docket.SMS {
+		t.Fatalf("failed rows: %+v (%v), want the text", rows, err)
+	}
 	f.clock.Advance(time.Hour)
 	f.runUntil(t, start)
 	if n := len(wa.messages()) + len(voice.messages()); n != 0 {
