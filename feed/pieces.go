@@ -44,7 +44,8 @@ type piece struct {
 	// zone and the years are the VTIMEZONE the event needs; a nil zone needs none.
 	zone        *time.Location
 	first, last int
-	refs        int // feeds whose last rendering used the piece
+	refs        int      // feeds whose last rendering used the piece
+	key         pieceKey // its key in pieceCache.events
 }
 
 type zoneKey struct {
@@ -54,8 +55,8 @@ type zoneKey struct {
 
 // feedPieces is what one feed's last rendering used.
 type feedPieces struct {
-	keys []pieceKey
-	used uint64 // the cache's rendering count at its last rendering
+	events []*piece
+	used   uint64 // the cache's rendering count at its last rendering
 }
 
 // pieceCache holds the encoded events of every feed a Handler serves. An event is kept while the last rendering of
@@ -92,19 +93,14 @@ func (pc *pieceCache) render(key string, cal Calendar) (renderedFeed, error) {
 	if err != nil {
 		return renderedFeed{}, err
 	}
-	hs := make([]*Hearing, len(cal.Hearings))
-	for i := range cal.Hearings {
-		hs[i] = &cal.Hearings[i]
-	}
-	slices.SortFunc(hs, func(a, b *Hearing) int {
-		return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID))
-	})
+	hs := sortedHearings(cal.Hearings)
 	keys := make([]pieceKey, len(hs))
-	var h maphash.Hash
-	h.SetSeed(pc.seed)
-	for i, hr := range hs {
-		keys[i] = pieceKeyOf(&h, hr, cal.Options)
-	}
+	parallel(len(hs), func(from, to int) {
+		fp := fingerprint{buf: make([]byte, 0, 4096)}
+		for i := from; i < to; i++ {
+			keys[i] = fp.key(pc.seed, hs[i], cal.Options)
+		}
+	})
 
 	events := make([]*piece, len(hs))
 	var missing []int
@@ -119,6 +115,9 @@ func (pc *pieceCache) render(key string, cal Calendar) (renderedFeed, error) {
 	pc.mu.Unlock()
 	if err := buildPieces(hs, cal.Options, missing, events); err != nil {
 		return renderedFeed{}, err
+	}
+	for _, i := range missing {
+		events[i].key = keys[i]
 	}
 
 	zones := zoneSpans{}
@@ -140,7 +139,8 @@ func (pc *pieceCache) render(key string, cal Calendar) (renderedFeed, error) {
 	}
 
 	pc.mu.Lock()
-	for i, k := range keys {
+	for _, i := range missing {
+		k := keys[i]
 		if p := pc.events[k]; p != nil {
 			events[i] = p // one built by a concurrent rendering: the same bytes, kept once
 		} else {
@@ -148,7 +148,7 @@ func (pc *pieceCache) render(key string, cal Calendar) (renderedFeed, error) {
 			pc.bytes += len(events[i].text)
 		}
 	}
-	pc.retain(key, keys)
+	pc.retain(key, events)
 	pc.mu.Unlock()
 
 	size := len(head.text) + len(foot.text)
@@ -175,17 +175,17 @@ func (pc *pieceCache) render(key string, cal Calendar) (renderedFeed, error) {
 	return renderedFeed{body: body, digest: sha256.Sum256(sums)}, nil
 }
 
-// retain records that the feed named key now uses keys, lets go of what it used before, drops events no feed
+// retain records that the feed named key now uses events, lets go of what it used before, drops events no feed
 // uses, and keeps the bytes under the bound. pc.mu is held.
-func (pc *pieceCache) retain(key string, keys []pieceKey) {
+func (pc *pieceCache) retain(key string, events []*piece) {
 	pc.count++
-	for _, k := range keys {
-		pc.events[k].refs++
+	for _, p := range events {
+		p.refs++
 	}
 	if old := pc.feeds[key]; old != nil {
-		pc.release(old.keys)
+		pc.release(old.events)
 	}
-	pc.feeds[key] = &feedPieces{keys: keys, used: pc.count}
+	pc.feeds[key] = &feedPieces{events: events, used: pc.count}
 	for pc.bytes > pc.maxBytes {
 		oldest := ""
 		var at uint64
@@ -197,22 +197,42 @@ func (pc *pieceCache) retain(key string, keys []pieceKey) {
 		if oldest == "" {
 			break // this feed alone is over the bound; it still renders, from what it just built
 		}
-		pc.release(pc.feeds[oldest].keys)
+		pc.release(pc.feeds[oldest].events)
 		delete(pc.feeds, oldest)
 	}
 }
 
-func (pc *pieceCache) release(keys []pieceKey) {
-	for _, k := range keys {
-		p := pc.events[k]
-		if p == nil {
-			continue
-		}
-		if p.refs--; p.refs <= 0 {
-			delete(pc.events, k)
+func (pc *pieceCache) release(events []*piece) {
+	for _, p := range events {
+		if p.refs--; p.refs <= 0 && pc.events[p.key] == p {
+			delete(pc.events, p.key)
 			pc.bytes -= len(p.text)
 		}
 	}
+}
+
+// sortedHearings are hs in Render's order, by start, then identity.
+func sortedHearings(hs []Hearing) []*Hearing {
+	type sortKey struct {
+		sec  int64
+		nsec int
+		h    *Hearing
+	}
+	ks := make([]sortKey, len(hs))
+	for i := range hs {
+		ks[i] = sortKey{sec: hs[i].Start.Unix(), nsec: hs[i].Start.Nanosecond(), h: &hs[i]}
+	}
+	byStart := func(a, b sortKey) int {
+		return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec), strings.Compare(a.h.ID, b.h.ID))
+	}
+	if !slices.IsSortedFunc(ks, byStart) { // the store reads hearings by start: usually they are
+		slices.SortFunc(ks, byStart)
+	}
+	out := make([]*Hearing, len(hs))
+	for i, k := range ks {
+		out[i] = k.h
+	}
+	return out
 }
 
 // len reports how many events are kept and their bytes, for tests.
@@ -257,6 +277,20 @@ func (pc *pieceCache) zonePieces(z zoneSpans) ([]*piece, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// parallel runs fn over [0, n) in contiguous parts, one per CPU when n is large enough to be worth it.
+func parallel(n int, fn func(from, to int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/512+1)
+	if workers <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { fn(n*w/workers, n*(w+1)/workers) })
+	}
+	wg.Wait()
 }
 
 // buildPieces encodes the events of hs at the indexes in missing into out, on every CPU when there are many.
@@ -368,38 +402,35 @@ func calendarFrame(cal Calendar) (head, foot *piece, err error) {
 	return &piece{text: h, sum: sha256.Sum256(h)}, &piece{text: f, sum: sha256.Sum256(f)}, nil
 }
 
-// pieceKeyOf is the key of h's event in a feed with opts. h is the maphash to reuse, seeded.
-func pieceKeyOf(h *maphash.Hash, hr *Hearing, opts Options) pieceKey {
-	h.Reset()
-	fp := fingerprint{h: h}
-	fp.hearing(hr, opts)
-	return pieceKey{id: hr.ID, seq: hr.Sequence, updated: hr.Updated.UnixNano(), sum: h.Sum64()}
+// key is the key of h's event in a feed with opts.
+func (f *fingerprint) key(seed maphash.Seed, h *Hearing, opts Options) pieceKey {
+	f.buf = f.buf[:0]
+	f.hearing(h, opts)
+	return pieceKey{id: h.ID, seq: h.Sequence, updated: h.Updated.UnixNano(), sum: maphash.Bytes(seed, f.buf)}
 }
 
-// fingerprint writes everything the renderer reads of a hearing into a hash, each value length- or
-// kind-delimited so that two different hearings never write the same sequence. TestFingerprintCoversEveryField
-// changes every field of Hearing in turn and checks the hash changes, so a field added to Hearing and not here
+// fingerprint writes everything the renderer reads of a hearing into a buffer to hash, each value length- or
+// kind-delimited so that two different hearings never write the same bytes. TestFingerprintCoversEveryField
+// changes every field of Hearing in turn and checks the key changes, so a field added to Hearing and not here
 // fails it.
 type fingerprint struct {
-	h   *maphash.Hash
-	buf [8]byte
+	buf []byte
 }
 
 func (f *fingerprint) int(n int64) {
-	binary.LittleEndian.PutUint64(f.buf[:], uint64(n))
-	f.h.Write(f.buf[:]) //nolint:errcheck // maphash never fails
+	f.buf = binary.LittleEndian.AppendUint64(f.buf, uint64(n))
 }
 
 func (f *fingerprint) str(s string) {
-	f.int(int64(len(s)))
-	f.h.WriteString(s) //nolint:errcheck // maphash never fails
+	f.buf = binary.AppendUvarint(f.buf, uint64(len(s)))
+	f.buf = append(f.buf, s...)
 }
 
 func (f *fingerprint) bool(b bool) {
 	if b {
-		f.h.WriteByte(1) //nolint:errcheck // maphash never fails
+		f.buf = append(f.buf, 1)
 	} else {
-		f.h.WriteByte(0) //nolint:errcheck // maphash never fails
+		f.buf = append(f.buf, 0)
 	}
 }
 

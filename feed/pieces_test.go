@@ -349,9 +349,8 @@ func TestFingerprintCoversEveryField(t *testing.T) {
 
 	seed := maphash.MakeSeed()
 	key := func(h *Hearing, opts Options) pieceKey {
-		var mh maphash.Hash
-		mh.SetSeed(seed)
-		return pieceKeyOf(&mh, h, opts)
+		var fp fingerprint
+		return fp.key(seed, h, opts)
 	}
 	base := key(&full, Options{})
 	n := 0
