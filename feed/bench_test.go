@@ -247,3 +247,36 @@ func BenchmarkPollSQLite(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkServiceCalendarSQLite5000 is what a rendering needs before it renders: the Service loading a 5,000-hearing
+// org feed from a real SQLite file (hearings, then each hearing's outbox rows), beside the assembly from pieces
+// after one change, measured in the same run.
+func BenchmarkServiceCalendarSQLite5000(b *testing.B) {
+	f := newStoreFeed(b, 5000)
+	ctx := context.Background()
+	cal, err := f.svc.Calendar(ctx, Feed{Scope: "org"}, f.now)
+	if err != nil || len(cal.Hearings) != 5000 {
+		b.Fatalf("%d hearings, %v", len(cal.Hearings), err)
+	}
+	b.Run("load", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := f.svc.Calendar(ctx, Feed{Scope: "org"}, f.now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("assemble-after-one-change", func(b *testing.B) {
+		pc := newPieceCache(0)
+		if _, err := pc.render("org", cal); err != nil {
+			b.Fatal(err)
+		}
+		i := 0
+		for b.Loop() {
+			change(cal.Hearings, i*7919)
+			i++
+			if _, err := pc.render("org", cal); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -17,8 +17,8 @@ import (
 	"github.com/emersion/go-ical"
 )
 
-// storeFeed is the Service over a real SQLite file, serving org and attorney feeds of 24 hearings with clients
-// and counsel.
+// storeFeed is the Service over a real SQLite file, serving org and attorney feeds of n hearings, every other one
+// with a client and counsel, four a day.
 type storeFeed struct {
 	db      *store.DB
 	svc     *Service
@@ -30,12 +30,12 @@ type storeFeed struct {
 	recs    []docket.HearingRecord
 }
 
-func newStoreFeed(t *testing.T) *storeFeed {
+func newStoreFeed(t testing.TB, n int) *storeFeed {
 	f := &storeFeed{db: storetest.OpenSQLite(t), now: time.Date(2027, 3, 1, 15, 0, 0, 0, time.UTC)}
 	attID := "lucia"
 	f.atts = []docket.Attorney{{ID: attID, Name: "Lucía Fernández", Email: "lucia@example.org", Phone: "+12145550100", Active: true}}
 	chicago := mustLoc(t, "America/Chicago")
-	for i := range 24 {
+	for i := range n {
 		a := docket.ANumber(fmt.Sprintf("2015%05d", i))
 		if i%2 == 0 {
 			f.clients = append(f.clients, docket.Client{ID: fmt.Sprint("c", i), Name: fmt.Sprintf("Cliente Número %d", i),
@@ -58,14 +58,14 @@ func newStoreFeed(t *testing.T) *storeFeed {
 	return f
 }
 
-func (f *storeFeed) people(t *testing.T) {
+func (f *storeFeed) people(t testing.TB) {
 	t.Helper()
 	if err := f.db.ReplacePeople(context.Background(), f.atts, f.clients); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (f *storeFeed) sync(t *testing.T) {
+func (f *storeFeed) sync(t testing.TB) {
 	t.Helper()
 	s, err := f.db.BeginSync(context.Background(), docket.SyncOptions{Source: "eoir", Now: f.now})
 	if err != nil {
@@ -120,7 +120,7 @@ func (f *storeFeed) fresh(t *testing.T, scope string) []byte {
 // hearing gone) each reach the feeds at once, the served feed is Render's bytes, it parses, and the org feed's
 // events are only those of the hearings it still shows.
 func TestServiceOverSQLiteServesRenderBytes(t *testing.T) {
-	f := newStoreFeed(t)
+	f := newStoreFeed(t, 24)
 	urls := map[string]string{"org": f.grant(t, "org"), "attorney:lucia": f.grant(t, "attorney:lucia")}
 	check := func(step string) []byte {
 		t.Helper()
