@@ -264,7 +264,7 @@ func (pc *pieceCache) zonePieces(z zoneSpans) ([]*piece, error) {
 			if err != nil {
 				return nil, err
 			}
-			if p, err = encodePiece(tz); err != nil {
+			if p, err = encodePiece(&bytes.Buffer{}, tz); err != nil {
 				return nil, err
 			}
 			pc.mu.Lock()
@@ -297,8 +297,9 @@ func parallel(n int, fn func(from, to int)) {
 func buildPieces(hs []*Hearing, opts Options, missing []int, out []*piece) error {
 	workers := min(runtime.GOMAXPROCS(0), len(missing)/64+1)
 	if workers <= 1 {
+		var buf bytes.Buffer
 		for _, i := range missing {
-			p, err := eventPiece(hs[i], opts)
+			p, err := eventPiece(&buf, hs[i], opts)
 			if err != nil {
 				return err
 			}
@@ -310,9 +311,10 @@ func buildPieces(hs []*Hearing, opts Options, missing []int, out []*piece) error
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
+			var buf bytes.Buffer
 			for j := w; j < len(missing); j += workers {
 				i := missing[j]
-				p, err := eventPiece(hs[i], opts)
+				p, err := eventPiece(&buf, hs[i], opts)
 				if err != nil {
 					errs[w] = err
 					return
@@ -330,14 +332,14 @@ func buildPieces(hs []*Hearing, opts Options, missing []int, out []*piece) error
 	return nil
 }
 
-// eventPiece encodes a hearing's event and its deadlines' events, as Render does.
-func eventPiece(h *Hearing, opts Options) (*piece, error) {
+// eventPiece encodes a hearing's event and its deadlines' events, as Render does, using buf for the encoding.
+func eventPiece(buf *bytes.Buffer, h *Hearing, opts Options) (*piece, error) {
 	zones := zoneSpans{}
 	ev, err := buildEvent(h, opts, zones)
 	if err != nil {
 		return nil, err
 	}
-	p, err := encodePiece(append([]*ical.Component{ev}, deadlineEvents(h, opts)...)...)
+	p, err := encodePiece(buf, append([]*ical.Component{ev}, deadlineEvents(h, opts)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -357,14 +359,14 @@ var (
 )
 
 // encodePiece encodes components with go-ical, inside a calendar holding nothing else, and keeps the components'
-// lines, folded.
-func encodePiece(cs ...*ical.Component) (*piece, error) {
+// lines, folded. buf is scratch space, reused between pieces.
+func encodePiece(buf *bytes.Buffer, cs ...*ical.Component) (*piece, error) {
 	c := ical.NewCalendar()
 	setText(c.Component, ical.PropProductID, ProdID)
 	setText(c.Component, ical.PropVersion, "2.0")
 	c.Children = cs
-	var buf bytes.Buffer
-	if err := ical.NewEncoder(&buf).Encode(c); err != nil {
+	buf.Reset()
+	if err := ical.NewEncoder(buf).Encode(c); err != nil {
 		return nil, fmt.Errorf("encode calendar: %w", err)
 	}
 	b := buf.Bytes()
