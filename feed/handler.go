@@ -87,7 +87,8 @@ type Source interface {
 }
 
 // Handler serves GET and HEAD on /feeds/<token>.ics. It keeps the rendered
-// bytes of each scope, plain and gzipped, until the Source's Version changes
+// bytes of each scope (assembled from each event's cached encoding, so a
+// change re-encodes only the events it touched), plain and gzipped, until the Source's Version changes
 // or the calendar's Expires passes, so polling an unchanged feed costs two
 // small queries (token and version) and no rendering.
 type Handler struct {
@@ -95,11 +96,15 @@ type Handler struct {
 	Now        func() time.Time // nil means time.Now
 	Logger     *slog.Logger     // nil means slog.Default
 	TouchEvery time.Duration    // zero means DefaultTouchEvery
+	// PieceBytes bounds the encoded events kept between renderings (see pieceCache); zero means
+	// DefaultPieceBytes.
+	PieceBytes int
 
 	mu      sync.Mutex
 	cache   map[string]*rendered
 	touched map[string]time.Time
 	renders singleflight.Group
+	pieces  *pieceCache
 }
 
 // NewHandler returns a Handler reading from src.
@@ -111,9 +116,13 @@ func NewHandler(src Source) *Handler {
 type rendered struct {
 	tag          string
 	expires      time.Time
-	body, gz     []byte
+	body         []byte
 	etag, etagGz string
 	lastModified time.Time
+
+	gzOnce sync.Once
+	gz     []byte
+	gzErr  error
 }
 
 func (h *Handler) now() time.Time {
@@ -186,12 +195,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	body, etag := c.body, c.etag
-	hdr := w.Header()
-	hdr.Set("Vary", "Accept-Encoding")
 	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	if gz {
-		body, etag = c.gz, c.etagGz
+		if body, err = c.gzipped(); err != nil {
+			h.fail(w, "render feed "+feed.Scope, err)
+			return
+		}
+		etag = c.etagGz
 	}
+	hdr := w.Header()
+	hdr.Set("Vary", "Accept-Encoding")
 	hdr.Set("ETag", etag)
 	hdr.Set("Last-Modified", c.lastModified.Format(http.TimeFormat))
 	// Clients may keep a copy but must ask again, so a revoked token stops
@@ -280,28 +293,19 @@ func (h *Handler) render(ctx context.Context, feed Feed, ver Version, now time.T
 	if feed.Detail != "" {
 		cal.Detail = feed.Detail
 	}
-	var buf bytes.Buffer
-	if err := Render(&buf, cal); err != nil {
+	h.mu.Lock()
+	if h.pieces == nil {
+		h.pieces = newPieceCache(h.PieceBytes)
+	}
+	pieces := h.pieces
+	h.mu.Unlock()
+	out, err := pieces.render(feed.cacheKey(), cal)
+	if err != nil {
 		return nil, err
 	}
-	c := &rendered{tag: ver.Tag, expires: cal.Expires, body: buf.Bytes()}
-
-	var gz bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	if err != nil {
-		return nil, fmt.Errorf("gzip feed: %w", err)
-	}
-	// The gzip header has no name or time, so equal bodies give equal bytes.
-	zw.Write(c.body) //nolint:errcheck // writes to a bytes.Buffer
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("gzip feed: %w", err)
-	}
-	c.gz = gz.Bytes()
-
-	sum := sha256.Sum256(c.body)
-	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
-	c.etag = `"` + tag + `"`
-	c.etagGz = `"` + tag + `-gz"` // a different encoding is a different representation
+	c := &rendered{tag: ver.Tag, expires: cal.Expires, body: out.body}
+	c.etag = etagOf(out.digest)
+	c.etagGz = strings.TrimSuffix(c.etag, `"`) + `-gz"` // a different encoding is a different representation
 
 	// Last-Modified never moves backwards, and moves forward when the bytes
 	// change even if the data's own times do not say so (a hearing aging out).
@@ -329,6 +333,27 @@ func (h *Handler) render(ctx context.Context, feed Feed, ver Version, now time.T
 	h.cache[feed.cacheKey()] = c
 	h.mu.Unlock()
 	return c, nil
+}
+
+// gzipped is the body compressed, made on the first request that accepts gzip: many feeds are only ever fetched
+// plain, and compressing 5 MB costs ten times what assembling it from pieces does.
+func (c *rendered) gzipped() ([]byte, error) {
+	c.gzOnce.Do(func() {
+		var gz bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		if err != nil {
+			c.gzErr = fmt.Errorf("gzip feed: %w", err)
+			return
+		}
+		// The gzip header has no name or time, so equal bodies give equal bytes.
+		zw.Write(c.body) //nolint:errcheck // writes to a bytes.Buffer
+		if err := zw.Close(); err != nil {
+			c.gzErr = fmt.Errorf("gzip feed: %w", err)
+			return
+		}
+		c.gz = gz.Bytes()
+	})
+	return c.gz, c.gzErr
 }
 
 // notModified applies RFC 9110 §13.2.2: If-None-Match decides when present;

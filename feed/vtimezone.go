@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -55,11 +56,19 @@ func checkNamedZone(loc *time.Location) error {
 	if name == "" || name == "Local" {
 		return fmt.Errorf("time zone %q is not a named IANA zone", name)
 	}
+	if _, ok := namedZones.Load(name); ok {
+		return nil
+	}
 	if _, err := time.LoadLocation(name); err != nil {
 		return fmt.Errorf("time zone %q is not a named IANA zone: %w", name, err)
 	}
+	namedZones.Store(name, struct{}{})
 	return nil
 }
+
+// namedZones are the zone names time.LoadLocation has loaded: it reads the zone database each time, and a feed's
+// events are encoded one at a time, each checking its zone.
+var namedZones sync.Map
 
 // transition is one change of UTC offset or zone name.
 type transition struct {

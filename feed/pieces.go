@@ -1,0 +1,524 @@
+package feed
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-ical"
+)
+
+// A feed's bytes are the calendar's header, its VTIMEZONEs, its events and its footer, one after the other: go-ical
+// writes each component on lines of its own and the folder works a line at a time, so each piece can be encoded
+// and folded alone and the pieces joined give the same bytes as Render. pieceCache keeps the encoded pieces, so a
+// change re-encodes only the events it touched.
+
+// DefaultPieceBytes bounds the encoded events a Handler keeps: about forty 5,000-event feeds of full detail.
+const DefaultPieceBytes = 256 << 20
+
+// pieceKey names one event's encoded bytes: the hearing's identity, the store's version of it, and a hash of
+// everything else the renderer reads of it (people, reminders, deadlines, the reader, the detail level, the
+// duration the configuration gives), so that a feed of another audience or a change the version does not count
+// gets its own entry.
+type pieceKey struct {
+	id      string
+	seq     int
+	updated int64
+	sum     uint64
+}
+
+// piece is one encoded, folded component (a hearing's VEVENT with its deadlines' VEVENTs, or a VTIMEZONE) and the
+// SHA-256 of its bytes, which the feed's ETag is made of.
+type piece struct {
+	text []byte
+	sum  [sha256.Size]byte
+	// zone and the years are the VTIMEZONE the event needs; a nil zone needs none.
+	zone        *time.Location
+	first, last int
+	refs        int      // feeds whose last rendering used the piece
+	key         pieceKey // its key in pieceCache.events
+}
+
+type zoneKey struct {
+	name        string
+	first, last int
+}
+
+// feedPieces is what one feed's last rendering used.
+type feedPieces struct {
+	events []*piece
+	used   uint64 // the cache's rendering count at its last rendering
+}
+
+// pieceCache holds the encoded events of every feed a Handler serves. An event is kept while the last rendering of
+// some feed used it, and the bytes kept are bounded by maxBytes: beyond it, the feeds rendered longest ago let go
+// of their events (their next rendering encodes them again). It is safe for concurrent use.
+type pieceCache struct {
+	seed     maphash.Seed
+	maxBytes int
+
+	mu     sync.Mutex
+	events map[pieceKey]*piece
+	zones  map[zoneKey]*piece
+	feeds  map[string]*feedPieces
+	bytes  int // of events' text
+	count  uint64
+}
+
+func newPieceCache(maxBytes int) *pieceCache {
+	return &pieceCache{seed: maphash.MakeSeed(), maxBytes: cmp.Or(maxBytes, DefaultPieceBytes),
+		events: map[pieceKey]*piece{}, zones: map[zoneKey]*piece{}, feeds: map[string]*feedPieces{}}
+}
+
+// renderedFeed is a feed assembled from pieces: its bytes and a digest of them, the SHA-256 over the SHA-256s of
+// its pieces, which changes whenever a byte does.
+type renderedFeed struct {
+	body   []byte
+	digest [sha256.Size]byte
+}
+
+// render assembles cal for the feed named key from cached pieces, encoding those it lacks. The bytes are those
+// Render writes.
+func (pc *pieceCache) render(key string, cal Calendar) (renderedFeed, error) {
+	head, foot, err := calendarFrame(cal)
+	if err != nil {
+		return renderedFeed{}, err
+	}
+	hs := sortedHearings(cal.Hearings)
+	keys := make([]pieceKey, len(hs))
+	parallel(len(hs), func(from, to int) {
+		fp := fingerprint{buf: make([]byte, 0, 4096)}
+		for i := from; i < to; i++ {
+			keys[i] = fp.key(pc.seed, hs[i], cal.Options)
+		}
+	})
+
+	events := make([]*piece, len(hs))
+	var missing []int
+	pc.mu.Lock()
+	for i, k := range keys {
+		if p := pc.events[k]; p != nil {
+			events[i] = p
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	pc.mu.Unlock()
+	if err := buildPieces(hs, cal.Options, missing, events); err != nil {
+		return renderedFeed{}, err
+	}
+	for _, i := range missing {
+		events[i].key = keys[i]
+	}
+
+	zones := zoneSpans{}
+	for _, p := range events {
+		if p.zone != nil {
+			if err := zones.add(p.zone, p.first, p.last); err != nil {
+				return renderedFeed{}, err
+			}
+		}
+	}
+	if len(hs) == 0 {
+		if err := zones.add(mustLoad("Etc/UTC"), 2000, 2000); err != nil {
+			return renderedFeed{}, err
+		}
+	}
+	tzs, err := pc.zonePieces(zones)
+	if err != nil {
+		return renderedFeed{}, err
+	}
+
+	pc.mu.Lock()
+	for _, i := range missing {
+		k := keys[i]
+		if p := pc.events[k]; p != nil {
+			events[i] = p // one built by a concurrent rendering: the same bytes, kept once
+		} else {
+			pc.events[k] = events[i]
+			pc.bytes += len(events[i].text)
+		}
+	}
+	pc.retain(key, events)
+	pc.mu.Unlock()
+
+	size := len(head.text) + len(foot.text)
+	for _, p := range tzs {
+		size += len(p.text)
+	}
+	for _, p := range events {
+		size += len(p.text)
+	}
+	body := make([]byte, 0, size)
+	sums := make([]byte, 0, (len(tzs)+len(events)+2)*sha256.Size)
+	add := func(p *piece) {
+		body = append(body, p.text...)
+		sums = append(sums, p.sum[:]...)
+	}
+	add(head)
+	for _, p := range tzs {
+		add(p)
+	}
+	for _, p := range events {
+		add(p)
+	}
+	add(foot)
+	return renderedFeed{body: body, digest: sha256.Sum256(sums)}, nil
+}
+
+// retain records that the feed named key now uses events, lets go of what it used before, drops events no feed
+// uses, and keeps the bytes under the bound. pc.mu is held.
+func (pc *pieceCache) retain(key string, events []*piece) {
+	pc.count++
+	for _, p := range events {
+		p.refs++
+	}
+	if old := pc.feeds[key]; old != nil {
+		pc.release(old.events)
+	}
+	pc.feeds[key] = &feedPieces{events: events, used: pc.count}
+	for pc.bytes > pc.maxBytes {
+		oldest := ""
+		var at uint64
+		for k, f := range pc.feeds {
+			if k != key && (oldest == "" || f.used < at) {
+				oldest, at = k, f.used
+			}
+		}
+		if oldest == "" {
+			break // this feed alone is over the bound; it still renders, from what it just built
+		}
+		pc.release(pc.feeds[oldest].events)
+		delete(pc.feeds, oldest)
+	}
+}
+
+func (pc *pieceCache) release(events []*piece) {
+	for _, p := range events {
+		if p.refs--; p.refs <= 0 && pc.events[p.key] == p {
+			delete(pc.events, p.key)
+			pc.bytes -= len(p.text)
+		}
+	}
+}
+
+// sortedHearings are hs in Render's order, by start, then identity.
+func sortedHearings(hs []Hearing) []*Hearing {
+	type sortKey struct {
+		sec  int64
+		nsec int
+		h    *Hearing
+	}
+	ks := make([]sortKey, len(hs))
+	for i := range hs {
+		ks[i] = sortKey{sec: hs[i].Start.Unix(), nsec: hs[i].Start.Nanosecond(), h: &hs[i]}
+	}
+	byStart := func(a, b sortKey) int {
+		return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec), strings.Compare(a.h.ID, b.h.ID))
+	}
+	if !slices.IsSortedFunc(ks, byStart) { // the store reads hearings by start: usually they are
+		slices.SortFunc(ks, byStart)
+	}
+	out := make([]*Hearing, len(hs))
+	for i, k := range ks {
+		out[i] = k.h
+	}
+	return out
+}
+
+// len reports how many events are kept and their bytes, for tests.
+func (pc *pieceCache) len() (int, int) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return len(pc.events), pc.bytes
+}
+
+// maxZonePieces bounds the VTIMEZONEs kept: a few zones times the spans of years feeds use.
+const maxZonePieces = 1024
+
+// zonePieces are the VTIMEZONEs of z in Render's order (by zone name), from the cache where it has them.
+func (pc *pieceCache) zonePieces(z zoneSpans) ([]*piece, error) {
+	names := make([]string, 0, len(z))
+	for n := range z {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	out := make([]*piece, 0, len(names))
+	for _, n := range names {
+		s := z[n]
+		k := zoneKey{name: n, first: s.first, last: s.last}
+		pc.mu.Lock()
+		p := pc.zones[k]
+		pc.mu.Unlock()
+		if p == nil {
+			tz, err := VTimezone(s.loc, s.first, s.last)
+			if err != nil {
+				return nil, err
+			}
+			if p, err = encodePiece(&bytes.Buffer{}, tz); err != nil {
+				return nil, err
+			}
+			pc.mu.Lock()
+			if len(pc.zones) >= maxZonePieces {
+				clear(pc.zones)
+			}
+			pc.zones[k] = p
+			pc.mu.Unlock()
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// parallel runs fn over [0, n) in contiguous parts, one per CPU when n is large enough to be worth it.
+func parallel(n int, fn func(from, to int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/512+1)
+	if workers <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { fn(n*w/workers, n*(w+1)/workers) })
+	}
+	wg.Wait()
+}
+
+// buildPieces encodes the events of hs at the indexes in missing into out, on every CPU when there are many.
+func buildPieces(hs []*Hearing, opts Options, missing []int, out []*piece) error {
+	workers := min(runtime.GOMAXPROCS(0), len(missing)/64+1)
+	if workers <= 1 {
+		var buf bytes.Buffer
+		for _, i := range missing {
+			p, err := eventPiece(&buf, hs[i], opts)
+			if err != nil {
+				return err
+			}
+			out[i] = p
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			for j := w; j < len(missing); j += workers {
+				i := missing[j]
+				p, err := eventPiece(&buf, hs[i], opts)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				out[i] = p
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventPiece encodes a hearing's event and its deadlines' events, as Render does, using buf for the encoding.
+func eventPiece(buf *bytes.Buffer, h *Hearing, opts Options) (*piece, error) {
+	zones := zoneSpans{}
+	ev, err := buildEvent(h, opts, zones)
+	if err != nil {
+		return nil, err
+	}
+	p, err := encodePiece(buf, append([]*ical.Component{ev}, deadlineEvents(h, opts)...)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range zones { // at most one: the zone of the hearing's start
+		p.zone, p.first, p.last = s.loc, s.first, s.last
+	}
+	return p, nil
+}
+
+// pieceFrame is the placeholder component calendarFrame splits the calendar's encoding at.
+const pieceFrame = "X-DOCKETD-PIECE"
+
+// frameHead and frameFoot are what go-ical writes around the components encodePiece wraps in a calendar.
+var (
+	frameHead = "BEGIN:VCALENDAR\r\n" + ical.PropProductID + ":" + ProdID + "\r\n" + ical.PropVersion + ":2.0\r\n"
+	frameFoot = "END:VCALENDAR\r\n"
+)
+
+// encodePiece encodes components with go-ical, inside a calendar holding nothing else, and keeps the components'
+// lines, folded. buf is scratch space, reused between pieces.
+func encodePiece(buf *bytes.Buffer, cs ...*ical.Component) (*piece, error) {
+	c := ical.NewCalendar()
+	setText(c.Component, ical.PropProductID, ProdID)
+	setText(c.Component, ical.PropVersion, "2.0")
+	c.Children = cs
+	buf.Reset()
+	if err := ical.NewEncoder(buf).Encode(c); err != nil {
+		return nil, fmt.Errorf("encode calendar: %w", err)
+	}
+	b := buf.Bytes()
+	if !bytes.HasPrefix(b, []byte(frameHead)) || !bytes.HasSuffix(b, []byte(frameFoot)) {
+		return nil, fmt.Errorf("encode calendar: unexpected frame around a component")
+	}
+	text := Fold(b[len(frameHead) : len(b)-len(frameFoot)])
+	return &piece{text: text, sum: sha256.Sum256(text)}, nil
+}
+
+// calendarFrame is the feed's header (BEGIN:VCALENDAR and the calendar's properties) and footer, as Render writes
+// them around the components.
+func calendarFrame(cal Calendar) (head, foot *piece, err error) {
+	c := ical.NewCalendar()
+	setCalendarProps(c.Component)
+	setText(c.Component, ical.PropName, cal.Name)
+	setText(c.Component, "X-WR-CALNAME", cal.Name)
+	refresh := cmp.Or(cal.Refresh, DefaultRefresh)
+	p := ical.NewProp(ical.PropRefreshInterval)
+	p.Params.Set(ical.ParamValue, string(ical.ValueDuration))
+	p.Value = formatDuration(refresh)
+	c.Props.Set(p)
+	setText(c.Component, "X-PUBLISHED-TTL", formatDuration(refresh))
+	c.Children = []*ical.Component{{Name: pieceFrame, Props: ical.Props{}}}
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(c); err != nil {
+		return nil, nil, fmt.Errorf("encode calendar: %w", err)
+	}
+	marker := "BEGIN:" + pieceFrame + "\r\nEND:" + pieceFrame + "\r\n"
+	before, after, ok := bytes.Cut(buf.Bytes(), []byte(marker))
+	if !ok {
+		return nil, nil, fmt.Errorf("encode calendar: no placeholder in the calendar's encoding")
+	}
+	h, f := Fold(before), Fold(after)
+	return &piece{text: h, sum: sha256.Sum256(h)}, &piece{text: f, sum: sha256.Sum256(f)}, nil
+}
+
+// key is the key of h's event in a feed with opts.
+func (f *fingerprint) key(seed maphash.Seed, h *Hearing, opts Options) pieceKey {
+	f.buf = f.buf[:0]
+	f.hearing(h, opts)
+	return pieceKey{id: h.ID, seq: h.Sequence, updated: h.Updated.UnixNano(), sum: maphash.Bytes(seed, f.buf)}
+}
+
+// fingerprint writes everything the renderer reads of a hearing into a buffer to hash, each value length- or
+// kind-delimited so that two different hearings never write the same bytes. TestFingerprintCoversEveryField
+// changes every field of Hearing in turn and checks the key changes, so a field added to Hearing and not here
+// fails it.
+type fingerprint struct {
+	buf []byte
+}
+
+func (f *fingerprint) int(n int64) {
+	f.buf = binary.LittleEndian.AppendUint64(f.buf, uint64(n))
+}
+
+func (f *fingerprint) str(s string) {
+	f.buf = binary.AppendUvarint(f.buf, uint64(len(s)))
+	f.buf = append(f.buf, s...)
+}
+
+func (f *fingerprint) bool(b bool) {
+	if b {
+		f.buf = append(f.buf, 1)
+	} else {
+		f.buf = append(f.buf, 0)
+	}
+}
+
+func (f *fingerprint) loc(l *time.Location) {
+	if l == nil {
+		f.str("\x00nil")
+		return
+	}
+	f.str(l.String())
+}
+
+func (f *fingerprint) time(t time.Time) {
+	f.bool(t.IsZero())
+	f.int(t.Unix())
+	f.int(int64(t.Nanosecond()))
+	f.loc(t.Location())
+}
+
+func (f *fingerprint) client(c *Client) {
+	f.str(c.Name)
+	f.str(string(c.ANumber))
+	f.str(c.Phone)
+	f.str(c.Language)
+	f.loc(c.Home)
+	f.str(c.City)
+	f.bool(c.Detained)
+	f.str(c.Contact)
+}
+
+func (f *fingerprint) hearing(h *Hearing, opts Options) {
+	f.str(string(cmp.Or(opts.Detail, DetailFull)))
+	f.int(int64(h.duration(opts.Durations)))
+	f.str(h.ID)
+	f.int(int64(h.Sequence))
+	f.time(h.Updated)
+	f.time(h.Start)
+	f.bool(h.TimeUnknown)
+	f.int(int64(h.Duration))
+	f.str(string(h.Type))
+	f.str(h.TypeCode)
+	f.str(string(h.Medium))
+	f.str(h.MediumCode)
+	f.str(string(h.Status))
+	f.str(h.Judge)
+	f.str(h.WebEx)
+	f.str(h.Court.Code)
+	f.str(h.Court.Name)
+	f.str(h.Court.Address)
+	f.str(h.Court.Phone)
+	f.str(h.Court.Place)
+	f.int(int64(len(h.Clients)))
+	for i := range h.Clients {
+		f.client(&h.Clients[i])
+	}
+	f.str(h.Counsel)
+	f.str(h.CounselPhone)
+	f.int(int64(len(h.Reminders)))
+	for _, r := range h.Reminders {
+		f.str(string(r.Channel))
+		f.str(r.To)
+		f.time(r.Due)
+		f.str(r.State)
+	}
+	f.str(h.Confirmation)
+	f.bool(h.Reader != nil)
+	if h.Reader != nil {
+		f.client(h.Reader)
+	}
+	f.int(int64(len(h.Deadlines)))
+	for _, d := range h.Deadlines {
+		f.str(string(d.Rule))
+		f.str(d.What)
+		f.str(d.Short)
+		f.time(d.Hearing)
+		f.time(d.Due)
+		f.time(d.Safe)
+		f.int(int64(d.Days))
+		f.str(d.Authority)
+		f.str(d.Moved)
+		f.time(d.Counted)
+		f.bool(d.Ended)
+		f.str(d.Uncertain)
+	}
+}
+
+// etagOf is the strong ETag of a feed with this digest.
+func etagOf(digest [sha256.Size]byte) string {
+	return `"` + base64.RawURLEncoding.EncodeToString(digest[:18]) + `"`
+}
