@@ -158,6 +158,9 @@ type Claim struct {
 type OutboxFilter struct {
 	State     ReminderState
 	HearingID uint
+	// HearingIDs, when set, keeps the rows of these hearings, read in a few queries however many there are (a
+	// Limit then bounds each query).
+	HearingIDs []uint
 	// Recipient and RecipientID, when set, keep the rows to that kind of recipient (ToClient…) and that person.
 	Recipient, RecipientID string
 	Limit                  int

@@ -257,6 +257,8 @@ func (s *Service) Calendar(ctx context.Context, f Feed, now time.Time) (Calendar
 			cal.Expires = t
 		}
 	}
+	shown := views[:0:0]
+	var withPeople []uint
 	for _, v := range views {
 		until := v.Start.Add(hearingDuration(v.Type, opts) + keepPast)
 		if v.Status == docket.StatusCancelled {
@@ -267,13 +269,25 @@ func (s *Service) Calendar(ctx context.Context, f Feed, now time.Time) (Calendar
 			continue
 		}
 		expire(until)
-		var rows []docket.Reminder
+		shown = append(shown, v)
 		if opts.Detail != DetailBusy && (len(v.Clients) > 0 || len(v.Attorneys) > 0) {
 			// Only hearings with people get reminders; a court-watch feed of thousands asks nothing more.
-			if rows, err = s.st.OutboxRows(ctx, docket.OutboxFilter{HearingID: v.ID}); err != nil {
-				return Calendar{}, fmt.Errorf("feed %s: reminders of hearing %d: %w", sc, v.ID, err)
-			}
+			withPeople = append(withPeople, v.ID)
 		}
+	}
+	// The reminders of every hearing shown, read together (a few queries, not one per hearing).
+	reminders := map[uint][]docket.Reminder{}
+	if len(withPeople) > 0 {
+		rows, err := s.st.OutboxRows(ctx, docket.OutboxFilter{HearingIDs: withPeople})
+		if err != nil {
+			return Calendar{}, fmt.Errorf("feed %s: reminders: %w", sc, err)
+		}
+		for _, r := range rows {
+			reminders[r.HearingID] = append(reminders[r.HearingID], r)
+		}
+	}
+	for _, v := range shown {
+		rows := reminders[v.ID]
 		see(v.ChangedAt)
 		for _, c := range v.Clients {
 			see(c.UpdatedAt)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/docketd/docketd/docket"
@@ -224,7 +225,32 @@ func (db *DB) ReleaseLease(ctx context.Context, ids []uint, owner string, until 
 
 // OutboxRows returns rows by due time.
 func (db *DB) OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]docket.Reminder, error) {
+	if len(f.HearingIDs) > 0 {
+		// A page of hearings a query: each hearing's rows come from one of them, in due order.
+		var out []docket.Reminder
+		for page := range slices.Chunk(f.HearingIDs, outboxHearingsPage) {
+			g := f
+			g.HearingIDs = nil
+			rows, err := db.outboxRows(ctx, g, page)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rows...)
+		}
+		return out, nil
+	}
+	return db.outboxRows(ctx, f, nil)
+}
+
+// outboxHearingsPage is how many hearings one query of OutboxRows asks for, well inside SQLite's and PostgreSQL's
+// limits on parameters.
+const outboxHearingsPage = 1000
+
+func (db *DB) outboxRows(ctx context.Context, f docket.OutboxFilter, hearings []uint) ([]docket.Reminder, error) {
 	q := db.gorm.WithContext(ctx).Model(&outboxRow{})
+	if hearings != nil {
+		q = q.Where("hearing_id IN ?", hearings)
+	}
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
 	}

@@ -521,3 +521,49 @@ func TestHearingsByIDs(t *testing.T) {
 		}
 	})
 }
+
+func TestOutboxRowsOfSeveralHearings(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		start := time.Date(2028, 2, 8, 8, 30, 0, 0, chicago)
+		if _, err := runSync(t, db, docket.SyncOptions{Source: "office", Now: t0},
+			record("A", "201555101", start), record("B", "201555102", start.Add(time.Hour)),
+			record("C", "201555103", start.Add(2*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		hs, err := db.Hearings(ctx, docket.HearingFilter{})
+		if err != nil || len(hs) != 3 {
+			t.Fatalf("hearings: %d, %v", len(hs), err)
+		}
+		var rows []docket.Reminder
+		for i, h := range hs {
+			for d := range 2 {
+				rows = append(rows, docket.Reminder{HearingID: h.ID, Recipient: "client", RecipientID: "c",
+					Channel: "sms", Address: "+12145550142", Kind: docket.KindReminder,
+					DedupeKey: fmt.Sprintf("k%d-%d", i, d), Due: t0.Add(time.Duration(2-d) * time.Hour),
+					State: docket.StatePending})
+			}
+		}
+		if _, err := db.PlanOutbox(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		// More hearings than a page of the query, most of them without rows.
+		ids := []uint{hs[2].ID, hs[0].ID}
+		for i := range outboxHearingsPage + 5 {
+			ids = append(ids, hs[2].ID+1000+uint(i))
+		}
+		got, err := db.OutboxRows(ctx, docket.OutboxFilter{HearingIDs: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Each hearing's rows in due order; hearing B's are not asked for.
+		keys := map[uint][]string{}
+		for _, r := range got {
+			keys[r.HearingID] = append(keys[r.HearingID], r.DedupeKey)
+		}
+		want := map[uint][]string{hs[0].ID: {"k0-1", "k0-0"}, hs[2].ID: {"k2-1", "k2-0"}}
+		if fmt.Sprint(keys) != fmt.Sprint(want) {
+			t.Errorf("rows by hearing: %v, want %v", keys, want)
+		}
+	})
+}

@@ -154,7 +154,7 @@ func (s *dryStore) cancel(ctx context.Context, hearingID uint, stale func(docket
 // OutboxRows is the store's rows as this run's plan would leave them, followed by the rows it would add, in the
 // store's order (due, then id).
 func (s *dryStore) OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]docket.Reminder, error) {
-	q := docket.OutboxFilter{State: f.State, HearingID: f.HearingID}
+	q := docket.OutboxFilter{State: f.State, HearingID: f.HearingID, HearingIDs: f.HearingIDs}
 	if f.State == docket.StateCancelled {
 		q.State = "" // rows this run would cancel are pending in the store
 	}
@@ -166,7 +166,8 @@ func (s *dryStore) OutboxRows(ctx context.Context, f docket.OutboxFilter) ([]doc
 	defer s.mu.Unlock()
 	var out []docket.Reminder
 	keep := func(r docket.Reminder) {
-		if (f.State == "" || r.State == f.State) && (f.HearingID == 0 || r.HearingID == f.HearingID) {
+		if (f.State == "" || r.State == f.State) && (f.HearingID == 0 || r.HearingID == f.HearingID) &&
+			(len(f.HearingIDs) == 0 || slices.Contains(f.HearingIDs, r.HearingID)) {
 			out = append(out, r)
 		}
 	}
