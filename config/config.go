@@ -118,9 +118,9 @@ type Log struct {
 // SMS configures text messages.
 type SMS struct {
 	Provider string  `toml:"provider"` // twilio | log
-	Rate     float64 `toml:"rate"`     // messages per second, across the whole daemon
+	Rate     float64 `toml:"rate"`     // messages per second for the whole office, every replica together
 	// Concurrency is how many requests may be in flight at once; 0 means enough to keep the rate when a request
-	// takes about 300 ms.
+	// takes about 500 ms.
 	Concurrency int    `toml:"concurrency"`
 	Twilio      Twilio `toml:"twilio"`
 }

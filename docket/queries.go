@@ -145,6 +145,15 @@ type OutboxResult struct {
 	NotAttempted bool
 }
 
+// OutboxWrite is one write to leased outbox rows, of several the store makes in one transaction: with Finish set,
+// it records the outcome (as FinishOutbox); otherwise it renews Owner's lease on IDs to HoldUntil (as HoldLease).
+type OutboxWrite struct {
+	IDs       []uint
+	Finish    *OutboxResult
+	Owner     string
+	HoldUntil time.Time
+}
+
 // Claim asks for due rows of one channel, leased to Owner until Now + Lease.
 type Claim struct {
 	Now     time.Time

@@ -118,6 +118,25 @@ func (db *DB) Hearing(ctx context.Context, id uint) (docket.Hearing, error) {
 	return vs[0], nil
 }
 
+// HearingsByID returns the hearings of ids that exist, as Hearing does, with five queries for up to 500 ids: the
+// dispatcher loads a claimed batch's hearings at once instead of one by one. A deleted hearing is left out.
+func (db *DB) HearingsByID(ctx context.Context, ids []uint) ([]docket.Hearing, error) {
+	var out []docket.Hearing
+	for i := 0; i < len(ids); i += 500 {
+		var hs []hearingRow
+		if err := db.gorm.WithContext(ctx).Preload("Case").Where("id IN ?", ids[i:min(i+500, len(ids))]).
+			Order("id").Find(&hs).Error; err != nil {
+			return nil, fmt.Errorf("hearings by id: %w", err)
+		}
+		vs, err := db.views(ctx, hs)
+		if err != nil {
+			return nil, fmt.Errorf("hearings by id: %w", err)
+		}
+		out = append(out, vs...)
+	}
+	return out, nil
+}
+
 // views attaches clients, attorneys and courts to hearings with three queries, whatever the number of hearings.
 func (db *DB) views(ctx context.Context, hs []hearingRow) ([]docket.Hearing, error) {
 	anums := map[string]bool{}

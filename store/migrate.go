@@ -175,6 +175,12 @@ var migrations = []*gormigrate.Migration{
 		Migrate:  migrateStaff,
 		Rollback: rollbackStaff,
 	},
+	{
+		// Each channel's send budget, shared by every process on the database: the rate is the office's.
+		ID:       "0016_send_budget",
+		Migrate:  migrateSendBudget,
+		Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable(&sendBudgetRow{}) },
+	},
 }
 
 // deadlineColumns are the columns 0013_deadlines adds.
@@ -317,7 +323,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migration lock: %w", err)
 		}
 		defer release()
-		return run(g)
+		if err := run(g); err != nil {
+			return err
+		}
+		return db.Optimize(ctx)
 	}
 	return g.Connection(func(conn *gorm.DB) error {
 		sqlConn, ok := conn.Statement.ConnPool.(*sql.Conn)

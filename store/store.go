@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/docketd/docketd/docket"
@@ -33,6 +35,12 @@ type DB struct {
 	path     string // the SQLite file; "" on PostgreSQL
 	// Now is the clock used for timestamps the store sets itself.
 	Now func() time.Time
+	// planned counts outbox rows planned since the statistics were last refreshed (Optimize).
+	planned atomic.Int64
+	// sendMu takes turns, on SQLite, among the dispatcher's own writes (claims, outcomes, send slots): SQLite has
+	// one writer at a time, and a writer that finds the file locked sleeps in its busy handler for milliseconds
+	// where a turn in the process takes microseconds.
+	sendMu sync.Mutex
 }
 
 // Open connects to url: "sqlite:PATH" or "postgres://…". It does not migrate; call Migrate.
@@ -79,6 +87,10 @@ func Open(rawURL string) (*DB, error) {
 		// Methods that need a transaction open one (db.tx); gorm's implicit one around every write would, inside
 		// them, add a savepoint per batch (a SQLite sub-journal file each time).
 		SkipDefaultTransaction: true,
+		// The dispatcher's statements (db.hot) are prepared once and kept, a bounded number of them: an IN list of
+		// another length is another statement, and an unbounded cache ran SQLite out of memory on a large import.
+		PrepareStmtMaxSize: hotStatements,
+		PrepareStmtTTL:     time.Hour,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", RedactURL(rawURL), err)
@@ -179,6 +191,43 @@ func (db *DB) now() time.Time { return db.Now().UTC() }
 // tx runs fn in one transaction.
 func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return db.gorm.WithContext(ctx).Transaction(fn)
+}
+
+// largeWrite is how many rows a sync or a plan writes before the store refreshes SQLite's statistics: the claim of
+// due reminders keeps to its best index only when the query planner knows how the rows are spread.
+const largeWrite = 10_000
+
+// Optimize refreshes SQLite's statistics of the tables that need it (PRAGMA optimize, with a bounded sample so it
+// takes milliseconds on a large database; tables never analyzed are analyzed too). It is run after migrations and
+// after large syncs and plans. PostgreSQL's autovacuum keeps its own statistics: nothing is done there.
+func (db *DB) Optimize(ctx context.Context) error {
+	if db.dialect != "sqlite" {
+		return nil
+	}
+	return db.gorm.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("PRAGMA analysis_limit = 1000").Error; err != nil {
+			return err
+		}
+		return conn.Exec("PRAGMA optimize = 0x10002").Error
+	})
+}
+
+// sendTurn takes the dispatcher's turn to write on SQLite (see sendMu); it returns the function that ends it.
+func (db *DB) sendTurn() func() {
+	if db.dialect != "sqlite" {
+		return func() {}
+	}
+	db.sendMu.Lock()
+	return db.sendMu.Unlock
+}
+
+// hotStatements bounds the prepared statements the dispatcher's path keeps.
+const hotStatements = 64
+
+// hot is the store's handle for the statements run for every message sent (claims, outcomes, opt-outs, a batch's
+// hearings): prepared once and kept (least recently used go first), instead of parsed for every message.
+func (db *DB) hot(ctx context.Context) *gorm.DB {
+	return db.gorm.WithContext(ctx).Session(&gorm.Session{PrepareStmt: true})
 }
 
 // notFound maps gorm's not-found error to ErrNotFound.

@@ -915,6 +915,11 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 			"applies the rest): %w", s.opts.Source, s.pieces, err)
 	}
 	s.result.Hold = hold
+	r := s.result
+	if r.Created+r.Changed+r.Moved+r.Cancelled+r.Restored >= largeWrite {
+		// The statistics are a hint to the query planner: a sync that wrote is not failed for them.
+		_ = s.db.Optimize(s.ctx)
+	}
 	return s.result, nil
 }
 

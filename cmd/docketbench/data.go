@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // the driver store's gormlite uses, for the raw baselines
@@ -40,9 +41,17 @@ func scheduleFile(o *options, n int) (string, error) {
 	return path, os.Rename(tmp.Name(), path)
 }
 
-// openStore opens and migrates a store at path.
+// dbURL is the store URL of a scenario's database: a PostgreSQL URL as it is, anything else a SQLite file's path.
+func dbURL(path string) string {
+	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+		return path
+	}
+	return "sqlite:" + path
+}
+
+// openStore opens and migrates a store at path (a SQLite file, or a PostgreSQL URL).
 func openStore(ctx context.Context, path string) (*store.DB, error) {
-	db, err := store.Open("sqlite:" + path)
+	db, err := store.Open(dbURL(path))
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/docketd/docketd/cmd/docketd/assembly"
@@ -33,11 +34,17 @@ type fakeTwilio struct {
 	mu      sync.Mutex
 	posts   []url.Values
 	arrived map[string][]time.Time // by To
+	times   []time.Time            // every POST's arrival, in order
 	server  *httptest.Server
+	// latency is how long the fake takes to answer a POST, as Twilio's API does (100–300 ms).
+	latency time.Duration
 }
 
-func newFakeTwilio() *fakeTwilio {
-	f := &fakeTwilio{arrived: map[string][]time.Time{}}
+func newFakeTwilio() *fakeTwilio { return newSlowTwilio(0) }
+
+// newSlowTwilio is a fake that answers each POST after latency.
+func newSlowTwilio(latency time.Duration) *fakeTwilio {
+	f := &fakeTwilio{arrived: map[string][]time.Time{}, latency: latency}
 	f.server = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f
 }
@@ -82,8 +89,12 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.posts = append(f.posts, r.PostForm)
 	f.arrived[to] = append(f.arrived[to], at)
+	f.times = append(f.times, at)
 	sid := fmt.Sprintf("SM%032d", len(f.posts))
 	f.mu.Unlock()
+	if f.latency > 0 {
+		time.Sleep(f.latency) // the provider's own time to answer; a benchmark runs on the real clock
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	json.NewEncoder(w).Encode(map[string]any{ //nolint:errcheck // the client went away
@@ -107,6 +118,11 @@ func (f *fakeTwilio) sent() (int, []url.Values) {
 // through Twilio to the fake, with no rate limit. The store is taken as seeded: the config lists no people, and
 // applying it would retire the seeded clients.
 func (f *fakeTwilio) office(ctx context.Context, path string) (*assembly.Office, error) {
+	return f.officeAt(ctx, "sqlite:"+path, 1000000, 0)
+}
+
+// officeAt is office over the database at dbURL, with the [sms] rate and concurrency given (0: the default).
+func (f *fakeTwilio) officeAt(ctx context.Context, dbURL string, rate float64, conc int) (*assembly.Office, error) {
 	cfg, err := config.Parse("bench.toml", []byte(fmt.Sprintf(`
 [organization]
 name = "Bench Legal Aid"
@@ -118,7 +134,8 @@ url = %q
 
 [sms]
 provider = "twilio"
-rate = 1000000 # far above what the fake can take: the figure is the dispatcher's own
+rate = %v # 1000000: far above what the fake can take, so the figure is the dispatcher's own
+concurrency = %d
 
 [sms.twilio]
 account_sid = %q
@@ -135,7 +152,7 @@ to = "client"
 channel = "sms"
 before = ["7d", "3d", "1d"]
 at = "10:00"
-`, benchZone, "sqlite:"+path, fakeAccountSID, fakeAuthToken, fakeFrom, f.server.URL)),
+`, benchZone, dbURL, rate, conc, fakeAccountSID, fakeAuthToken, fakeFrom, f.server.URL)),
 		config.Options{Courts: store.CourtCodes()})
 	if err != nil {
 		return nil, err
@@ -150,7 +167,7 @@ func seedOutbox(ctx context.Context, path string, n int, now time.Time, due func
 	if err := seedHearings(ctx, path, n, n, now); err != nil {
 		return nil, err
 	}
-	db, err := store.Open("sqlite:" + path)
+	db, err := store.Open(dbURL(path))
 	if err != nil {
 		return nil, err
 	}
@@ -178,48 +195,121 @@ func seedOutbox(ctx context.Context, path string, n int, now time.Time, due func
 	return db, nil
 }
 
-// runDispatch measures the dispatcher sending o.Messages due reminders through notify.Twilio to the fake, against
-// a bare http.Client posting the same forms to the same fake, one after another as the dispatcher does.
+// dispatchConcurrency is the [sms] concurrency of the no-limit dispatch run, and the goroutines of the bare client
+// it is held to.
+const dispatchConcurrency = 16
+
+// dispatchRounds is how many times each side of the dispatch comparison runs, alternating.
+const dispatchRounds = 3
+
+// runDispatch measures the dispatcher sending o.Messages due reminders through notify.Twilio to the fake with no
+// rate limit, against a bare http.Client posting the same forms to the same fake from as many goroutines as the
+// lane keeps requests in flight. The two alternate for dispatchRounds rounds, each dispatcher round on a fresh copy
+// of the seeded database; the figures are the medians, with the spread of the ratio.
 func runDispatch(ctx context.Context, o *options) (metrics, error) {
 	now := time.Now()
-	path := scratch(o, "dispatch.db")
-	db, err := seedOutbox(ctx, path, o.Messages, now,
+	seeded := scratch(o, "dispatch-seed.db")
+	db, err := seedOutbox(ctx, seeded, o.Messages, now,
 		func(int) time.Time { return now.Add(-time.Second) })
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
-	defer db.Close()
-	fake := newFakeTwilio()
-	defer fake.Close()
-	office, err := fake.office(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	defer office.Close()
-	d := office.Dispatcher
-	start := time.Now()
-	settled, err := d.DispatchDue(ctx)
-	if err != nil {
-		return nil, err
-	}
-	elapsed := time.Since(start).Seconds()
-	n, forms := fake.sent()
-	if n != o.Messages || settled != o.Messages {
-		return nil, fmt.Errorf("dispatcher settled %d rows and sent %d messages, want %d%s", settled, n, o.Messages,
-			firstUnsent(ctx, db))
-	}
-	m := metrics{"rate": float64(n) / elapsed}
-
-	client := &http.Client{Timeout: 10 * time.Second}
-	target := fake.server.URL + fake.messagesPath()
-	start = time.Now()
-	for _, form := range forms {
-		if err := postForm(ctx, client, target, form); err != nil {
+	db.Close()
+	var rates, raws, ratios, cpus []float64
+	for range dispatchRounds {
+		rate, cpu, forms, err := dispatchRound(ctx, o, seeded)
+		if err != nil {
 			return nil, err
 		}
+		raw, err := rawRound(ctx, forms)
+		if err != nil {
+			return nil, err
+		}
+		rates, raws, ratios, cpus = append(rates, rate), append(raws, raw), append(ratios, rate/raw), append(cpus, cpu)
 	}
-	m["raw_rate"] = float64(len(forms)) / time.Since(start).Seconds()
-	return m, nil
+	slices.Sort(ratios)
+	return metrics{"rate": median(rates), "raw_rate": median(raws), "ratio_min": ratios[0],
+		"ratio_max": ratios[len(ratios)-1], "ratio": median(ratios), "cpu_per_msg": median(cpus)}, nil
+}
+
+// dispatchRound sends the seeded reminders once, on a copy of the seeded database, and returns the messages a
+// second, the process's CPU time per message, and the forms the fake received.
+func dispatchRound(ctx context.Context, o *options, seeded string) (float64, float64, []url.Values, error) {
+	path := scratch(o, "dispatch.db")
+	if err := copyFile(seeded, path); err != nil {
+		return 0, 0, nil, err
+	}
+	fake := newFakeTwilio()
+	defer fake.Close()
+	office, err := fake.officeAt(ctx, "sqlite:"+path, 1000000, dispatchConcurrency)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	defer office.Close()
+	cpu0 := cpuTime()
+	start := time.Now()
+	settled, err := office.Dispatcher.DispatchDue(ctx)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	elapsed := time.Since(start).Seconds()
+	cpu := cpuTime() - cpu0
+	n, forms := fake.sent()
+	if n != o.Messages || settled != o.Messages {
+		return 0, 0, nil, fmt.Errorf("dispatcher settled %d rows and sent %d messages, want %d", settled, n, o.Messages)
+	}
+	return float64(n) / elapsed, cpu / float64(n), forms, nil
+}
+
+// rawRound posts forms to a fresh fake from dispatchConcurrency goroutines and returns the requests a second.
+func rawRound(ctx context.Context, forms []url.Values) (float64, error) {
+	fake := newFakeTwilio()
+	defer fake.Close()
+	client := &http.Client{Timeout: 10 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: dispatchConcurrency}}
+	defer client.CloseIdleConnections()
+	target := fake.server.URL + fake.messagesPath()
+	next := make(chan url.Values)
+	errs := make(chan error, dispatchConcurrency)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range dispatchConcurrency {
+		wg.Go(func() {
+			for form := range next {
+				if err := postForm(ctx, client, target, form); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for _, form := range forms {
+		next <- form
+	}
+	close(next)
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+	}
+	return float64(len(forms)) / elapsed, nil
+}
+
+// median of values (sorted in place).
+func median(values []float64) float64 {
+	slices.Sort(values)
+	return values[len(values)/2]
+}
+
+// cpuTime is the CPU time this process has used, user and system, in seconds.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // postForm is what a hand-written SMS client does: one authenticated form POST, the answer read and checked.

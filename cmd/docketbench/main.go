@@ -55,6 +55,10 @@ type options struct {
 	InProcess  bool          // run scenarios in this process instead of children
 	CPUProfile string        // write a CPU profile per scenario, to this prefix
 	Repo       string        // module root, for building cmd/docketd
+	Burst      int           // reminders of the morning burst, due at one instant
+	BurstRate  float64       // [sms] rate of the burst
+	Latency    time.Duration // how long the burst's fake provider takes to answer
+	Postgres   string        // a PostgreSQL database the burst also runs on, with two replicas; emptied first
 }
 
 // scenario is one measurement, run alone so its peak memory is its own.
@@ -73,6 +77,8 @@ var scenarios = []scenario{
 	{"plan", runPlan},
 	{"feed", runFeed},
 	{"dispatch", runDispatch},
+	{"burst", runBurst},
+	{"burst-pg", runBurstPG},
 	{"lateness", runLateness},
 	{"daemon", runDaemon},
 }
@@ -143,6 +149,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	f.BoolVar(&o.InProcess, "inprocess", false, "run every scenario in this process (peak memory is then shared)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of each scenario to PREFIX-SCENARIO.pprof")
 	f.StringVar(&o.Repo, "repo", "", "module root holding cmd/docketd (default: found from the working directory)")
+	f.IntVar(&o.Burst, "burst", 10_000, "reminders of the morning burst, all due at one instant")
+	f.Float64Var(&o.BurstRate, "burst-rate", 50, "[sms] rate of the morning burst, messages per second")
+	f.DurationVar(&o.Latency, "latency", 150*time.Millisecond, "how long the burst's fake Twilio takes to answer")
+	f.StringVar(&o.Postgres, "postgres", "", "PostgreSQL URL the burst also runs on with two replicas "+
+		"(its public schema is dropped first); empty skips burst-pg")
 	if err := f.Parse(args); err != nil {
 		return nil, err
 	}
@@ -157,6 +168,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		def("rows", &o.Rows, 100_000)
 		def("hearings", &o.Hearings, 100_000)
 		def("messages", &o.Messages, 1000)
+		def("burst", &o.Burst, 1000)
 		if !set["window"] {
 			o.Window = 10 * time.Second
 		}
@@ -169,12 +181,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			return nil, fmt.Errorf("unknown scenario %q (have %s)", name, scenarioNames())
 		}
 	}
-	if o.Rows < 1 || o.Hearings < 1 || o.Events < 1 || o.Messages < 1 || o.Reminders < 1 || o.Window <= 0 {
+	if o.Rows < 1 || o.Hearings < 1 || o.Events < 1 || o.Messages < 1 || o.Reminders < 1 || o.Window <= 0 ||
+		o.Burst < 1 || o.BurstRate <= 0 {
 		return nil, errors.New("sizes and the window must be positive")
 	}
 	if o.Messages > planClients || o.Reminders > planClients {
 		// Each message goes to its own client, and the store takes at most planClients clients at once.
 		return nil, fmt.Errorf("-messages and -reminders can be at most %d", planClients)
+	}
+	if o.Burst > maxBurst {
+		return nil, fmt.Errorf("-burst can be at most %d", maxBurst)
 	}
 	return o, nil
 }
@@ -199,7 +215,9 @@ func (o *options) childArgs(name string) []string {
 	return []string{"-scenario", name, "-dir", o.Dir, "-rows", fmt.Sprint(o.Rows), "-hearings", fmt.Sprint(o.Hearings),
 		"-events", fmt.Sprint(o.Events), "-messages", fmt.Sprint(o.Messages), "-reminders", fmt.Sprint(o.Reminders),
 		"-window", o.Window.String(), "-daemon-hearings", fmt.Sprint(o.Daemon), "-settle", o.Settle.String(),
-		"-feed-round", o.FeedRound.String(), "-cpuprofile", o.CPUProfile, "-repo", o.Repo}
+		"-feed-round", o.FeedRound.String(), "-cpuprofile", o.CPUProfile, "-repo", o.Repo,
+		"-burst", fmt.Sprint(o.Burst), "-burst-rate", fmt.Sprint(o.BurstRate), "-latency", o.Latency.String(),
+		"-postgres", o.Postgres}
 }
 
 // runOne runs a scenario here, with its CPU profile when asked, and adds the process's peak memory.

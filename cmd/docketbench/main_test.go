@@ -17,13 +17,13 @@ func TestQuickRunPrintsEveryRow(t *testing.T) {
 	var out, errb bytes.Buffer
 	args := []string{"-inprocess", "-quick", "-dir", t.TempDir(), "-rows", "300", "-hearings", "200", "-events",
 		"50", "-messages", "20", "-reminders", "10", "-window", "500ms", "-daemon-hearings", "100", "-settle", "0s",
-		"-feed-round", "20ms"}
+		"-feed-round", "20ms", "-burst", "40", "-burst-rate", "200", "-latency", "5ms"}
 	if err := run(context.Background(), args, &out, &errb); err != nil {
 		t.Fatalf("run: %v\n%s", err, errb.String())
 	}
 	for _, want := range []string{
 		"import 300 rows", "import peak RSS", "re-sync unchanged file", "re-sync rows written", "plan 3 reminders",
-		"render a 50-event feed", "serve feed 200", "serve feed 304", "dispatch 20 SMS", "lateness p99",
+		"render a 50-event feed", "serve feed 200", "serve feed 304", "dispatch 20 SMS", "burst of 40 at one instant", "lateness p99",
 		"reminders sent exactly once", "idle daemon RSS", "daemon start to /readyz",
 	} {
 		if !strings.Contains(out.String(), want) {
@@ -33,7 +33,7 @@ func TestQuickRunPrintsEveryRow(t *testing.T) {
 	// These hold at any size: they are counts, not timings.
 	for _, line := range strings.Split(out.String(), "\n") {
 		if (strings.HasPrefix(line, "re-sync rows written") || strings.HasPrefix(line, "re-sync hearings reported") ||
-			strings.HasPrefix(line, "lateness: reminders sent")) && !strings.HasSuffix(strings.TrimSpace(line), "ok") {
+			strings.HasPrefix(line, "lateness: reminders sent") || strings.HasPrefix(line, "burst: reminders sent")) && !strings.HasSuffix(strings.TrimSpace(line), "ok") {
 			t.Errorf("count row missed: %s", line)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -58,11 +59,50 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "people whose texts follow a stricter state law (Florida, Oklahoma: 8:00-20:00 of their "+
 			"time, at most 3 about one hearing in 24 hours): %d\n", n)
 	}
+	if msg := morningAtRate(cfg); msg != "" {
+		fmt.Fprintln(e.stdout, "warning:", msg)
+	}
 	if len(failed) > 0 {
 		return &exitError{code: exitFailure, err: fmt.Errorf("a sync of %s would fail: see above, fix the file or the "+
 			"source's path, columns or separator, and run check again", strings.Join(failed, ", "))}
 	}
 	return nil
+}
+
+// slowMorning is how long a morning's texts may take before check warns: a reminder later than this is late by
+// more than the dispatcher's floor for catch_up.
+const slowMorning = 15 * time.Minute
+
+// morningAtRate says how long a morning that texts every client with a phone would take at [sms] rate, when that is
+// longer than slowMorning: every client text of a day in a zone is due at the same time (the policy's at), and the
+// rate is the whole office's, however many replicas send. "" when it is not that long.
+func morningAtRate(cfg *config.Config) string {
+	n := 0
+	for _, c := range cfg.Clients {
+		if c.Phone != "" {
+			n++
+		}
+	}
+	if n == 0 || cfg.SMS.Rate <= 0 {
+		return ""
+	}
+	took := time.Duration(float64(n) / cfg.SMS.Rate * float64(time.Second)).Round(time.Second)
+	if took <= slowMorning {
+		return ""
+	}
+	return fmt.Sprintf("sms.rate: %d clients with a phone at rate = %v (messages a second for the whole office, every "+
+		"replica together; unset means %v) take %s to text one morning, so the last reminder leaves that late; ask "+
+		"the carrier for a 10DLC tier with more throughput and set rate to it", n, cfg.SMS.Rate, config.DefaultSMSRate,
+		clockDuration(took))
+}
+
+// clockDuration writes d as "2 h 47 min", or "16 min 40 s" under an hour.
+func clockDuration(d time.Duration) string {
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	return fmt.Sprintf("%d min %d s", m, s)
 }
 
 // underStateLaw counts the config's clients and counsel whose texts a stricter state law on their hours governs: by a

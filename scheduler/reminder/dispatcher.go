@@ -30,6 +30,133 @@ type SentLister interface {
 	Sent(ctx context.Context, to string, since time.Time) ([]docket.SentMessage, error)
 }
 
+// HearingLoader is a Store that reads many hearings at once: the dispatcher loads a claimed batch's hearings with
+// a few queries instead of a few per message.
+type HearingLoader interface {
+	HearingsByID(ctx context.Context, ids []uint) ([]docket.Hearing, error)
+}
+
+// viewsFresh is how long a batch's hearings, read at once, stand for the hearings as they are at sending time;
+// older, the batch's rows still to send read them again (again at once). A sync that changes a hearing within that
+// second is seen by the sends after the next reading, as a change within the send's own request would be.
+const viewsFresh = time.Second
+
+// recheckAfter is the wait for a send slot after which the rules are applied again before the send, even on the
+// same hearings: quiet hours may have begun, or the hearing started.
+const recheckAfter = 100 * time.Millisecond
+
+// batchViews are the hearings of the rows a lane claimed, read at once.
+type batchViews struct {
+	mu   sync.Mutex
+	ids  []uint // the hearings of the batch's rows
+	read time.Time
+	m    hearings
+}
+
+// views returns the hearings of rows as read for their batch, read again when older than viewsFresh; nil without
+// a HearingLoader, when each send reads its own.
+func (d *Dispatcher) views(ctx context.Context, b *batchViews, rows []docket.Reminder) (hearings, time.Time, error) {
+	loader, ok := d.DB.(HearingLoader)
+	if !ok || b == nil {
+		return hearings{}, d.Clock.Now(), nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := d.Clock.Now()
+	if b.m == nil || now.Sub(b.read) >= viewsFresh || now.Before(b.read) {
+		hs, err := loader.HearingsByID(ctx, b.ids)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		b.m, b.read = make(hearings, len(hs)), now
+		for _, h := range hs {
+			b.m[h.ID] = h
+		}
+	}
+	out := hearings{}
+	for _, r := range rows {
+		if h, ok := b.m[r.HearingID]; ok {
+			out[r.HearingID] = h
+		}
+	}
+	return out, b.read, nil
+}
+
+// OutboxWriter is a Store that makes several writes to leased rows in one transaction (store.WriteOutbox): the
+// dispatcher gathers the lease renewals and outcomes of its sends in flight and writes them together.
+type OutboxWriter interface {
+	WriteOutbox(ctx context.Context, ws []docket.OutboxWrite) ([]bool, error)
+}
+
+// outboxWrite is one write waiting for the next transaction.
+type outboxWrite struct {
+	w    docket.OutboxWrite
+	held bool
+	err  error
+	done chan struct{}
+}
+
+// writeOutbox makes w, together with the writes other sends of this dispatcher asked for meanwhile: the first
+// sender finding no transaction under way makes one of everything queued, and keeps doing so while more arrives;
+// the others wait for theirs. A transaction that fails is retried write by write, so each gets its own answer.
+func (d *Dispatcher) writeOutbox(ctx context.Context, w docket.OutboxWrite) (bool, error) {
+	writer, ok := d.DB.(OutboxWriter)
+	if !ok {
+		if w.Finish != nil {
+			return false, d.DB.FinishOutbox(ctx, w.IDs, *w.Finish)
+		}
+		return d.DB.HoldLease(ctx, w.IDs, w.Owner, w.HoldUntil)
+	}
+	op := &outboxWrite{w: w, done: make(chan struct{})}
+	d.writeMu.Lock()
+	d.writes = append(d.writes, op)
+	lead := !d.writing
+	d.writing = true
+	d.writeMu.Unlock()
+	if lead {
+		for {
+			d.writeMu.Lock()
+			batch := d.writes
+			d.writes = nil
+			if len(batch) == 0 {
+				d.writing = false
+				d.writeMu.Unlock()
+				break
+			}
+			d.writeMu.Unlock()
+			ws := make([]docket.OutboxWrite, len(batch))
+			for i, b := range batch {
+				ws[i] = b.w
+			}
+			held, err := writer.WriteOutbox(context.WithoutCancel(ctx), ws)
+			for i, b := range batch {
+				if err == nil {
+					b.held = held[i]
+				} else if len(batch) == 1 {
+					b.err = err
+				} else if b.w.Finish != nil {
+					b.err = d.DB.FinishOutbox(context.WithoutCancel(ctx), b.w.IDs, *b.w.Finish)
+				} else {
+					b.held, b.err = d.DB.HoldLease(context.WithoutCancel(ctx), b.w.IDs, b.w.Owner, b.w.HoldUntil)
+				}
+				close(b.done)
+			}
+		}
+	}
+	<-op.done
+	return op.held, op.err
+}
+
+// SendBudget is a Store that keeps each channel's rate in the database, shared by every process sending from it:
+// the carrier allows the office a rate, not each replica. Without it a dispatcher keeps its rate alone.
+type SendBudget interface {
+	// ReserveSends takes n consecutive send slots of channel at rate, none before now, and returns the first; slot
+	// i is first + i/rate.
+	ReserveSends(ctx context.Context, channel docket.Channel, now time.Time, n int, rate float64) (time.Time, error)
+	// PauseSends gives no slot of channel before until, to any process.
+	PauseSends(ctx context.Context, channel docket.Channel, until time.Time) error
+}
+
 const (
 	// Backoff bounds for temporary failures.
 	retryFirst = 30 * time.Second
@@ -49,6 +176,15 @@ const (
 	// Lease is how long a claim holds its rows unless renewed: longer than a send (sendBound) and the wait of the
 	// rows claimed with it (claimAhead). The dispatcher renews it before every send and every recording attempt.
 	Lease = 2 * time.Minute
+	// defaultLatency is the provider latency the automatic concurrency of a limited lane covers: rate ×
+	// defaultLatency requests in flight keep the rate while the provider answers within it (Twilio: 100–300 ms, a
+	// little more on a bad day). maxAutoConcurrency bounds it.
+	defaultLatency     = 500 * time.Millisecond
+	maxAutoConcurrency = 64
+	// budgetChunk is how much of a channel's rate a lane reserves from the shared budget at once: small, so that
+	// replicas interleave and a lane that runs dry leaves little of the budget unused.
+	budgetChunk = 200 * time.Millisecond
+	maxChunk    = 1000
 	// recordFor is how long the outcome of a send is retried against a busy or unreachable store.
 	recordFor = 10 * time.Minute
 	// catchUpFloor is the least lateness never taken for a missed reminder, whatever catch_up says: a morning burst
@@ -126,9 +262,11 @@ func (h *clockHold) take() {
 type Dispatcher struct {
 	DB      Store
 	Senders map[docket.Channel]Sender  // by channel: sms, email
-	Rates   map[docket.Channel]float64 // messages per second by channel; 0 or absent means no limit
+	Rates   map[docket.Channel]float64 // messages per second by channel, the office's; 0 or absent means no limit
 	// Concurrency is how many sends of a channel may be in flight at once; 0 or absent means enough to keep a
-	// limited channel at its rate when requests take about 300 ms, and 4 for an unlimited one.
+	// limited channel at its rate when requests take about defaultLatency (rate × latency), and 4 for an unlimited
+	// one. A limited channel's rate is shared with every process on the database when the store keeps it
+	// (SendBudget).
 	Concurrency map[docket.Channel]int
 	Renderer    *Renderer
 	Clock       Clock
@@ -146,6 +284,9 @@ type Dispatcher struct {
 	health      health
 	reconcileMu sync.Mutex
 	reconciled  time.Time // when expired leases were last looked for
+	writeMu     sync.Mutex
+	writes      []*outboxWrite // waiting for the next transaction
+	writing     bool           // a sender is making the transactions
 }
 
 // lane is one channel's sending: its own wake-up, rate slots and limit of sends in flight.
@@ -156,8 +297,11 @@ type lane struct {
 	conc    int
 	kick    chan context.Context // rows are due: drain them
 
-	mu   sync.Mutex
-	slot time.Time // next free send slot
+	mu     sync.Mutex
+	slot   time.Time   // next free send slot, when the store keeps no shared budget
+	slots  []time.Time // send slots reserved from the shared budget and not used yet, in order
+	paused time.Time   // no send before this: the provider asked for a pause
+	chunk  int         // slots reserved from the shared budget at a time
 }
 
 func (d *Dispatcher) init() {
@@ -174,8 +318,11 @@ func (d *Dispatcher) init() {
 			if l.conc <= 0 {
 				l.conc = 4
 				if l.rate > 0 {
-					l.conc = min(max(int(math.Ceil(l.rate*0.3)), 1), 32)
+					l.conc = min(max(int(math.Ceil(l.rate*defaultLatency.Seconds())), 1), maxAutoConcurrency)
 				}
+			}
+			if l.rate > 0 {
+				l.chunk = min(max(int(math.Ceil(l.rate*budgetChunk.Seconds())), 1), maxChunk)
 			}
 			d.lanes[ch] = l
 		}
@@ -318,7 +465,29 @@ func (d *Dispatcher) drain(ctx context.Context, l *lane) (int, error) {
 	if l.rate > 0 {
 		limit = min(max(int(l.rate*claimAhead.Seconds()), l.conc), claimBatch)
 	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		inFlight = make(chan struct{}, l.conc)
+	)
+	own, _ := ctx.Value(holdKey{}).(*clockHold)
+	// The sends of a batch overlap the claim of the next: once every group of a batch has started, the next batch
+	// is claimed while the last of them are still in flight, so the lane never waits for its slowest send.
+	defer func() {
+		own.let()
+		wg.Wait()
+		own.take()
+	}()
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr
+	}
 	for ctx.Err() == nil {
+		if err := failed(); err != nil {
+			return total, err
+		}
 		rows, err := d.DB.ClaimDue(ctx, docket.Claim{Now: d.Clock.Now(), Channel: l.channel, Limit: limit,
 			Owner: d.Owner, Lease: Lease})
 		d.health.set("claim", err)
@@ -326,15 +495,19 @@ func (d *Dispatcher) drain(ctx context.Context, l *lane) (int, error) {
 			return total, err
 		}
 		if len(rows) == 0 {
-			return total, nil
+			own.let()
+			wg.Wait()
+			own.take()
+			return total, failed()
 		}
-		var (
-			wg       sync.WaitGroup
-			mu       sync.Mutex
-			firstErr error
-			inFlight = make(chan struct{}, l.conc)
-		)
-		own, _ := ctx.Value(holdKey{}).(*clockHold)
+		bv := &batchViews{}
+		seen := map[uint]bool{}
+		for _, r := range rows {
+			if !seen[r.HearingID] {
+				seen[r.HearingID] = true
+				bv.ids = append(bv.ids, r.HearingID)
+			}
+		}
 		for _, group := range groups(rows) {
 			select {
 			case inFlight <- struct{}{}: // a free slot: the clock stays held from the claim to the worker's start
@@ -346,19 +519,13 @@ func (d *Dispatcher) drain(ctx context.Context, l *lane) (int, error) {
 			wctx, wh := withHold(ctx, d.Clock)
 			wg.Go(func() {
 				defer func() { wh.let(); <-inFlight }()
-				if err := d.send(wctx, l, group); err != nil {
+				if err := d.send(wctx, l, group, bv); err != nil {
 					mu.Lock()
 					firstErr = cmp.Or(firstErr, err)
 					mu.Unlock()
 				}
 			})
 			total += len(group)
-		}
-		own.let()
-		wg.Wait()
-		own.take()
-		if firstErr != nil {
-			return total, firstErr
 		}
 	}
 	return total, ctx.Err()
@@ -394,7 +561,7 @@ func ids(rows []docket.Reminder) []uint {
 }
 
 // send delivers one claimed group and records what happened. Only store errors are returned.
-func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder) error {
+func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder, bv *batchViews) error {
 	first := group[0]
 	log := d.Log.With("component", "dispatcher", "outbox_ids", ids(group), "kind", first.Kind, "channel", first.Channel,
 		"to", first.Address)
@@ -402,24 +569,14 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder)
 		// Told to stop before this group's turn: it goes back untouched, for the next run.
 		return d.record(ctx, ids(group), docket.OutboxResult{State: docket.StatePending, NotAttempted: true})
 	}
-	now := d.Clock.Now()
-	live, settled, views, err := d.Renderer.live(ctx, group, now)
+	views, read, err := d.views(ctx, bv, group)
 	if err != nil {
 		return err
 	}
-	for _, s := range settled {
-		if err := d.record(ctx, []uint{s.row.ID}, s.result); err != nil {
-			return err
-		}
-		log.Info("not sent now", "outbox_id", s.row.ID, "state", s.result.State, "reason", s.result.Error)
-	}
-	if len(live) == 0 {
-		return nil
-	}
-	msg, start, err := d.Renderer.render(ctx, live, views, now)
-	if err != nil {
-		log.Error("render", "err", err)
-		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed, Error: "render: " + err.Error()})
+	now := d.Clock.Now()
+	live, msg, start, err := d.rule(ctx, log, group, views, now)
+	if err != nil || len(live) == 0 {
+		return err
 	}
 	if first.Attempts > 1 {
 		// An earlier attempt may have gone out (a timeout once the provider had the message, a process stopped
@@ -444,30 +601,55 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder)
 			}
 		}
 	}
+	// The lease: no other process may have taken these rows over; renewing it covers the wait for a slot (at most
+	// claimAhead) and the send (at most sendBound). It is renewed before the wait, so that a write waiting on the
+	// database cannot bunch sends up after their slots.
+	until, held, err := d.renew(ctx, log, live)
+	if err != nil || !held {
+		return err
+	}
 	if slot, err := d.waitSlot(ctx, l); err != nil {
 		var next *time.Time
 		if errors.Is(err, errLongWait) {
 			next = &slot
 		}
-		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StatePending, NextTry: next,
+		rerr := d.record(ctx, ids(live), docket.OutboxResult{State: docket.StatePending, NextTry: next,
 			NotAttempted: true})
+		if errors.Is(err, errLongWait) || ctx.Err() != nil {
+			return rerr
+		}
+		return cmp.Or(rerr, err) // the shared budget could not be read: a store error
 	}
-	// The last moment before the effect: the opt-out list (a STOP may have arrived while this waited its turn) and
-	// the lease (no other process may have taken these rows over; renewing it covers the send).
+	// After the wait, the rules again, on the hearings as read no more than viewsFresh ago: a change synced, quiet
+	// hours begun or the hearing started while this waited its turn is seen before the effect. The message is made
+	// again when the rows to send or their hearings are no longer those it was made from.
+	if views2, read2, err := d.views(ctx, bv, live); err != nil {
+		return err
+	} else if now2 := d.Clock.Now(); !read2.Equal(read) || now2.Sub(now) >= recheckAfter {
+		if live, msg, start, err = d.rule(ctx, log, live, views2, now2); err != nil || len(live) == 0 {
+			return err
+		}
+	}
+	// The opt-out list (a STOP may have arrived while this waited its turn).
 	if out, err := d.DB.IsOptedOut(ctx, first.Channel, first.Address); err != nil {
 		return err
 	} else if out {
 		log.Info("skipped: recipient opted out")
 		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSkipped, Error: "opted out"})
 	}
-	held, err := d.DB.HoldLease(ctx, ids(live), d.Owner, d.Clock.Now().Add(Lease))
-	d.health.set("lease", err)
-	if err != nil {
-		return err
-	}
-	if !held {
-		log.Warn("another dispatcher took these rows over; not sending")
+	// The last moment before the effect: the lease must still cover the whole send. A slot wait, a slow read or a
+	// process that stood still since the renewal can have used it up. Once it has run out, any claim (this
+	// dispatcher's next one too) may have taken the rows and be sending them: they are not sent here, and are left
+	// as they are for the reconcile, which puts them back unless taken, to go through the path that first asks the
+	// provider. (Not released here: a claim of this dispatcher can hold the same owner and end.) Close to its end,
+	// the lease is renewed.
+	if now := d.Clock.Now(); !now.Before(until) {
+		log.Warn("the lease ran out before the send; not sending", "lease_until", until)
 		return nil
+	} else if now.Add(sendBound).After(until) {
+		if _, held, err = d.renew(ctx, log, live); err != nil || !held {
+			return err
+		}
 	}
 	// A send under way finishes even when the daemon is told to stop, within a bound.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendBound)
@@ -480,6 +662,47 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder)
 		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSent, ProviderID: id, Body: msg.Text})
 	}
 	return d.failed(ctx, log, l, live, start, sendErr)
+}
+
+// renew renews the lease of rows for Lease from now and returns its end. Not held means another dispatcher took
+// them over: they are not sent.
+func (d *Dispatcher) renew(ctx context.Context, log *slog.Logger, rows []docket.Reminder) (time.Time, bool, error) {
+	until := d.Clock.Now().Add(Lease)
+	held, err := d.writeOutbox(ctx, docket.OutboxWrite{IDs: ids(rows), Owner: d.Owner, HoldUntil: until})
+	d.health.set("lease", err)
+	if err != nil {
+		return until, false, err
+	}
+	if !held {
+		log.Warn("another dispatcher took these rows over; not sending")
+	}
+	return until, held, nil
+}
+
+// rule applies the rules that protect a recipient to group at now, records the rows they settle (cancelled,
+// skipped, waiting), and makes the message of the rest. No rows left to send is not an error.
+func (d *Dispatcher) rule(ctx context.Context, log *slog.Logger, group []docket.Reminder, views hearings,
+	now time.Time) ([]docket.Reminder, docket.Message, time.Time, error) {
+	live, settled, views, err := d.Renderer.liveFrom(ctx, group, now, views)
+	if err != nil {
+		return nil, docket.Message{}, time.Time{}, err
+	}
+	for _, s := range settled {
+		if err := d.record(ctx, []uint{s.row.ID}, s.result); err != nil {
+			return nil, docket.Message{}, time.Time{}, err
+		}
+		log.Info("not sent now", "outbox_id", s.row.ID, "state", s.result.State, "reason", s.result.Error)
+	}
+	if len(live) == 0 {
+		return nil, docket.Message{}, time.Time{}, nil
+	}
+	msg, start, err := d.Renderer.render(ctx, live, views, now)
+	if err != nil {
+		log.Error("render", "err", err)
+		return nil, docket.Message{}, time.Time{}, d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateFailed,
+			Error: "render: " + err.Error()})
+	}
+	return live, msg, start, nil
 }
 
 func (d *Dispatcher) observe(channel docket.Channel, err error, late time.Duration) {
@@ -532,6 +755,11 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, l *lane, rows
 				next = asked
 			}
 			l.pause(asked)
+			if b, ok := d.DB.(SendBudget); ok && l.rate > 0 {
+				if err := b.PauseSends(context.WithoutCancel(ctx), l.channel, asked); err != nil {
+					return err
+				}
+			}
 			// Every process sending on this channel sees the pause: the rows due meanwhile wait for its end.
 			if n, err := d.DB.DeferDue(context.WithoutCancel(ctx), l.channel, asked); err != nil {
 				return err
@@ -563,7 +791,7 @@ func (d *Dispatcher) record(ctx context.Context, ids []uint, r docket.OutboxResu
 	deadline := d.Clock.Now().Add(recordFor)
 	wait := time.Second
 	for {
-		err := d.DB.FinishOutbox(ctx, ids, r)
+		_, err := d.writeOutbox(ctx, docket.OutboxWrite{IDs: ids, Finish: &r})
 		d.health.set("record", err)
 		if err == nil || !d.Clock.Now().Before(deadline) {
 			return err
@@ -589,26 +817,62 @@ func backoff(attempts int) time.Duration {
 var errLongWait = errors.New("the channel is paused")
 
 // waitSlot keeps a lane within its rate and any pause the provider asked for. A slot further away than claimAhead
-// (a pause) is not waited for: it returns errLongWait with the slot, and the row goes back until then.
+// (a pause) is not waited for: it returns errLongWait with the slot, and the row goes back until then. When the
+// store keeps a shared budget the slots come from it, a few at a time, so every process on the database together
+// keeps to the rate; a reserved slot not used within its turn (1/rate) is let go.
 func (d *Dispatcher) waitSlot(ctx context.Context, l *lane) (time.Time, error) {
 	l.mu.Lock()
 	now := d.Clock.Now()
-	slot := l.slot
-	if slot.Before(now) {
-		slot = now
-	}
-	wait := slot.Sub(now)
-	if wait > claimAhead {
+	slot, err := l.take(ctx, d.DB, now)
+	if err != nil {
 		l.mu.Unlock()
-		return slot, errLongWait
-	}
-	if l.rate > 0 {
-		l.slot = slot.Add(time.Duration(float64(time.Second) / l.rate))
+		return slot, err
 	}
 	l.mu.Unlock()
-	if wait > 0 {
+	if wait := slot.Sub(now); wait > 0 {
 		return slot, d.sleep(ctx, wait)
 	}
+	return slot, nil
+}
+
+// take returns the lane's next send slot, and uses it up unless it is further than claimAhead away. l.mu is held.
+func (l *lane) take(ctx context.Context, db Store, now time.Time) (time.Time, error) {
+	from := now
+	if l.paused.After(from) {
+		from = l.paused
+	}
+	budget, shared := db.(SendBudget)
+	if l.rate <= 0 || !shared {
+		slot := l.slot
+		if slot.Before(from) {
+			slot = from
+		}
+		if slot.Sub(now) > claimAhead {
+			return slot, errLongWait
+		}
+		if l.rate > 0 {
+			l.slot = slot.Add(time.Duration(float64(time.Second) / l.rate))
+		}
+		return slot, nil
+	}
+	turn := time.Duration(float64(time.Second) / l.rate)
+	for len(l.slots) > 0 && (!now.Before(l.slots[0].Add(turn)) || l.slots[0].Before(l.paused)) {
+		l.slots = l.slots[1:] // its turn passed unused, or the provider asked for a pause over it
+	}
+	if len(l.slots) == 0 {
+		first, err := budget.ReserveSends(ctx, l.channel, from, l.chunk, l.rate)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for i := range l.chunk {
+			l.slots = append(l.slots, first.Add(time.Duration(float64(i)*float64(time.Second)/l.rate)))
+		}
+	}
+	slot := l.slots[0]
+	if slot.Sub(now) > claimAhead {
+		return slot, errLongWait
+	}
+	l.slots = l.slots[1:]
 	return slot, nil
 }
 
@@ -628,12 +892,12 @@ func (d *Dispatcher) sleep(ctx context.Context, wait time.Duration) error {
 	}
 }
 
-// pause moves the lane's next free slot to until at the earliest.
+// pause makes the lane send nothing before until.
 func (l *lane) pause(until time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if until.After(l.slot) {
-		l.slot = until
+	if until.After(l.paused) {
+		l.paused = until
 	}
 }
 

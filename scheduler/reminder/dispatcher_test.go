@@ -527,3 +527,109 @@ func TestAChangeOfPlaceAloneSendsItsNotice(t *testing.T) {
 		t.Errorf("failed rows: %s", failed[0].LastError)
 	}
 }
+
+// stallingStore stands the first dispatcher still at its last look before a send (the opt-out list), as a process
+// paused by its host or a read stuck on the database would, while another dispatcher acts.
+type stallingStore struct {
+	Store
+	stall  func()
+	claims chan struct{} // told of each claim of texts once it is made
+}
+
+func (s *stallingStore) ClaimDue(ctx context.Context, c docket.Claim) ([]docket.Reminder, error) {
+	rows, err := s.Store.ClaimDue(ctx, c)
+	if c.Channel == docket.SMS {
+		s.claims <- struct{}{}
+	}
+	return rows, err
+}
+
+func (s *stallingStore) IsOptedOut(ctx context.Context, ch docket.Channel, address string) (bool, error) {
+	if s.stall != nil {
+		stall := s.stall
+		s.stall = nil
+		stall()
+	}
+	return s.Store.IsOptedOut(ctx, ch, address)
+}
+
+func TestARowWhoseLeaseRanOutBeforeItsSendIsNotSent(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		taker string // the owner of the claim that takes the row over
+	}{
+		{"another dispatcher takes it", "host-b:2:bb"},
+		// The same owner: the first dispatcher's own next claim, which a renewal by owner cannot tell apart.
+		{"its own next claim takes it", "host-a:1:aa"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
+			f := newFixture(t, t0)
+			f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+			ctx := context.Background()
+			if _, err := f.plan.Plan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			provider := newGatedSender()
+			first, other := f.second(provider), f.second(provider)
+			first.Owner, other.Owner = "host-a:1:aa", tt.taker
+			stalled := &stallingStore{Store: f.db, claims: make(chan struct{}, 10)}
+			otherDone, resumed := make(chan error, 1), make(chan struct{})
+			stalled.stall = func() {
+				defer close(resumed)
+				// The first dispatcher's lane has claimed again, found nothing more and waits for its send.
+				for range 2 {
+					select {
+					case <-stalled.claims:
+					case <-time.After(realGuard):
+						t.Error("the first dispatcher's lane did not claim again")
+					}
+				}
+				// The first dispatcher renewed its lease and stands still past it: the row is taken for abandoned
+				// and its text is on its way when the first moves again.
+				f.clock.Advance(Lease + time.Second)
+				if err := other.Reconcile(ctx); err != nil {
+					t.Error(err)
+				}
+				go func() { _, err := other.DispatchDue(ctx); otherDone <- err }()
+				provider.waitStarted(t)
+			}
+			first.DB = stalled
+			firstDone := make(chan error, 1)
+			go func() { _, err := first.DispatchDue(ctx); firstDone <- err }()
+			select {
+			case <-resumed: // the taker's text is in the provider's hands
+			case <-time.After(realGuard):
+				t.Fatal("the first dispatcher never came to its send")
+			}
+			select {
+			case err := <-firstDone:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case m := <-provider.started:
+				t.Errorf("the first dispatcher sent the text too, to %s: a send whose lease ran out must not go", m.To)
+				close(provider.gate)
+				<-firstDone
+			case <-time.After(realGuard):
+				t.Fatal("the first dispatcher neither sent nor stopped")
+			}
+			if stalled.stall != nil {
+				t.Fatal("the first dispatcher never came to its send")
+			}
+			if !t.Failed() {
+				close(provider.gate)
+			}
+			if err := <-otherDone; err != nil {
+				t.Fatal(err)
+			}
+			if got := provider.count(); got != 1 {
+				t.Fatalf("provider answered %d requests, want 1", got)
+			}
+			rows, err := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateSent})
+			if err != nil || len(rows) != 1 || rows[0].ProviderID != "SMg001" {
+				t.Fatalf("sent rows: %+v (%v), want the one text recorded once", rows, err)
+			}
+		})
+	}
+}

@@ -60,9 +60,13 @@ type settled struct {
 // inside quiet hours now (narrowed by a stricter state law), or who had as many messages about its hearings in the
 // last day as that law allows, waits (or, when that is too late for the hearing, is skipped).
 func (r *Renderer) live(ctx context.Context, rows []docket.Reminder, now time.Time) ([]docket.Reminder, []settled, hearings, error) {
+	return r.liveFrom(ctx, rows, now, hearings{})
+}
+
+// liveFrom is live with views of the rows' hearings already loaded (those missing are read now).
+func (r *Renderer) liveFrom(ctx context.Context, rows []docket.Reminder, now time.Time, views hearings) ([]docket.Reminder, []settled, hearings, error) {
 	var live []docket.Reminder
 	var dead []settled
-	views := hearings{}
 	rules := r.rules()
 	var found []docket.Reminder
 	for _, row := range rows {
