@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
-DOCKETD_DRILLS=1 go test -count=1 -timeout 20m -v ./drills/
+DOCKETD_DRILLS=1 go test -count=1 -timeout 20m -parallel 8 -v ./drills/

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,7 +26,6 @@ func outage(t *testing.T, dbURL, daemonURL string, brk, heal func(), wantNotRead
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	daemonBinary(t) // built first: the first drill of a run would otherwise spend the 15 seconds below building it
 	tw := newFakeTwilio(t, time.Now)
 	// The reminders fall due 15 seconds after the daemon starts: after it has planned them, inside the outage.
 	due := time.Now().Add(15 * time.Second)
@@ -106,6 +106,7 @@ func outage(t *testing.T, dbURL, daemonURL string, brk, heal func(), wantNotRead
 // than the store's busy timeout, while reminders fall due.
 func TestDatabaseLocked(t *testing.T) {
 	needDrills(t)
+	drillsInParallel(t)
 	path := filepath.Join(t.TempDir(), "drill.db")
 	url := "sqlite:" + path
 	var (
@@ -145,6 +146,7 @@ func TestDatabaseLocked(t *testing.T) {
 // half a minute while reminders fall due. It needs DOCKETD_TEST_POSTGRES.
 func TestPostgresUnreachable(t *testing.T) {
 	needDrills(t)
+	drillsInParallel(t)
 	if os.Getenv("DOCKETD_TEST_POSTGRES") == "" {
 		t.Skip("set DOCKETD_TEST_POSTGRES to a PostgreSQL URL")
 	}
@@ -158,6 +160,9 @@ func TestPostgresUnreachable(t *testing.T) {
 	outage(t, direct, u.String(), px.cut, px.restore, true)
 }
 
+// pgDatabases numbers the databases postgresDatabase creates, so drills running side by side never share a name.
+var pgDatabases atomic.Int64
+
 // postgresDatabase creates a database of its own for the test on DOCKETD_TEST_POSTGRES's server, dropped when the
 // test ends, and returns its URL.
 func postgresDatabase(t *testing.T) string {
@@ -168,7 +173,7 @@ func postgresDatabase(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := fmt.Sprintf("docketd_drill_%d", time.Now().UnixNano())
+	name := fmt.Sprintf("docketd_drill_%d_%d", time.Now().UnixNano(), pgDatabases.Add(1))
 	if _, err := adb.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		adb.Close()
 		t.Fatal(err)

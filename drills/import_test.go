@@ -29,6 +29,7 @@ import (
 // 2 seconds. It also reports the daemon's peak memory and the longest write of the import.
 func TestImportWhileRemindersAreDue(t *testing.T) {
 	needDrills(t)
+	drillsInParallel(t)
 	const (
 		rows      = 300_000
 		clients   = 8

@@ -120,6 +120,7 @@ func settled(t *testing.T, db *store.DB, rows int) map[string]docket.Reminder {
 // reminders must go out once the lock frees, and the opt-out must be in the database afterwards.
 func TestAltoDuringWriteLock(t *testing.T) {
 	needDrills(t)
+	drillsInParallel(t)
 	ctx := context.Background()
 	const clients = 3
 	due := time.Now().Add(20 * time.Second)
@@ -214,6 +215,7 @@ func TestAltoDuringWriteLock(t *testing.T) {
 // validly signed. The replay is answered as the START was, and her reminder, due afterwards, is not sent (0 sends).
 func TestReplayedStartAfterAlto(t *testing.T) {
 	needDrills(t)
+	drillsInParallel(t)
 	ctx := context.Background()
 	const clients = 2
 	due := time.Now().Add(20 * time.Second)

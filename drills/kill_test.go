@@ -18,6 +18,7 @@ import (
 // right after it accepted a message and before it answered, which is the window only reconciliation can close.
 func TestKillDuringDispatch(t *testing.T) {
 	needDrills(t)
+	drillsInParallel(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	tw := newFakeTwilio(t, time.Now)

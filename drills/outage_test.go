@@ -26,6 +26,7 @@ import (
 // one due that afternoon.
 func TestTenDayOutage(t *testing.T) {
 	needDrills(t)
+	drillsInParallel(t)
 	zone := dallas(t)
 	for _, tc := range []struct {
 		name    string
