@@ -502,19 +502,26 @@ func TestSyncFamilyResetIsOneChange(t *testing.T) {
 }
 
 // The office's problems page reads the hearings of its failed sends by id, in one query.
+// threeHearings syncs hearings A, B and C, an hour apart on Feb 8, and returns them in that order.
+func threeHearings(t *testing.T, db *DB) []docket.Hearing {
+	t.Helper()
+	start := time.Date(2028, 2, 8, 8, 30, 0, 0, chicago)
+	if _, err := runSync(t, db, docket.SyncOptions{Source: "office", Now: t0},
+		record("A", "201555101", start), record("B", "201555102", start.Add(time.Hour)),
+		record("C", "201555103", start.Add(2*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	hs, err := db.Hearings(context.Background(), docket.HearingFilter{})
+	if err != nil || len(hs) != 3 {
+		t.Fatalf("hearings: %d, %v", len(hs), err)
+	}
+	return hs
+}
+
 func TestHearingsByIDs(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		start := time.Date(2028, 2, 8, 8, 30, 0, 0, chicago)
-		if _, err := runSync(t, db, docket.SyncOptions{Source: "office", Now: t0},
-			record("A", "201555101", start), record("B", "201555102", start.Add(time.Hour)),
-			record("C", "201555103", start.Add(2*time.Hour))); err != nil {
-			t.Fatal(err)
-		}
-		all, err := db.Hearings(ctx, docket.HearingFilter{})
-		if err != nil || len(all) != 3 {
-			t.Fatalf("hearings: %d, %v", len(all), err)
-		}
+		all := threeHearings(t, db)
 		got, err := db.Hearings(ctx, docket.HearingFilter{IDs: []uint{all[2].ID, all[0].ID}})
 		if err != nil || len(got) != 2 || got[0].ID != all[0].ID || got[1].ID != all[2].ID {
 			t.Errorf("by ids %d and %d: got %+v, %v", all[2].ID, all[0].ID, got, err)
@@ -525,16 +532,7 @@ func TestHearingsByIDs(t *testing.T) {
 func TestOutboxRowsOfSeveralHearings(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		start := time.Date(2028, 2, 8, 8, 30, 0, 0, chicago)
-		if _, err := runSync(t, db, docket.SyncOptions{Source: "office", Now: t0},
-			record("A", "201555101", start), record("B", "201555102", start.Add(time.Hour)),
-			record("C", "201555103", start.Add(2*time.Hour))); err != nil {
-			t.Fatal(err)
-		}
-		hs, err := db.Hearings(ctx, docket.HearingFilter{})
-		if err != nil || len(hs) != 3 {
-			t.Fatalf("hearings: %d, %v", len(hs), err)
-		}
+		hs := threeHearings(t, db)
 		var rows []docket.Reminder
 		for i, h := range hs {
 			for d := range 2 {

@@ -80,6 +80,19 @@ func (g *gatedSender) waitStarted(t *testing.T) docket.Message {
 	}
 }
 
+// dueFixture is the fixture with the Mendozas' first hearing (Feb 8, 8:30) planned at Feb 1, 10:00 Dallas time, when
+// its 7-day text is due.
+func dueFixture(t *testing.T) (*fixture, context.Context) {
+	t.Helper()
+	f := newFixture(t, time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC))
+	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
+	ctx := context.Background()
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return f, ctx
+}
+
 // second is another dispatcher over the fixture's store, as a second process (a cron `remind`, a replica) would run.
 func (f *fixture) second(sms Sender) *Dispatcher {
 	return &Dispatcher{DB: f.db, Senders: map[docket.Channel]Sender{docket.SMS: sms, docket.Email: f.email},
@@ -87,13 +100,7 @@ func (f *fixture) second(sms Sender) *Dispatcher {
 }
 
 func TestASecondDispatcherLeavesALiveSendAlone(t *testing.T) {
-	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
-	f := newFixture(t, t0)
-	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
-	ctx := context.Background()
-	if _, err := f.plan.Plan(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f, ctx := dueFixture(t)
 	provider := newGatedSender()
 	first, other := f.second(provider), f.second(provider)
 	done := make(chan error, 1)
@@ -123,13 +130,7 @@ func TestASecondDispatcherLeavesALiveSendAlone(t *testing.T) {
 }
 
 func TestAnOutcomeIsRecordedOnlyUnderItsLease(t *testing.T) {
-	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
-	f := newFixture(t, t0)
-	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
-	ctx := context.Background()
-	if _, err := f.plan.Plan(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f, ctx := dueFixture(t)
 	claim := func(owner string) docket.Reminder {
 		rows, err := f.db.ClaimDue(ctx, docket.Claim{Now: f.clock.Now(), Channel: docket.SMS, Limit: 10, Owner: owner,
 			Lease: Lease})
@@ -563,13 +564,7 @@ func TestARowWhoseLeaseRanOutBeforeItsSendIsNotSent(t *testing.T) {
 		{"its own next claim takes it", "host-a:1:aa"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
-			f := newFixture(t, t0)
-			f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
-			ctx := context.Background()
-			if _, err := f.plan.Plan(ctx); err != nil {
-				t.Fatal(err)
-			}
+			f, ctx := dueFixture(t)
 			provider := newGatedSender()
 			first, other := f.second(provider), f.second(provider)
 			first.Owner, other.Owner = "host-a:1:aa", tt.taker

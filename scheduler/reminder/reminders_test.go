@@ -318,13 +318,7 @@ func TestRemindTwiceSendsNothingTheSecondTime(t *testing.T) {
 func TestCrashBetweenClaimAndRecordSendsOnce(t *testing.T) {
 	for _, providerGotIt := range []bool{true, false} {
 		t.Run(fmt.Sprint("provider_sent=", providerGotIt), func(t *testing.T) {
-			t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
-			f := newFixture(t, t0)
-			f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
-			ctx := context.Background()
-			if _, err := f.plan.Plan(ctx); err != nil {
-				t.Fatal(err)
-			}
+			f, ctx := dueFixture(t)
 			// The process claims the row, maybe reaches the provider, then dies before recording.
 			rows, err := f.db.ClaimDue(ctx, docket.Claim{Now: f.clock.Now(), Channel: docket.SMS, Limit: 10,
 				Owner: "stopped-process", Lease: Lease})
@@ -493,13 +487,7 @@ func (f *fixture) hearingsFrom(t *testing.T, source string, recs ...docket.Heari
 }
 
 func TestRowsOfADeadDispatcherAreReconciledByAnother(t *testing.T) {
-	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
-	f := newFixture(t, t0)
-	f.hearings(t, family(time.Date(2028, 2, 8, 8, 30, 0, 0, chicago))[0])
-	ctx := context.Background()
-	if _, err := f.plan.Plan(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f, ctx := dueFixture(t)
 	// A replica on another host claims the row and dies before sending.
 	if rows, err := f.db.ClaimDue(ctx, docket.Claim{Now: f.clock.Now(), Channel: docket.SMS, Limit: 10,
 		Owner: "other-host:4242:0a1b2c", Lease: Lease}); err != nil || len(rows) != 1 {
