@@ -380,16 +380,7 @@ func encodePiece(buf *bytes.Buffer, cs ...*ical.Component) (*piece, error) {
 // calendarFrame is the feed's header (BEGIN:VCALENDAR and the calendar's properties) and footer, as Render writes
 // them around the components.
 func calendarFrame(cal Calendar) (head, foot *piece, err error) {
-	c := ical.NewCalendar()
-	setCalendarProps(c.Component)
-	setText(c.Component, ical.PropName, cal.Name)
-	setText(c.Component, "X-WR-CALNAME", cal.Name)
-	refresh := cmp.Or(cal.Refresh, DefaultRefresh)
-	p := ical.NewProp(ical.PropRefreshInterval)
-	p.Params.Set(ical.ParamValue, string(ical.ValueDuration))
-	p.Value = formatDuration(refresh)
-	c.Props.Set(p)
-	setText(c.Component, "X-PUBLISHED-TTL", formatDuration(refresh))
+	c := newCalendar(cal)
 	c.Children = []*ical.Component{{Name: pieceFrame, Props: ical.Props{}}}
 	var buf bytes.Buffer
 	if err := ical.NewEncoder(&buf).Encode(c); err != nil {

@@ -157,10 +157,8 @@ type Person struct {
 	Email string
 }
 
-// Render writes cal as an iCalendar feed (no METHOD, as subscription feeds
-// must not have one), folded at 75 octets with CRLF line ends. The output
-// depends only on cal: events are sorted by start, then UID.
-func Render(w io.Writer, cal Calendar) error {
+// newCalendar is the feed's calendar with its own properties (name, refresh interval), before any component.
+func newCalendar(cal Calendar) *ical.Calendar {
 	c := ical.NewCalendar()
 	setCalendarProps(c.Component)
 	setText(c.Component, ical.PropName, cal.Name)
@@ -171,7 +169,14 @@ func Render(w io.Writer, cal Calendar) error {
 	p.Value = formatDuration(refresh)
 	c.Props.Set(p)
 	setText(c.Component, "X-PUBLISHED-TTL", formatDuration(refresh))
+	return c
+}
 
+// Render writes cal as an iCalendar feed (no METHOD, as subscription feeds
+// must not have one), folded at 75 octets with CRLF line ends. The output
+// depends only on cal: events are sorted by start, then UID.
+func Render(w io.Writer, cal Calendar) error {
+	c := newCalendar(cal)
 	hs := slices.Clone(cal.Hearings)
 	slices.SortFunc(hs, func(a, b Hearing) int {
 		return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID))
