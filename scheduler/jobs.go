@@ -98,22 +98,6 @@ func (j *Jobs) Names() []string {
 	return names
 }
 
-// RunNow runs the named job at once, besides its schedule.
-func (j *Jobs) RunNow(name string) error {
-	j.mu.Lock()
-	id, ok := j.ids[name]
-	j.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("no job %s", name)
-	}
-	for _, job := range j.cron.Jobs() {
-		if job.ID() == id {
-			return job.RunNow()
-		}
-	}
-	return fmt.Errorf("no job %s", name)
-}
-
 // Start starts running jobs.
 func (j *Jobs) Start() { j.cron.Start() }
 

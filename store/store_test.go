@@ -565,3 +565,33 @@ func TestOutboxRowsOfSeveralHearings(t *testing.T) {
 		}
 	})
 }
+
+// TestNextDueIsTheEarliestTry: the dispatcher sleeps until NextDue, so it must be the earliest time any pending row
+// may be tried, counting a deferred row at its next attempt, whatever order the rows were written in. A text
+// deferred to 13:00 (the provider asked for a pause) and a notice planned afterwards for 12:00: the dispatcher wakes
+// at 12:00, not 13:00.
+func TestNextDueIsTheEarliestTry(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		h := threeHearings(t, db)[0]
+		row := func(key string, due time.Time) docket.Reminder {
+			return docket.Reminder{HearingID: h.ID, Recipient: "client", RecipientID: "c", Channel: "sms",
+				Address: "+12145550142", Kind: docket.KindReminder, DedupeKey: key, Due: due, State: docket.StatePending}
+		}
+		if _, err := db.PlanOutbox(ctx, []docket.Reminder{row("deferred", t0.Add(time.Hour))}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.DeferDue(ctx, "sms", t0.Add(3*time.Hour)); err != nil || n != 1 {
+			t.Fatalf("defer: %d, %v", n, err)
+		}
+		if _, err := db.PlanOutbox(ctx, []docket.Reminder{row("notice", t0.Add(2*time.Hour))}); err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range []docket.Channel{"sms", ""} {
+			next, ok, err := db.NextDue(ctx, ch)
+			if err != nil || !ok || !next.Equal(t0.Add(2*time.Hour)) {
+				t.Errorf("NextDue(%q): %v, %v, %v; want %v", ch, next, ok, err, t0.Add(2*time.Hour))
+			}
+		}
+	})
+}

@@ -51,6 +51,7 @@ type daemon struct {
 	planner *reminder.Planner
 	disp    *reminder.Dispatcher
 	leader  *store.Leader // nil with SQLite
+	planMu  sync.Mutex    // one plan at a time: a plan asked for while another runs waits for it, not skipped
 	feeds   *feed.Service
 	started time.Time // when the daemon started; a source's tolerance counts from here at the earliest
 	metrics *metrics.Registry
@@ -339,6 +340,8 @@ func (d *daemon) prune(ctx context.Context) error {
 
 // plan plans reminders and wakes the dispatcher for any that are due sooner than it expected.
 func (d *daemon) plan(ctx context.Context) error {
+	d.planMu.Lock()
+	defer d.planMu.Unlock()
 	if _, err := d.planner.Plan(ctx); err != nil {
 		return err
 	}
@@ -440,8 +443,13 @@ func (d *daemon) reload(ctx context.Context) error {
 		d.log.Error("sources not rescheduled", "component", "config", "err", err)
 	}
 	d.log.Info("config reloaded", "component", "config", "file", d.path)
-	if err := d.jobs.RunNow("plan"); err != nil {
-		d.log.Warn("plan after reload", "component", "config", "err", err)
+	// Planned here, before the reload is done, rather than through the plan job: a job's run asked for while its
+	// scheduled run is going is skipped, and that run may have read the hearings before the reload changed them.
+	// Only the replica that plans (the leader, with PostgreSQL) plans.
+	if d.leader.Held() {
+		if err := d.plan(ctx); err != nil {
+			d.log.Warn("plan after reload", "component", "config", "err", err)
+		}
 	}
 	return nil
 }

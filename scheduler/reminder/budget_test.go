@@ -319,3 +319,64 @@ func TestAHearingMovedWhileItsTextWaitsIsNotSentStale(t *testing.T) {
 		t.Errorf("cancelled rows: %+v, want the moved hearing's, as changed since planned", rows)
 	}
 }
+
+// A text planned while the dispatcher sleeps until its idle check goes at once when the planner wakes it, not at the
+// idle check: on a Holder clock, time stands still from Wake until the dispatcher has looked at the outbox. Without
+// that, a test clock sees the dispatcher asleep until its idle check and moves there before the wake is read, and
+// the text is recorded as sent a minute late.
+func TestAWakeHoldsTheClockUntilTheDispatcherHasLooked(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC) // 10:00 Central: Samuel's 7d text is due
+	f := newFixture(t, t0)
+	f.rules.Policies = f.rules.Policies[:1]
+	clock := newStepClock(t0)
+	f.db.Now = clock.Now
+	sent := make(chan struct{})
+	sender := &clockSender{clock: clock, then: func(docket.Message) { close(sent) }}
+	d := &Dispatcher{DB: f.db, Senders: map[docket.Channel]Sender{docket.SMS: sender}, Renderer: f.disp.Renderer,
+		Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Error(err)
+		}
+	}()
+	guard := time.NewTimer(30 * time.Second)
+	defer guard.Stop()
+	// The dispatcher, with nothing planned, sleeps until its idle check.
+	for asleep := false; !asleep; {
+		clock.mu.Lock()
+		asleep = clock.holds == 0 && slices.ContainsFunc(clock.timers, func(x *stepTimer) bool {
+			return x.at.Equal(t0.Add(idleCheck))
+		})
+		clock.mu.Unlock()
+		if !asleep {
+			select {
+			case <-clock.bell:
+			case <-guard.C:
+				t.Fatal("the dispatcher never went to sleep")
+			}
+		}
+	}
+	f.hearings(t, docket.HearingRecord{Key: "sam", ANumber: "208555310", Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
+		Zone: "America/Chicago", CourtCode: "DAL", Type: "master"})
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d.Wake()
+	stop := make(chan struct{})
+	defer close(stop)
+	go clock.run(stop)
+	select {
+	case <-sent:
+	case <-guard.C:
+		t.Fatal("the text was never sent")
+	}
+	sender.mu.Lock()
+	defer sender.mu.Unlock()
+	if len(sender.sent) != 1 || !sender.sent[0].at.Equal(t0) {
+		t.Errorf("sent %d texts, the first at %v; want one at %v", len(sender.sent), sender.sent[0].at, t0)
+	}
+}

@@ -280,6 +280,8 @@ type Dispatcher struct {
 
 	initOnce    sync.Once
 	wake        chan struct{}
+	wakeMu      sync.Mutex
+	wakeHolds   []func() // a Holder clock's holds taken by Wake, let go once Run has looked at the outbox
 	lanes       map[docket.Channel]*lane
 	health      health
 	reconcileMu sync.Mutex
@@ -329,12 +331,35 @@ func (d *Dispatcher) init() {
 	})
 }
 
-// Wake makes a sleeping dispatcher look at the outbox now (new rows were planned).
+// Wake makes a sleeping dispatcher look at the outbox now (new rows were planned). On a Holder clock, time stands
+// still from the call until Run has looked and kicked the lanes with due rows: a test's clock could otherwise see
+// the dispatcher asleep until its idle check and move there before the wake is read, and rows due now would go
+// minutes late.
 func (d *Dispatcher) Wake() {
 	d.init()
+	if h, ok := d.Clock.(Holder); ok {
+		d.wakeMu.Lock()
+		d.wakeHolds = append(d.wakeHolds, h.Hold())
+		d.wakeMu.Unlock()
+	}
 	select {
 	case d.wake <- struct{}{}:
 	default:
+	}
+}
+
+// takeWakes returns the holds Wake has taken so far, which the caller lets go.
+func (d *Dispatcher) takeWakes() []func() {
+	d.wakeMu.Lock()
+	defer d.wakeMu.Unlock()
+	holds := d.wakeHolds
+	d.wakeHolds = nil
+	return holds
+}
+
+func (d *Dispatcher) letWakes(holds []func()) {
+	for _, release := range holds {
+		release()
 	}
 }
 
@@ -379,6 +404,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	fruitless := map[*lane]bool{} // the lane's last drain settled nothing although rows were due
 	woke := func() {}             // done with the last wake: the lanes it kicked hold the clock for themselves
 	defer func() { woke() }()
+	defer func() { d.letWakes(d.takeWakes()) }()
 	for {
 		if err := d.reconcileNow(ctx); err != nil && ctx.Err() == nil {
 			d.Log.Error("reconcile", "component", "dispatcher", "err", err)
@@ -410,6 +436,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			return nil
 		case <-d.wake:
 			clear(fruitless)
+			// The holds of the Wake calls before this one are let go after the next look at the outbox.
+			holds, next := d.takeWakes(), woke
+			woke = func() { next(); d.letWakes(holds) }
 		case r := <-done:
 			busy[r.l], fruitless[r.l] = false, r.n == 0
 		case <-timer:
