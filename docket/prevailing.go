@@ -51,7 +51,11 @@ func PrevailingBy[H any](hs []H, precedence []string, of func(H) Slot) (kept, as
 	}
 	type dayKey struct {
 		caseID uint
-		day    string
+		day    int // year, month and day on the court's clock, as yyyymmdd
+	}
+	dayOf := func(t time.Time, loc *time.Location) int {
+		y, m, d := t.In(loc).Date()
+		return y*10000 + int(m)*100 + d
 	}
 	firstOn := map[dayKey]int{}
 	join := func(i int, k dayKey) {
@@ -71,15 +75,16 @@ func PrevailingBy[H any](hs []H, precedence []string, of func(H) Slot) (kept, as
 		if first.IsZero() {
 			first = s.Start
 		}
-		join(i, dayKey{s.CaseID, s.Start.In(loc).Format(time.DateOnly)})
-		join(i, dayKey{s.CaseID, first.In(loc).Format(time.DateOnly)})
+		join(i, dayKey{s.CaseID, dayOf(s.Start, loc)})
+		join(i, dayKey{s.CaseID, dayOf(first, loc)})
 	}
-	best := map[int]int{}
+	best := make([]int, len(hs)) // by group (its root's index): the best rank of the group's sources
+	for i := range best {
+		best[i] = len(precedence) + 1
+	}
 	for i, s := range slots {
 		g := find(i)
-		if r, ok := best[g]; !ok || rankOf(s) < r {
-			best[g] = rankOf(s)
-		}
+		best[g] = min(best[g], rankOf(s))
 	}
 	for i, h := range hs {
 		if rankOf(slots[i]) == best[find(i)] {

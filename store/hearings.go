@@ -65,21 +65,25 @@ func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.He
 func (db *DB) prevailing(ctx context.Context, hs []hearingRow, precedence []string) ([]hearingRow, error) {
 	have := map[uint]bool{}
 	cases := map[uint]bool{}
+	all := make([]slotRow, 0, len(hs))
 	for _, h := range hs {
 		have[h.ID] = true
 		cases[h.CaseID] = true
+		all = append(all, slotRow{ID: h.ID, CaseID: h.CaseID, Source: h.Source, Zone: h.Zone, Start: h.Start,
+			FirstStart: h.FirstStart})
 	}
 	ids := make([]uint, 0, len(cases))
 	for id := range cases {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	all := append([]hearingRow(nil), hs...)
+	// The other hearings of the cases are read as slots only: a case may have many hearings (a call list reads two
+	// weeks of hearings, and with them every hearing of their cases), and a whole row each cost a kilobyte.
+	var others []slotRow
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), 500)]
 		ids = ids[len(chunk):]
-		var others []hearingRow
-		if err := db.gorm.WithContext(ctx).Select("id", "case_id", "source", "zone", "start", "first_start").
+		if err := db.gorm.WithContext(ctx).Model(&hearingRow{}).Select("id", "case_id", "source", "zone", "start", "first_start").
 			Where("case_id IN ?", chunk).Find(&others).Error; err != nil {
 			return nil, err
 		}
@@ -88,11 +92,12 @@ func (db *DB) prevailing(ctx context.Context, hs []hearingRow, precedence []stri
 				all = append(all, o)
 			}
 		}
+		others = others[:0]
 	}
-	kept, _ := docket.PrevailingBy(all, precedence, func(h hearingRow) docket.Slot {
+	kept, _ := docket.PrevailingBy(all, precedence, func(h slotRow) docket.Slot {
 		return docket.Slot{Source: h.Source, CaseID: h.CaseID, Zone: h.Zone, Start: h.Start, FirstStart: h.FirstStart}
 	})
-	keep := map[uint]bool{}
+	keep := make(map[uint]bool, len(kept))
 	for _, h := range kept {
 		keep[h.ID] = true
 	}
@@ -103,6 +108,16 @@ func (db *DB) prevailing(ctx context.Context, hs []hearingRow, precedence []stri
 		}
 	}
 	return out, nil
+}
+
+// slotRow is the part of a hearing row that docket.PrevailingBy compares.
+type slotRow struct {
+	ID         uint
+	CaseID     uint
+	Source     string
+	Zone       string
+	Start      time.Time
+	FirstStart time.Time
 }
 
 // Hearing returns one hearing with its people and court.

@@ -87,6 +87,9 @@ try {
   const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/office/signout")),
     page.click("form.signout button")]);
   check(res.status() === 403, `a form without its CSRF token is refused (${res.status()})`);
+  // The refusal is a page the form's post navigates to: its response arriving is not the page shown, and a
+  // screenshot taken while the navigation commits fails ("Unable to capture screenshot").
+  await page.waitForURL(/\/office\/signout$/);
   await page.screenshot({ path: shots + "/09-refused.png" });
 
   await page.goto(base + "/office/");

@@ -11,21 +11,25 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
-	"github.com/docketd/docketd/ingest"
+	"github.com/docketd/docketd/docket"
+	"github.com/docketd/docketd/store"
 )
 
 // modulePath is the module whose cmd/docketd the daemon scenario builds.
 const modulePath = "github.com/docketd/docketd"
 
-// daemonConfig is the smallest valid config: the organization, the prepared database, a loopback port. SMS and
-// email go to the log provider, so the daemon reaches out to nothing.
+// daemonConfig is an office's config without people: the organization, the prepared database, a loopback port, SMS
+// through Twilio to the benchmark's fake with no rate limit, the client text of SPEC §6 (7, 3 and 1 days before,
+// at 10:00), no quiet hours (the benchmark runs at any hour), and the default log level, so the daemon logs every
+// send as an office's would.
 const daemonConfig = `[organization]
 name = "Bench Legal Aid"
 phone = "+12145550100"
-timezone = "America/Chicago"
+timezone = %q
 
 [database]
 url = "sqlite:%s"
@@ -34,12 +38,32 @@ url = "sqlite:%s"
 listen = "%s"
 public_url = "http://%s"
 
-[log]
-level = "warn"
+[sms]
+provider = "twilio"
+rate = 1000000.0
+
+[sms.twilio]
+account_sid = %q
+auth_token = %q
+from = %q
+api_url = %q
+
+[reminders]
+quiet_hours = "00:00-00:00"
+
+[[reminders.policy]]
+name = "client-text"
+to = "client"
+channel = "sms"
+before = ["7d", "3d", "1d"]
+at = "10:00"
 `
 
-// runDaemon builds cmd/docketd, imports o.Daemon hearings into a database, starts the daemon on it as a child
-// process, and measures the time from start to a 200 from /readyz and the daemon's memory once it has settled.
+// runDaemon builds cmd/docketd and runs it as a child process through its whole first cycle on a database of
+// o.Daemon hearings of planClients clients (who came with the office's export): start, the first plan (three texts
+// a hearing), and a burst of o.Burst texts already due, sent through notify.Twilio to the fake. It measures start to
+// /readyz, the peak RSS over the cycle (VmHWM, read once the plan is logged and the burst has reached the fake), and
+// VmRSS after -settle more.
 func runDaemon(ctx context.Context, o *options) (metrics, error) {
 	repo, err := moduleRoot(o.Repo)
 	if err != nil {
@@ -52,37 +76,26 @@ func runDaemon(ctx context.Context, o *options) (metrics, error) {
 		return nil, fmt.Errorf("build docketd: %w\n%s", err, out)
 	}
 
-	file, err := scheduleFile(o, o.Daemon)
-	if err != nil {
-		return nil, err
-	}
 	dbPath := scratch(o, "daemon.db")
-	db, err := openStore(ctx, dbPath)
-	if err != nil {
-		return nil, err
+	burst := min(o.Burst, o.Daemon)
+	if err := seedDaemon(ctx, dbPath, o.Daemon, burst); err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
 	}
-	spec, err := eoirSpec(ctx, db, file)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	rep, err := (&ingest.Syncer{DB: db}).Run(ctx, spec, false, nil)
-	db.Close()
-	if err != nil {
-		return nil, err
-	}
-
+	fake := newSlowTwilio(0)
+	defer fake.Close()
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	cfgPath := filepath.Join(o.Dir, "docketd.toml")
-	if err := os.WriteFile(cfgPath, fmt.Appendf(nil, daemonConfig, dbPath, addr, addr), 0o600); err != nil {
+	cfg := fmt.Appendf(nil, daemonConfig, benchZone, dbPath, addr, addr, fakeAccountSID, fakeAuthToken, fakeFrom,
+		fake.server.URL)
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		return nil, err
 	}
-	var logs bytes.Buffer
+	logs := &lockedBuffer{}
 	cmd := exec.Command(bin, "run", "--config", cfgPath)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Stdout, cmd.Stderr = logs, logs
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -101,24 +114,119 @@ func runDaemon(ctx context.Context, o *options) (metrics, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w\ndaemon log:\n%s", err, logs.String())
 	}
-	m := metrics{"ready_seconds": ready.Sub(start).Seconds(), "hearings": float64(rep.Created)}
+	m := metrics{"ready_seconds": ready.Sub(start).Seconds(), "hearings": float64(o.Daemon), "burst": float64(burst)}
+	cycled := func() bool {
+		n, _ := fake.sent()
+		return n >= burst && strings.Contains(logs.String(), "msg=planned")
+	}
+	if err := waitFor(ctx, cycled, exited, daemonCycleLimit); err != nil {
+		n, _ := fake.sent()
+		return nil, fmt.Errorf("first cycle: %w (%d of %d texts sent)\ndaemon log:\n%s", err, n, burst, tail(logs.String()))
+	}
+	m["cycle_seconds"] = time.Since(start).Seconds()
+	hwm, err := procStatus(cmd.Process.Pid, "VmHWM")
+	if err != nil {
+		return nil, err
+	}
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case err := <-exited:
-		return nil, fmt.Errorf("daemon exited: %v\n%s", err, logs.String()) //nolint:errorlint // nil on a clean exit, which %w prints as %!w(<nil>)
+		return nil, fmt.Errorf("daemon exited: %v\n%s", err, tail(logs.String())) //nolint:errorlint // nil on a clean exit, which %w prints as %!w(<nil>)
 	case <-time.After(o.Settle):
 	}
 	rss, err := procStatus(cmd.Process.Pid, "VmRSS")
 	if err != nil {
 		return nil, err
 	}
-	hwm, err := procStatus(cmd.Process.Pid, "VmHWM")
-	if err != nil {
-		return nil, err
+	if n, _ := fake.sent(); n != burst {
+		return nil, fmt.Errorf("the fake got %d texts, want %d (each once)", n, burst)
 	}
 	m["rss"], m["daemon_peak_rss"] = float64(rss), float64(hwm)
 	return m, nil
+}
+
+// daemonCycleLimit bounds the daemon's first cycle; it only stops a broken run from hanging.
+const daemonCycleLimit = 10 * time.Minute
+
+// seedDaemon writes the daemon's database at path: n hearings of planClients clients, and a text already due for
+// each of the first burst hearings. The clients are marked as the office export's, as they would be from a
+// [[sources]] file with client columns: the daemon's config lists nobody, and people its config listed before are
+// retired at start.
+func seedDaemon(ctx context.Context, path string, n, burst int) error {
+	now := time.Now()
+	if err := seedHearings(ctx, path, n, planClients, now); err != nil {
+		return err
+	}
+	raw, err := openRaw(path)
+	if err != nil {
+		return err
+	}
+	_, err = raw.ExecContext(ctx, "UPDATE clients SET origin = 'office'")
+	raw.Close()
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(dbURL(path))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	hs, err := db.Hearings(ctx, docket.HearingFilter{Limit: burst})
+	if err != nil {
+		return err
+	}
+	rows, err := dueRows(hs, func(int) time.Time { return now.Add(-time.Second) })
+	if err != nil {
+		return err
+	}
+	_, err = db.PlanOutbox(ctx, rows)
+	return err
+}
+
+// waitFor polls done until it holds, the daemon exits, or limit passes.
+func waitFor(ctx context.Context, done func() bool, exited <-chan error, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for !done() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not done within %s", limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-exited:
+			return fmt.Errorf("daemon exited: %v", err) //nolint:errorlint // nil on a clean exit, which %w prints as %!w(<nil>)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// lockedBuffer is a child process's output, read while it is written.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// tail is the last few kilobytes of a log, for an error.
+func tail(s string) string {
+	const keep = 4 << 10
+	if len(s) > keep {
+		return "…" + s[len(s)-keep:]
+	}
+	return s
 }
 
 // waitReady polls url until it answers 200 and returns when it did.

@@ -176,10 +176,24 @@ func seedOutbox(ctx context.Context, path string, n int, now time.Time, due func
 		db.Close()
 		return nil, err
 	}
+	rows, err := dueRows(hs, due)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if _, err := db.PlanOutbox(ctx, rows); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dueRows is one client text for each of hs, the i-th due at due(i): each its own message (its own group), to the
+// hearing's first client.
+func dueRows(hs []docket.Hearing, due func(i int) time.Time) ([]docket.Reminder, error) {
 	rows := make([]docket.Reminder, 0, len(hs))
 	for i, h := range hs {
 		if len(h.Clients) == 0 {
-			db.Close()
 			return nil, fmt.Errorf("hearing %d has no client", h.ID)
 		}
 		c := h.Clients[0]
@@ -188,11 +202,7 @@ func seedOutbox(ctx context.Context, path string, n int, now time.Time, due func
 			State: docket.StatePending, DedupeKey: fmt.Sprintf("bench/%d", h.ID),
 			GroupKey: fmt.Sprintf("bench/%s/%d", c.Phone, h.ID)})
 	}
-	if _, err := db.PlanOutbox(ctx, rows); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return rows, nil
 }
 
 // dispatchConcurrency is the [sms] concurrency of the no-limit dispatch run, and the goroutines of the bare client

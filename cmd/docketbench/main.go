@@ -46,8 +46,8 @@ type options struct {
 	Messages   int           // messages of the dispatch throughput run
 	Reminders  int           // reminders of the lateness run
 	Window     time.Duration // the lateness run's reminders are due over this long
-	Daemon     int           // hearings held by the idle daemon
-	Settle     time.Duration // how long the idle daemon runs before its memory is read
+	Daemon     int           // hearings held by the daemon through its first cycle
+	Settle     time.Duration // how long the daemon runs on after its first cycle before its memory is read again
 	FeedRound  time.Duration // how long each side of the feed serving comparison runs per round
 	Dir        string        // working directory; empty means a temporary one, removed at the end
 	Only       string        // comma-separated scenario names; empty means all
@@ -139,8 +139,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	f.IntVar(&o.Messages, "messages", 2000, "messages of the dispatch throughput run")
 	f.IntVar(&o.Reminders, "reminders", 1000, "reminders of the lateness run")
 	f.DurationVar(&o.Window, "window", time.Minute, "the lateness run's reminders are due over this long (real time)")
-	f.IntVar(&o.Daemon, "daemon-hearings", 100_000, "hearings held by the idle daemon")
-	f.DurationVar(&o.Settle, "settle", 5*time.Second, "how long the idle daemon runs before its memory is read")
+	f.IntVar(&o.Daemon, "daemon-hearings", 100_000, "hearings the daemon plans in its first cycle")
+	f.DurationVar(&o.Settle, "settle", 5*time.Second, "how long the daemon runs on after its first cycle before its settled memory is read")
 	f.DurationVar(&o.FeedRound, "feed-round", 700*time.Millisecond,
 		"how long each side of the feed serving comparison runs, per round (3 rounds)")
 	f.StringVar(&o.Dir, "dir", "", "working directory (default: a temporary one, removed at the end)")

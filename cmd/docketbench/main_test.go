@@ -24,7 +24,7 @@ func TestQuickRunPrintsEveryRow(t *testing.T) {
 	for _, want := range []string{
 		"import 300 rows", "import peak RSS", "re-sync unchanged file", "re-sync rows written", "plan 3 reminders",
 		"render a 50-event feed", "serve feed 200", "serve feed 304", "dispatch 20 SMS", "burst of 40 at one instant", "lateness p99",
-		"reminders sent exactly once", "idle daemon RSS", "daemon start to /readyz",
+		"reminders sent exactly once", "daemon peak RSS", "daemon RSS", "daemon start to /readyz",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())

@@ -130,9 +130,13 @@ func buildRows(o *options, m metrics) []row {
 			ok: m["lateness.sent"] == float64(o.Reminders) && m["lateness.duplicates"] == 0})
 	}
 	if has("daemon.rss") {
-		rows = append(rows, lower(fmt.Sprintf("idle daemon RSS, %s hearings", count(m["daemon.hearings"])),
-			m["daemon.rss"], 80<<20, mib, 1))
+		rows = append(rows, lower(fmt.Sprintf("daemon peak RSS: start, first plan of %s hearings, %s-text burst",
+			count(m["daemon.hearings"]), count(m["daemon.burst"])), m["daemon.daemon_peak_rss"], 80<<20, mib, 1))
+		rows = append(rows, lower(fmt.Sprintf("daemon RSS %s after its first cycle", o.Settle), m["daemon.rss"],
+			80<<20, mib, 1))
 		rows = append(rows, lower("daemon start to /readyz", m["daemon.ready_seconds"], 1, secs, 1))
+		rows = append(rows, row{what: "daemon start to first plan and burst done", figure: secs(m["daemon.cycle_seconds"]),
+			limit: "—", ratio: 1, target: "information", ok: true})
 	}
 	return rows
 }
