@@ -29,6 +29,20 @@ type Slot struct {
 
 // PrevailingBy is Prevailing for any shape of hearing (the store's rows among them); of reads a hearing's slot.
 func PrevailingBy[H any](hs []H, precedence []string, of func(H) Slot) (kept, aside []H) {
+	keep := PrevailingMask(len(hs), precedence, func(i int) Slot { return of(hs[i]) })
+	for i, h := range hs {
+		if keep[i] {
+			kept = append(kept, h)
+		} else {
+			aside = append(aside, h)
+		}
+	}
+	return kept, aside
+}
+
+// PrevailingMask is Prevailing over n hearings whose slots slot reads by index: it reports, for each, whether it
+// is kept. It copies nothing of the hearings, for a caller that compares many (every hearing of a fortnight's cases).
+func PrevailingMask(n int, precedence []string, slot func(i int) Slot) []bool {
 	rank := make(map[string]int, len(precedence))
 	for i, s := range precedence {
 		rank[s] = i
@@ -41,7 +55,7 @@ func PrevailingBy[H any](hs []H, precedence []string, of func(H) Slot) (kept, as
 	}
 	// Hearings are grouped with a union-find over their indexes: a day a hearing is on, or was first on, joins every
 	// hearing of its case that is on that day or was first on it.
-	parent := make([]int, len(hs))
+	parent := make([]int, n)
 	var find func(i int) int
 	find = func(i int) int {
 		if parent[i] != i {
@@ -65,11 +79,9 @@ func PrevailingBy[H any](hs []H, precedence []string, of func(H) Slot) (kept, as
 			firstOn[k] = i
 		}
 	}
-	slots := make([]Slot, len(hs))
-	for i, h := range hs {
+	for i := range n {
 		parent[i] = i
-		s := of(h)
-		slots[i] = s
+		s := slot(i)
 		loc := Zone(s.Zone)
 		first := s.FirstStart
 		if first.IsZero() {
@@ -78,20 +90,19 @@ func PrevailingBy[H any](hs []H, precedence []string, of func(H) Slot) (kept, as
 		join(i, dayKey{s.CaseID, dayOf(s.Start, loc)})
 		join(i, dayKey{s.CaseID, dayOf(first, loc)})
 	}
-	best := make([]int, len(hs)) // by group (its root's index): the best rank of the group's sources
+	ranks := make([]int, n)
+	best := make([]int, n) // by group (its root's index): the best rank of the group's sources
 	for i := range best {
 		best[i] = len(precedence) + 1
 	}
-	for i, s := range slots {
+	for i := range n {
+		ranks[i] = rankOf(slot(i))
 		g := find(i)
-		best[g] = min(best[g], rankOf(s))
+		best[g] = min(best[g], ranks[i])
 	}
-	for i, h := range hs {
-		if rankOf(slots[i]) == best[find(i)] {
-			kept = append(kept, h)
-		} else {
-			aside = append(aside, h)
-		}
+	keep := make([]bool, n)
+	for i := range n {
+		keep[i] = ranks[i] == best[find(i)]
 	}
-	return kept, aside
+	return keep
 }

@@ -1,7 +1,6 @@
 package docket
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,15 +49,6 @@ var usStates = map[string]string{
 	"AS": "American Samoa",
 }
 
-// stateByName is usStates the other way round, for the names the phone number geocoder gives.
-var stateByName = func() map[string]string {
-	m := make(map[string]string, len(usStates))
-	for code, name := range usStates {
-		m[name] = code
-	}
-	return m
-}()
-
 // ParseState returns the postal code of a US state or territory written as its two letters in any case ("fl",
 // " FL "), false when s names none.
 func ParseState(s string) (string, bool) {
@@ -78,47 +68,38 @@ var lawAreaCodes = map[string]string{
 }
 
 // PhoneState is the US state or territory a phone number's area code belongs to (two letters), or "" for a number
-// outside the United States or one whose area code is not tied to a state (toll-free, non-geographic). It reads the
-// geocoding data of libphonenumber, built into the binary.
+// outside the United States or one whose area code is not tied to a state (toll-free, non-geographic). It reads a
+// table of area codes made from the geocoding data of libphonenumber (areacodes.go).
 func PhoneState(phone string) string {
-	n, ok := nanp(phone)
+	nsn, ok := nanp(phone)
 	if !ok {
 		p, err := phonenumbers.Parse(phone, "US")
 		if err != nil || p.GetCountryCode() != 1 {
 			return ""
 		}
-		n = p
+		nsn = phonenumbers.GetNationalSignificantNumber(p)
 	}
-	// The data names a state ("Florida") for most numbers, a place in it ("Palm Beach, FL") for some, and a province
-	// or a country for the rest of the North American plan ("Ontario", "Jamaica"), which no US state matches.
-	if place, err := phonenumbers.GetGeocodingForNumber(n, "en"); err == nil {
-		if code, ok := stateByName[place]; ok {
-			return code
-		}
-		if i := strings.LastIndex(place, ", "); i >= 0 && len(place)-i == 4 {
-			if code, ok := ParseState(place[i+2:]); ok {
-				return code
-			}
-		}
+	if len(nsn) != 10 {
+		return ""
 	}
-	if nsn := phonenumbers.GetNationalSignificantNumber(n); len(nsn) == 10 {
-		return lawAreaCodes[nsn[:3]]
+	if s, ok := areaStates[nsn[:3]]; ok {
+		return s
 	}
-	return ""
+	return lawAreaCodes[nsn[:3]]
 }
 
-// nanp reads a number written in E.164 in the North American plan ("+13055550142"), as docketd stores phones,
-// without the general parser: the planner asks for every recipient of every hearing.
-func nanp(phone string) (*phonenumbers.PhoneNumber, bool) {
-	if len(phone) != 12 || !strings.HasPrefix(phone, "+1") {
-		return nil, false
+// nanp reads the ten digits of a number written in E.164 in the North American plan ("+13055550142"), as docketd
+// stores phones, without the general parser: the planner asks for every recipient of every hearing.
+func nanp(phone string) (string, bool) {
+	if len(phone) != 12 || !strings.HasPrefix(phone, "+1") || phone[2] < '2' {
+		return "", false
 	}
-	nsn, err := strconv.ParseUint(phone[2:], 10, 64)
-	if err != nil || phone[2] < '2' {
-		return nil, false
+	for _, c := range phone[2:] {
+		if c < '0' || c > '9' {
+			return "", false
+		}
 	}
-	cc := int32(1)
-	return &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nsn}, true
+	return phone[2:], true
 }
 
 // LawState is the state whose law decides when someone with this state key and phone may be texted: the key when

@@ -94,23 +94,20 @@ func (db *DB) prevailing(ctx context.Context, hs []hearingRow, precedence []stri
 		}
 		others = others[:0]
 	}
-	kept, _ := docket.PrevailingBy(all, precedence, func(h slotRow) docket.Slot {
+	mask := docket.PrevailingMask(len(all), precedence, func(i int) docket.Slot {
+		h := &all[i]
 		return docket.Slot{Source: h.Source, CaseID: h.CaseID, Zone: h.Zone, Start: h.Start, FirstStart: h.FirstStart}
 	})
-	keep := make(map[uint]bool, len(kept))
-	for _, h := range kept {
-		keep[h.ID] = true
-	}
 	out := hs[:0]
-	for _, h := range hs {
-		if keep[h.ID] {
+	for i, h := range hs { // hs are the first len(hs) of all, in order
+		if mask[i] {
 			out = append(out, h)
 		}
 	}
 	return out, nil
 }
 
-// slotRow is the part of a hearing row that docket.PrevailingBy compares.
+// slotRow is the part of a hearing row that docket.PrevailingMask compares.
 type slotRow struct {
 	ID         uint
 	CaseID     uint
