@@ -380,3 +380,66 @@ func TestAWakeHoldsTheClockUntilTheDispatcherHasLooked(t *testing.T) {
 		t.Errorf("sent %d texts, the first at %v; want one at %v", len(sender.sent), sender.sent[0].at, t0)
 	}
 }
+
+// failingNextDue is a store whose first fails answers to NextDue are errors: a database that was down, or that
+// dropped the connection the pool held, and answers again.
+type failingNextDue struct {
+	Store
+	mu    sync.Mutex
+	fails int
+}
+
+func (s *failingNextDue) NextDue(ctx context.Context, ch docket.Channel) (time.Time, bool, error) {
+	s.mu.Lock()
+	failing := s.fails > 0
+	if failing {
+		s.fails--
+	}
+	s.mu.Unlock()
+	if failing {
+		return time.Time{}, false, fmt.Errorf("database unreachable")
+	}
+	return s.Store.NextDue(ctx, ch)
+}
+
+// When the database fails to say what is due next, the dispatcher looks again within seconds, not at its next idle
+// check: Samuel's text, due as the database comes back, goes storeRetry later (a daemon on PostgreSQL took 41 s to
+// catch up after an outage, waiting out its one-minute idle check).
+func TestTheDispatcherLooksAgainSoonAfterTheDatabaseFailed(t *testing.T) {
+	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC) // 10:00 Central: Samuel's 7d text is due
+	f := newFixture(t, t0)
+	f.rules.Policies = f.rules.Policies[:1]
+	f.hearings(t, docket.HearingRecord{Key: "sam", ANumber: "208555310", Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
+		Zone: "America/Chicago", CourtCode: "DAL", Type: "master"})
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock := newStepClock(t0)
+	f.db.Now = clock.Now
+	sent := make(chan struct{})
+	sender := &clockSender{clock: clock, then: func(docket.Message) { close(sent) }}
+	d := &Dispatcher{DB: &failingNextDue{Store: f.db, fails: 1}, Senders: map[docket.Channel]Sender{docket.SMS: sender},
+		Renderer: f.disp.Renderer, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(ctx) }()
+	stop := make(chan struct{})
+	go clock.run(stop)
+	defer func() {
+		close(stop)
+		cancel()
+		if err := <-ran; err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case <-sent:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the text was never sent")
+	}
+	sender.mu.Lock()
+	defer sender.mu.Unlock()
+	if at := sender.sent[0].at; at.After(t0.Add(storeRetry)) {
+		t.Errorf("sent at %v, %v after the database failed; want within %v", at, at.Sub(t0), storeRetry)
+	}
+}

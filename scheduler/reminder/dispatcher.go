@@ -166,6 +166,8 @@ const (
 	// idleCheck is the longest a lane sleeps without looking at the outbox: rows planned by another process do not
 	// wake this one.
 	idleCheck = time.Minute
+	// storeRetry is how soon the dispatcher looks at the outbox again after the database failed to answer.
+	storeRetry = 2 * time.Second
 	// reconcileEvery is how often expired leases are looked for.
 	reconcileEvery = 30 * time.Second
 	// claimBatch bounds the rows one claim takes; a limited lane takes what it can send in claimAhead.
@@ -417,7 +419,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 			next, ok, err := d.DB.NextDue(ctx, l.channel)
 			switch {
-			case err != nil || !ok:
+			case err != nil:
+				// The database failed (down, or a connection it dropped): look again soon, so texts due meanwhile
+				// go within seconds of it coming back, not at the next idle check.
+				wait = min(wait, storeRetry)
+			case !ok:
 			case next.After(now):
 				wait = min(wait, next.Sub(now))
 			case fruitless[l]:
