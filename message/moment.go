@@ -19,6 +19,9 @@ type Moment struct {
 	Home       *time.Location // the zone of the person who joins (the client); nil: the court's
 	HomePlace  string         // the client's city, e.g. "El Paso"; empty says "your time"
 	Remote     bool           // joined from where the client is
+	// DateOnly marks a start whose day is known and whose time is not: every clock reads "time not yet set by the
+	// court" instead of the midnight Start holds.
+	DateOnly bool
 }
 
 func (m Moment) court() time.Time {
@@ -85,6 +88,8 @@ func TypeName(lang, t string) string {
 func (m Moment) Clock(lang string) string {
 	w := wordsFor(lang)
 	switch {
+	case m.DateOnly:
+		return w.noTime
 	case m.Split():
 		return w.split(w.hour(m.home()), m.HomePlace, w.hour(m.court()), m.CourtPlace)
 	case m.Apart() && m.CourtPlace != "":
@@ -98,7 +103,7 @@ func (m Moment) Clock(lang string) string {
 // "1:00 PM Dallas time".
 func (m Moment) Named(lang string) string {
 	w := wordsFor(lang)
-	if m.Split() || m.CourtPlace == "" {
+	if m.Split() || m.CourtPlace == "" || m.DateOnly {
 		return m.Clock(lang)
 	}
 	return w.placed(w.hour(m.court()), m.CourtPlace)
@@ -107,6 +112,9 @@ func (m Moment) Named(lang string) string {
 // At is Clock with its preposition: "a las 8:00 a. m., hora de El Paso (9:00 a. m. en Dallas)", "at 9:00 AM".
 func (m Moment) At(lang string) string {
 	w := wordsFor(lang)
+	if m.DateOnly {
+		return m.Clock(lang)
+	}
 	return w.at(m.Clock(lang), m.Local())
 }
 
@@ -114,6 +122,9 @@ func (m Moment) At(lang string) string {
 // across zones, the client's: "9:00 AM CDT, Dallas time (the client joins at 8:00 AM MDT, El Paso time)".
 func (m Moment) Formal(lang string) string {
 	w := wordsFor(lang)
+	if m.DateOnly {
+		return w.noTime
+	}
 	c := m.court()
 	s := w.placed(w.hour(c)+" "+abbr(c), m.CourtPlace)
 	if m.Split() {

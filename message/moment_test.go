@@ -91,3 +91,27 @@ func TestMomentWhen(t *testing.T) {
 		}
 	}
 }
+
+// A start whose day is known and whose time is not reads as such on every clock, in each language, never as the
+// midnight it holds; its day reads as ever.
+func TestMomentDateOnly(t *testing.T) {
+	dallas, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Moment{Start: time.Date(2028, 2, 8, 0, 0, 0, 0, dallas), Court: dallas, CourtPlace: "Dallas", DateOnly: true}
+	for lang, want := range map[string][2]string{
+		"en": {"Tuesday, February 8, 2028", "time not yet set by the court"},
+		"es": {"martes 8 de febrero de 2028", "la corte aún no fijó la hora"},
+	} {
+		if got := m.Date(lang); got != want[0] {
+			t.Errorf("%s: Date %q, want %q", lang, got, want[0])
+		}
+		for name, got := range map[string]string{"Clock": m.Clock(lang), "Named": m.Named(lang), "At": m.At(lang),
+			"Formal": m.Formal(lang)} {
+			if got != want[1] {
+				t.Errorf("%s: %s %q, want %q", lang, name, got, want[1])
+			}
+		}
+	}
+}

@@ -60,9 +60,14 @@ type Notice struct {
 
 	// Start is the hearing's instant. It is shown in Location, the court's zone, with the abbreviation in force on
 	// the hearing day ("9:00 AM MDT" for an El Paso hearing after the March change, whenever the message is sent).
-	Start    time.Time
-	OldStart time.Time      // the former start of a docket.KindRescheduled notice; zero when only the place or medium changed
-	Location *time.Location // the court's zone; nil shows Start in its own location
+	Start time.Time
+	// TimeUnknown marks a Start whose day the court gave and whose time it has not yet: only counsel's alarm of a
+	// move earlier is sent for such a hearing, and it names the day with no time.
+	TimeUnknown bool
+	// OldTimeUnknown is TimeUnknown of OldStart.
+	OldTimeUnknown bool
+	OldStart       time.Time      // the former start of a docket.KindRescheduled notice; zero when only the place or medium changed
+	Location       *time.Location // the court's zone; nil shows Start in its own location
 	// Reinstated marks a rescheduled notice for a hearing that had been cancelled and is back on: OldStart is set
 	// only when it also moved.
 	Reinstated bool
@@ -103,10 +108,18 @@ func (n Notice) Online() bool { return n.Medium.Online() }
 func (n Notice) Remote() bool { return n.Medium.Remote() }
 
 // Moment is the notice's start as its reader must be told it (see Moment).
-func (n Notice) Moment() Moment { return n.moment(n.Start) }
+func (n Notice) Moment() Moment {
+	m := n.moment(n.Start)
+	m.DateOnly = n.TimeUnknown
+	return m
+}
 
 // OldMoment is the former start of a rescheduled notice, told the same way.
-func (n Notice) OldMoment() Moment { return n.moment(n.OldStart) }
+func (n Notice) OldMoment() Moment {
+	m := n.moment(n.OldStart)
+	m.DateOnly = n.OldTimeUnknown
+	return m
+}
 
 func (n Notice) moment(t time.Time) Moment {
 	place := n.CourtPlace
@@ -436,6 +449,7 @@ type words struct {
 	split           func(home, place, court, courtPlace string) string // the client's time, then the court's
 	joins           func(clock, place string) string                   // counsel's note of the client's time
 	today, tomorrow string
+	noTime          string // in place of the time of a hearing whose time the court has not given
 }
 
 var locales = map[string]words{
@@ -468,6 +482,7 @@ var locales = map[string]words{
 			return "(the client joins at " + clock + ", " + place + " time)"
 		},
 		today: "today", tomorrow: "tomorrow",
+		noTime: "time not yet set by the court",
 		types: map[string]string{
 			"master":        "master calendar hearing",
 			"individual":    "individual hearing",
@@ -535,6 +550,7 @@ var locales = map[string]words{
 			return "(para el cliente, " + clock + ", hora de " + place + ")"
 		},
 		today: "hoy", tomorrow: "mañana",
+		noTime: "la corte aún no fijó la hora",
 		types: map[string]string{
 			"master":        "audiencia preliminar",
 			"individual":    "audiencia individual",

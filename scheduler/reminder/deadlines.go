@@ -26,11 +26,16 @@ func priorView(h docket.Hearing, changes []docket.HearingChange) (docket.Hearing
 	for _, c := range changes {
 		switch c.Field {
 		case "start":
+			// The log keeps a start whose time was not known as its court-local day.
+			if day, err := time.ParseInLocation(time.DateOnly, c.From, h.Location()); err == nil {
+				before.Start, before.TimeUnknown, moved = day, true, true
+				continue
+			}
 			t, err := time.Parse(time.RFC3339, c.From)
 			if err != nil {
 				return h, false
 			}
-			before.Start, moved = t, true
+			before.Start, before.TimeUnknown, moved = t, false, true
 		case "type":
 			before.Type = docket.HearingType(c.From)
 		case "medium":
@@ -82,7 +87,9 @@ func alarming(h, before docket.Hearing, at time.Time) []alarm {
 // at once (outside quiet hours, like a change notice). Its key names the hearing's sequence, so a move raises it
 // once, and a later move again.
 func (p *Planner) deadlineAlarms(h docket.Hearing, rules Rules, now time.Time, changes []docket.HearingChange) []docket.Reminder {
-	if !rules.Deadlines || h.Status != docket.StatusScheduled || h.TimeUnknown {
+	// A hearing moved to a day whose time the court has not given yet is alarmed too: the filing deadlines count
+	// from the day, and the alarm names the day with no time.
+	if !rules.Deadlines || h.Status != docket.StatusScheduled {
 		return nil
 	}
 	counsel := counselByEmail(h, rules)
@@ -129,7 +136,7 @@ func (r *Renderer) noteDeadlines(ctx context.Context, n *message.Notice, first d
 			return fmt.Errorf("deadlines of hearing %d: %w", h.ID, err)
 		}
 		if before, moved := priorView(h, changes); moved {
-			n.OldStart = before.Start
+			n.OldStart, n.OldTimeUnknown = before.Start, before.TimeUnknown
 			for _, a := range alarming(h, before, h.ChangedAt) {
 				n.Deadlines = append(n.Deadlines, note(a.Deadline, a.before))
 			}

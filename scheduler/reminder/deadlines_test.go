@@ -187,3 +187,52 @@ func TestCounselReminderNamesTheFilingDeadline(t *testing.T) {
 		}
 	}
 }
+
+// A hearing moved earlier to a day whose time the court has not given yet still alarms counsel: the filing deadline
+// counts from the day. The alarm names the new day with no time (not the midnight the store holds), and the client,
+// whose notice waits for the time, gets nothing yet. A second move earlier, from that day to another without a time,
+// alarms again, and names the former day with no time either.
+func TestMovedEarlierToADayWithoutATimeAlarmsCounsel(t *testing.T) {
+	t0 := time.Date(2028, 1, 20, 11, 0, 0, 0, time.UTC) // 5:00 CST
+	f := newFixture(t, t0)
+	f.rules.Deadlines = true
+	rosa := docket.HearingRecord{Key: "rosa-1", ANumber: "201555101", Start: time.Date(2028, 3, 14, 8, 30, 0, 0, chicago),
+		Zone: "America/Chicago", CourtCode: "DAL", Type: "master", Medium: "in_person"}
+	f.hearings(t, rosa)
+	f.runUntil(t, t0)
+	texts := len(f.sms.messages())
+	check := func(n int, wants ...string) {
+		t.Helper()
+		alarms := f.alarmsTo("lf@example.org")
+		if len(alarms) != n {
+			t.Fatalf("alarms to counsel: got %d, want %d", len(alarms), n)
+		}
+		a := alarms[n-1].msg.Subject + "\n" + alarms[n-1].msg.Text
+		for _, want := range wants {
+			if !strings.Contains(a, want) {
+				t.Errorf("alarm %d lacks %q:\n%s", n, want, a)
+			}
+		}
+		if strings.Contains(a, "12 a. m.") || strings.Contains(a, "12:00 a. m.") {
+			t.Errorf("alarm %d gives the midnight the store holds as the time:\n%s", n, a)
+		}
+		if got := len(f.sms.messages()); got != texts {
+			t.Errorf("texts to Rosa after the move: %d, want none until the time is known", got-texts)
+		}
+	}
+
+	f.clock.Advance(time.Hour)
+	rosa.Start, rosa.TimeUnknown = time.Date(2028, 2, 8, 0, 0, 0, 0, chicago), true
+	f.hearings(t, rosa)
+	f.runUntil(t, t0.Add(12*time.Hour))
+	check(1, "URGENTE: audiencia adelantada", "Nueva fecha: martes 8 de febrero de 2028, la corte aún no fijó la hora",
+		"Antes:       martes 14 de marzo de 2028, 8:30 a. m.",
+		"Plazo de presentación: lunes 24 de enero de 2028", "Rosa Mendoza")
+
+	f.clock.Advance(time.Hour)
+	rosa.Start = time.Date(2028, 2, 4, 0, 0, 0, 0, chicago)
+	f.hearings(t, rosa)
+	f.runUntil(t, t0.Add(24*time.Hour))
+	check(2, "Nueva fecha: viernes 4 de febrero de 2028, la corte aún no fijó la hora",
+		"Antes:       martes 8 de febrero de 2028, la corte aún no fijó la hora")
+}

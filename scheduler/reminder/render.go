@@ -487,7 +487,7 @@ func (r *Renderer) notice(ctx context.Context, rows []docket.Reminder, cache hea
 	if err != nil {
 		return message.Notice{}, nil, fmt.Errorf("hearing %d zone: %w", h.ID, err)
 	}
-	n.Start, n.Location = h.Start, loc
+	n.Start, n.Location, n.TimeUnknown = h.Start, loc, h.TimeUnknown
 	n.CourtName, n.CourtAddress, n.CourtPhone = h.Court.Name, h.Court.Address, h.Court.Phone
 	n.CourtCity = strings.Trim(h.Court.City+", "+h.Court.State, ", ")
 	n.CourtPlace = h.Court.City
