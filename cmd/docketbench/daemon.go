@@ -22,10 +22,9 @@ import (
 // modulePath is the module whose cmd/docketd the daemon scenario builds.
 const modulePath = "github.com/docketd/docketd"
 
-// daemonConfig is an office's config without people: the organization, the prepared database, a loopback port, SMS
-// through Twilio to the benchmark's fake with no rate limit, the client text of SPEC §6 (7, 3 and 1 days before,
-// at 10:00), no quiet hours (the benchmark runs at any hour), and the default log level, so the daemon logs every
-// send as an office's would.
+// daemonConfig is an office's config without people: the organization, the prepared database and a loopback port,
+// then the fake's [sms] with no rate limit and the client text (fakeTwilio.sendingTOML), at the default log level,
+// so the daemon logs every send as an office's would.
 const daemonConfig = `[organization]
 name = "Bench Legal Aid"
 phone = "+12145550100"
@@ -37,26 +36,6 @@ url = "sqlite:%s"
 [http]
 listen = "%s"
 public_url = "http://%s"
-
-[sms]
-provider = "twilio"
-rate = 1000000.0
-
-[sms.twilio]
-account_sid = %q
-auth_token = %q
-from = %q
-api_url = %q
-
-[reminders]
-quiet_hours = "00:00-00:00"
-
-[[reminders.policy]]
-name = "client-text"
-to = "client"
-channel = "sms"
-before = ["7d", "3d", "1d"]
-at = "10:00"
 `
 
 // runDaemon builds cmd/docketd and runs it as a child process through its whole first cycle on a database of
@@ -88,8 +67,8 @@ func runDaemon(ctx context.Context, o *options) (metrics, error) {
 		return nil, err
 	}
 	cfgPath := filepath.Join(o.Dir, "docketd.toml")
-	cfg := fmt.Appendf(nil, daemonConfig, benchZone, dbPath, addr, addr, fakeAccountSID, fakeAuthToken, fakeFrom,
-		fake.server.URL)
+	cfg := fmt.Appendf(nil, daemonConfig, benchZone, dbPath, addr, addr)
+	cfg = append(cfg, fake.sendingTOML(1000000, 0)...) // far above what the fake can take
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		return nil, err
 	}

@@ -131,10 +131,22 @@ timezone = %q
 
 [database]
 url = %q
+`, benchZone, dbURL)+f.sendingTOML(rate, conc)), config.Options{Courts: store.CourtCodes()})
+	if err != nil {
+		return nil, err
+	}
+	return assembly.Open(ctx, func() *config.Config { return cfg }, assembly.Options{Clock: assembly.RealClock(),
+		Log: discardLog(), ReadOnly: true})
+}
 
+// sendingTOML is the config's [sms], through Twilio to the fake at the rate and concurrency given (0: the
+// default), and [reminders]: the client text of SPEC §6 (7, 3 and 1 days before, at 10:00), and no quiet hours
+// (the benchmark runs at any hour, and its figures are the dispatcher's).
+func (f *fakeTwilio) sendingTOML(rate float64, conc int) string {
+	return fmt.Sprintf(`
 [sms]
 provider = "twilio"
-rate = %v # 1000000: far above what the fake can take, so the figure is the dispatcher's own
+rate = %v
 concurrency = %d
 
 [sms.twilio]
@@ -144,7 +156,7 @@ from = %q
 api_url = %q
 
 [reminders]
-quiet_hours = "00:00-00:00" # none: the benchmark runs at any hour, and its figure is the dispatcher's
+quiet_hours = "00:00-00:00"
 
 [[reminders.policy]]
 name = "client-text"
@@ -152,13 +164,7 @@ to = "client"
 channel = "sms"
 before = ["7d", "3d", "1d"]
 at = "10:00"
-`, benchZone, dbURL, rate, conc, fakeAccountSID, fakeAuthToken, fakeFrom, f.server.URL)),
-		config.Options{Courts: store.CourtCodes()})
-	if err != nil {
-		return nil, err
-	}
-	return assembly.Open(ctx, func() *config.Config { return cfg }, assembly.Options{Clock: assembly.RealClock(),
-		Log: discardLog(), ReadOnly: true})
+`, rate, conc, fakeAccountSID, fakeAuthToken, fakeFrom, f.server.URL)
 }
 
 // seedOutbox writes a store at path with n hearings of n clients and one reminder per hearing, the i-th due at
