@@ -61,7 +61,7 @@ func (db *DB) NextDue(ctx context.Context, channel docket.Channel) (time.Time, b
 	if channel != "" {
 		q = q.Where("channel = ?", channel)
 	}
-	// A string, not a clause.Expr: gorm's Order ignores an Expr without a word, and the query then returned whichever
+	// A string, not a clause.Expr: gorm's Order silently ignores a clause.Expr, and the query then returned whichever
 	// pending row the database found first.
 	err := q.Order("COALESCE(next_attempt, due)").Limit(1).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

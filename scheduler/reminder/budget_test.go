@@ -133,6 +133,49 @@ func (c *stepClock) run(stop <-chan struct{}) {
 	}
 }
 
+// plannedClients gives n clients (ids prefix0, prefix1…, each with their own phone) a master hearing at start each,
+// and plans their texts. It returns the hearings' records.
+func (f *fixture) plannedClients(t *testing.T, n int, prefix string, start time.Time) []docket.HearingRecord {
+	t.Helper()
+	var recs []docket.HearingRecord
+	var people []docket.Client
+	for i := range n {
+		id := fmt.Sprintf("%s%d", prefix, i)
+		a := docket.ANumber(fmt.Sprintf("209%06d", len(prefix)*100000+i))
+		people = append(people, docket.Client{ID: id, Name: "Client " + id, ANumber: a,
+			Phone: plannedPhone(i), Language: "en", Zone: "America/Chicago"})
+		recs = append(recs, docket.HearingRecord{Key: id, ANumber: a, Start: start, Zone: "America/Chicago",
+			CourtCode: "DAL", Type: "master"})
+	}
+	ctx := context.Background()
+	if err := f.db.ReplacePeople(ctx, nil, people); err != nil {
+		t.Fatal(err)
+	}
+	f.hearings(t, recs...)
+	if _, err := f.plan.Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// plannedPhone is the phone of plannedClients' i-th client.
+func plannedPhone(i int) string { return fmt.Sprintf("+1214556%04d", i) }
+
+// runDispatcher runs d until the test ends, and returns the context it runs in; the test fails if Run does.
+func runDispatcher(t *testing.T, d *Dispatcher) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Error(err)
+		}
+	})
+	return ctx
+}
+
 // clockSender notes the clock's time of every message it is given.
 type clockSender struct {
 	clock Clock
@@ -161,24 +204,8 @@ func TestTwoDispatchersShareTheOfficesRate(t *testing.T) {
 	f := newFixture(t, t0)
 	f.rules.Policies = f.rules.Policies[:1]
 	const clients, rate = 300, 50
-	var recs []docket.HearingRecord
-	var people []docket.Client
-	for i := range clients {
-		id := fmt.Sprintf("b%d", i)
-		a := docket.ANumber(fmt.Sprintf("209%06d", i))
-		people = append(people, docket.Client{ID: id, Name: "Client " + id, ANumber: a,
-			Phone: fmt.Sprintf("+1214556%04d", i), Language: "en", Zone: "America/Chicago"})
-		recs = append(recs, docket.HearingRecord{Key: id, ANumber: a, Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
-			Zone: "America/Chicago", CourtCode: "DAL", Type: "master"})
-	}
+	f.plannedClients(t, clients, "b", time.Date(2028, 2, 8, 9, 0, 0, 0, chicago))
 	ctx := context.Background()
-	if err := f.db.ReplacePeople(ctx, nil, people); err != nil {
-		t.Fatal(err)
-	}
-	f.hearings(t, recs...)
-	if _, err := f.plan.Plan(ctx); err != nil {
-		t.Fatal(err)
-	}
 	clock := newStepClock(t0)
 	f.db.Now = clock.Now
 	other := storetest.OpenURL(t, f.url) // the second daemon's own connection to the database
@@ -251,24 +278,8 @@ func TestAHearingMovedWhileItsTextWaitsIsNotSentStale(t *testing.T) {
 	f := newFixture(t, t0)
 	f.rules.Policies = f.rules.Policies[:1]
 	start := time.Date(2028, 2, 8, 9, 0, 0, 0, chicago)
-	var recs []docket.HearingRecord
-	var people []docket.Client
-	for i := range 2 {
-		id := fmt.Sprintf("m%d", i)
-		a := docket.ANumber(fmt.Sprintf("2097770%02d", i))
-		people = append(people, docket.Client{ID: id, Name: "Client " + id, ANumber: a,
-			Phone: fmt.Sprintf("+121477700%02d", i), Language: "en", Zone: "America/Chicago"})
-		recs = append(recs, docket.HearingRecord{Key: id, ANumber: a, Start: start, Zone: "America/Chicago",
-			CourtCode: "DAL", Type: "master"})
-	}
+	recs := f.plannedClients(t, 2, "m", start)
 	ctx := context.Background()
-	if err := f.db.ReplacePeople(ctx, nil, people); err != nil {
-		t.Fatal(err)
-	}
-	f.hearings(t, recs...)
-	if _, err := f.plan.Plan(ctx); err != nil {
-		t.Fatal(err)
-	}
 	clock := newStepClock(t0)
 	f.db.Now = clock.Now
 	moved := slices.Clone(recs)
@@ -279,7 +290,7 @@ func TestAHearingMovedWhileItsTextWaitsIsNotSentStale(t *testing.T) {
 		// The first text has gone; the other client's hearing moves a day while that text waits its turn.
 		once.Do(func() {
 			other := 1
-			if m.To == people[1].Phone {
+			if m.To == plannedPhone(1) {
 				other = 0
 			}
 			moved[other].Start = start.AddDate(0, 0, 1)
@@ -334,15 +345,7 @@ func TestAWakeHoldsTheClockUntilTheDispatcherHasLooked(t *testing.T) {
 	sender := &clockSender{clock: clock, then: func(docket.Message) { close(sent) }}
 	d := &Dispatcher{DB: f.db, Senders: map[docket.Channel]Sender{docket.SMS: sender}, Renderer: f.disp.Renderer,
 		Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- d.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-ran; err != nil {
-			t.Error(err)
-		}
-	}()
+	ctx := runDispatcher(t, d)
 	guard := time.NewTimer(30 * time.Second)
 	defer guard.Stop()
 	// The dispatcher, with nothing planned, sleeps until its idle check.
@@ -411,8 +414,7 @@ func TestTheDispatcherLooksAgainSoonAfterTheDatabaseFailed(t *testing.T) {
 	f.rules.Policies = f.rules.Policies[:1]
 	f.hearings(t, docket.HearingRecord{Key: "sam", ANumber: "208555310", Start: time.Date(2028, 2, 8, 9, 0, 0, 0, chicago),
 		Zone: "America/Chicago", CourtCode: "DAL", Type: "master"})
-	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := f.plan.Plan(ctx); err != nil {
+	if _, err := f.plan.Plan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	clock := newStepClock(t0)
@@ -421,17 +423,10 @@ func TestTheDispatcherLooksAgainSoonAfterTheDatabaseFailed(t *testing.T) {
 	sender := &clockSender{clock: clock, then: func(docket.Message) { close(sent) }}
 	d := &Dispatcher{DB: &failingNextDue{Store: f.db, fails: 1}, Senders: map[docket.Channel]Sender{docket.SMS: sender},
 		Renderer: f.disp.Renderer, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	ran := make(chan error, 1)
-	go func() { ran <- d.Run(ctx) }()
+	runDispatcher(t, d)
 	stop := make(chan struct{})
+	defer close(stop)
 	go clock.run(stop)
-	defer func() {
-		close(stop)
-		cancel()
-		if err := <-ran; err != nil {
-			t.Error(err)
-		}
-	}()
 	select {
 	case <-sent:
 	case <-time.After(30 * time.Second):
