@@ -62,50 +62,66 @@ func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.He
 // prevailing keeps the hearings of hs that docket.Prevailing keeps when it sees every hearing of their cases: the
 // filter may have read only one of two reports of a hearing (a planning page is one court day, and a hearing one
 // source moved is on another day than the other source's report of it).
+//
+// Prevailing compares only hearings of one case, so the cases are taken prevailingCases at a time: the other
+// hearings of a chunk's cases are read as slots, compared, and let go before the next chunk. A call list reads two
+// weeks of hearings, and with them every hearing of their cases; read at once, those slots were most of the daemon's
+// live memory at start.
 func (db *DB) prevailing(ctx context.Context, hs []hearingRow, precedence []string) ([]hearingRow, error) {
-	have := map[uint]bool{}
-	cases := map[uint]bool{}
-	all := make([]slotRow, 0, len(hs))
-	for _, h := range hs {
-		have[h.ID] = true
-		cases[h.CaseID] = true
-		all = append(all, slotRow{ID: h.ID, CaseID: h.CaseID, Source: h.Source, Zone: h.Zone, Start: h.Start,
-			FirstStart: h.FirstStart})
+	pos := make(map[uint]int, len(hs)) // hearing id → index in hs
+	byCase := map[uint][]int{}         // case id → indexes in hs
+	for i, h := range hs {
+		pos[h.ID] = i
+		byCase[h.CaseID] = append(byCase[h.CaseID], i)
 	}
-	ids := make([]uint, 0, len(cases))
-	for id := range cases {
+	ids := make([]uint, 0, len(byCase))
+	for id := range byCase {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	// The other hearings of the cases are read as slots only: a case may have many hearings (a call list reads two
-	// weeks of hearings, and with them every hearing of their cases), and a whole row each cost a kilobyte.
-	var others []slotRow
+	keep := make([]bool, len(hs))
+	var all, others []slotRow
 	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), 500)]
+		chunk := ids[:min(len(ids), prevailingCases)]
 		ids = ids[len(chunk):]
+		all = all[:0]
+		for _, c := range chunk {
+			for _, i := range byCase[c] {
+				h := &hs[i]
+				all = append(all, slotRow{ID: h.ID, CaseID: h.CaseID, Source: h.Source, Zone: h.Zone, Start: h.Start,
+					FirstStart: h.FirstStart})
+			}
+		}
+		mine := len(all) // the chunk's hearings of hs come first in all
 		if err := db.gorm.WithContext(ctx).Model(&hearingRow{}).Select("id", "case_id", "source", "zone", "start", "first_start").
 			Where("case_id IN ?", chunk).Find(&others).Error; err != nil {
 			return nil, err
 		}
 		for _, o := range others {
-			if !have[o.ID] {
+			if _, ok := pos[o.ID]; !ok {
 				all = append(all, o)
 			}
 		}
 		others = others[:0]
+		mask := docket.PrevailingMask(len(all), precedence, func(i int) docket.Slot {
+			h := &all[i]
+			return docket.Slot{Source: h.Source, CaseID: h.CaseID, Zone: h.Zone, Start: h.Start, FirstStart: h.FirstStart}
+		})
+		for i := range mine {
+			keep[pos[all[i].ID]] = mask[i]
+		}
 	}
-	mask := docket.PrevailingMask(len(all), precedence, func(i int) docket.Slot {
-		h := &all[i]
-		return docket.Slot{Source: h.Source, CaseID: h.CaseID, Zone: h.Zone, Start: h.Start, FirstStart: h.FirstStart}
-	})
 	out := hs[:0]
-	for i, h := range hs { // hs are the first len(hs) of all, in order
-		if mask[i] {
+	for i, h := range hs {
+		if keep[i] {
 			out = append(out, h)
 		}
 	}
 	return out, nil
 }
+
+// prevailingCases is how many cases prevailing compares at once.
+const prevailingCases = 200
 
 // slotRow is the part of a hearing row that docket.PrevailingMask compares.
 type slotRow struct {

@@ -595,3 +595,55 @@ func TestNextDueIsTheEarliestTry(t *testing.T) {
 		}
 	})
 }
+
+// TestPrevailingAcrossManyCases has two sources report 450 cases, more than prevailing compares at once: the office's
+// report of a day the config also reports, or that the config's hearing was first on before it moved out of the
+// range read, gives way; a case only the office reports is kept.
+func TestPrevailingAcrossManyCases(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		const n = 450
+		day := func(i int) time.Time { return time.Date(2027, 3, 1+i%28, 9, 0, 0, 0, chicago) }
+		anum := func(i int) docket.ANumber { return docket.ANumber(fmt.Sprintf("2%08d", 10000+i)) }
+		var office, config, moved []docket.HearingRecord
+		for i := range n {
+			office = append(office, record(fmt.Sprintf("o%d", i), anum(i), day(i)))
+			if i%2 == 0 {
+				r := record(fmt.Sprintf("c%d", i), anum(i), day(i).Add(30*time.Minute))
+				config = append(config, r)
+				if i%3 == 0 {
+					r.Start = time.Date(2027, 4, 10, 9, 0, 0, 0, chicago)
+				}
+				moved = append(moved, r)
+			}
+		}
+		for _, s := range []struct {
+			source string
+			recs   []docket.HearingRecord
+		}{{"office", office}, {"config", config}, {"config", moved}} {
+			if _, err := runSync(t, db, docket.SyncOptions{Source: s.source, Now: t0}, s.recs...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hs, err := db.Hearings(context.Background(), docket.HearingFilter{From: time.Date(2027, 3, 1, 0, 0, 0, 0, chicago),
+			To: time.Date(2027, 4, 1, 0, 0, 0, 0, chicago), Precedence: []string{"config", "office"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[docket.ANumber][]string{}
+		for _, h := range hs {
+			got[h.ANumber] = append(got[h.ANumber], h.Source)
+		}
+		for i := range n {
+			want := "office"
+			switch {
+			case i%6 == 0:
+				want = "" // the config moved it to April: nothing in March
+			case i%2 == 0:
+				want = "config"
+			}
+			if g := strings.Join(got[anum(i)], ","); g != want {
+				t.Errorf("case %d: got %q, want %q", i, g, want)
+			}
+		}
+	})
+}
