@@ -105,6 +105,9 @@ type Hearing struct {
 	ChangedAt time.Time
 	// UpdatedAt is the last write of the hearing's row.
 	UpdatedAt time.Time
+	// SetAside marks a hearing another, more trusted source also reports (see Prevailing), when it was read with
+	// HearingFilter.MarkSetAside; no one hears of it.
+	SetAside bool
 
 	// Clients are the case's active clients, Attorneys their counsel, Court the court of CourtCode.
 	Clients   []Client

@@ -24,6 +24,9 @@ type HearingFilter struct {
 	// court-local day are taken to report one hearing: only the first source's hearing is returned. Sources not
 	// listed come last.
 	Precedence []string
+	// MarkSetAside, with Precedence, returns the hearings another source's report takes precedence over too, with
+	// SetAside set, instead of leaving them out: the planner cancels their reminders, and reads a page once.
+	MarkSetAside bool
 }
 
 // HearingRecord is a hearing as one source reports it, normalised.

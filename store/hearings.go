@@ -50,16 +50,30 @@ func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.He
 	if err := q.Order("start, id").Find(&hs).Error; err != nil {
 		return nil, fmt.Errorf("hearings: %w", err)
 	}
-	if len(f.Precedence) > 0 {
-		var err error
-		if hs, err = db.prevailing(ctx, hs, f.Precedence); err != nil {
-			return nil, fmt.Errorf("hearings: %w", err)
-		}
+	if len(f.Precedence) == 0 {
+		return db.views(ctx, hs)
 	}
-	return db.views(ctx, hs)
+	keep, err := db.prevailing(ctx, hs, f.Precedence)
+	if err != nil {
+		return nil, fmt.Errorf("hearings: %w", err)
+	}
+	if !f.MarkSetAside {
+		kept := hs[:0]
+		for i, h := range hs {
+			if keep[i] {
+				kept = append(kept, h)
+			}
+		}
+		return db.views(ctx, kept)
+	}
+	vs, err := db.views(ctx, hs)
+	for i := range vs {
+		vs[i].SetAside = !keep[i]
+	}
+	return vs, err
 }
 
-// prevailing keeps the hearings of hs that docket.Prevailing keeps when it sees every hearing of their cases: the
+// prevailing tells which hearings of hs docket.Prevailing keeps when it sees every hearing of their cases: the
 // filter may have read only one of two reports of a hearing (a planning page is one court day, and a hearing one
 // source moved is on another day than the other source's report of it).
 //
@@ -67,7 +81,7 @@ func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.He
 // hearings of a chunk's cases are read as slots, compared, and let go before the next chunk. A call list reads two
 // weeks of hearings, and with them every hearing of their cases; read at once, those slots were most of the daemon's
 // live memory at start.
-func (db *DB) prevailing(ctx context.Context, hs []hearingRow, precedence []string) ([]hearingRow, error) {
+func (db *DB) prevailing(ctx context.Context, hs []hearingRow, precedence []string) ([]bool, error) {
 	pos := make(map[uint]int, len(hs)) // hearing id → index in hs
 	byCase := map[uint][]int{}         // case id → indexes in hs
 	for i, h := range hs {
@@ -111,13 +125,7 @@ func (db *DB) prevailing(ctx context.Context, hs []hearingRow, precedence []stri
 			keep[pos[all[i].ID]] = mask[i]
 		}
 	}
-	out := hs[:0]
-	for i, h := range hs {
-		if keep[i] {
-			out = append(out, h)
-		}
-	}
-	return out, nil
+	return keep, nil
 }
 
 // prevailingCases is how many cases prevailing compares at once.

@@ -645,5 +645,23 @@ func TestPrevailingAcrossManyCases(t *testing.T) {
 				t.Errorf("case %d: got %q, want %q", i, g, want)
 			}
 		}
+		// Marked rather than left out: every hearing of March, the same ones set aside.
+		all, err := db.Hearings(context.Background(), docket.HearingFilter{From: time.Date(2027, 3, 1, 0, 0, 0, 0, chicago),
+			To: time.Date(2027, 4, 1, 0, 0, 0, 0, chicago), Precedence: []string{"config", "office"}, MarkSetAside: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := 0
+		for _, h := range all {
+			if !h.SetAside {
+				kept++
+				if want := got[h.ANumber]; len(want) != 1 || want[0] != h.Source {
+					t.Errorf("%s's %s hearing not set aside, but left out without MarkSetAside", h.ANumber, h.Source)
+				}
+			}
+		}
+		if want := n + n/2 - n/6; len(all) != want || kept != len(hs) {
+			t.Errorf("marked: %d hearings (want %d), %d not set aside (want %d)", len(all), want, kept, len(hs))
+		}
 	})
 }

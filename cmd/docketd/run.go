@@ -51,7 +51,10 @@ type daemon struct {
 	planner *reminder.Planner
 	disp    *reminder.Dispatcher
 	leader  *store.Leader // nil with SQLite
-	planMu  sync.Mutex    // one plan at a time: a plan asked for while another runs waits for it, not skipped
+	// planMu: one plan at a time (a plan asked for while another runs waits for it, not skipped), and the call
+	// lists' build takes its turn with the plans: each reads weeks of hearings, and at start, side by side, their
+	// reads were the daemon's peak memory.
+	planMu  sync.Mutex
 	feeds   *feed.Service
 	started time.Time // when the daemon started; a source's tolerance counts from here at the earliest
 	metrics *metrics.Registry
@@ -322,6 +325,8 @@ const (
 
 // sendCallLists sends the call lists due now.
 func (d *daemon) sendCallLists(ctx context.Context) error {
+	d.planMu.Lock()
+	defer d.planMu.Unlock()
 	_, err := d.office.CallLists.SendDue(ctx, d.now())
 	return err
 }

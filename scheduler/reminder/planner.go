@@ -65,7 +65,12 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 			day = day.Add(-24 * time.Hour)
 		}
 		filter.To, filter.Limit = day.Add(24*time.Hour), 0
-		all, err := p.DB.Hearings(ctx, filter)
+		// The page is read once, with the hearings another source's report takes precedence over marked: the store
+		// decides it with every hearing of the page's cases in view, not only the page's (a hearing one source moved
+		// to another day is still the one the other source lists on its first day).
+		page := filter
+		page.Precedence, page.MarkSetAside = rules.Precedence, len(rules.Precedence) > 0
+		all, err := p.DB.Hearings(ctx, page)
 		if err != nil {
 			return res, fmt.Errorf("plan: %w", err)
 		}
@@ -76,11 +81,7 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 				hs = append(hs, h)
 			}
 		}
-		aside, err := p.setAside(ctx, filter, all, rules)
-		if err != nil {
-			return res, fmt.Errorf("plan: %w", err)
-		}
-		rows, cancelled, err := p.planPage(ctx, hs, aside, rules, now)
+		rows, cancelled, err := p.planPage(ctx, hs, rules, now)
 		res.Cancelled += cancelled
 		if err != nil {
 			return res, err
@@ -107,41 +108,16 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	return res, nil
 }
 
-// planFlush is how many planned rows are written together: one transaction per few thousand rows rather than one
+// planFlush is how many planned rows are written together: one transaction per thousand rows rather than one
 // per court day, while memory stays bounded.
-const planFlush = 5000
-
-// setAside names the hearings of a page that another, more trusted source reports too (docket.Prevailing). The
-// store decides it with every hearing of the page's cases in view, not only the page's: a hearing one source moved
-// to another day is still the one the other source lists on its first day.
-func (p *Planner) setAside(ctx context.Context, page docket.HearingFilter, hs []docket.Hearing, rules Rules) (map[uint]bool, error) {
-	aside := map[uint]bool{}
-	if len(rules.Precedence) == 0 {
-		return aside, nil
-	}
-	page.Precedence = rules.Precedence
-	kept, err := p.DB.Hearings(ctx, page)
-	if err != nil {
-		return nil, err
-	}
-	keep := make(map[uint]bool, len(kept))
-	for _, h := range kept {
-		keep[h.ID] = true
-	}
-	for _, h := range hs {
-		if !keep[h.ID] {
-			aside[h.ID] = true
-		}
-	}
-	return aside, nil
-}
+const planFlush = 1000
 
 // planPage plans the hearings of one court day: it returns the rows to write and cancels what changes made stale.
-func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, aside map[uint]bool, rules Rules, now time.Time) ([]docket.Reminder, int, error) {
+func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, rules Rules, now time.Time) ([]docket.Reminder, int, error) {
 	cancelled := 0
 	var rows []docket.Reminder
 	for _, h := range hs {
-		if aside[h.ID] {
+		if h.SetAside {
 			// Another, more trusted source reports this hearing: its report is the one people hear about.
 			n, err := p.DB.CancelPending(ctx, h.ID, "another source takes precedence for this hearing")
 			if err != nil {
