@@ -59,7 +59,7 @@ func BenchmarkFeed5000(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			n = len(out.body)
+			n = out.size
 		}
 		b.SetBytes(int64(n))
 	})
@@ -170,7 +170,10 @@ func BenchmarkServe5000(b *testing.B) {
 	}
 	etag := w.header.Get("ETag")
 	h.mu.Lock()
-	body := h.cache[Feed{Scope: "org", Detail: DetailFull}.cacheKey()].body
+	var body []byte
+	for _, p := range h.cache[Feed{Scope: "org", Detail: DetailFull}.cacheKey()].parts {
+		body = append(body, p...)
+	}
 	h.mu.Unlock()
 
 	serve := func(b *testing.B, r *http.Request, want int, before func(i int)) {

@@ -1,8 +1,6 @@
 package feed
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -116,13 +114,15 @@ func NewHandler(src Source) *Handler {
 type rendered struct {
 	tag          string
 	expires      time.Time
-	body         []byte
+	blocks       []*block
+	parts        [][]byte // the blocks' bytes, written one after another
+	size         int
 	etag, etagGz string
 	lastModified time.Time
 
 	gzOnce sync.Once
-	gz     []byte
-	gzErr  error
+	gz     [][]byte
+	gzSize int
 }
 
 func (h *Handler) now() time.Time {
@@ -194,13 +194,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, etag := c.body, c.etag
+	parts, size, etag := c.parts, c.size, c.etag
 	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	if gz {
-		if body, err = c.gzipped(); err != nil {
-			h.fail(w, "render feed "+feed.Scope, err)
-			return
-		}
+		parts, size = c.gzipped()
 		etag = c.etagGz
 	}
 	hdr := w.Header()
@@ -219,12 +216,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if gz {
 		hdr.Set("Content-Encoding", "gzip")
 	}
-	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	hdr.Set("Content-Length", strconv.Itoa(size))
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
 	}
-	w.Write(body) //nolint:errcheck // the client went away; nothing to do
+	for _, p := range parts {
+		if _, err := w.Write(p); err != nil {
+			return // the client went away; nothing to do
+		}
+	}
 }
 
 func (h *Handler) fail(w http.ResponseWriter, what string, err error) {
@@ -303,7 +304,11 @@ func (h *Handler) render(ctx context.Context, feed Feed, ver Version, now time.T
 	if err != nil {
 		return nil, err
 	}
-	c := &rendered{tag: ver.Tag, expires: cal.Expires, body: out.body}
+	c := &rendered{tag: ver.Tag, expires: cal.Expires, blocks: out.blocks, size: out.size}
+	c.parts = make([][]byte, len(out.blocks))
+	for i, b := range out.blocks {
+		c.parts[i] = b.text
+	}
 	c.etag = etagOf(out.digest)
 	c.etagGz = strings.TrimSuffix(c.etag, `"`) + `-gz"` // a different encoding is a different representation
 
@@ -335,25 +340,12 @@ func (h *Handler) render(ctx context.Context, feed Feed, ver Version, now time.T
 	return c, nil
 }
 
-// gzipped is the body compressed, made on the first request that accepts gzip: many feeds are only ever fetched
-// plain, and compressing 5 MB costs ten times what assembling it from pieces does.
-func (c *rendered) gzipped() ([]byte, error) {
-	c.gzOnce.Do(func() {
-		var gz bytes.Buffer
-		zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-		if err != nil {
-			c.gzErr = fmt.Errorf("gzip feed: %w", err)
-			return
-		}
-		// The gzip header has no name or time, so equal bodies give equal bytes.
-		zw.Write(c.body) //nolint:errcheck // writes to a bytes.Buffer
-		if err := zw.Close(); err != nil {
-			c.gzErr = fmt.Errorf("gzip feed: %w", err)
-			return
-		}
-		c.gz = gz.Bytes()
-	})
-	return c.gz, c.gzErr
+// gzipped is the feed compressed, made on the first request that accepts gzip: many feeds are only ever fetched
+// plain. Each block is compressed once and kept with it, so after a change only the changed block is compressed
+// again.
+func (c *rendered) gzipped() ([][]byte, int) {
+	c.gzOnce.Do(func() { c.gz, c.gzSize = gzipParts(c.blocks) })
+	return c.gz, c.gzSize
 }
 
 // notModified applies RFC 9110 §13.2.2: If-None-Match decides when present;

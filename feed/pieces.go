@@ -3,10 +3,12 @@ package feed
 import (
 	"bytes"
 	"cmp"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"hash/maphash"
 	"runtime"
 	"slices"
@@ -56,7 +58,8 @@ type zoneKey struct {
 // feedPieces is what one feed's last rendering used.
 type feedPieces struct {
 	events []*piece
-	used   uint64 // the cache's rendering count at its last rendering
+	blocks map[[sha256.Size]byte]*block // its blocks, by the digest of their pieces' sums
+	used   uint64                       // the cache's rendering count at its last rendering
 }
 
 // pieceCache holds the encoded events of every feed a Handler serves. An event is kept while the last rendering of
@@ -79,11 +82,21 @@ func newPieceCache(maxBytes int) *pieceCache {
 		events: map[pieceKey]*piece{}, zones: map[zoneKey]*piece{}, feeds: map[string]*feedPieces{}}
 }
 
-// renderedFeed is a feed assembled from pieces: its bytes and a digest of them, the SHA-256 over the SHA-256s of
-// its pieces, which changes whenever a byte does.
+// renderedFeed is a feed assembled from pieces: its bytes, as blocks, and a digest of them, the SHA-256 over the
+// SHA-256s of its pieces, which changes whenever a byte does.
 type renderedFeed struct {
-	body   []byte
+	blocks []*block
+	size   int
 	digest [sha256.Size]byte
+}
+
+// bytes joins the feed's blocks.
+func (r renderedFeed) bytes() []byte {
+	out := make([]byte, 0, r.size)
+	for _, b := range r.blocks {
+		out = append(out, b.text...)
+	}
+	return out
 }
 
 // render assembles cal for the feed named key from cached pieces, encoding those it lacks. The bytes are those
@@ -151,28 +164,136 @@ func (pc *pieceCache) render(key string, cal Calendar) (renderedFeed, error) {
 	pc.retain(key, events)
 	pc.mu.Unlock()
 
-	size := len(head.text) + len(foot.text)
-	for _, p := range tzs {
-		size += len(p.text)
-	}
-	for _, p := range events {
-		size += len(p.text)
-	}
-	body := make([]byte, 0, size)
-	sums := make([]byte, 0, (len(tzs)+len(events)+2)*sha256.Size)
-	add := func(p *piece) {
-		body = append(body, p.text...)
+	all := make([]*piece, 0, len(tzs)+len(events)+2)
+	all = append(append(append(append(all, head), tzs...), events...), foot)
+	sums := make([]byte, 0, len(all)*sha256.Size)
+	for _, p := range all {
 		sums = append(sums, p.sum[:]...)
 	}
-	add(head)
-	for _, p := range tzs {
-		add(p)
+	pc.mu.Lock()
+	var prev map[[sha256.Size]byte]*block
+	if f := pc.feeds[key]; f != nil {
+		prev = f.blocks
 	}
-	for _, p := range events {
-		add(p)
+	pc.mu.Unlock()
+	blocks, byID := pc.blocks(all, prev)
+	pc.mu.Lock()
+	if f := pc.feeds[key]; f != nil {
+		f.blocks = byID
 	}
-	add(foot)
-	return renderedFeed{body: body, digest: sha256.Sum256(sums)}, nil
+	pc.mu.Unlock()
+	out := renderedFeed{blocks: blocks, digest: sha256.Sum256(sums)}
+	for _, b := range blocks {
+		out.size += len(b.text)
+	}
+	return out, nil
+}
+
+// A feed is written as blocks: runs of consecutive pieces joined, between minBlock and maxBlock bytes, each ended
+// after a piece whose hearing's identity hashes to a cut, so that a change moves no block's end but its own. A
+// change joins again only the block of the event it touched, and the gzip encoding compresses each block on its own
+// (the deflate stream starts afresh at each block; its window is 32 KiB, so little is lost), so a change compresses
+// one block again, not the whole feed.
+const (
+	minBlock = 16 << 10
+	maxBlock = 128 << 10
+	cutEvery = 8 // of the events past minBlock, one in cutEvery ends a block
+)
+
+// block is a run of a feed's pieces, joined, and its deflate encoding once a request asked for gzip.
+type block struct {
+	text []byte
+
+	deflateOnce sync.Once
+	deflated    []byte
+}
+
+// blocks cuts all into blocks, taking from prev (the feed's last blocks, by the digest of their pieces' sums) those
+// whose pieces are the same. It returns the blocks in order and by digest.
+func (pc *pieceCache) blocks(all []*piece, prev map[[sha256.Size]byte]*block) ([]*block, map[[sha256.Size]byte]*block) {
+	var out []*block
+	byID := map[[sha256.Size]byte]*block{}
+	start, size := 0, 0
+	for i, p := range all {
+		size += len(p.text)
+		last := i == len(all)-1
+		cut := p.key.id != "" && maphash.String(pc.seed, p.key.id)%cutEvery == 0
+		if !last && size < maxBlock && (size < minBlock || !cut) {
+			continue
+		}
+		h := sha256.New()
+		for _, q := range all[start : i+1] {
+			h.Write(q.sum[:])
+		}
+		var id [sha256.Size]byte
+		h.Sum(id[:0])
+		b := byID[id]
+		if b == nil {
+			b = prev[id]
+		}
+		if b == nil {
+			text := make([]byte, 0, size)
+			for _, q := range all[start : i+1] {
+				text = append(text, q.text...)
+			}
+			b = &block{text: text}
+		}
+		out = append(out, b)
+		byID[id] = b
+		start, size = i+1, 0
+	}
+	return out, byID
+}
+
+// deflate is the block's raw deflate encoding, ended by a sync flush (byte-aligned, not final), so that the
+// blocks' encodings one after another are one deflate stream.
+func (b *block) deflate() []byte {
+	b.deflateOnce.Do(func() {
+		var buf bytes.Buffer
+		buf.Grow(len(b.text) / 4)
+		zw, _ := deflaters.Get().(*flate.Writer)
+		if zw == nil {
+			zw, _ = flate.NewWriter(&buf, flate.BestCompression) // the level is valid: no error
+		} else {
+			zw.Reset(&buf)
+		}
+		zw.Write(b.text) //nolint:errcheck // writes to a bytes.Buffer
+		zw.Flush()       //nolint:errcheck // writes to a bytes.Buffer
+		deflaters.Put(zw)
+		b.deflated = buf.Bytes()
+	})
+	return b.deflated
+}
+
+var deflaters sync.Pool
+
+// gzipParts is the gzip encoding (RFC 1952) of the blocks' bytes, as parts to write one after another, and their
+// total length: a header without a name or a time (equal bodies give equal bytes), the blocks' deflate encodings
+// (made on every CPU when many are new), a final empty block, and the CRC-32 and length of the whole.
+func gzipParts(blocks []*block) ([][]byte, int) {
+	parallel(len(blocks), func(from, to int) {
+		for _, b := range blocks[from:to] {
+			b.deflate()
+		}
+	})
+	parts := make([][]byte, 0, len(blocks)+2)
+	parts = append(parts, []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255}) // deflate, no flags, no time, best compression, unknown OS
+	crc := crc32.NewIEEE()
+	size := 0
+	for _, b := range blocks {
+		parts = append(parts, b.deflated)
+		crc.Write(b.text)
+		size += len(b.text)
+	}
+	tail := []byte{0x03, 0x00} // a final block of fixed codes holding only its end
+	tail = binary.LittleEndian.AppendUint32(tail, crc.Sum32())
+	tail = binary.LittleEndian.AppendUint32(tail, uint32(size)) //nolint:gosec // ISIZE is the length modulo 2^32
+	parts = append(parts, tail)
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	return parts, n
 }
 
 // retain records that the feed named key now uses events, lets go of what it used before, drops events no feed
@@ -182,10 +303,12 @@ func (pc *pieceCache) retain(key string, events []*piece) {
 	for _, p := range events {
 		p.refs++
 	}
+	var blocks map[[sha256.Size]byte]*block
 	if old := pc.feeds[key]; old != nil {
 		pc.release(old.events)
+		blocks = old.blocks // until this rendering's blocks replace them
 	}
-	pc.feeds[key] = &feedPieces{events: events, used: pc.count}
+	pc.feeds[key] = &feedPieces{events: events, blocks: blocks, used: pc.count}
 	for pc.bytes > pc.maxBytes {
 		oldest := ""
 		var at uint64

@@ -2,8 +2,10 @@ package feed
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -54,8 +56,8 @@ func TestPiecesGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got.body, want) {
-				t.Errorf("round %d: %s assembled from pieces differs from the golden file:\n%s", round, name, got.body)
+			if !bytes.Equal(got.bytes(), want) {
+				t.Errorf("round %d: %s assembled from pieces differs from the golden file:\n%s", round, name, got.bytes())
 			}
 			if fresh := render(t, cal); !bytes.Equal(fresh, want) {
 				t.Errorf("Render of %s differs from the golden file", name)
@@ -171,8 +173,8 @@ func TestPiecesRandomChangesMatchRender(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := render(t, f.cal)
-			if !bytes.Equal(got.body, want) {
-				t.Fatalf("step %d, feed %s: assembled feed differs from a fresh rendering\n got:\n%s\nwant:\n%s", step, f.key, got.body, want)
+			if !bytes.Equal(got.bytes(), want) {
+				t.Fatalf("step %d, feed %s: assembled feed differs from a fresh rendering\n got:\n%s\nwant:\n%s", step, f.key, got.bytes(), want)
 			}
 			live += len(f.cal.Hearings)
 		}
@@ -205,8 +207,8 @@ func TestPiecesDigestFollowsTheBytes(t *testing.T) {
 	}
 	cal.Hearings[2].Judge += "."
 	c, _ := pc.render("k", cal)
-	if bytes.Equal(c.body, b.body) || c.digest == b.digest {
-		t.Errorf("a changed judge: bytes changed %v, digest changed %v; want both", !bytes.Equal(c.body, b.body), c.digest != b.digest)
+	if bytes.Equal(c.bytes(), b.bytes()) || c.digest == b.digest {
+		t.Errorf("a changed judge: bytes changed %v, digest changed %v; want both", !bytes.Equal(c.bytes(), b.bytes()), c.digest != b.digest)
 	}
 }
 
@@ -263,7 +265,7 @@ func TestPiecesBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := render(t, Calendar{Hearings: hs}); !bytes.Equal(got.body, want) {
+		if want := render(t, Calendar{Hearings: hs}); !bytes.Equal(got.bytes(), want) {
 			t.Fatalf("feed %s differs from a fresh rendering", key)
 		}
 		if _, b := pc.len(); b > pc.maxBytes && i > 0 {
@@ -301,7 +303,7 @@ func TestPiecesConcurrent(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if !bytes.Equal(got.body, want.Bytes()) {
+				if !bytes.Equal(got.bytes(), want.Bytes()) {
 					t.Errorf("goroutine %d step %d: assembled feed differs from a fresh rendering", g, step)
 					return
 				}
@@ -434,5 +436,75 @@ func check(t *testing.T, what string, ok bool) {
 	t.Helper()
 	if !ok {
 		t.Errorf("%s: the piece key does not follow it", what)
+	}
+}
+
+// A large feed is written as many blocks; after one change only the changed block (or the two its new length
+// straddles) is joined and compressed again, and the gzip encoding decodes to the feed's bytes every time.
+func TestPiecesAChangeJoinsAndCompressesOneBlock(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 18))
+	hs := randomFeed(t, rng, 1500)
+	pc := newPieceCache(0)
+	prev, err := pc.render("org", Calendar{Name: "Office", Hearings: hs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prev.blocks) < 20 {
+		t.Fatalf("%d blocks for %d bytes, want at least 20", len(prev.blocks), prev.size)
+	}
+	gunzip(t, prev)
+	next := 0
+	for step := range 40 {
+		hs = mutate(t, rng, hs, &next)
+		got, err := pc.render("org", Calendar{Name: "Office", Hearings: hs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := render(t, Calendar{Name: "Office", Hearings: hs}); !bytes.Equal(got.bytes(), want) {
+			t.Fatalf("step %d: the blocks differ from a fresh rendering", step)
+		}
+		old := map[*block]bool{}
+		for _, b := range prev.blocks {
+			old[b] = true
+		}
+		joined, compressed := 0, 0
+		for _, b := range got.blocks {
+			if !old[b] {
+				joined++
+			}
+			if b.deflated == nil {
+				compressed++
+			}
+		}
+		if joined > 3 || compressed > 3 {
+			t.Errorf("step %d: %d of %d blocks joined again and %d compressed again, want at most 3", step, joined,
+				len(got.blocks), compressed)
+		}
+		gunzip(t, got)
+		prev = got
+	}
+}
+
+// gunzip checks that the gzip encoding of r decodes to its bytes.
+func gunzip(t *testing.T, r renderedFeed) {
+	t.Helper()
+	parts, n := gzipParts(r.blocks)
+	var gz []byte
+	for _, p := range parts {
+		gz = append(gz, p...)
+	}
+	if len(gz) != n {
+		t.Fatalf("gzip length %d, said %d", len(gz), n)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(plain, r.bytes()) {
+		t.Fatalf("gzip decodes to %d bytes (%v), want the feed's %d", len(plain), err, r.size)
+	}
+	if n*3 > r.size {
+		t.Errorf("gzip %d bytes for %d: compressing block by block lost too much", n, r.size)
 	}
 }

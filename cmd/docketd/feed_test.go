@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -162,17 +163,47 @@ func (f *feedFixture) get(feedURL, etag string) feedResponse {
 	r := feedResponse{status: resp.StatusCode, etag: resp.Header.Get("ETag"), ctype: resp.Header.Get("Content-Type"),
 		body: body}
 	if r.status == http.StatusOK {
-		f.keep(body)
+		f.keep(body, "")
+		f.keep(f.gzipped(req, body), ".gz")
 	}
 	return r
 }
 
-// keep writes a rendered feed to a file for ical.js.
-func (f *feedFixture) keep(body []byte) {
+// gzipped fetches req again as gzip, which the handler compresses block by block, and checks that Go's decoder
+// gives back the plain body; the file kept is decoded by zlib too (check.mjs).
+func (f *feedFixture) gzipped(req *http.Request, plain []byte) []byte {
+	f.t.Helper()
+	req = req.Clone(req.Context())
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Del("If-None-Match")
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	gz, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
+		f.t.Fatalf("gzip fetch: status %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, plain) {
+		f.t.Fatalf("the gzip feed decodes to %d bytes (%v), want the plain feed's %d", len(got), err, len(plain))
+	}
+	return gz
+}
+
+// keep writes a rendered feed to a file for ical.js; ext ".gz" marks its gzip encoding.
+func (f *feedFixture) keep(body []byte, ext string) {
 	f.t.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	name := filepath.Join(f.t.TempDir(), fmt.Sprintf("feed-%d.ics", len(f.files)))
+	name := filepath.Join(f.t.TempDir(), fmt.Sprintf("feed-%d.ics%s", len(f.files), ext))
 	if err := os.WriteFile(name, body, 0o600); err != nil {
 		f.t.Fatal(err)
 	}
@@ -397,7 +428,7 @@ func TestFeedGrantServeMoveRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.keep([]byte(exp))
+	f.keep([]byte(exp), "")
 	evs = events(t, []byte(exp))
 	if len(evs) != 1 || !strings.Contains(text(evs[0], ical.PropSummary), "R.M.M.L.") ||
 		strings.Contains(exp, "Rosa") || strings.Contains(exp, "555-101") {
@@ -461,7 +492,7 @@ func TestFeedKeepsPastAndCancelledForTheirWindows(t *testing.T) {
 			if err := feed.Render(&buf, cal); err != nil {
 				t.Fatal(err)
 			}
-			f.keep(buf.Bytes())
+			f.keep(buf.Bytes(), "")
 		})
 	}
 	f.checkICalJS()
@@ -566,7 +597,7 @@ func TestInviteMatchesTheFeedEvent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.keep(inv.Data)
+		f.keep(inv.Data, "")
 		if got, want := inv.Method, method; got != want {
 			t.Errorf("method: got %s, want %s", got, want)
 		}

@@ -15,6 +15,7 @@
 //
 // Exit status: 0 when every file passes, 1 otherwise, 2 on bad usage.
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -43,7 +44,10 @@ function fail(file, msg) {
 for (const file of files) {
   let root;
   try {
-    root = new ICAL.Component(ICAL.parse(readFileSync(file, 'utf8')));
+    // A .gz file is a feed as served with Content-Encoding: gzip, decoded by zlib as browsers and calendar apps do.
+    const bytes = readFileSync(file);
+    const text = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+    root = new ICAL.Component(ICAL.parse(text));
   } catch (err) {
     fail(file, `parse error: ${err.message}`);
     continue;
