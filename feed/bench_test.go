@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,8 @@ func benchHearings(b *testing.B, n int) []Hearing {
 		h.Start = h.Start.AddDate(0, 0, i/10)
 		hs = append(hs, h)
 	}
+	// In start order, as the store reads them.
+	slices.SortStableFunc(hs, func(a, b Hearing) int { return a.Start.Compare(b.Start) })
 	return hs
 }
 

@@ -345,10 +345,22 @@ func sortedHearings(hs []Hearing) []*Hearing {
 	for i := range hs {
 		ks[i] = sortKey{sec: hs[i].Start.Unix(), nsec: hs[i].Start.Nanosecond(), h: &hs[i]}
 	}
-	byStart := func(a, b sortKey) int {
-		return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec), strings.Compare(a.h.ID, b.h.ID))
-	}
-	if !slices.IsSortedFunc(ks, byStart) { // the store reads hearings by start: usually they are
+	startOnly := func(a, b sortKey) int { return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.nsec, b.nsec)) }
+	byStart := func(a, b sortKey) int { return cmp.Or(startOnly(a, b), strings.Compare(a.h.ID, b.h.ID)) }
+	if slices.IsSortedFunc(ks, startOnly) {
+		// The store reads hearings by start (then by its own row id): only the hearings of one start need ordering
+		// by identity, a few at a time.
+		for i := 0; i < len(ks); {
+			j := i + 1
+			for j < len(ks) && startOnly(ks[i], ks[j]) == 0 {
+				j++
+			}
+			if j-i > 1 {
+				slices.SortFunc(ks[i:j], byStart)
+			}
+			i = j
+		}
+	} else {
 		slices.SortFunc(ks, byStart)
 	}
 	out := make([]*Hearing, len(hs))

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -506,5 +507,23 @@ func gunzip(t *testing.T, r renderedFeed) {
 	}
 	if n*3 > r.size {
 		t.Errorf("gzip %d bytes for %d: compressing block by block lost too much", n, r.size)
+	}
+}
+
+// Hearings in start order, as the store reads them, with several at one start in no order of identity: the pieces
+// are in Render's order all the same.
+func TestPiecesOrderHearingsOfOneStart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	hs := randomFeed(t, rng, 200)
+	for i := range hs {
+		hs[i].Start = hs[i%7].Start // seven starts, many hearings at each
+	}
+	slices.SortStableFunc(hs, func(a, b Hearing) int { return a.Start.Compare(b.Start) })
+	got, err := newPieceCache(0).render("k", Calendar{Hearings: hs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := render(t, Calendar{Hearings: hs}); !bytes.Equal(got.bytes(), want) {
+		t.Errorf("pieces of hearings sharing starts differ from Render")
 	}
 }
