@@ -18,16 +18,16 @@ import (
 
 // hotRows, hotHearings and hotMessages are the sizes of one operation.
 const (
-	hotRows     = 2000
-	hotHearings = 2000
-	hotMessages = 200
+	hotRows     = 1000
+	hotHearings = 500
+	hotMessages = 100
 )
 
 func hotOptions(b *testing.B) *options {
 	return &options{Dir: b.TempDir(), Messages: hotMessages}
 }
 
-// BenchmarkHotImport is one import of a 2,000-row tbl_schedule file into a new SQLite store, migrations included.
+// BenchmarkHotImport is one import of a 1,000-row tbl_schedule file into a new SQLite store, migrations included.
 func BenchmarkHotImport(b *testing.B) {
 	ctx := context.Background()
 	o := hotOptions(b)
@@ -54,7 +54,7 @@ func BenchmarkHotImport(b *testing.B) {
 	}
 }
 
-// BenchmarkHotPlan is one first plan of 2,000 hearings (6,000 texts) into an emptied outbox, and
+// BenchmarkHotPlan is one first plan of 500 hearings (1,500 texts) into an emptied outbox, and
 // BenchmarkHotPlanAgain one plan with nothing new to plan, what the daemon does every few minutes.
 func BenchmarkHotPlan(b *testing.B) { hotPlan(b, true) }
 
@@ -95,7 +95,7 @@ func hotPlan(b *testing.B, empty bool) {
 	}
 }
 
-// BenchmarkHotDispatch is one dispatch of 200 due texts through notify.Twilio to a local fake, on a fresh copy of
+// BenchmarkHotDispatch is one dispatch of 100 due texts through notify.Twilio to a local fake, on a fresh copy of
 // the seeded database, the dispatcher built by the assembly.
 func BenchmarkHotDispatch(b *testing.B) {
 	ctx := context.Background()

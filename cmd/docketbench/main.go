@@ -5,6 +5,7 @@
 //	go run ./cmd/docketbench                 # the sizes of the issue: 1,000,000 rows and hearings
 //	go run ./cmd/docketbench -quick          # 100,000 rows, a 10 s lateness window: a few minutes
 //	go run ./cmd/docketbench -rows 200000 -hearings 200000 -cpuprofile /tmp/prof
+//	go run ./cmd/docketbench -instructions   # the hot paths' instruction counts, beside the recorded ones
 //
 // Each scenario runs in a child process (this binary with -scenario NAME), so that the peak memory of one is not
 // the peak of another; -inprocess runs them all in this process instead (what the test does).
@@ -59,6 +60,9 @@ type options struct {
 	BurstRate  float64       // [sms] rate of the burst
 	Latency    time.Duration // how long the burst's fake provider takes to answer
 	Postgres   string        // a PostgreSQL database the burst also runs on, with two replicas; emptied first
+	// Instructions counts the hot paths' instructions under callgrind instead of running scenarios; Record writes
+	// the counts to instructions.tsv.
+	Instructions, Record bool
 }
 
 // scenario is one measurement, run alone so its peak memory is its own.
@@ -94,6 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return json.NewEncoder(stdout).Encode(m)
+	}
+	if o.Instructions {
+		return countInstructions(ctx, o, o.Record, stdout, stderr)
 	}
 	if o.Dir == "" {
 		dir, err := os.MkdirTemp("", "docketbench-")
@@ -154,6 +161,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	f.DurationVar(&o.Latency, "latency", 150*time.Millisecond, "how long the burst's fake Twilio takes to answer")
 	f.StringVar(&o.Postgres, "postgres", "", "PostgreSQL URL the burst also runs on with two replicas "+
 		"(its public schema is dropped first); empty skips burst-pg")
+	f.BoolVar(&o.Instructions, "instructions", false, "count the hot paths' instructions per operation under "+
+		"valgrind's callgrind, beside the counts in "+instructionCounts+" (takes several minutes)")
+	f.BoolVar(&o.Record, "record", false, "with -instructions: write the counts to "+instructionCounts)
 	if err := f.Parse(args); err != nil {
 		return nil, err
 	}
