@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,14 +63,35 @@ func openStore(ctx context.Context, path string) (*store.DB, error) {
 	return db, nil
 }
 
-// openRaw opens path through database/sql on the store's driver and pragmas, with one connection so every
-// statement of a baseline runs on the same one, as the store's transaction does.
-func openRaw(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite3", store.SQLiteDSN(path)) // the store's own pragmas, or the comparison would measure them
+// openRaw opens path through database/sql on the store's driver and pragmas, then the pragmas given (each as
+// "name(value)"), with one connection so every statement of a baseline runs on the same one, as the store's
+// transaction does. The journal mode asked for, if any, is checked: SQLite answers a change it refuses with the
+// old mode, not an error.
+func openRaw(path string, pragmas ...string) (*sql.DB, error) {
+	dsn := store.SQLiteDSN(path) // the store's own pragmas, or the comparison would measure them
+	var journal string
+	for _, p := range pragmas {
+		dsn += "&_pragma=" + url.QueryEscape(p)
+		if v, ok := strings.CutPrefix(p, "journal_mode("); ok {
+			journal = strings.ToLower(strings.TrimSuffix(v, ")"))
+		}
+	}
+	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
+	if journal != "" {
+		var got string
+		if err := db.QueryRow("PRAGMA journal_mode").Scan(&got); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if got != journal {
+			db.Close()
+			return nil, fmt.Errorf("%s: journal mode is %s, not %s", path, got, journal)
+		}
+	}
 	return db, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/docketd/docketd/docket"
@@ -107,11 +108,34 @@ func rowsWrittenSince(ctx context.Context, path string, mark time.Time) (int64, 
 // with hand-written multi-row INSERTs through database/sql on the same driver and pragmas, in one transaction, with
 // no lookups (the database is empty and case ids are kept in a map).
 func runImportRaw(ctx context.Context, o *options) (metrics, error) {
+	return importRaw(ctx, o, "import-raw.db", nil, false)
+}
+
+// rawCachePragmas give the raw load a 64 MiB page cache instead of SQLite's default 2 MiB, which a load of
+// hundreds of thousands of rows outgrows: spilling dirty pages is then much of its CPU.
+var rawCachePragmas = []string{"cache_size(-65536)"}
+
+// runImportRawCache is runImportRaw with a 64 MiB page cache: a floor the store's own pragmas do not reach.
+func runImportRawCache(ctx context.Context, o *options) (metrics, error) {
+	return importRaw(ctx, o, "import-raw-cache.db", rawCachePragmas, false)
+}
+
+// runImportRawBulk is the cheapest load SQLite does: runImportRaw with the 64 MiB page cache, no rollback journal,
+// no syncs, and the tables' secondary indexes (the unique ones too) dropped before the load and built after it, the
+// index builds counted in its time. No store could run so, but it shows what writing the rows costs at all.
+func runImportRawBulk(ctx context.Context, o *options) (metrics, error) {
+	return importRaw(ctx, o, "import-raw-bulk.db", append(slices.Clone(rawCachePragmas), "journal_mode(OFF)",
+		"synchronous(OFF)"), true)
+}
+
+// importRaw runs the raw load into a fresh database named name, opened with the store's pragmas and then pragmas;
+// with indexesAfter, the secondary indexes of cases and hearings are dropped first and rebuilt after the load.
+func importRaw(ctx context.Context, o *options, name string, pragmas []string, indexesAfter bool) (metrics, error) {
 	file, err := scheduleFile(o, o.Rows)
 	if err != nil {
 		return nil, err
 	}
-	path := scratch(o, "import-raw.db")
+	path := scratch(o, name)
 	db, err := openStore(ctx, path) // the schema, and the court zones the reader needs
 	if err != nil {
 		return nil, err
@@ -121,16 +145,27 @@ func runImportRaw(ctx context.Context, o *options) (metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := openRaw(path)
+	raw, err := openRaw(path, pragmas...)
 	if err != nil {
 		return nil, err
 	}
 	defer raw.Close()
+	var indexes []string
+	if indexesAfter {
+		if indexes, err = dropIndexes(ctx, raw, "cases", "hearings"); err != nil {
+			return nil, err
+		}
+	}
 
 	start := time.Now()
 	n, err := rawImport(ctx, raw, spec.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("raw import: %w", err)
+	}
+	for _, create := range indexes {
+		if _, err := raw.ExecContext(ctx, create); err != nil {
+			return nil, fmt.Errorf("build index: %w", err)
+		}
 	}
 	m := metrics{"seconds": time.Since(start).Seconds(), "hearings": float64(n)}
 	if hwm, err := procStatus(os.Getpid(), "VmHWM"); err == nil {
@@ -139,13 +174,54 @@ func runImportRaw(ctx context.Context, o *options) (metrics, error) {
 	return m, nil
 }
 
+// dropIndexes drops the indexes of tables that SQLite did not make itself (those have no SQL: the primary keys)
+// and returns the statements that build them again.
+func dropIndexes(ctx context.Context, raw *sql.DB, tables ...string) ([]string, error) {
+	var names, creates []string
+	for _, table := range tables {
+		rows, err := raw.QueryContext(ctx,
+			"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", table)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var name, create string
+			if err := rows.Scan(&name, &create); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			names, creates = append(names, name), append(creates, create)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range names {
+		if _, err := raw.ExecContext(ctx, `DROP INDEX "`+name+`"`); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", name, err)
+		}
+	}
+	return creates, nil
+}
+
+// caseColumns are the columns of the cases table the raw baselines write.
+var caseColumns = []string{"id", "eoir_case_id", "court_code", "created_at"}
+
+// hearingValues is the row of hearingColumns that a sync creates for rec, of case id, at now.
+func hearingValues(id int64, rec docket.SourceRecord, now time.Time) []any {
+	return []any{id, importSource, rec.Key, rec.Start.UTC(), rec.Start.Location().String(), rec.Court, rec.Location,
+		string(rec.Type), rec.TypeCode, string(rec.Medium), rec.MediumCode, rec.Judge, rec.WebEx, rec.Address,
+		string(docket.StatusScheduled), 0, now, now, nil, now, now, now}
+}
+
 func rawImport(ctx context.Context, raw *sql.DB, r source.Reader) (int64, error) {
 	tx, err := raw.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	cases := newBatchInsert(tx, "cases", []string{"id", "eoir_case_id", "court_code", "created_at"}, "", importBatch)
+	cases := newBatchInsert(tx, "cases", caseColumns, "", importBatch)
 	defer cases.Close()
 	hearings := newBatchInsert(tx, "hearings", hearingColumns, "", importBatch)
 	defer hearings.Close()
@@ -161,9 +237,7 @@ func rawImport(ctx context.Context, raw *sql.DB, r source.Reader) (int64, error)
 				return err
 			}
 		}
-		return hearings.Add(ctx, id, importSource, rec.Key, rec.Start.UTC(), rec.Start.Location().String(),
-			rec.Court, rec.Location, rec.Type, rec.TypeCode, rec.Medium, rec.MediumCode, rec.Judge, rec.WebEx,
-			rec.Address, docket.StatusScheduled, 0, now, now, nil, now, now, now)
+		return hearings.Add(ctx, hearingValues(id, rec, now)...)
 	}, nil)
 	if err != nil {
 		return 0, err

@@ -5,6 +5,7 @@
 //	go run ./cmd/docketbench                 # the sizes of the issue: 1,000,000 rows and hearings
 //	go run ./cmd/docketbench -quick          # 100,000 rows, a 10 s lateness window: a few minutes
 //	go run ./cmd/docketbench -rows 200000 -hearings 200000 -cpuprofile /tmp/prof
+//	go run ./cmd/docketbench -quick -rounds 3 -postgres postgres://…  # ratios as medians of 3 alternating rounds
 //	go run ./cmd/docketbench -instructions   # the hot paths' instruction counts, beside the recorded ones
 //
 // Each scenario runs in a child process (this binary with -scenario NAME), so that the peak memory of one is not
@@ -59,7 +60,8 @@ type options struct {
 	Burst      int           // reminders of the morning burst, due at one instant
 	BurstRate  float64       // [sms] rate of the burst
 	Latency    time.Duration // how long the burst's fake provider takes to answer
-	Postgres   string        // a PostgreSQL database the burst also runs on, with two replicas; emptied first
+	Postgres   string        // a PostgreSQL database the burst, import and plan also run on; emptied first
+	Rounds     int           // how many times each compared figure and its limits run, alternately
 	// Instructions counts the hot paths' instructions under callgrind instead of running scenarios; Record writes
 	// the counts to instructions.tsv.
 	Instructions, Record bool
@@ -67,25 +69,54 @@ type options struct {
 
 // scenario is one measurement, run alone so its peak memory is its own.
 type scenario struct {
-	name string
-	run  func(ctx context.Context, o *options) (metrics, error)
+	name     string
+	run      func(ctx context.Context, o *options) (metrics, error)
+	postgres bool // runs only with -postgres
 }
 
 // metrics are the named figures a scenario measured: durations in seconds, sizes in bytes, rates per second.
 type metrics map[string]float64
 
-// scenarios in the order they run. import-raw and import are separate so each peak is its own.
+// scenarios in the order they run. A figure and its limits are separate scenarios so each peak is its own, and
+// so that -rounds can alternate them.
 var scenarios = []scenario{
-	{"import-raw", runImportRaw},
-	{"import", runImport},
-	{"plan", runPlan},
-	{"feed", runFeed},
-	{"dispatch", runDispatch},
-	{"burst", runBurst},
-	{"burst-pg", runBurstPG},
-	{"lateness", runLateness},
-	{"daemon", runDaemon},
+	{"import-raw", runImportRaw, false},
+	{"import-raw-cache", runImportRawCache, false},
+	{"import-raw-bulk", runImportRawBulk, false},
+	{"import", runImport, false},
+	{"plan-raw", runPlanRaw, false},
+	{"plan", runPlan, false},
+	{"import-pg-copy", runImportPGCopy, true},
+	{"import-pg", runImportPG, true},
+	{"plan-pg-copy", runPlanPGCopy, true},
+	{"plan-pg", runPlanPG, true},
+	{"feed", runFeed, false},
+	{"dispatch", runDispatch, false},
+	{"burst", runBurst, false},
+	{"burst-pg", runBurstPG, true},
+	{"lateness", runLateness, false},
+	{"daemon", runDaemon, false},
 }
+
+// comparison is a figure held to limits that other scenarios measure, all by the metric key. With -rounds K each
+// round runs the limits and then the figure, each in its own child, and the report gives the median of the K
+// per-round ratios with their spread: the machine's drift over a run then shifts both sides of a ratio alike.
+type comparison struct {
+	figure string
+	limits []string
+	key    string
+}
+
+var comparisons = []comparison{
+	{"import", []string{"import-raw", "import-raw-cache", "import-raw-bulk"}, "seconds"},
+	{"plan", []string{"plan-raw"}, "seconds"},
+	{"import-pg", []string{"import-pg-copy"}, "seconds"},
+	{"plan-pg", []string{"plan-pg-copy"}, "seconds"},
+}
+
+// ratioKey names the metrics of a figure's per-round ratios to one limit: ratioKey(...)+".ratio" is their median,
+// ".ratio_min" and ".ratio_max" their spread, ".rounds" how many there were.
+func ratioKey(figure, limit string) string { return figure + "/" + limit }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
@@ -111,24 +142,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		o.Dir = dir
 	}
 	all := metrics{}
+	done := map[string]bool{}
 	for _, s := range scenarios {
-		if !o.selected(s.name) {
+		if !o.selected(s.name) || done[s.name] {
 			continue
 		}
-		fmt.Fprintf(stderr, "docketbench: %s…\n", s.name)
-		start := time.Now()
-		var m metrics
-		if o.InProcess {
-			m, err = runOne(ctx, o, s.name)
-		} else {
-			m, err = runChild(ctx, o, s.name, stderr)
+		group, c := o.group(s.name)
+		rounds := 1
+		if c != nil {
+			rounds = o.Rounds
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
+		per := map[string][]metrics{}
+		for round := range rounds {
+			for _, name := range group {
+				m, err := o.runScenario(ctx, name, round, rounds, stderr)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				per[name] = append(per[name], m)
+			}
 		}
-		fmt.Fprintf(stderr, "docketbench: %s done in %s\n", s.name, time.Since(start).Round(time.Millisecond))
-		for k, v := range m {
-			all[s.name+"."+k] = v
+		for _, name := range group {
+			done[name] = true
+			for k, v := range combineRounds(per[name]) {
+				all[name+"."+k] = v
+			}
+		}
+		if c != nil {
+			if err := compareRounds(all, c, per); err != nil {
+				return err
+			}
 		}
 	}
 	printTable(stdout, o, buildRows(o, all))
@@ -159,8 +202,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	f.IntVar(&o.Burst, "burst", 10_000, "reminders of the morning burst, all due at one instant")
 	f.Float64Var(&o.BurstRate, "burst-rate", 50, "[sms] rate of the morning burst, messages per second")
 	f.DurationVar(&o.Latency, "latency", 150*time.Millisecond, "how long the burst's fake Twilio takes to answer")
-	f.StringVar(&o.Postgres, "postgres", "", "PostgreSQL URL the burst also runs on with two replicas "+
-		"(its public schema is dropped first); empty skips burst-pg")
+	f.StringVar(&o.Postgres, "postgres", "", "PostgreSQL URL the burst (with two replicas), the import and the plan "+
+		"also run on (its public schema is dropped first); empty skips burst-pg, import-pg, plan-pg and their limits")
+	f.IntVar(&o.Rounds, "rounds", 1, "run each compared figure and its limits this many times, alternately, and "+
+		"report the median ratio with its spread (3 gives steadier ratios)")
 	f.BoolVar(&o.Instructions, "instructions", false, "count the hot paths' instructions per operation under "+
 		"valgrind's callgrind, beside the counts in "+instructionCounts+" (takes several minutes)")
 	f.BoolVar(&o.Record, "record", false, "with -instructions: write the counts to "+instructionCounts)
@@ -192,8 +237,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 	}
 	if o.Rows < 1 || o.Hearings < 1 || o.Events < 1 || o.Messages < 1 || o.Reminders < 1 || o.Window <= 0 ||
-		o.Burst < 1 || o.BurstRate <= 0 {
-		return nil, errors.New("sizes and the window must be positive")
+		o.Burst < 1 || o.BurstRate <= 0 || o.Rounds < 1 {
+		return nil, errors.New("sizes, the window and -rounds must be positive")
 	}
 	if o.Messages > planClients || o.Reminders > planClients {
 		// Each message goes to its own client, and the store takes at most planClients clients at once.
@@ -228,6 +273,118 @@ func (o *options) childArgs(name string) []string {
 		"-feed-round", o.FeedRound.String(), "-cpuprofile", o.CPUProfile, "-repo", o.Repo,
 		"-burst", fmt.Sprint(o.Burst), "-burst-rate", fmt.Sprint(o.BurstRate), "-latency", o.Latency.String(),
 		"-postgres", o.Postgres}
+}
+
+// group is what runs when the scenario name comes up: with its comparison, the selected limits and then the figure
+// if at least two of them are selected; otherwise the scenario alone, and no comparison.
+func (o *options) group(name string) ([]string, *comparison) {
+	for i, c := range comparisons {
+		if c.figure != name && !slices.Contains(c.limits, name) {
+			continue
+		}
+		var group []string
+		for _, n := range append(slices.Clone(c.limits), c.figure) {
+			if o.selected(n) && (o.Postgres != "" || !o.needsPostgres(n)) {
+				group = append(group, n)
+			}
+		}
+		if len(group) >= 2 && slices.Contains(group, c.figure) {
+			return group, &comparisons[i]
+		}
+	}
+	return []string{name}, nil
+}
+
+func (o *options) needsPostgres(name string) bool {
+	i := slices.IndexFunc(scenarios, func(s scenario) bool { return s.name == name })
+	return i >= 0 && scenarios[i].postgres
+}
+
+// runScenario runs one scenario, in this process or a child, and logs how long it took.
+func (o *options) runScenario(ctx context.Context, name string, round, rounds int, stderr io.Writer) (metrics, error) {
+	label := name
+	if rounds > 1 {
+		label = fmt.Sprintf("%s (round %d of %d)", name, round+1, rounds)
+	}
+	if o.needsPostgres(name) && o.Postgres == "" {
+		return metrics{}, nil
+	}
+	fmt.Fprintf(stderr, "docketbench: %s…\n", label)
+	start := time.Now()
+	var m metrics
+	var err error
+	if o.InProcess {
+		m, err = runOne(ctx, o, name)
+	} else {
+		m, err = runChild(ctx, o, name, stderr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "docketbench: %s done in %s\n", label, time.Since(start).Round(time.Millisecond))
+	return m, nil
+}
+
+// combineRounds folds each metric's per-round values into the one reported: the median, except peak memory and
+// rows written, where the most any round reached is reported, and rows reported unchanged, the fewest — a count
+// that one round got wrong must show.
+func combineRounds(rounds []metrics) metrics {
+	if len(rounds) == 1 {
+		return rounds[0]
+	}
+	out := metrics{}
+	for k := range rounds[0] {
+		var vals []float64
+		for _, m := range rounds {
+			if v, ok := m[k]; ok {
+				vals = append(vals, v)
+			}
+		}
+		switch {
+		case strings.Contains(k, "peak_rss") || strings.HasSuffix(k, "_written"):
+			out[k] = slices.Max(vals)
+		case strings.HasSuffix(k, "_unchanged"):
+			out[k] = slices.Min(vals)
+		default:
+			out[k] = median(vals)
+		}
+	}
+	return out
+}
+
+// compareRounds records, for each limit of c that ran, the median and spread of the figure's per-round ratios to
+// it. The figure and its limits must report the same rows each round, or the limit no longer measures the same
+// work.
+func compareRounds(all metrics, c *comparison, per map[string][]metrics) error {
+	figs := per[c.figure]
+	for _, limit := range c.limits {
+		lims := per[limit]
+		if len(lims) != len(figs) {
+			continue
+		}
+		var ratios []float64
+		for r := range figs {
+			got, okGot := figs[r][c.key]
+			lim, okLim := lims[r][c.key]
+			if !okGot || !okLim {
+				continue
+			}
+			if a, b := figs[r]["rows"], lims[r]["rows"]; a != b {
+				return fmt.Errorf("%s wrote %v rows and %s %v: the limit no longer measures the same work",
+					c.figure, a, limit, b)
+			}
+			ratios = append(ratios, got/lim)
+		}
+		if len(ratios) == 0 {
+			continue
+		}
+		k := ratioKey(c.figure, limit)
+		all[k+".rounds"] = float64(len(ratios))
+		all[k+".ratio_min"] = slices.Min(ratios)
+		all[k+".ratio_max"] = slices.Max(ratios)
+		all[k+".ratio"] = median(ratios)
+	}
+	return nil
 }
 
 // runOne runs a scenario here, with its CPU profile when asked, and adds the process's peak memory.

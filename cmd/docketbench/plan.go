@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/docketd/docketd/docket"
@@ -46,24 +48,28 @@ func benchRules() reminder.Rules {
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// runPlan measures reminder.Planner planning 3 reminders for each of o.Hearings hearings into an empty outbox,
-// against raw inserts of the same rows into a copy of the same database.
+// runPlan measures reminder.Planner planning 3 reminders for each of o.Hearings hearings into an empty outbox;
+// runPlanRaw is its limit, on a copy of the same database.
 func runPlan(ctx context.Context, o *options) (metrics, error) {
-	path := scratch(o, "plan.db")
-	rawPath := scratch(o, "plan-raw.db")
-	now := time.Now()
-	if err := seedHearings(ctx, path, o.Hearings, planClients, now); err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
-	}
-	if err := copyFile(path, rawPath); err != nil {
+	seed, err := planSeed(ctx, o)
+	if err != nil {
 		return nil, err
 	}
-
+	path := scratch(o, "plan.db")
+	if err := copyFile(seed, path); err != nil {
+		return nil, err
+	}
 	db, err := store.Open("sqlite:" + path)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
+	return plan(ctx, db)
+}
+
+// plan runs the planner over db, now, and measures it.
+func plan(ctx context.Context, db *store.DB) (metrics, error) {
+	now := time.Now()
 	p := &reminder.Planner{DB: db, Rules: benchRules, Now: func() time.Time { return now }, Log: discardLog()}
 	start := time.Now()
 	res, err := p.Plan(ctx)
@@ -74,23 +80,49 @@ func runPlan(ctx context.Context, o *options) (metrics, error) {
 	if hwm, err := procStatus(os.Getpid(), "VmHWM"); err == nil {
 		m["peak_rss"] = float64(hwm)
 	}
+	return m, nil
+}
 
-	raw, err := openRaw(rawPath)
+// runPlanRaw is the limit for runPlan: rawPlan on a copy of the same seeded database. The run checks that it
+// wrote as many rows as the planner.
+func runPlanRaw(ctx context.Context, o *options) (metrics, error) {
+	seed, err := planSeed(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	path := scratch(o, "plan-raw.db")
+	if err := copyFile(seed, path); err != nil {
+		return nil, err
+	}
+	raw, err := openRaw(path)
 	if err != nil {
 		return nil, err
 	}
 	defer raw.Close()
-	start = time.Now()
-	n, err := rawPlan(ctx, raw, now)
+	start := time.Now()
+	n, err := rawPlan(ctx, raw, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("raw plan: %w", err)
 	}
-	m["raw_seconds"] = time.Since(start).Seconds()
-	if n != int64(res.Planned) {
-		return nil, fmt.Errorf("raw baseline wrote %d rows, the planner %d: the baseline no longer matches the planner",
-			n, res.Planned)
+	m := metrics{"seconds": time.Since(start).Seconds(), "rows": float64(n)}
+	if hwm, err := procStatus(os.Getpid(), "VmHWM"); err == nil {
+		m["peak_rss"] = float64(hwm)
 	}
 	return m, nil
+}
+
+// planSeed returns a store of o.Hearings upcoming hearings (seedHearings) in the working directory, writing it
+// the first time: the planner and its limit, in every round, start from copies of the same file.
+func planSeed(ctx context.Context, o *options) (string, error) {
+	path := filepath.Join(o.Dir, fmt.Sprintf("plan-seed-%d.db", o.Hearings))
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	tmp := scratch(o, fmt.Sprintf("plan-seed-%d.tmp", o.Hearings))
+	if err := seedHearings(ctx, tmp, o.Hearings, planClients, time.Now()); err != nil {
+		return "", fmt.Errorf("seed: %w", err)
+	}
+	return path, os.Rename(tmp, path)
 }
 
 // seedHearings writes a store at path with clients clients, each with a phone and a case, and n upcoming hearings
@@ -144,55 +176,107 @@ func aNumber(i int) docket.ANumber { return docket.ANumber(fmt.Sprintf("2%08d", 
 
 func phone(i int) string { return fmt.Sprintf("+1214%07d", 2000000+i) }
 
-// rawPlan is the limit for the planner: it reads the upcoming hearings and their clients with two plain queries,
-// computes the same three due times, keys and groups, and inserts the same outbox rows with multi-row INSERTs that
-// skip known dedupe keys, in one transaction.
-func rawPlan(ctx context.Context, raw *sql.DB, now time.Time) (int64, error) {
+// planHearing is an upcoming hearing as the raw baselines read it, with its client.
+type planHearing struct {
+	id, seq       int64
+	start         time.Time
+	court         string
+	source, key   string
+	client, phone string
+}
+
+// loadPlanHearings reads the upcoming hearings and their clients with two plain queries; pg says the database is
+// PostgreSQL, whose placeholders are numbered.
+func loadPlanHearings(ctx context.Context, raw *sql.DB, pg bool, now time.Time) ([]planHearing, error) {
 	type client struct{ id, phone string }
 	byANumber := map[string]client{}
 	rows, err := raw.QueryContext(ctx, "SELECT id, a_number, phone FROM clients WHERE active")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	for rows.Next() {
 		var id, anum, ph string
 		if err := rows.Scan(&id, &anum, &ph); err != nil {
 			rows.Close()
-			return 0, err
+			return nil, err
 		}
 		byANumber[anum] = client{id, ph}
 	}
 	rows.Close()
-	type hearing struct {
-		id, seq     int64
-		start       time.Time
-		court       string
-		source, key string
-		c           client
+	where := "h.start >= ? AND h.status = ?"
+	if pg {
+		where = "h.start >= $1 AND h.status = $2"
 	}
-	var hs []hearing
+	var hs []planHearing
 	rows, err = raw.QueryContext(ctx, `SELECT h.id, h.sequence, h.start, h.court_code, h.source, h.source_key, c.a_number
-		FROM hearings h JOIN cases c ON c.id = h.case_id WHERE h.start >= ? AND h.status = ? ORDER BY h.start, h.id`,
-		now.UTC(), docket.StatusScheduled)
+		FROM hearings h JOIN cases c ON c.id = h.case_id WHERE `+where+` ORDER BY h.start, h.id`,
+		now.UTC(), string(docket.StatusScheduled))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h planHearing
+		var anum sql.NullString
+		if err := rows.Scan(&h.id, &h.seq, &h.start, &h.court, &h.source, &h.key, &anum); err != nil {
+			return nil, err
+		}
+		c := byANumber[anum.String]
+		h.client, h.phone = c.id, c.phone
+		hs = append(hs, h)
+	}
+	return hs, rows.Err()
+}
+
+// outboxColumns are the columns of the outbox rows the raw baselines write, in the order plannedRows gives them.
+var outboxColumns = []string{"hearing_id", "recipient", "recipient_id", "channel", "address", "kind", "policy",
+	"offset", "sequence", "dedupe_key", "group_key", "due", "state", "attempts", "next_attempt", "claimed_at",
+	"sent_at", "provider_id", "provider_state", "error_code", "last_error", "body", "confirmed_at", "created_at",
+	"updated_at"}
+
+// plannedRows computes the planner's outbox rows for hs by hand: the same three due times, keys and groups.
+func plannedRows(hs []planHearing, now time.Time) (iter.Seq[[]any], error) {
+	loc, err := time.LoadLocation(benchZone)
+	if err != nil {
+		return nil, err
+	}
+	stamp := time.Now().UTC()
+	return func(yield func([]any) bool) {
+		for _, h := range hs {
+			if h.client == "" {
+				continue
+			}
+			local := h.start.In(loc)
+			identity := docket.Identity(h.source, h.key)
+			for _, off := range planOffsets {
+				due := time.Date(local.Year(), local.Month(), local.Day()-off.Days, off.At/60, off.At%60, 0, 0, loc)
+				if due.Before(now) {
+					continue
+				}
+				dedupe := docket.DedupeKey(identity, docket.Reminder{Kind: docket.KindReminder, Sequence: int(h.seq),
+					Recipient: docket.ToClient, RecipientID: h.client, Channel: docket.SMS, Policy: "client-text",
+					Offset: off.Label})
+				group := fmt.Sprintf("reminder/sms/%s/%s/%s/client-text/%s", h.phone, h.court,
+					h.start.UTC().Format(time.RFC3339), off.Label)
+				if !yield([]any{h.id, "client", h.client, "sms", h.phone, string(docket.KindReminder), "client-text",
+					off.Label, h.seq, dedupe, group, due.UTC(), string(docket.StatePending), 0, nil, nil, nil, "", "",
+					"", "", "", nil, stamp, stamp}) {
+					return
+				}
+			}
+		}
+	}, nil
+}
+
+// rawPlan is the limit for the planner on SQLite: it reads the upcoming hearings and their clients with two plain
+// queries, computes the same rows (plannedRows), and inserts them with multi-row INSERTs that skip known dedupe
+// keys, in one transaction.
+func rawPlan(ctx context.Context, raw *sql.DB, now time.Time) (int64, error) {
+	hs, err := loadPlanHearings(ctx, raw, false, now)
 	if err != nil {
 		return 0, err
 	}
-	for rows.Next() {
-		var h hearing
-		var anum sql.NullString
-		if err := rows.Scan(&h.id, &h.seq, &h.start, &h.court, &h.source, &h.key, &anum); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		h.c = byANumber[anum.String]
-		hs = append(hs, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-
-	loc, err := time.LoadLocation(benchZone)
+	planned, err := plannedRows(hs, now)
 	if err != nil {
 		return 0, err
 	}
@@ -201,33 +285,11 @@ func rawPlan(ctx context.Context, raw *sql.DB, now time.Time) (int64, error) {
 		return 0, err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	ins := newBatchInsert(tx, "outboxes", []string{"hearing_id", "recipient", "recipient_id", "channel", "address",
-		"kind", "policy", "offset", "sequence", "dedupe_key", "group_key", "due", "state", "attempts", "next_attempt",
-		"claimed_at", "sent_at", "provider_id", "provider_state", "error_code", "last_error", "body", "confirmed_at",
-		"created_at", "updated_at"}, ` ON CONFLICT ("dedupe_key") DO NOTHING`, planBatch)
+	ins := newBatchInsert(tx, "outboxes", outboxColumns, ` ON CONFLICT ("dedupe_key") DO NOTHING`, planBatch)
 	defer ins.Close()
-	stamp := time.Now().UTC()
-	for _, h := range hs {
-		if h.c.id == "" {
-			continue
-		}
-		local := h.start.In(loc)
-		identity := docket.Identity(h.source, h.key)
-		for _, off := range planOffsets {
-			due := time.Date(local.Year(), local.Month(), local.Day()-off.Days, off.At/60, off.At%60, 0, 0, loc)
-			if due.Before(now) {
-				continue
-			}
-			dedupe := docket.DedupeKey(identity, docket.Reminder{Kind: docket.KindReminder, Sequence: int(h.seq),
-				Recipient: docket.ToClient, RecipientID: h.c.id, Channel: docket.SMS, Policy: "client-text",
-				Offset: off.Label})
-			group := fmt.Sprintf("reminder/sms/%s/%s/%s/client-text/%s", h.c.phone, h.court,
-				h.start.UTC().Format(time.RFC3339), off.Label)
-			if err := ins.Add(ctx, h.id, "client", h.c.id, "sms", h.c.phone, docket.KindReminder, "client-text",
-				off.Label, h.seq, dedupe, group, due.UTC(), docket.StatePending, 0, nil, nil, nil, "", "", "", "",
-				"", nil, stamp, stamp); err != nil {
-				return 0, err
-			}
+	for row := range planned {
+		if err := ins.Add(ctx, row...); err != nil {
+			return 0, err
 		}
 	}
 	if err := ins.Flush(ctx); err != nil {
