@@ -27,3 +27,29 @@ func TestRedactURLHidesEveryPassword(t *testing.T) {
 		}
 	}
 }
+
+// A PostgreSQL URL gets custom plans unless it chose a plan cache mode itself; its other parameters stay.
+func TestCustomPlans(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"postgres://u:p@db:5432/docketd?sslmode=disable", "postgres://u:p@db:5432/docketd?plan_cache_mode=force_custom_plan&sslmode=disable"},
+		{"postgresql://db/docketd", "postgresql://db/docketd?plan_cache_mode=force_custom_plan"},
+		{"postgres://db/docketd?plan_cache_mode=auto", "postgres://db/docketd?plan_cache_mode=auto"},
+	} {
+		if got := customPlans(tt.in); got != tt.want {
+			t.Errorf("customPlans(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// On PostgreSQL every connection of the store plans each run of a kept statement for its values.
+func TestPostgresConnectionsUseCustomPlans(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		if db.dialect != "postgres" {
+			t.Skip("PostgreSQL only")
+		}
+		var mode string
+		if err := db.gorm.Raw("SHOW plan_cache_mode").Scan(&mode).Error; err != nil || mode != "force_custom_plan" {
+			t.Errorf("plan_cache_mode %q (%v), want force_custom_plan", mode, err)
+		}
+	})
+}

@@ -116,7 +116,7 @@ func callgrind(ctx context.Context, valgrind, bin, pkgDir, bench string, n int, 
 	if err := cmd.Run(); err != nil {
 		return 0, fmt.Errorf("%w\n%s", err, tail(log.String()))
 	}
-	if !strings.Contains(log.String(), "ok") || strings.Contains(log.String(), "FAIL") {
+	if !strings.Contains(log.String(), "PASS") || strings.Contains(log.String(), "FAIL") {
 		return 0, fmt.Errorf("the benchmark did not pass:\n%s", tail(log.String()))
 	}
 	f, err := os.Open(out)
