@@ -115,28 +115,42 @@ func (st *stage) write(ctx context.Context, recs []docket.HearingRecord) error {
 		return fmt.Errorf("staging: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // after a commit, a no-op
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO rec (key, data) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET data = excluded.data`)
+	// A key is counted when it is first inserted; a key listed again replaces its data. (Counting the rows after
+	// each batch read the whole file again every time: quadratic over a dump of a million rows.)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO rec (key, data) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("staging: %w", err)
 	}
 	defer ins.Close()
+	upd, err := tx.PrepareContext(ctx, `UPDATE rec SET data = ? WHERE key = ?`)
+	if err != nil {
+		return fmt.Errorf("staging: %w", err)
+	}
+	defer upd.Close()
+	added := 0
 	for _, r := range recs {
 		data, err := json.Marshal(r)
 		if err != nil {
 			return fmt.Errorf("staging: %w", err)
 		}
-		if _, err := ins.ExecContext(ctx, r.Key, data); err != nil {
+		res, err := ins.ExecContext(ctx, r.Key, data)
+		if err != nil {
+			return fmt.Errorf("staging: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("staging: %w", err)
+		} else if n == 1 {
+			added++
+			continue
+		}
+		if _, err := upd.ExecContext(ctx, data, r.Key); err != nil {
 			return fmt.Errorf("staging: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("staging: %w", err)
 	}
-	var n int
-	if err := st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM rec`).Scan(&n); err != nil {
-		return fmt.Errorf("staging: %w", err)
-	}
-	st.n = n
+	st.n += added
 	return nil
 }
 
