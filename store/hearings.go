@@ -47,6 +47,9 @@ func (db *DB) Hearings(ctx context.Context, f docket.HearingFilter) ([]docket.He
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
+	if f.Offset > 0 {
+		q = q.Offset(f.Offset)
+	}
 	var hs []hearingRow
 	if err := q.Order("start, id").Find(&hs).Error; err != nil {
 		return nil, fmt.Errorf("hearings: %w", err)

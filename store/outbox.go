@@ -22,7 +22,13 @@ func (db *DB) PlanOutbox(ctx context.Context, reminders []docket.Reminder) (int,
 	created := 0
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		for i := 0; i < len(rows); i += 200 {
-			batch := rows[i:min(i+200, len(rows))]
+			batch, err := db.unplanned(tx, rows[i:min(i+200, len(rows))])
+			if err != nil {
+				return err
+			}
+			if len(batch) == 0 {
+				continue
+			}
 			res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).
 				Create(&batch)
 			if res.Error != nil {
@@ -37,6 +43,34 @@ func (db *DB) PlanOutbox(ctx context.Context, reminders []docket.Reminder) (int,
 		_ = db.Optimize(ctx) // a hint to the query planner: the plan stands without it
 	}
 	return created, err
+}
+
+// unplanned leaves out of rows those whose key is planned already. Every plan plans every upcoming hearing again,
+// so most rows are; looking their keys up costs far less than inserting them to have the unique index refuse
+// each. The insert still does nothing on a conflict, for a row planned between the look and the insert.
+func (db *DB) unplanned(tx *gorm.DB, rows []outboxRow) ([]outboxRow, error) {
+	keys := make([]string, len(rows))
+	for i := range rows {
+		keys[i] = rows[i].DedupeKey
+	}
+	var have []string
+	if err := tx.Model(&outboxRow{}).Where("dedupe_key IN ?", keys).Pluck("dedupe_key", &have).Error; err != nil {
+		return nil, fmt.Errorf("plan outbox: %w", err)
+	}
+	if len(have) == 0 {
+		return rows, nil
+	}
+	planned := make(map[string]bool, len(have))
+	for _, k := range have {
+		planned[k] = true
+	}
+	out := make([]outboxRow, 0, len(rows)-len(have))
+	for _, r := range rows {
+		if !planned[r.DedupeKey] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // CancelStale cancels the pending rows of a hearing planned for an earlier sequence (it has moved or been

@@ -35,8 +35,9 @@ type PlanResult struct {
 // compared through its first slot, which setAside reads beyond the page).
 const dayBoundary = 10 * time.Hour
 
-// Plan plans every reminder and change notice due from now on. It reads hearings one court day at a time, so
-// memory stays flat however many hearings are upcoming, and only hearings of cases with a client.
+// Plan plans every reminder and change notice due from now on. It reads hearings a few court days at a time (whole
+// days, at least planPage hearings a page), so memory stays flat however many hearings are upcoming, and only
+// hearings of cases with a client.
 func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	var res PlanResult
 	now := p.Now()
@@ -52,19 +53,21 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 		return err
 	}
 	for cursor := now; ; {
-		filter.From, filter.To, filter.Limit = cursor, time.Time{}, 1
-		next, err := p.DB.Hearings(ctx, filter)
+		// A page ends with the court day of its planPage-th hearing (or runs to the end): a sparse calendar is read
+		// in a few pages, not one for every day that has a hearing, and no court day is split.
+		filter.From, filter.To, filter.Limit, filter.Offset = cursor, time.Time{}, 1, planPage-1
+		edge, err := p.DB.Hearings(ctx, filter)
 		if err != nil {
 			return res, fmt.Errorf("plan: %w", err)
 		}
-		if len(next) == 0 {
-			break
+		filter.Limit, filter.Offset = 0, 0
+		if len(edge) > 0 {
+			day := edge[0].Start.UTC().Truncate(24 * time.Hour).Add(dayBoundary)
+			if day.After(edge[0].Start) {
+				day = day.Add(-24 * time.Hour)
+			}
+			filter.To = day.Add(24 * time.Hour)
 		}
-		day := next[0].Start.UTC().Truncate(24 * time.Hour).Add(dayBoundary)
-		if day.After(next[0].Start) {
-			day = day.Add(-24 * time.Hour)
-		}
-		filter.To, filter.Limit = day.Add(24*time.Hour), 0
 		// The page is read once, with the hearings another source's report takes precedence over marked: the store
 		// decides it with every hearing of the page's cases in view, not only the page's (a hearing one source moved
 		// to another day is still the one the other source lists on its first day).
@@ -92,6 +95,9 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 				return res, err
 			}
 		}
+		if filter.To.IsZero() {
+			break // the last page
+		}
 		cursor = filter.To
 	}
 	if err := flush(); err != nil {
@@ -107,6 +113,10 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	}
 	return res, nil
 }
+
+// planPage is how many hearings a page holds at least (but the last): a page is then the rest of that hearing's
+// court day too, so a day with thousands of hearings is still one page, and memory is bounded by the busiest day.
+var planPage = 500 // a variable so that a test can page one hearing at a time
 
 // planFlush is how many planned rows are written together: one transaction per thousand rows rather than one
 // per court day, while memory stays bounded.
