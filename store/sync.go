@@ -131,6 +131,9 @@ type plan struct {
 	// answered for with no hearing (Unlisted), less the protected
 	// held, once verdict holds the pass: the keys of the moved records, which are not written.
 	held map[string]struct{}
+	// existed tells, by the records' staged order, which were stored when the plan was made: a piece of records
+	// none of which were is new, and no one looks for it unchanged.
+	existed []bool
 }
 
 // slot is where hearings are heard together: one court, one start, one judge.
@@ -161,13 +164,20 @@ func (p *plan) move(h *hearingRow, r docket.HearingRecord) {
 func (s *Sync) plan() (*plan, error) {
 	p := &plan{listed: s.stage.len(), seen: map[uint]struct{}{}, moves: map[slotMove][]heldRef{}}
 	q := s.db.gorm.WithContext(s.ctx)
+	p.existed = make([]bool, 0, p.listed)
+	// Only what a move and the guard compare is read here (a session, so that each query starts from it): the
+	// whole rows are read again, piece by piece, where a record may be written.
+	slim := q.Select("id", "source_key", "case_id", "start", "time_unknown", "zone", "court_code", "judge").
+		Session(&gorm.Session{})
 	err := s.stage.each(s.ctx, planChunk, func(recs []docket.HearingRecord) error {
-		byKey, err := s.existing(q, recs)
+		byKey, err := s.existing(slim, recs)
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
-			if h, ok := byKey[r.Key]; ok {
+			h, ok := byKey[r.Key]
+			p.existed = append(p.existed, ok)
+			if ok {
 				p.seen[h.ID] = struct{}{}
 				if !h.Start.Equal(r.Start) && !timeBecameKnown(h, r) {
 					p.move(h, r)
@@ -877,10 +887,16 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 	}
 	q := s.db.gorm.WithContext(s.ctx)
 	s.size = pieceSize
+	pos := 0 // of part's first record in the staged order
 	err = s.stage.each(s.ctx, pieceSize, func(recs []docket.HearingRecord) error {
 		for len(recs) > 0 {
 			part := recs[:min(s.size, len(recs))]
 			recs = recs[len(part):]
+			known := true // a piece of records none of which was stored when the plan was made is all new
+			if end := pos + len(part); end <= len(p.existed) {
+				known = slices.Contains(p.existed[pos:end], true)
+			}
+			pos += len(part)
 			if p.held != nil {
 				// Held moves are left as they are stored: a forced pass applies them.
 				part = slices.DeleteFunc(slices.Clone(part), func(r docket.HearingRecord) bool {
@@ -891,12 +907,15 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 					continue
 				}
 			}
-			if n, err := s.unchanged(q, part); err != nil || n > 0 {
-				s.result.Unchanged += n
+			if known {
+				n, err := s.unchanged(q, part)
 				if err != nil {
 					return err
 				}
-				continue
+				if n > 0 {
+					s.result.Unchanged += n
+					continue
+				}
 			}
 			if err := s.write(func(pc *piece) error { return pc.apply(part) }); err != nil {
 				return err
