@@ -29,20 +29,12 @@ const importBatch = 500
 // runImport measures ingest.Syncer importing the tbl_schedule file into a fresh SQLite store (the first run),
 // then running it again over the unchanged file, which must write nothing.
 func runImport(ctx context.Context, o *options) (metrics, error) {
-	file, err := scheduleFile(o, o.Rows)
-	if err != nil {
-		return nil, err
-	}
 	path := scratch(o, "import.db")
-	db, err := openStore(ctx, path)
+	db, spec, err := importStore(ctx, o, path)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	spec, err := eoirSpec(ctx, db, file)
-	if err != nil {
-		return nil, err
-	}
 	syncer := &ingest.Syncer{DB: db}
 	start := time.Now()
 	rep, err := syncer.Run(ctx, spec, false, nil)
@@ -69,6 +61,31 @@ func runImport(ctx context.Context, o *options) (metrics, error) {
 	}
 	m["resync_written"] = float64(written)
 	return m, nil
+}
+
+// importStore is where an import goes: the run's tbl_schedule file of o.Rows rows, a new store at at (a SQLite
+// file's path, or a PostgreSQL URL, whose schema is dropped first) and the file's source spec. The caller closes
+// the store.
+func importStore(ctx context.Context, o *options, at string) (*store.DB, ingest.SourceSpec, error) {
+	file, err := scheduleFile(o, o.Rows)
+	if err != nil {
+		return nil, ingest.SourceSpec{}, err
+	}
+	if at == o.Postgres {
+		if err := resetPostgres(ctx, at); err != nil {
+			return nil, ingest.SourceSpec{}, err
+		}
+	}
+	db, err := openStore(ctx, at)
+	if err != nil {
+		return nil, ingest.SourceSpec{}, err
+	}
+	spec, err := eoirSpec(ctx, db, file)
+	if err != nil {
+		db.Close()
+		return nil, ingest.SourceSpec{}, err
+	}
+	return db, spec, nil
 }
 
 // eoirSpec is the source as docketd runs an EOIR dump: complete, with its grace period and refusal threshold.

@@ -27,22 +27,11 @@ func runImportPG(ctx context.Context, o *options) (metrics, error) {
 	if o.Postgres == "" {
 		return metrics{}, nil
 	}
-	file, err := scheduleFile(o, o.Rows)
-	if err != nil {
-		return nil, err
-	}
-	if err := resetPostgres(ctx, o.Postgres); err != nil {
-		return nil, err
-	}
-	db, err := openStore(ctx, o.Postgres)
+	db, spec, err := importStore(ctx, o, o.Postgres)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	spec, err := eoirSpec(ctx, db, file)
-	if err != nil {
-		return nil, err
-	}
 	start := time.Now()
 	rep, err := (&ingest.Syncer{DB: db}).Run(ctx, spec, false, nil)
 	if err != nil {
@@ -62,22 +51,11 @@ func runImportPGCopy(ctx context.Context, o *options) (metrics, error) {
 	if o.Postgres == "" {
 		return metrics{}, nil
 	}
-	file, err := scheduleFile(o, o.Rows)
+	db, spec, err := importStore(ctx, o, o.Postgres) // the schema, and the court zones the reader needs
 	if err != nil {
 		return nil, err
 	}
-	if err := resetPostgres(ctx, o.Postgres); err != nil {
-		return nil, err
-	}
-	db, err := openStore(ctx, o.Postgres) // the schema, and the court zones the reader needs
-	if err != nil {
-		return nil, err
-	}
-	spec, err := eoirSpec(ctx, db, file)
 	db.Close()
-	if err != nil {
-		return nil, err
-	}
 	raw, err := openRawPG(o.Postgres)
 	if err != nil {
 		return nil, err
