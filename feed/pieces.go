@@ -189,15 +189,16 @@ func (pc *pieceCache) render(key string, cal Calendar) (renderedFeed, error) {
 	return out, nil
 }
 
-// A feed is written as blocks: runs of consecutive pieces joined, between minBlock and maxBlock bytes, each ended
-// after a piece whose hearing's identity hashes to a cut, so that a change moves no block's end but its own. A
-// change joins again only the block of the event it touched, and the gzip encoding compresses each block on its own
-// (the deflate stream starts afresh at each block; its window is 32 KiB, so little is lost), so a change compresses
-// one block again, not the whole feed.
+// A feed is written as blocks: runs of consecutive pieces joined, each ended after an event whose hearing's
+// identity hashes to a cut (one in cutEvery, about 16 KiB a block), or at maxBlock bytes. Where a block ends depends
+// on its last event alone, not on the sizes before it, so a change moves no block's end but its own. The hash has no
+// seed: every process cuts a feed alike, so the gzip bytes behind one strong ETag are the same bytes on every
+// replica and after a restart. A change joins again only the block of the event it touched, and the gzip encoding
+// compresses each block on its own (the deflate stream starts afresh at each block; little is lost), so a change
+// compresses one block again, not the whole feed.
 const (
-	minBlock = 16 << 10
 	maxBlock = 128 << 10
-	cutEvery = 8 // of the events past minBlock, one in cutEvery ends a block
+	cutEvery = 16
 )
 
 // block is a run of a feed's pieces, joined, and its deflate encoding once a request asked for gzip.
@@ -217,8 +218,8 @@ func (pc *pieceCache) blocks(all []*piece, prev map[[sha256.Size]byte]*block) ([
 	for i, p := range all {
 		size += len(p.text)
 		last := i == len(all)-1
-		cut := p.key.id != "" && maphash.String(pc.seed, p.key.id)%cutEvery == 0
-		if !last && size < maxBlock && (size < minBlock || !cut) {
+		cut := p.key.id != "" && crc32.ChecksumIEEE([]byte(p.key.id))%cutEvery == 0
+		if !last && size < maxBlock && !cut {
 			continue
 		}
 		h := sha256.New()
