@@ -18,7 +18,8 @@ type HearingFilter struct {
 	// IDs, when set, keeps the hearings with those row ids (at most a few hundred: one query reads them all).
 	IDs   []uint
 	Limit int
-	// Offset skips that many of the hearings, in start order, before Limit counts.
+	// Offset skips that many of the hearings, in start order, before Limit counts (and before Precedence leaves any
+	// out).
 	Offset int
 	// WithPeople keeps only hearings of cases that have an active client (whom reminders could reach).
 	WithPeople bool

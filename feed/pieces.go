@@ -90,15 +90,6 @@ type renderedFeed struct {
 	digest [sha256.Size]byte
 }
 
-// bytes joins the feed's blocks.
-func (r renderedFeed) bytes() []byte {
-	out := make([]byte, 0, r.size)
-	for _, b := range r.blocks {
-		out = append(out, b.text...)
-	}
-	return out
-}
-
 // render assembles cal for the feed named key from cached pieces, encoding those it lacks. The bytes are those
 // Render writes.
 func (pc *pieceCache) render(key string, cal Calendar) (renderedFeed, error) {

@@ -551,3 +551,12 @@ func TestPiecesOrderHearingsOfOneStart(t *testing.T) {
 		t.Errorf("pieces of hearings sharing starts differ from Render")
 	}
 }
+
+// bytes joins the feed's blocks, as the handler writes them.
+func (r renderedFeed) bytes() []byte {
+	out := make([]byte, 0, r.size)
+	for _, b := range r.blocks {
+		out = append(out, b.text...)
+	}
+	return out
+}

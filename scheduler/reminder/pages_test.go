@@ -10,7 +10,7 @@ import (
 	"github.com/docketd/docketd/docket"
 )
 
-// Paging by at least planPage hearings plans exactly what paging by single court days plans: the same rows, due
+// Paging by at least pageHearings hearings plans exactly what paging by single court days plans: the same rows, due
 // at the same times, for hearings on either side of every page's end, evening hearings (before 10:00 UTC) included.
 func TestPagesOfManyDaysPlanWhatDayPagesPlan(t *testing.T) {
 	t0 := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
@@ -24,9 +24,9 @@ func TestPagesOfManyDaysPlanWhatDayPagesPlan(t *testing.T) {
 			Zone: "America/Chicago", CourtCode: "DAL", Type: "master", Medium: "in_person"})
 	}
 	plan := func(page int) []string {
-		saved := planPage
-		planPage = page
-		defer func() { planPage = saved }()
+		saved := pageHearings
+		pageHearings = page
+		defer func() { pageHearings = saved }()
 		f := newFixture(t, t0)
 		f.hearings(t, recs...)
 		if _, err := f.plan.Plan(context.Background()); err != nil {

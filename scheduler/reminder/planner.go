@@ -32,11 +32,11 @@ type PlanResult struct {
 // dayBoundary is the hour (UTC) at which planning pages are cut: 10:00 UTC is between the evening and the morning
 // court sessions of every US immigration court, from Saipan to Puerto Rico, so one court-local day of hearings
 // never straddles two pages (docket.Prevailing compares hearings of one day; a hearing moved to another day is
-// compared through its first slot, which setAside reads beyond the page).
+// compared through its first slot, which the store reads beyond the page: HearingFilter.MarkSetAside).
 const dayBoundary = 10 * time.Hour
 
 // Plan plans every reminder and change notice due from now on. It reads hearings a few court days at a time (whole
-// days, at least planPage hearings a page), so memory stays flat however many hearings are upcoming, and only
+// days, at least pageHearings hearings a page), so memory stays flat however many hearings are upcoming, and only
 // hearings of cases with a client.
 func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	var res PlanResult
@@ -53,9 +53,9 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 		return err
 	}
 	for cursor := now; ; {
-		// A page ends with the court day of its planPage-th hearing (or runs to the end): a sparse calendar is read
+		// A page ends with the court day of its pageHearings-th hearing (or runs to the end): a sparse calendar is read
 		// in a few pages, not one for every day that has a hearing, and no court day is split.
-		filter.From, filter.To, filter.Limit, filter.Offset = cursor, time.Time{}, 1, planPage-1
+		filter.From, filter.To, filter.Limit, filter.Offset = cursor, time.Time{}, 1, pageHearings-1
 		edge, err := p.DB.Hearings(ctx, filter)
 		if err != nil {
 			return res, fmt.Errorf("plan: %w", err)
@@ -114,15 +114,16 @@ func (p *Planner) Plan(ctx context.Context) (PlanResult, error) {
 	return res, nil
 }
 
-// planPage is how many hearings a page holds at least (but the last): a page is then the rest of that hearing's
-// court day too, so a day with thousands of hearings is still one page, and memory is bounded by the busiest day.
-var planPage = 500 // a variable so that a test can page one hearing at a time
+// pageHearings is how many hearings a page holds at least (but the last): a page is then the rest of that
+// hearing's court day too, so a day with thousands of hearings is still one page, and memory is bounded by the
+// busiest day.
+var pageHearings = 500 // a variable so that a test can page one hearing at a time
 
 // planFlush is how many planned rows are written together: one transaction per thousand rows rather than one
 // per court day, while memory stays bounded.
 const planFlush = 1000
 
-// planPage plans the hearings of one court day: it returns the rows to write and cancels what changes made stale.
+// planPage plans the hearings of one page (whole court days): it returns the rows to write and cancels what changes made stale.
 func (p *Planner) planPage(ctx context.Context, hs []docket.Hearing, rules Rules, now time.Time) ([]docket.Reminder, int, error) {
 	cancelled := 0
 	var rows []docket.Reminder
