@@ -181,7 +181,7 @@ func TestHandlerServesAndRevalidates(t *testing.T) {
 	}
 	var want bytes.Buffer
 	cal := Calendar{Options: Options{Detail: DetailFull}, Name: "Feed attorney:1", Hearings: testHearings(t)}
-	if err := Render(&want, cal); err != nil {
+	if err := renderTree(&want, cal); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(body, want.Bytes()) {

@@ -174,36 +174,20 @@ func newCalendar(cal Calendar) *ical.Calendar {
 
 // Render writes cal as an iCalendar feed (no METHOD, as subscription feeds
 // must not have one), folded at 75 octets with CRLF line ends. The output
-// depends only on cal: events are sorted by start, then UID.
+// depends only on cal: events are sorted by start, then UID. It is what a
+// Handler serves for cal, assembled from the same pieces (each event encoded
+// on its own, on every CPU), so an export and a subscription are one path.
 func Render(w io.Writer, cal Calendar) error {
-	c := newCalendar(cal)
-	hs := slices.Clone(cal.Hearings)
-	slices.SortFunc(hs, func(a, b Hearing) int {
-		return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID))
-	})
-	events := make([]*ical.Component, 0, len(hs))
-	zones := zoneSpans{}
-	for i := range hs {
-		ev, err := buildEvent(&hs[i], cal.Options, zones)
-		if err != nil {
-			return err
-		}
-		events = append(events, ev)
-		events = append(events, deadlineEvents(&hs[i], cal.Options)...)
-	}
-	if len(hs) == 0 {
-		// A VCALENDAR must hold a component and an empty feed is legitimate:
-		// Etc/UTC's VTIMEZONE is the smallest valid one, and the same every year.
-		if err := zones.add(mustLoad("Etc/UTC"), 2000, 2000); err != nil {
-			return err
-		}
-	}
-	tzs, err := zones.components()
+	out, err := newPieceCache(0).render("", cal)
 	if err != nil {
 		return err
 	}
-	c.Children = append(tzs, events...)
-	return encode(w, c)
+	for _, b := range out.blocks {
+		if _, err := w.Write(b.text); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RenderInvite writes an iTIP invitation (RFC 5546) for one hearing, to attach

@@ -2,7 +2,9 @@ package feed
 
 import (
 	"bytes"
+	"cmp"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -117,11 +119,18 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// render is Render's output for cal, checked byte for byte against renderTree's.
 func render(t *testing.T, cal Calendar) []byte {
 	t.Helper()
-	var buf bytes.Buffer
+	var buf, tree bytes.Buffer
 	if err := Render(&buf, cal); err != nil {
 		t.Fatal(err)
+	}
+	if err := renderTree(&tree, cal); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), tree.Bytes()) {
+		t.Fatalf("Render's pieces differ from the calendar encoded as one tree\n got:\n%s\nwant:\n%s", buf.Bytes(), tree.Bytes())
 	}
 	return buf.Bytes()
 }
@@ -443,4 +452,37 @@ func FuzzEscapeText(f *testing.F) {
 			t.Errorf("escapeText(%q) = %q, go-ical gives %q", s, got, want)
 		}
 	})
+}
+
+// renderTree is the reference Render is checked against: the whole calendar built as one go-ical tree and encoded
+// at once, independently of the pieces.
+func renderTree(w io.Writer, cal Calendar) error {
+	c := newCalendar(cal)
+	hs := slices.Clone(cal.Hearings)
+	slices.SortFunc(hs, func(a, b Hearing) int {
+		return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID))
+	})
+	events := make([]*ical.Component, 0, len(hs))
+	zones := zoneSpans{}
+	for i := range hs {
+		ev, err := buildEvent(&hs[i], cal.Options, zones)
+		if err != nil {
+			return err
+		}
+		events = append(events, ev)
+		events = append(events, deadlineEvents(&hs[i], cal.Options)...)
+	}
+	if len(hs) == 0 {
+		// A VCALENDAR must hold a component and an empty feed is legitimate:
+		// Etc/UTC's VTIMEZONE is the smallest valid one, and the same every year.
+		if err := zones.add(mustLoad("Etc/UTC"), 2000, 2000); err != nil {
+			return err
+		}
+	}
+	tzs, err := zones.components()
+	if err != nil {
+		return err
+	}
+	c.Children = append(tzs, events...)
+	return encode(w, c)
 }
