@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -314,5 +315,53 @@ func TestNewTwilioRejects(t *testing.T) {
 				t.Errorf("NewTwilio(%+v) = nil error, want one", tt.cfg)
 			}
 		})
+	}
+}
+
+// Sixteen requests in flight at once, round after round, through a sender given no transport: each round reuses
+// the connections of the last, so the server sees one connection for each request in flight, not one for each
+// request (http.DefaultTransport keeps two idle a host and opened fourteen new ones a round).
+func TestTwilioKeepsAConnectionForEachRequestInFlight(t *testing.T) {
+	const inFlight, rounds = 16, 12
+	f := newFakeTwilio(t)
+	var mu sync.Mutex
+	arrived, release := 0, make(chan struct{})
+	f.SetHold(func(twiliotest.Request) {
+		// A round is answered only once all of its requests are in flight.
+		mu.Lock()
+		arrived++
+		wait := release
+		if arrived == inFlight {
+			arrived = 0
+			close(release)
+			release = make(chan struct{})
+		}
+		mu.Unlock()
+		<-wait
+	})
+	tw := newTestTwilio(t, f, nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, inFlight)
+	for range inFlight {
+		wg.Go(func() {
+			for range rounds {
+				if _, err := tw.Send(t.Context(), docket.Message{Channel: docket.SMS, To: toOK, Text: "Hearing tomorrow."}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := len(f.Posts()); got != inFlight*rounds {
+		t.Fatalf("%d messages posted, want %d", got, inFlight*rounds)
+	}
+	// A dial begun just as another connection came free may still finish and be kept: a few more than one a request.
+	if got := f.Conns(); got > inFlight+inFlight/4 {
+		t.Errorf("%d connections for %d rounds of %d requests in flight, want about %d", got, rounds, inFlight, inFlight)
 	}
 }

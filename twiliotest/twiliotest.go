@@ -25,6 +25,7 @@ package twiliotest
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -32,6 +33,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -141,6 +143,7 @@ type Server struct {
 	srv    *httptest.Server
 	closed chan struct{}
 	once   sync.Once
+	conns  atomic.Int64 // connections accepted
 
 	mu       sync.Mutex
 	now      func() time.Time
@@ -172,10 +175,20 @@ type Server struct {
 func NewServer(accountSID, authToken string) *Server {
 	s := &Server{AccountSID: accountSID, AuthToken: authToken, closed: make(chan struct{}), now: time.Now,
 		byTo: map[string]Fault{}, faults: map[Fault]int{}, unanswered: map[string]bool{}, sessions: map[string]bool{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.srv.Start()
 	s.URL = s.srv.URL
 	return s
 }
+
+// Conns is how many connections the server has accepted: a client that keeps its connections opens one for each
+// request it has in flight at once, not one for every request.
+func (s *Server) Conns() int { return int(s.conns.Load()) }
 
 // Close releases every held request and shuts the server down.
 func (s *Server) Close() {
