@@ -27,21 +27,23 @@ const maxHoldDetail = 200
 
 // Sync tuning, each value with its reason.
 const (
-	// pieceSize is the most records one write transaction applies. On SQLite a write transaction holds the
+	// pieceSize is how many records the first write transaction applies. On SQLite a write transaction holds the
 	// database's only write lock, which the dispatcher, the planner and the webhooks wait for (busy_timeout), so a
-	// piece must stay short: 250 new hearings, their cases and clients take some tens of milliseconds.
+	// piece must stay short: 250 new hearings, their cases and clients take some milliseconds to some tens.
 	pieceSize = 250
-	// pieceTarget is how long a piece should hold the database at most. On a loaded machine 250 records can take
-	// longer: a piece over the target halves the size of the next ones (down to minPiece), and pieces well under it
-	// grow back, so the hold stays near the target whatever the machine's speed.
+	// pieceTarget is how long a piece should hold the database at most. A piece over the target halves the size of
+	// the next ones (down to minPiece), and a piece well under it doubles them (up to maxPiece), so the hold stays
+	// near the target whatever the machine's speed. Every piece is a commit and, on SQLite, a pieceGap: pieces of
+	// 250 that held the lock 10 ms spent a fifth of an import's time between pieces.
 	pieceTarget = 100 * time.Millisecond
 	minPiece    = 10
+	maxPiece    = 2000
 	// planChunk is how many staged records the read-only planning phase compares with the store at once.
 	planChunk = 1000
 	// pieceGap is how long the pass leaves SQLite's write lock free between two pieces. SQLite keeps no queue for
 	// its lock: a writer waiting on busy_timeout retries every millisecond or two, and a pass that took the lock
 	// back at once could keep it from ever finding it free. 5 ms is a few of its retries; over a 300,000-row
-	// import (1,200 pieces) it adds six seconds.
+	// import it adds six seconds in pieces of 250 (1,200 pieces), under one in pieces of 2,000.
 	pieceGap = 5 * time.Millisecond
 )
 
@@ -457,7 +459,7 @@ func (s *Sync) write(fn func(*piece) error) error {
 	case held > pieceTarget:
 		s.size = max(s.size/2, minPiece)
 	case held < pieceTarget/4:
-		s.size = min(s.size*2, pieceSize)
+		s.size = min(s.size*2, maxPiece)
 	}
 	r := &s.result
 	r.Created += p.res.Created
@@ -888,7 +890,7 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 	q := s.db.gorm.WithContext(s.ctx)
 	s.size = pieceSize
 	pos := 0 // of part's first record in the staged order
-	err = s.stage.each(s.ctx, pieceSize, func(recs []docket.HearingRecord) error {
+	err = s.stage.each(s.ctx, maxPiece, func(recs []docket.HearingRecord) error {
 		for len(recs) > 0 {
 			part := recs[:min(s.size, len(recs))]
 			recs = recs[len(part):]
