@@ -547,3 +547,60 @@ func TestTimesBecomingKnownAreNotMovesForTheGuard(t *testing.T) {
 		}
 	})
 }
+
+// A piece the plan found all new is written without looking its records up again; when another pass of the same
+// source (another process) stored some of them in between, the piece is rolled back and applied again compared with
+// the store: every record ends as this pass has it, the ones stored in between moved, none lost or doubled.
+func TestPieceOfNewRecordsStoredInBetweenIsAppliedAgain(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		opts := docket.SyncOptions{Source: "eoir", Complete: true, Grace: 72 * time.Hour, MaxChange: 0.2, Now: t0}
+		recs := bigRecords("r", 0, 600)
+		s, err := db.BeginSync(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		applyAll(t, s, recs)
+		// Between the plan and the first piece, another pass stores two of the records at another time: one in the
+		// first piece, one in the second.
+		var other []docket.HearingRecord
+		for _, i := range []int{10, 300} {
+			r := recs[i]
+			r.Start = r.Start.Add(time.Hour)
+			other = append(other, r)
+		}
+		once := false
+		s.(*Sync).beforePiece = func() {
+			if once {
+				return
+			}
+			once = true
+			if res, err := runSync(t, db, docket.SyncOptions{Source: "eoir", Now: t0}, other...); err != nil || res.Created != 2 {
+				t.Fatalf("the other pass: %+v, %v", res, err)
+			}
+		}
+		res, err := s.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Created != 598 || res.Moved != 2 {
+			t.Errorf("got %+v, want 598 created and the 2 stored in between moved", res)
+		}
+		var rows []hearingRow
+		if err := db.gorm.Where("source = ?", "eoir").Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		byKey := map[string]hearingRow{}
+		for _, h := range rows {
+			byKey[h.SourceKey] = h
+		}
+		if len(rows) != len(recs) || len(byKey) != len(recs) {
+			t.Fatalf("%d hearings stored (%d keys), want %d", len(rows), len(byKey), len(recs))
+		}
+		for _, r := range recs {
+			if h := byKey[r.Key]; !h.Start.Equal(r.Start) {
+				t.Errorf("%s starts %v, want %v (this pass's)", r.Key, h.Start, r.Start)
+			}
+		}
+	})
+}
