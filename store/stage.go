@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -128,8 +127,10 @@ func (st *stage) write(ctx context.Context, recs []docket.HearingRecord) error {
 	}
 	defer upd.Close()
 	added := 0
-	for _, r := range recs {
-		data, err := json.Marshal(r)
+	var data []byte
+	for i := range recs {
+		r := &recs[i]
+		data, err = appendRecord(data[:0], r)
 		if err != nil {
 			return fmt.Errorf("staging: %w", err)
 		}
@@ -182,7 +183,7 @@ func (st *stage) each(ctx context.Context, n int, fn func([]docket.HearingRecord
 				rows.Close()
 				return fmt.Errorf("staging: %w", err)
 			}
-			if err := json.Unmarshal(data, &r); err != nil {
+			if err := decodeRecord(data, &r); err != nil {
 				rows.Close()
 				return fmt.Errorf("staging: %w", err)
 			}
