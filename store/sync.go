@@ -140,8 +140,9 @@ type plan struct {
 	// held, once verdict holds the pass: the keys of the moved records, which are not written.
 	held map[string]struct{}
 	// existed tells, by the records' staged order, which were stored when the plan was made: a piece of records
-	// none of which were is new, and no one looks for it unchanged.
-	existed []bool
+	// none of which were is new, and no one looks for it unchanged. same tells which would write nothing: the
+	// hearing stored as listed, no client named. Those are not written, and not read again.
+	existed, same []bool
 }
 
 // slot is where hearings are heard together: one court, one start, one judge.
@@ -172,19 +173,19 @@ func (p *plan) move(h *hearingRow, r docket.HearingRecord) {
 func (s *Sync) plan() (*plan, error) {
 	p := &plan{listed: s.stage.len(), seen: map[uint]struct{}{}, moves: map[slotMove][]heldRef{}}
 	q := s.db.gorm.WithContext(s.ctx)
-	p.existed = make([]bool, 0, p.listed)
-	// Only what a move and the guard compare is read here (a session, so that each query starts from it): the
-	// whole rows are read again, piece by piece, where a record may be written.
-	slim := q.Select("id", "source_key", "case_id", "start", "time_unknown", "zone", "court_code", "judge").
-		Session(&gorm.Session{})
+	p.existed, p.same = make([]bool, 0, p.listed), make([]bool, 0, p.listed)
+	// The whole rows are read, once: what a move and the guard compare, and whether the record would write
+	// anything. A record that would is read again inside the piece that writes it.
 	err := s.stage.each(s.ctx, planChunk, func(recs []docket.HearingRecord) error {
-		byKey, err := s.existing(slim, recs)
+		byKey, err := s.existing(q, recs)
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
 			h, ok := byKey[r.Key]
 			p.existed = append(p.existed, ok)
+			p.same = append(p.same, ok && r.Contact == nil && len(diff(h, r)) == 0 && h.MissingSince == nil &&
+				h.Status != docket.StatusCancelled)
 			if ok {
 				p.seen[h.ID] = struct{}{}
 				if !h.Start.Equal(r.Start) && !timeBecameKnown(h, r) {
@@ -404,27 +405,6 @@ func (s *Sync) heldCases(ids []uint) (map[uint]docket.HeldHearing, error) {
 		}
 	}
 	return out, nil
-}
-
-// unchanged returns len(recs) when a piece of records would write nothing (every hearing stored as listed, no
-// client named), so the pass does not take the write lock for it; 0 otherwise.
-func (s *Sync) unchanged(q *gorm.DB, recs []docket.HearingRecord) (int, error) {
-	for _, r := range recs {
-		if r.Contact != nil {
-			return 0, nil
-		}
-	}
-	byKey, err := s.existing(q, recs)
-	if err != nil {
-		return 0, err
-	}
-	for _, r := range recs {
-		h, ok := byKey[r.Key]
-		if !ok || len(diff(h, r)) > 0 || h.MissingSince != nil || h.Status == docket.StatusCancelled {
-			return 0, nil
-		}
-	}
-	return len(recs), nil
 }
 
 // piece is one short write transaction of a pass, and what it did.
@@ -913,39 +893,31 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 	if err != nil {
 		return docket.SyncResult{}, err
 	}
-	q := s.db.gorm.WithContext(s.ctx)
 	s.size = pieceSize
-	pos := 0 // of part's first record in the staged order
+	pos := 0 // of the chunk's first record in the staged order
 	err = s.stage.each(s.ctx, maxPiece, func(recs []docket.HearingRecord) error {
+		// The plan's word on each record, by its staged order: stored when the plan was made, and would write
+		// nothing. A record past what the plan saw is taken as stored and changed.
+		var recsW []docket.HearingRecord
+		var stored []bool
+		for i, r := range recs {
+			at := pos + i
+			if _, ok := p.held[r.Key]; ok {
+				continue // a held move is left as it is stored: a forced pass applies it
+			}
+			if at < len(p.same) && p.same[at] {
+				s.result.Unchanged++
+				continue
+			}
+			recsW, stored = append(recsW, r), append(stored, at >= len(p.existed) || p.existed[at])
+		}
+		pos += len(recs)
+		recs = recsW
 		for len(recs) > 0 {
-			part := recs[:min(s.size, len(recs))]
-			recs = recs[len(part):]
-			known := true // a piece of records none of which was stored when the plan was made is all new
-			if end := pos + len(part); end <= len(p.existed) {
-				known = slices.Contains(p.existed[pos:end], true)
-			}
-			pos += len(part)
-			if p.held != nil {
-				// Held moves are left as they are stored: a forced pass applies them.
-				part = slices.DeleteFunc(slices.Clone(part), func(r docket.HearingRecord) bool {
-					_, ok := p.held[r.Key]
-					return ok
-				})
-				if len(part) == 0 {
-					continue
-				}
-			}
-			if known {
-				n, err := s.unchanged(q, part)
-				if err != nil {
-					return err
-				}
-				if n > 0 {
-					s.result.Unchanged += n
-					continue
-				}
-			}
-			err := s.write(func(pc *piece) error { return pc.apply(part, !known) })
+			k := min(s.size, len(recs))
+			part, fresh := recs[:k], !slices.Contains(stored[:k], true)
+			recs, stored = recs[k:], stored[k:]
+			err := s.write(func(pc *piece) error { return pc.apply(part, fresh) })
 			if errors.Is(err, errRaced) {
 				err = s.write(func(pc *piece) error { return pc.apply(part, false) })
 			}
