@@ -23,10 +23,19 @@ func (db *DB) PlanOutbox(ctx context.Context, reminders []docket.Reminder) (int,
 	// Prepared and kept, as the dispatcher's statements are: a plan runs the same two statements (a look-up and an
 	// insert of 200 rows) hundreds of times, and SQLite parsing a 200-row INSERT each time was a tenth of a first plan.
 	err := db.hot(ctx).Transaction(func(tx *gorm.DB) error {
+		// Keys are looked up first (see unplanned) until a batch has none planned: the rest of the plan is then
+		// likely new too (a first plan, a new month of hearings), and is inserted at once, the unique index
+		// refusing what is planned; a batch of which some was refused turns the look-ups back on.
+		look := true
 		for i := 0; i < len(rows); i += 200 {
-			batch, err := db.unplanned(tx, rows[i:min(i+200, len(rows))])
-			if err != nil {
-				return err
+			batch := rows[i:min(i+200, len(rows))]
+			if look {
+				var err error
+				n := len(batch)
+				if batch, err = db.unplanned(tx, batch); err != nil {
+					return err
+				}
+				look = len(batch) < n
 			}
 			if len(batch) == 0 {
 				continue
@@ -37,6 +46,7 @@ func (db *DB) PlanOutbox(ctx context.Context, reminders []docket.Reminder) (int,
 				return fmt.Errorf("plan outbox: %w", res.Error)
 			}
 			created += int(res.RowsAffected)
+			look = look || int(res.RowsAffected) < len(batch)
 		}
 		return nil
 	})
