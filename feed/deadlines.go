@@ -39,8 +39,8 @@ func deadlineEvents(h *Hearing, opts Options) []*ical.Component {
 	for _, d := range h.Deadlines {
 		ev := ical.NewEvent().Component
 		setText(ev, ical.PropUID, DeadlineUID(h.ID, d.Rule))
-		ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
-		ev.Props.SetDateTime(ical.PropLastModified, stamp)
+		setDateTime(ev, ical.PropDateTimeStamp, stamp)
+		setDateTime(ev, ical.PropLastModified, stamp)
 		ev.Props.SetDate(ical.PropDateTimeStart, d.Due)
 		ev.Props.SetDate(ical.PropDateTimeEnd, d.Due.AddDate(0, 0, 1))
 		seq := ical.NewProp(ical.PropSequence)

@@ -391,7 +391,7 @@ func (pc *pieceCache) zonePieces(z zoneSpans) ([]*piece, error) {
 			if err != nil {
 				return nil, err
 			}
-			if p, err = encodePiece(&bytes.Buffer{}, tz); err != nil {
+			if p, err = new(pieceEncoder).encode(tz); err != nil {
 				return nil, err
 			}
 			pc.mu.Lock()
@@ -424,9 +424,9 @@ func parallel(n int, fn func(from, to int)) {
 func buildPieces(hs []*Hearing, opts Options, missing []int, out []*piece) error {
 	workers := min(runtime.GOMAXPROCS(0), len(missing)/64+1)
 	if workers <= 1 {
-		var buf bytes.Buffer
+		var enc pieceEncoder
 		for _, i := range missing {
-			p, err := eventPiece(&buf, hs[i], opts)
+			p, err := eventPiece(&enc, hs[i], opts)
 			if err != nil {
 				return err
 			}
@@ -438,10 +438,10 @@ func buildPieces(hs []*Hearing, opts Options, missing []int, out []*piece) error
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			var buf bytes.Buffer
+			var enc pieceEncoder
 			for j := w; j < len(missing); j += workers {
 				i := missing[j]
-				p, err := eventPiece(&buf, hs[i], opts)
+				p, err := eventPiece(&enc, hs[i], opts)
 				if err != nil {
 					errs[w] = err
 					return
@@ -459,14 +459,14 @@ func buildPieces(hs []*Hearing, opts Options, missing []int, out []*piece) error
 	return nil
 }
 
-// eventPiece encodes a hearing's event and its deadlines' events, as Render does, using buf for the encoding.
-func eventPiece(buf *bytes.Buffer, h *Hearing, opts Options) (*piece, error) {
+// eventPiece encodes a hearing's event and its deadlines' events with enc.
+func eventPiece(enc *pieceEncoder, h *Hearing, opts Options) (*piece, error) {
 	zones := zoneSpans{}
 	ev, err := buildEvent(h, opts, zones)
 	if err != nil {
 		return nil, err
 	}
-	p, err := encodePiece(buf, append([]*ical.Component{ev}, deadlineEvents(h, opts)...)...)
+	p, err := enc.encode(append([]*ical.Component{ev}, deadlineEvents(h, opts)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -479,18 +479,27 @@ func eventPiece(buf *bytes.Buffer, h *Hearing, opts Options) (*piece, error) {
 // pieceFrame is the placeholder component calendarFrame splits the calendar's encoding at.
 const pieceFrame = "X-DOCKETD-PIECE"
 
-// frameHead and frameFoot are what go-ical writes around the components encodePiece wraps in a calendar.
+// frameHead and frameFoot are what go-ical writes around the components a pieceEncoder wraps in a calendar.
 var (
 	frameHead = "BEGIN:VCALENDAR\r\n" + ical.PropProductID + ":" + ProdID + "\r\n" + ical.PropVersion + ":2.0\r\n"
 	frameFoot = "END:VCALENDAR\r\n"
 )
 
-// encodePiece encodes components with go-ical, inside a calendar holding nothing else, and keeps the components'
-// lines, folded. buf is scratch space, reused between pieces.
-func encodePiece(buf *bytes.Buffer, cs ...*ical.Component) (*piece, error) {
-	c := ical.NewCalendar()
-	setText(c.Component, ical.PropProductID, ProdID)
-	setText(c.Component, ical.PropVersion, "2.0")
+// pieceEncoder encodes pieces with go-ical, each inside a calendar holding nothing else; its buffer and that
+// calendar are reused from one piece to the next. The zero value is ready to use; it is not safe for concurrent use.
+type pieceEncoder struct {
+	buf   bytes.Buffer
+	frame *ical.Calendar
+}
+
+// encode encodes components and keeps their lines, folded.
+func (e *pieceEncoder) encode(cs ...*ical.Component) (*piece, error) {
+	if e.frame == nil {
+		e.frame = ical.NewCalendar()
+		setText(e.frame.Component, ical.PropProductID, ProdID)
+		setText(e.frame.Component, ical.PropVersion, "2.0")
+	}
+	c, buf := e.frame, &e.buf
 	c.Children = cs
 	buf.Reset()
 	if err := ical.NewEncoder(buf).Encode(c); err != nil {

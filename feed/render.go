@@ -276,6 +276,20 @@ func setText(c *ical.Component, name, text string) {
 	c.Props[name] = []ical.Prop{{Name: name, Value: escapeText(text)}}
 }
 
+// setDateTime is ical.Props.SetDateTime for a property whose value is a DATE-TIME by default (DTSTAMP,
+// LAST-MODIFIED, DTSTART, DTEND): the same property and value, with a parameter map made only for the TZID of a
+// time not in UTC.
+func setDateTime(c *ical.Component, name string, t time.Time) {
+	p := ical.Prop{Name: name}
+	if loc := t.Location(); loc == time.UTC {
+		p.Value = t.Format("20060102T150405Z")
+	} else {
+		p.Params = ical.Params{ical.PropTimezoneID: {loc.String()}}
+		p.Value = t.Format("20060102T150405")
+	}
+	c.Props[name] = []ical.Prop{p}
+}
+
 // textSpecial marks the bytes a TEXT value escapes.
 var textSpecial = [256]bool{'\\': true, ';': true, ',': true, '\n': true}
 
@@ -415,14 +429,14 @@ func buildEvent(h *Hearing, opts Options, zones zoneSpans) (*ical.Component, err
 	// time was a sixth of what a cold render allocated.
 	ev := &ical.Component{Name: ical.CompEvent, Props: make(ical.Props, 16)}
 	setText(ev, ical.PropUID, UID(h.ID))
-	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
-	ev.Props.SetDateTime(ical.PropLastModified, stamp)
+	setDateTime(ev, ical.PropDateTimeStamp, stamp)
+	setDateTime(ev, ical.PropLastModified, stamp)
 	if h.TimeUnknown {
 		ev.Props.SetDate(ical.PropDateTimeStart, start)
 		ev.Props.SetDate(ical.PropDateTimeEnd, end)
 	} else {
-		ev.Props.SetDateTime(ical.PropDateTimeStart, start)
-		ev.Props.SetDateTime(ical.PropDateTimeEnd, end)
+		setDateTime(ev, ical.PropDateTimeStart, start)
+		setDateTime(ev, ical.PropDateTimeEnd, end)
 	}
 	seq := ical.NewProp(ical.PropSequence)
 	seq.Value = strconv.Itoa(max(h.Sequence, 0))
