@@ -414,8 +414,8 @@ type piece struct {
 	res docket.SyncResult
 }
 
-// write runs fn in one transaction; what it did counts once it committed.
-func (s *Sync) write(fn func(*piece) error) error {
+// write runs fn, a piece of n records, in one transaction; what it did counts once it committed.
+func (s *Sync) write(n int, fn func(*piece) error) error {
 	if s.stopAfter > 0 && s.pieces >= s.stopAfter {
 		return errStopped
 	}
@@ -447,7 +447,9 @@ func (s *Sync) write(fn func(*piece) error) error {
 	switch {
 	case held > pieceTarget:
 		s.size = max(s.size/2, minPiece)
-	case held < pieceTarget/4:
+	case held < pieceTarget/4 && n >= s.size:
+		// Only a full piece says the size can grow: a few changed records of a re-sync, quick to write, say
+		// nothing of how long a full piece of new hearings would hold the lock.
 		s.size = min(s.size*2, maxPiece)
 	}
 	r := &s.result
@@ -900,13 +902,14 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 		// nothing. A record past what the plan saw is taken as stored and changed.
 		var recsW []docket.HearingRecord
 		var stored []bool
+		unchanged := 0
 		for i, r := range recs {
 			at := pos + i
 			if _, ok := p.held[r.Key]; ok {
 				continue // a held move is left as it is stored: a forced pass applies it
 			}
 			if at < len(p.same) && p.same[at] {
-				s.result.Unchanged++
+				unchanged++
 				continue
 			}
 			recsW, stored = append(recsW, r), append(stored, at >= len(p.existed) || p.existed[at])
@@ -917,14 +920,15 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 			k := min(s.size, len(recs))
 			part, fresh := recs[:k], !slices.Contains(stored[:k], true)
 			recs, stored = recs[k:], stored[k:]
-			err := s.write(func(pc *piece) error { return pc.apply(part, fresh) })
+			err := s.write(len(part), func(pc *piece) error { return pc.apply(part, fresh) })
 			if errors.Is(err, errRaced) {
-				err = s.write(func(pc *piece) error { return pc.apply(part, false) })
+				err = s.write(len(part), func(pc *piece) error { return pc.apply(part, false) })
 			}
 			if err != nil {
 				return err
 			}
 		}
+		s.result.Unchanged += unchanged // once the chunk's changes committed, as the pass's other counts are
 		return nil
 	})
 	if err == nil && len(p.notSeen) > 0 {
@@ -961,7 +965,7 @@ func (s *Sync) missing(notSeen []hearingRow) error {
 	for len(notSeen) > 0 {
 		chunk := notSeen[:min(s.size, len(notSeen))]
 		notSeen = notSeen[len(chunk):]
-		err := s.write(func(p *piece) error {
+		err := s.write(len(chunk), func(p *piece) error {
 			for _, h := range chunk {
 				// A hearing first found missing now has been missing for no time: with no grace period (the
 				// config's own hearings) that is long enough, and it is cancelled on this pass.

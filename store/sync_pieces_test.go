@@ -604,3 +604,24 @@ func TestPieceOfNewRecordsStoredInBetweenIsAppliedAgain(t *testing.T) {
 		}
 	})
 }
+
+// Pieces of a few records (a re-sync's scattered changes), however quick, never make the next pieces larger: only a
+// full piece tells how long a full one holds the lock.
+func TestPartPiecesDoNotGrowThePieceSize(t *testing.T) {
+	db := MustOpenSQLite(t)
+	s, err := db.BeginSync(context.Background(), docket.SyncOptions{Source: "eoir", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Abort()
+	sy := s.(*Sync)
+	sy.size = pieceSize
+	for range 6 {
+		if err := sy.write(3, func(*piece) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sy.size > pieceSize {
+		t.Errorf("after six pieces of 3 records the next piece takes %d, more than the %d it took", sy.size, pieceSize)
+	}
+}
