@@ -23,7 +23,7 @@ import (
 )
 
 // TestImportWhileRemindersAreDue starts the daemon on SQLite with a 300,000-row EOIR bulk source, which it imports
-// at start, and reminders falling due every 5 seconds over the following two minutes, while a client
+// at start, and reminders falling due every 2 seconds over the following minute, while a client
 // texts ALTO every second. The import takes SQLite's write lock only in short pieces, so: no reminder goes out more
 // than 2 seconds late, planning never fails with "database is locked", and every webhook is answered 200 within
 // 2 seconds. It also reports the daemon's peak memory and the longest write of the import.
@@ -31,11 +31,13 @@ func TestImportWhileRemindersAreDue(t *testing.T) {
 	needDrills(t)
 	drillsInParallel(t)
 	const (
-		rows      = 300_000
-		clients   = 8
-		reminders = 24 // per client, 5 seconds apart
-		firstDue  = 20 * time.Second
-		spacing   = 5 * time.Second
+		rows    = 300_000
+		clients = 8
+		// The reminders fall due from soon after the first plan (within a second of start) until well after the
+		// import's writes end: an import of 300,000 rows writes for about 20 seconds from 3 seconds after launch.
+		reminders = 30 // per client, 2 seconds apart
+		firstDue  = 5 * time.Second
+		spacing   = 2 * time.Second
 		maxLate   = 2 * time.Second
 		maxAnswer = 2 * time.Second
 	)
