@@ -139,10 +139,32 @@ type plan struct {
 	// answered for with no hearing (Unlisted), less the protected
 	// held, once verdict holds the pass: the keys of the moved records, which are not written.
 	held map[string]struct{}
-	// existed tells, by the records' staged order, which were stored when the plan was made: a piece of records
-	// none of which were is new, and no one looks for it unchanged. same tells which would write nothing: the
-	// hearing stored as listed, no client named. Those are not written, and not read again.
-	existed, same []bool
+	// found is what the plan found of each record, in the records' staged order (the write phase reads them in the
+	// same order): a piece of records none of which was stored is inserted without being looked up again, and a
+	// record that would write nothing is not written, nor read again.
+	found []found
+}
+
+// found is what a pass's plan found of one record.
+type found uint8
+
+const (
+	foundNone    found = iota // no hearing of the record's key was stored
+	foundStored               // stored, and the record changes it (or names a client)
+	foundNothing              // stored as the record lists it, not missing, no client named: writing it would do nothing
+)
+
+// foundFor is what the plan finds of record r with h, its stored hearing (nil: none). It is update's rule for writing
+// nothing (no field changed, nothing to restore), with no contact to apply.
+func foundFor(h *hearingRow, r docket.HearingRecord) found {
+	switch {
+	case h == nil:
+		return foundNone
+	case r.Contact == nil && h.MissingSince == nil && len(diff(h, r)) == 0:
+		return foundNothing
+	default:
+		return foundStored
+	}
 }
 
 // slot is where hearings are heard together: one court, one start, one judge.
@@ -173,7 +195,7 @@ func (p *plan) move(h *hearingRow, r docket.HearingRecord) {
 func (s *Sync) plan() (*plan, error) {
 	p := &plan{listed: s.stage.len(), seen: map[uint]struct{}{}, moves: map[slotMove][]heldRef{}}
 	q := s.db.gorm.WithContext(s.ctx)
-	p.existed, p.same = make([]bool, 0, p.listed), make([]bool, 0, p.listed)
+	p.found = make([]found, 0, p.listed)
 	// The whole rows are read, once: what a move and the guard compare, and whether the record would write
 	// anything. A record that would is read again inside the piece that writes it.
 	err := s.stage.each(s.ctx, planChunk, func(recs []docket.HearingRecord) error {
@@ -183,9 +205,7 @@ func (s *Sync) plan() (*plan, error) {
 		}
 		for _, r := range recs {
 			h, ok := byKey[r.Key]
-			p.existed = append(p.existed, ok)
-			p.same = append(p.same, ok && r.Contact == nil && len(diff(h, r)) == 0 && h.MissingSince == nil &&
-				h.Status != docket.StatusCancelled)
+			p.found = append(p.found, foundFor(h, r))
 			if ok {
 				p.seen[h.ID] = struct{}{}
 				if !h.Start.Equal(r.Start) && !timeBecameKnown(h, r) {
@@ -898,28 +918,27 @@ func (s *Sync) Finish() (docket.SyncResult, error) {
 	s.size = pieceSize
 	pos := 0 // of the chunk's first record in the staged order
 	err = s.stage.each(s.ctx, maxPiece, func(recs []docket.HearingRecord) error {
-		// The plan's word on each record, by its staged order: stored when the plan was made, and would write
-		// nothing. A record past what the plan saw is taken as stored and changed.
+		// The records to write, with what the plan found of each.
 		var recsW []docket.HearingRecord
-		var stored []bool
+		var foundW []found
 		unchanged := 0
 		for i, r := range recs {
-			at := pos + i
+			f := p.found[pos+i]
 			if _, ok := p.held[r.Key]; ok {
 				continue // a held move is left as it is stored: a forced pass applies it
 			}
-			if at < len(p.same) && p.same[at] {
+			if f == foundNothing {
 				unchanged++
 				continue
 			}
-			recsW, stored = append(recsW, r), append(stored, at >= len(p.existed) || p.existed[at])
+			recsW, foundW = append(recsW, r), append(foundW, f)
 		}
 		pos += len(recs)
 		recs = recsW
 		for len(recs) > 0 {
 			k := min(s.size, len(recs))
-			part, fresh := recs[:k], !slices.Contains(stored[:k], true)
-			recs, stored = recs[k:], stored[k:]
+			part, fresh := recs[:k], !slices.Contains(foundW[:k], foundStored)
+			recs, foundW = recs[k:], foundW[k:]
 			err := s.write(len(part), func(pc *piece) error { return pc.apply(part, fresh) })
 			if errors.Is(err, errRaced) {
 				err = s.write(len(part), func(pc *piece) error { return pc.apply(part, false) })
