@@ -80,7 +80,7 @@ func (rd *stagedReader) string() string {
 	return s
 }
 
-func (rd *stagedReader) byte() byte {
+func (rd *stagedReader) flags() byte {
 	if len(rd.b) == 0 {
 		rd.err = errStagedForm
 		return 0
@@ -99,7 +99,7 @@ func decodeRecord(b []byte, r *docket.HearingRecord) error {
 		WebEx: rd.string(), Address: rd.string(), FilingDeadline: rd.string(),
 		Status: docket.HearingStatus(rd.string())}
 	start := rd.string()
-	flags := rd.byte()
+	flags := rd.flags()
 	r.TimeUnknown = flags&stagedTimeUnknown != 0
 	r.Detained = flags&stagedDetained != 0
 	if flags&stagedContact != 0 {
