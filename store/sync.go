@@ -198,10 +198,20 @@ func (s *Sync) plan() (*plan, error) {
 	p.found = make([]found, 0, p.listed)
 	// The whole rows are read, once: what a move and the guard compare, and whether the record would write
 	// anything. A record that would is read again inside the piece that writes it.
+	// A source with no hearing stored (its first import) has none to look up: every record is new, as each
+	// look-up would say. A hearing another pass stores meanwhile is found by the writes, as after any plan
+	// (errRaced).
+	var some []uint
+	if err := q.Model(&hearingRow{}).Where("source = ?", s.opts.Source).Limit(1).Pluck("id", &some).Error; err != nil {
+		return nil, fmt.Errorf("sync %s: %w", s.opts.Source, err)
+	}
 	err := s.stage.each(s.ctx, planChunk, func(recs []docket.HearingRecord) error {
-		byKey, err := s.existing(q, recs)
-		if err != nil {
-			return err
+		byKey := map[string]*hearingRow{}
+		if len(some) > 0 {
+			var err error
+			if byKey, err = s.existing(q, recs); err != nil {
+				return err
+			}
 		}
 		for _, r := range recs {
 			h, ok := byKey[r.Key]
