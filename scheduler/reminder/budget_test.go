@@ -438,3 +438,52 @@ func TestTheDispatcherLooksAgainSoonAfterTheDatabaseFailed(t *testing.T) {
 		t.Errorf("sent at %v, %v after the database failed; want within %v", at, at.Sub(t0), storeRetry)
 	}
 }
+
+// budgetLedger is a shared send budget kept in memory, as store.ReserveSends keeps it in the database; it counts
+// the reservations.
+type budgetLedger struct {
+	Store
+	next         time.Time
+	reservations int
+}
+
+func (b *budgetLedger) ReserveSends(_ context.Context, _ docket.Channel, now time.Time, n int, rate float64) (time.Time, error) {
+	b.reservations++
+	first := b.next
+	if first.Before(now) {
+		first = now
+	}
+	b.next = first.Add(time.Duration(float64(n) * float64(time.Second) / rate))
+	return first, nil
+}
+
+func (b *budgetLedger) PauseSends(context.Context, docket.Channel, time.Time) error { return nil }
+
+// At thousands of messages a second a slot's turn is a microsecond, shorter than the time between two sends of one
+// process: slots are kept for slotGrace, so a lane reserves the budget (a database write) once for many messages,
+// not once for each, and still hands out no two slots closer than its rate allows.
+func TestAFastLaneReservesItsBudgetOnceForManyMessages(t *testing.T) {
+	const rate, messages = 1e6, 1000
+	budget := &budgetLedger{}
+	l := &lane{channel: docket.SMS, rate: rate, chunk: maxChunk}
+	now := time.Date(2028, 2, 1, 16, 0, 0, 0, time.UTC)
+	var last time.Time
+	for i := range messages {
+		now = now.Add(300 * time.Microsecond) // a message every 300 µs, as a lane with 16 in flight sends
+		slot, err := l.take(context.Background(), budget, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now.Sub(slot) >= slotGrace {
+			t.Fatalf("message %d got a slot %v old", i, now.Sub(slot))
+		}
+		if i > 0 && slot.Sub(last) < time.Second/rate {
+			t.Fatalf("message %d got a slot %v after the last, closer than the rate allows", i, slot.Sub(last))
+		}
+		last = slot
+	}
+	// 1,000 messages over 300 ms, each reservation's slots usable for slotGrace: a reservation every 20 ms.
+	if want := int(300*time.Millisecond/slotGrace) + 1; budget.reservations > want {
+		t.Errorf("%d reservations for %d messages, want at most %d", budget.reservations, messages, want)
+	}
+}

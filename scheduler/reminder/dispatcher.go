@@ -187,6 +187,11 @@ const (
 	// replicas interleave and a lane that runs dry leaves little of the budget unused.
 	budgetChunk = 200 * time.Millisecond
 	maxChunk    = 1000
+	// slotGrace is the least time a reserved slot stays usable after it (its turn, 1/rate, when longer). At a few
+	// hundred messages a second and more a turn is shorter than a process can keep to (a scheduling delay, a
+	// collection), and each slot let go so soon would cost a reservation, a write, for nearly every message. Used
+	// late by at most slotGrace, slots put at most rate × slotGrace more messages in any one second than the rate.
+	slotGrace = 20 * time.Millisecond
 	// recordFor is how long the outcome of a send is retried against a busy or unreachable store.
 	recordFor = 10 * time.Minute
 	// catchUpFloor is the least lateness never taken for a missed reminder, whatever catch_up says: a morning burst
@@ -636,12 +641,17 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder,
 			}
 		}
 	}
-	// The lease: no other process may have taken these rows over; renewing it covers the wait for a slot (at most
-	// claimAhead) and the send (at most sendBound). It is renewed before the wait, so that a write waiting on the
-	// database cannot bunch sends up after their slots.
-	until, held, err := d.renew(ctx, log, live)
-	if err != nil || !held {
-		return err
+	// The lease must cover the wait for a slot (at most claimAhead) and the send (at most sendBound). The claim's
+	// own lease does when that much of it is left: until it ends no other process can take the rows (only the
+	// reconcile of an expired lease puts a row back), so a renewal then would be a write for nothing. A shorter
+	// lease is renewed before the wait, so that a write waiting on the database cannot bunch sends up after their
+	// slots; not held means another dispatcher took the rows over.
+	until := leaseEnd(live)
+	if until.Sub(d.Clock.Now()) < claimAhead+sendBound {
+		var ok bool
+		if until, ok, err = d.renew(ctx, log, live); err != nil || !ok {
+			return err
+		}
 	}
 	if slot, err := d.waitSlot(ctx, l); err != nil {
 		var next *time.Time
@@ -682,7 +692,7 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder,
 		log.Warn("the lease ran out before the send; not sending", "lease_until", until)
 		return nil
 	} else if now.Add(sendBound).After(until) {
-		if _, held, err = d.renew(ctx, log, live); err != nil || !held {
+		if _, ok, err := d.renew(ctx, log, live); err != nil || !ok {
 			return err
 		}
 	}
@@ -697,6 +707,20 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder,
 		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSent, ProviderID: id, Body: msg.Text})
 	}
 	return d.failed(ctx, log, l, live, start, sendErr)
+}
+
+// leaseEnd is when the lease of rows as claimed ends: the earliest of theirs, zero when one has none.
+func leaseEnd(rows []docket.Reminder) time.Time {
+	var end time.Time
+	for i, r := range rows {
+		if r.LeaseUntil == nil {
+			return time.Time{}
+		}
+		if i == 0 || r.LeaseUntil.Before(end) {
+			end = *r.LeaseUntil
+		}
+	}
+	return end
 }
 
 // renew renews the lease of rows for Lease from now and returns its end. Not held means another dispatcher took
@@ -854,7 +878,7 @@ var errLongWait = errors.New("the channel is paused")
 // waitSlot keeps a lane within its rate and any pause the provider asked for. A slot further away than claimAhead
 // (a pause) is not waited for: it returns errLongWait with the slot, and the row goes back until then. When the
 // store keeps a shared budget the slots come from it, a few at a time, so every process on the database together
-// keeps to the rate; a reserved slot not used within its turn (1/rate) is let go.
+// keeps to the rate; a reserved slot not used within its turn (1/rate, at least slotGrace) is let go.
 func (d *Dispatcher) waitSlot(ctx context.Context, l *lane) (time.Time, error) {
 	l.mu.Lock()
 	now := d.Clock.Now()
@@ -890,7 +914,7 @@ func (l *lane) take(ctx context.Context, db Store, now time.Time) (time.Time, er
 		}
 		return slot, nil
 	}
-	turn := time.Duration(float64(time.Second) / l.rate)
+	turn := max(time.Duration(float64(time.Second)/l.rate), slotGrace)
 	for len(l.slots) > 0 && (!now.Before(l.slots[0].Add(turn)) || l.slots[0].Before(l.paused)) {
 		l.slots = l.slots[1:] // its turn passed unused, or the provider asked for a pause over it
 	}

@@ -628,3 +628,81 @@ func TestARowWhoseLeaseRanOutBeforeItsSendIsNotSent(t *testing.T) {
 		})
 	}
 }
+
+// renewalCounter counts the lease renewals a dispatcher writes, and lets time pass after each claim of texts.
+type renewalCounter struct {
+	Store
+	afterClaim func()
+	mu         sync.Mutex
+	renewals   int
+}
+
+func (s *renewalCounter) ClaimDue(ctx context.Context, c docket.Claim) ([]docket.Reminder, error) {
+	rows, err := s.Store.ClaimDue(ctx, c)
+	if c.Channel == docket.SMS && len(rows) > 0 && s.afterClaim != nil {
+		s.afterClaim()
+	}
+	return rows, err
+}
+
+func (s *renewalCounter) HoldLease(ctx context.Context, ids []uint, owner string, until time.Time) (bool, error) {
+	s.mu.Lock()
+	s.renewals++
+	s.mu.Unlock()
+	return s.Store.HoldLease(ctx, ids, owner, until)
+}
+
+func (s *renewalCounter) WriteOutbox(ctx context.Context, ws []docket.OutboxWrite) ([]bool, error) {
+	s.mu.Lock()
+	for _, w := range ws {
+		if w.Finish == nil {
+			s.renewals++
+		}
+	}
+	s.mu.Unlock()
+	return s.Store.(OutboxWriter).WriteOutbox(ctx, ws)
+}
+
+func TestASendWithinItsClaimsLeaseWritesNoRenewal(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		passes   time.Duration // between the claim and the send
+		renewals bool
+	}{
+		{"sent at once", 0, false},
+		// Less of the lease is left than the longest wait for a slot and the send: it is renewed first.
+		{"sent late in the lease", Lease - claimAhead - sendBound + time.Second, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, ctx := dueFixture(t)
+			provider := newGatedSender()
+			close(provider.gate)
+			d := f.second(provider)
+			counter := &renewalCounter{Store: f.db}
+			counter.afterClaim = func() {
+				f.clock.Advance(tt.passes)
+				counter.afterClaim = nil
+			}
+			d.DB = counter
+			if _, err := d.DispatchDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := provider.count(); got != 1 {
+				t.Fatalf("provider answered %d requests, want the household's one text", got)
+			}
+			if got := counter.renewals > 0; got != tt.renewals {
+				t.Errorf("%d lease renewals written, want renewals: %v", counter.renewals, tt.renewals)
+			}
+			rows, err := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateSent})
+			if err != nil || len(rows) == 0 {
+				t.Fatalf("sent rows: %+v (%v)", rows, err)
+			}
+			for _, r := range rows {
+				if r.ProviderID != "SMg001" || r.LeaseOwner != "" {
+					t.Errorf("row %d: provider id %q, lease owner %q; want the one text recorded, the lease let go",
+						r.ID, r.ProviderID, r.LeaseOwner)
+				}
+			}
+		})
+	}
+}
