@@ -61,67 +61,51 @@ func (db *DB) PlanOutbox(ctx context.Context, reminders []docket.Reminder) (int,
 	return created, err
 }
 
-// insertPlanned inserts rows, leaving out those whose dedupe key is planned, and returns how many it inserted. On
-// PostgreSQL the rows go as one array a column (unnest), 27 parameters for the batch, where a multi-row insert had 27
-// for each row for the server to parse and bind.
+// plannedColumns are the outbox's columns a plan's insert writes: all but the id.
+var plannedColumns = []string{"hearing_id", "recipient", "recipient_id", "channel", "address", "kind", "policy",
+	"offset", "sequence", "dedupe_key", "group_key", "due", "state", "attempts", "next_attempt", "claimed_at",
+	"lease_owner", "lease_until", "sent_at", "provider_id", "provider_state", "error_code", "last_error", "body",
+	"confirmed_at", "created_at", "updated_at"}
+
+// plannedValues are the values of plannedColumns for r, times in UTC; a zero created or updated time is now, as
+// gorm's insert sets them.
+func plannedValues(r outboxRow, now time.Time) []any {
+	created, updated := r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	if r.CreatedAt.IsZero() {
+		created = now
+	}
+	if r.UpdatedAt.IsZero() {
+		updated = now
+	}
+	return []any{int64(r.HearingID), r.Recipient, r.RecipientID, string(r.Channel), r.Address, string(r.Kind),
+		r.Policy, r.Offset, int64(r.Sequence), r.DedupeKey, r.GroupKey, r.Due.UTC(), string(r.State),
+		int64(r.Attempts), utcPtr(r.NextAttempt), utcPtr(r.ClaimedAt), r.LeaseOwner, utcPtr(r.LeaseUntil),
+		utcPtr(r.SentAt), r.ProviderID, r.ProviderState, r.ErrorCode, r.LastError, r.Body, utcPtr(r.ConfirmedAt),
+		created, updated}
+}
+
+// utcPtr is *t in UTC, nil for nil.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// insertPlanned inserts rows, leaving out those whose dedupe key is planned, and returns how many it inserted: on
+// SQLite through the kept statements of an inserter, on PostgreSQL as one array a column (unnest), 27 parameters
+// for the batch where a multi-row insert had 27 for each row for the server to parse and bind.
 func (db *DB) insertPlanned(tx *gorm.DB, rows []outboxRow) (int64, error) {
-	if db.dialect != "postgres" {
-		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).
-			Create(&rows)
-		return res.RowsAffected, res.Error
-	}
-	n := len(rows)
-	ints := func() []int64 { return make([]int64, n) }
-	texts := func() []string { return make([]string, n) }
-	times := func() []time.Time { return make([]time.Time, n) }
-	maybe := func() []*time.Time { return make([]*time.Time, n) }
-	hearing, sequence, attempts := ints(), ints(), ints()
-	recipient, recipientID, channel, address, kind := texts(), texts(), texts(), texts(), texts()
-	policy, offset, dedupe, group, state := texts(), texts(), texts(), texts(), texts()
-	leaseOwner, providerID, providerState, errorCode, lastError, body := texts(), texts(), texts(), texts(), texts(), texts()
-	due, created, updated := times(), times(), times()
-	nextAttempt, claimedAt, leaseUntil, sentAt, confirmedAt := maybe(), maybe(), maybe(), maybe(), maybe()
 	now := db.now()
-	utc := func(t *time.Time) *time.Time {
-		if t == nil {
-			return nil
-		}
-		u := t.UTC()
-		return &u
-	}
+	values := make([][]any, len(rows))
 	for i, r := range rows {
-		hearing[i], sequence[i], attempts[i] = int64(r.HearingID), int64(r.Sequence), int64(r.Attempts)
-		recipient[i], recipientID[i], channel[i], address[i] = r.Recipient, r.RecipientID, string(r.Channel), r.Address
-		kind[i], policy[i], offset[i], dedupe[i], group[i] = string(r.Kind), r.Policy, r.Offset, r.DedupeKey, r.GroupKey
-		state[i], leaseOwner[i], providerID[i], providerState[i] = string(r.State), r.LeaseOwner, r.ProviderID, r.ProviderState
-		errorCode[i], lastError[i], body[i] = r.ErrorCode, r.LastError, r.Body
-		due[i], created[i], updated[i] = r.Due.UTC(), r.CreatedAt.UTC(), r.UpdatedAt.UTC()
-		if r.CreatedAt.IsZero() {
-			created[i] = now // as gorm's insert sets them
-		}
-		if r.UpdatedAt.IsZero() {
-			updated[i] = now
-		}
-		nextAttempt[i], claimedAt[i], leaseUntil[i] = utc(r.NextAttempt), utc(r.ClaimedAt), utc(r.LeaseUntil)
-		sentAt[i], confirmedAt[i] = utc(r.SentAt), utc(r.ConfirmedAt)
+		values[i] = plannedValues(r, now)
 	}
-	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, `INSERT INTO outboxes (hearing_id, recipient,
-		recipient_id, channel, address, kind, policy, "offset", sequence, dedupe_key, group_key, due, state, attempts,
-		next_attempt, claimed_at, lease_owner, lease_until, sent_at, provider_id, provider_state, error_code,
-		last_error, body, confirmed_at, created_at, updated_at)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-			$8::text[], $9::bigint[], $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::bigint[],
-			$15::timestamptz[], $16::timestamptz[], $17::text[], $18::timestamptz[], $19::timestamptz[], $20::text[],
-			$21::text[], $22::text[], $23::text[], $24::text[], $25::timestamptz[], $26::timestamptz[],
-			$27::timestamptz[])
-		ON CONFLICT (dedupe_key) DO NOTHING`,
-		hearing, recipient, recipientID, channel, address, kind, policy, offset, sequence, dedupe, group, due, state,
-		attempts, nextAttempt, claimedAt, leaseOwner, leaseUntil, sentAt, providerID, providerState, errorCode,
-		lastError, body, confirmedAt, created, updated)
-	if err != nil {
-		return 0, err
+	if db.dialect != "postgres" {
+		return db.planInsert.insert(db, tx, values)
 	}
-	return res.RowsAffected()
+	return unnestInsert(tx, "outboxes", plannedColumns, values, "ON CONFLICT (dedupe_key) DO NOTHING")
 }
 
 // unplanned leaves out of rows those whose key is planned already. Every plan plans every upcoming hearing again,

@@ -535,21 +535,63 @@ func (p *piece) apply(recs []docket.HearingRecord, fresh bool) error {
 		}
 	}
 	if len(creates) > 0 {
-		q := p.tx
-		if fresh {
-			q = q.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "source"}, {Name: "source_key"}},
-				DoNothing: true})
+		n, err := p.db.insertHearings(p.tx, creates, fresh)
+		if err != nil {
+			return fmt.Errorf("sync %s: create: %w", p.opts.Source, err)
 		}
-		res := q.CreateInBatches(creates, 500)
-		if res.Error != nil {
-			return fmt.Errorf("sync %s: create: %w", p.opts.Source, res.Error)
-		}
-		if fresh && res.RowsAffected != int64(len(creates)) {
+		if fresh && n != int64(len(creates)) {
 			return errRaced
 		}
 		p.res.Created += len(creates)
 	}
 	return nil
+}
+
+// hearingColumns are the hearings' columns a sync's insert writes: all but the id.
+var hearingColumns = []string{"case_id", "source", "source_key", "start", "zone", "first_start", "time_unknown",
+	"court_code", "location_code", "type", "type_code", "medium", "medium_code", "judge", "web_ex", "address",
+	"filing_deadline", "detained", "status", "sequence", "first_seen", "last_seen", "missing_since", "changed_at",
+	"created_at", "updated_at"}
+
+// hearingValues are the values of hearingColumns for h, times in UTC; a zero created or updated time is now, as
+// gorm's insert sets them.
+func hearingValues(h hearingRow, now time.Time) []any {
+	created, updated := h.CreatedAt.UTC(), h.UpdatedAt.UTC()
+	if h.CreatedAt.IsZero() {
+		created = now
+	}
+	if h.UpdatedAt.IsZero() {
+		updated = now
+	}
+	return []any{int64(h.CaseID), h.Source, h.SourceKey, h.Start.UTC(), h.Zone, h.FirstStart.UTC(), h.TimeUnknown,
+		h.CourtCode, h.LocationCode, string(h.Type), h.TypeCode, string(h.Medium), h.MediumCode, h.Judge, h.WebEx,
+		h.Address, h.FilingDeadline, h.Detained, string(h.Status), int64(h.Sequence), h.FirstSeen.UTC(),
+		h.LastSeen.UTC(), utcPtr(h.MissingSince), h.ChangedAt.UTC(), created, updated}
+}
+
+// hearingConflict leaves out a new hearing whose source key another pass stored (a fresh piece's insert).
+const hearingConflict = "ON CONFLICT (source, source_key) DO NOTHING"
+
+// insertHearings inserts new hearings and returns how many it inserted; with fresh, one whose source key is stored
+// is left out (and not counted), else it fails the insert. SQLite writes them through an inserter's kept
+// statements, PostgreSQL as one array a column.
+func (db *DB) insertHearings(tx *gorm.DB, hs []hearingRow, fresh bool) (int64, error) {
+	now := db.now()
+	values := make([][]any, len(hs))
+	for i, h := range hs {
+		values[i] = hearingValues(h, now)
+	}
+	tail := ""
+	if fresh {
+		tail = hearingConflict
+	}
+	if db.dialect == "postgres" {
+		return unnestInsert(tx, "hearings", hearingColumns, values, tail)
+	}
+	if fresh {
+		return db.freshInsert.insert(db, tx, values)
+	}
+	return db.hearingInsert.insert(db, tx, values)
 }
 
 // caseKey names the case of a record the way ensureCase finds it: by A-number first, EOIR case id second.
