@@ -2,28 +2,63 @@ package store
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
 )
 
-// insertRun is how many rows one kept statement of an inserter writes.
+// insertRun is how many rows one kept statement of an inserter writes, and how many keys a kept look-up asks for.
 const insertRun = 20
 
-// inserter writes rows of one table on SQLite through two statements prepared once on the database and kept: one
-// of insertRun rows, and one of a single row for the rest of a batch. A statement of hundreds of rows built and
-// parsed again for every batch (gorm's insert) was a sixth of a plan's time; one of hundreds kept prepared holds
-// megabytes of SQLite's memory on every pooled connection, one of twenty a small part of that, for the same speed.
+// kept returns query prepared on the database, the first time it is asked for, and kept: a transaction runs it
+// through tx.StmtContext, parsed once for each pooled connection instead of once for each use. gorm's own prepared
+// statements do not serve here: one first prepared inside a transaction belongs to it, and is parsed again in every
+// later one. Only statements of a fixed text belong here (an IN list of any length would be a statement a length).
+func (db *DB) kept(query string) (*sql.Stmt, error) {
+	db.keptMu.Lock()
+	defer db.keptMu.Unlock()
+	if s, ok := db.keptStmts[query]; ok {
+		return s, nil
+	}
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlDB.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	if db.keptStmts == nil {
+		db.keptStmts = map[string]*sql.Stmt{}
+	}
+	db.keptStmts[query] = s
+	return s, nil
+}
+
+// inTx is query, kept, as a statement of the transaction tx (a transaction of db's), closed by the caller.
+func (db *DB) inTx(tx *gorm.DB, query string) (*sql.Stmt, error) {
+	stx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, errors.New("not inside a transaction")
+	}
+	s, err := db.kept(query)
+	if err != nil {
+		return nil, err
+	}
+	return stx.StmtContext(tx.Statement.Context, s), nil
+}
+
+// inserter writes rows of one table on SQLite through two kept statements: one of insertRun rows, and one of a
+// single row for the rest of a batch. A statement of hundreds of rows built and parsed again for every batch (gorm's
+// insert) was a sixth of a plan's time; one of hundreds kept prepared holds megabytes of SQLite's memory on every
+// pooled connection, one of twenty a small part of that, for the same speed.
 type inserter struct {
 	table   string
 	columns []string
-	tail    string // after the values: the conflict clause
-
-	mu       sync.Mutex
-	run, one *sql.Stmt
+	tail    string // after the values: the conflict clause, a RETURNING
 }
 
 // statement is the INSERT of n rows.
@@ -48,83 +83,77 @@ func (in *inserter) statement(n int) string {
 	return b.String()
 }
 
-// prepared returns the inserter's two statements, prepared on db the first time.
-func (in *inserter) prepared(db *DB) (run, one *sql.Stmt, err error) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.run != nil {
-		return in.run, in.one, nil
+// runs calls fn with each run of rows and the kept statement that writes it, inside tx: runs of insertRun rows,
+// then single rows.
+func (in *inserter) runs(db *DB, tx *gorm.DB, rows [][]any, fn func(s *sql.Stmt, args []any) error) error {
+	args := make([]any, 0, insertRun*len(in.columns))
+	each := func(n int, rows [][]any) error {
+		s, err := db.inTx(tx, in.statement(n))
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		for i := 0; i < len(rows); i += n {
+			args = args[:0]
+			for _, r := range rows[i : i+n] {
+				args = append(args, r...)
+			}
+			if err := fn(s, args); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	sqlDB, err := db.gorm.DB()
-	if err != nil {
-		return nil, nil, err
+	full := len(rows) / insertRun * insertRun
+	if full > 0 {
+		if err := each(insertRun, rows[:full]); err != nil {
+			return fmt.Errorf("insert into %s: %w", in.table, err)
+		}
 	}
-	if run, err = sqlDB.Prepare(in.statement(insertRun)); err != nil {
-		return nil, nil, err
+	if full < len(rows) {
+		if err := each(1, rows[full:]); err != nil {
+			return fmt.Errorf("insert into %s: %w", in.table, err)
+		}
 	}
-	if one, err = sqlDB.Prepare(in.statement(1)); err != nil {
-		run.Close()
-		return nil, nil, err
-	}
-	in.run, in.one = run, one
-	return run, one, nil
+	return nil
 }
 
 // insert writes rows, each a value for every column in order, inside tx (a transaction of db's), and returns how
 // many it wrote (rows the conflict clause left out are not counted).
 func (in *inserter) insert(db *DB, tx *gorm.DB, rows [][]any) (int64, error) {
-	stx, ok := tx.Statement.ConnPool.(*sql.Tx)
-	if !ok {
-		return 0, fmt.Errorf("insert into %s: not inside a transaction", in.table)
-	}
-	run, one, err := in.prepared(db)
-	if err != nil {
-		return 0, fmt.Errorf("insert into %s: %w", in.table, err)
-	}
-	ctx := tx.Statement.Context
 	var written int64
-	exec := func(s *sql.Stmt, rows [][]any) error {
-		args := make([]any, 0, len(rows)*len(in.columns))
-		for _, r := range rows {
-			args = append(args, r...)
-		}
-		res, err := s.ExecContext(ctx, args...)
+	err := in.runs(db, tx, rows, func(s *sql.Stmt, args []any) error {
+		res, err := s.ExecContext(tx.Statement.Context, args...)
 		if err != nil {
 			return err
 		}
 		n, err := res.RowsAffected()
 		written += n
 		return err
-	}
-	i := 0
-	if len(rows) >= insertRun {
-		s := stx.StmtContext(ctx, run)
-		defer s.Close()
-		for ; i+insertRun <= len(rows); i += insertRun {
-			if err := exec(s, rows[i:i+insertRun]); err != nil {
-				return written, fmt.Errorf("insert into %s: %w", in.table, err)
-			}
-		}
-	}
-	if i < len(rows) {
-		s := stx.StmtContext(ctx, one)
-		defer s.Close()
-		for ; i < len(rows); i++ {
-			if err := exec(s, rows[i:i+1]); err != nil {
-				return written, fmt.Errorf("insert into %s: %w", in.table, err)
-			}
-		}
-	}
-	return written, nil
+	})
+	return written, err
 }
 
 // unnestInsert writes rows (each a value for every column in order) into table on PostgreSQL with one statement of
 // one array a column, INSERT … SELECT FROM unnest, and returns how many it wrote. Each column's values must be of
-// one Go type: int64, string, bool, time.Time or *time.Time (nil for NULL).
+// one Go type: int64, string, *string, bool, time.Time or *time.Time (nil for NULL).
 func unnestInsert(tx *gorm.DB, table string, columns []string, rows [][]any, tail string) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
+	q, arrays, err := unnestStatement(table, columns, rows, tail)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q, arrays...)
+	if err != nil {
+		return 0, fmt.Errorf("insert into %s: %w", table, err)
+	}
+	return res.RowsAffected()
+}
+
+// unnestStatement is the INSERT … SELECT FROM unnest of rows into table, and its arguments, an array a column.
+func unnestStatement(table string, columns []string, rows [][]any, tail string) (string, []any, error) {
 	arrays := make([]any, len(columns))
 	casts := make([]string, len(columns))
 	quoted := make([]string, len(columns))
@@ -132,17 +161,12 @@ func unnestInsert(tx *gorm.DB, table string, columns []string, rows [][]any, tai
 		quoted[c] = `"` + columns[c] + `"`
 		var err error
 		if arrays[c], casts[c], err = column(rows, c); err != nil {
-			return 0, fmt.Errorf("insert into %s: column %s: %w", table, columns[c], err)
+			return "", nil, fmt.Errorf("insert into %s: column %s: %w", table, columns[c], err)
 		}
 		casts[c] = fmt.Sprintf("$%d::%s[]", c+1, casts[c])
 	}
-	q := "INSERT INTO " + table + " (" + strings.Join(quoted, ", ") + ") SELECT * FROM unnest(" +
-		strings.Join(casts, ", ") + ") " + tail
-	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q, arrays...)
-	if err != nil {
-		return 0, fmt.Errorf("insert into %s: %w", table, err)
-	}
-	return res.RowsAffected()
+	return "INSERT INTO " + table + " (" + strings.Join(quoted, ", ") + ") SELECT * FROM unnest(" +
+		strings.Join(casts, ", ") + ") " + tail, arrays, nil
 }
 
 // column gathers column c of rows into one typed slice, with the PostgreSQL type of its elements.
@@ -152,6 +176,8 @@ func column(rows [][]any, c int) (any, string, error) {
 		return gathered[int64](rows, c, "bigint")
 	case string:
 		return gathered[string](rows, c, "text")
+	case *string:
+		return gathered[*string](rows, c, "text")
 	case bool:
 		return gathered[bool](rows, c, "boolean")
 	case time.Time:

@@ -112,3 +112,79 @@ func TestInsertHearingsKeepsEveryField(t *testing.T) {
 		}
 	})
 }
+
+// New cases get the ids the database gave them, each its own, in runs of insertRun and single rows alike; and the
+// look-ups by A-number and by EOIR case id find each of them, in lists shorter and longer than one kept look-up.
+func TestInsertedCasesAreFoundByEitherKey(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		var cs []caseRow
+		for i := range 2*insertRun + 5 {
+			c := caseRow{CourtCode: fmt.Sprint("C", i%3)}
+			a, e := fmt.Sprintf("2015%05d", i), fmt.Sprintf("E-%d", i)
+			switch i % 3 {
+			case 0:
+				c.ANumber = &a
+			case 1:
+				c.EOIRCaseID = &e
+			default:
+				c.ANumber, c.EOIRCaseID = &a, &e
+			}
+			cs = append(cs, c)
+		}
+		err := db.gorm.Transaction(func(tx *gorm.DB) error { return db.insertCases(tx, cs) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[uint]bool{}
+		var aNumbers, eoirIDs []string
+		for i, c := range cs {
+			var stored caseRow
+			if err := db.gorm.Take(&stored, c.ID).Error; err != nil {
+				t.Fatalf("case %d: id %d: %v", i, c.ID, err)
+			}
+			sameRow(t, c, stored, "CreatedAt")
+			if seen[c.ID] {
+				t.Errorf("case %d: id %d given twice", i, c.ID)
+			}
+			seen[c.ID] = true
+			if c.ANumber != nil {
+				aNumbers = append(aNumbers, *c.ANumber)
+			}
+			if c.EOIRCaseID != nil {
+				eoirIDs = append(eoirIDs, *c.EOIRCaseID)
+			}
+		}
+		for _, tt := range []struct {
+			column string
+			values []string
+		}{{"a_number", aNumbers}, {"eoir_case_id", eoirIDs}, {"a_number", aNumbers[:3]},
+			{"a_number", []string{"999999999"}}} {
+			var found []caseRow
+			err := db.gorm.Transaction(func(tx *gorm.DB) (err error) {
+				found, err = db.findCases(tx, tt.column, tt.values)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			for _, c := range cs {
+				key := c.ANumber
+				if tt.column == "eoir_case_id" {
+					key = c.EOIRCaseID
+				}
+				if key != nil && slices.Contains(tt.values, *key) {
+					want++
+				}
+			}
+			if len(found) != want {
+				t.Errorf("%s among %d values: found %d cases, want %d", tt.column, len(tt.values), len(found), want)
+			}
+			for _, f := range found {
+				if !seen[f.ID] {
+					t.Errorf("%s: found case %d, not one inserted", tt.column, f.ID)
+				}
+			}
+		}
+	})
+}

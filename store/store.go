@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -44,6 +45,8 @@ type DB struct {
 	// planInsert writes a plan's outbox rows on SQLite, hearingInsert a sync's new hearings, and freshInsert those
 	// of a piece found all new (leaving out any stored since).
 	planInsert, hearingInsert, freshInsert *inserter
+	keptMu                                 sync.Mutex
+	keptStmts                              map[string]*sql.Stmt // see kept
 }
 
 // Open connects to url: "sqlite:PATH" or "postgres://…". It does not migrate; call Migrate.

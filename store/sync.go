@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -633,8 +634,8 @@ func (s *piece) ensureCases(recs []docket.HearingRecord) (map[string]uint, error
 	ids := make(map[string]uint, len(want))
 	resolve := func(column, prefix string, values []string) error {
 		for chunk := range slices.Chunk(values, 500) {
-			var found []caseRow
-			if err := s.tx.Where(column+" IN ?", chunk).Find(&found).Error; err != nil {
+			found, err := s.db.findCases(s.tx, column, chunk)
+			if err != nil {
 				return fmt.Errorf("sync %s: cases: %w", s.opts.Source, err)
 			}
 			for _, c := range found {
@@ -684,7 +685,7 @@ func (s *piece) ensureCases(recs []docket.HearingRecord) (map[string]uint, error
 		return nil, err
 	}
 	if len(creates) > 0 {
-		if err := s.tx.CreateInBatches(creates, 500).Error; err != nil {
+		if err := s.db.insertCases(s.tx, creates); err != nil {
 			return nil, fmt.Errorf("sync %s: create cases: %w", s.opts.Source, err)
 		}
 		for i, c := range creates {
@@ -692,6 +693,123 @@ func (s *piece) ensureCases(recs []docket.HearingRecord) (map[string]uint, error
 		}
 	}
 	return ids, nil
+}
+
+// caseFields are the columns of a case a sync reads.
+const caseFields = "id, a_number, eoir_case_id, court_code"
+
+// findCases returns the stored cases whose column (a_number or eoir_case_id) is one of values: on SQLite through a
+// kept look-up of insertRun keys (the last padded with NULL, which matches nothing), on PostgreSQL with one array.
+func (db *DB) findCases(tx *gorm.DB, column string, values []string) ([]caseRow, error) {
+	ctx := tx.Statement.Context
+	var out []caseRow
+	scan := func(rows *sql.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c caseRow
+			var court sql.NullString
+			if err := rows.Scan(&c.ID, &c.ANumber, &c.EOIRCaseID, &court); err != nil {
+				return err
+			}
+			c.CourtCode = court.String
+			out = append(out, c)
+		}
+		return rows.Err()
+	}
+	if db.dialect == "postgres" {
+		err := scan(tx.Statement.ConnPool.QueryContext(ctx, "SELECT "+caseFields+" FROM cases WHERE "+column+
+			" = ANY($1)", values))
+		return out, err
+	}
+	st, err := db.inTx(tx, "SELECT "+caseFields+" FROM cases WHERE "+column+" IN ("+
+		strings.TrimSuffix(strings.Repeat("?, ", insertRun), ", ")+")")
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	args := make([]any, insertRun)
+	for chunk := range slices.Chunk(values, insertRun) {
+		for i := range args {
+			args[i] = nil
+			if i < len(chunk) {
+				args[i] = chunk[i]
+			}
+		}
+		if err := scan(st.QueryContext(ctx, args...)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// caseColumns are the columns of a new case.
+var caseColumns = []string{"a_number", "eoir_case_id", "court_code", "created_at"}
+
+// insertCases inserts new cases and sets their ids: on SQLite through kept statements, on PostgreSQL as one array a
+// column, the ids returned with the keys they were made for.
+func (db *DB) insertCases(tx *gorm.DB, cs []caseRow) error {
+	now := db.now()
+	values := make([][]any, len(cs))
+	for i, c := range cs {
+		created := c.CreatedAt.UTC()
+		if c.CreatedAt.IsZero() {
+			created = now
+		}
+		values[i] = []any{c.ANumber, c.EOIRCaseID, c.CourtCode, created}
+	}
+	byA, byE := map[string]uint{}, map[string]uint{}
+	scan := func(rows *sql.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id uint
+			var a, e sql.NullString
+			if err := rows.Scan(&id, &a, &e); err != nil {
+				return err
+			}
+			if a.Valid {
+				byA[a.String] = id
+			} else if e.Valid {
+				byE[e.String] = id
+			}
+		}
+		return rows.Err()
+	}
+	const returning = "RETURNING id, a_number, eoir_case_id"
+	ctx := tx.Statement.Context
+	if db.dialect == "postgres" {
+		q, arrays, err := unnestStatement("cases", caseColumns, values, returning)
+		if err != nil {
+			return err
+		}
+		if err := scan(tx.Statement.ConnPool.QueryContext(ctx, q, arrays...)); err != nil {
+			return err
+		}
+	} else {
+		in := inserter{table: "cases", columns: caseColumns, tail: returning}
+		if err := in.runs(db, tx, values, func(s *sql.Stmt, args []any) error {
+			return scan(s.QueryContext(ctx, args...))
+		}); err != nil {
+			return err
+		}
+	}
+	for i, c := range cs {
+		var ok bool
+		if c.ANumber != nil {
+			cs[i].ID, ok = byA[*c.ANumber]
+		} else if c.EOIRCaseID != nil {
+			cs[i].ID, ok = byE[*c.EOIRCaseID]
+		}
+		if !ok {
+			return fmt.Errorf("insert into cases: no id came back for case %d of %d", i+1, len(cs))
+		}
+	}
+	return nil
 }
 
 // freeCaseIDs drops the EOIR case id from new cases found by A-number whose case id another case already holds (or
