@@ -13,10 +13,10 @@ import (
 // insertRun is how many rows one kept statement of an inserter writes, and how many keys a kept look-up asks for.
 const insertRun = 20
 
-// kept returns query prepared on the database, the first time it is asked for, and kept: a transaction runs it
-// through tx.StmtContext, parsed once for each pooled connection instead of once for each use. gorm's own prepared
-// statements do not serve here: one first prepared inside a transaction belongs to it, and is parsed again in every
-// later one. Only statements of a fixed text belong here (an IN list of any length would be a statement a length).
+// kept returns query prepared on the database, the first time it is asked for, and kept. It is for statements run
+// outside a transaction: preparing on the database takes a pooled connection of its own, which a caller holding one
+// for its transaction could wait for forever (inTx is for those). Only statements of a fixed text belong here (an IN
+// list of any length would be a statement a length).
 func (db *DB) kept(query string) (*sql.Stmt, error) {
 	db.keptMu.Lock()
 	defer db.keptMu.Unlock()
@@ -38,23 +38,26 @@ func (db *DB) kept(query string) (*sql.Stmt, error) {
 	return s, nil
 }
 
-// inTx is query, kept, as a statement of the transaction tx (a transaction of db's), closed by the caller.
-func (db *DB) inTx(tx *gorm.DB, query string) (*sql.Stmt, error) {
-	stx, ok := tx.Statement.ConnPool.(*sql.Tx)
+// inTx prepares query on the transaction tx, for the caller to run as often as it has rows for and then close:
+// parsed once for the batch of a transaction, where gorm's statements are parsed once for each use. (gorm's own
+// prepared statements do not serve here: one first prepared inside a transaction belongs to it, and is parsed again
+// in every later one.)
+func inTx(tx *gorm.DB, query string) (*sql.Stmt, error) {
+	pool := tx.Statement.ConnPool
+	if p, ok := pool.(*gorm.PreparedStmtTX); ok {
+		pool = p.Tx
+	}
+	stx, ok := pool.(*sql.Tx)
 	if !ok {
 		return nil, errors.New("not inside a transaction")
 	}
-	s, err := db.kept(query)
-	if err != nil {
-		return nil, err
-	}
-	return stx.StmtContext(tx.Statement.Context, s), nil
+	return stx.PrepareContext(tx.Statement.Context, query)
 }
 
-// inserter writes rows of one table on SQLite through two kept statements: one of insertRun rows, and one of a
-// single row for the rest of a batch. A statement of hundreds of rows built and parsed again for every batch (gorm's
-// insert) was a sixth of a plan's time; one of hundreds kept prepared holds megabytes of SQLite's memory on every
-// pooled connection, one of twenty a small part of that, for the same speed.
+// inserter writes rows of one table on SQLite through two statements prepared for the batch (inTx): one of
+// insertRun rows, and one of a single row for the rest. A statement of hundreds of rows built and parsed again for
+// every few hundred rows (gorm's insert) was a sixth of a plan's time; one of twenty rows is parsed in a small part
+// of that, once for a batch, and runs as fast.
 type inserter struct {
 	table   string
 	columns []string
@@ -88,7 +91,7 @@ func (in *inserter) statement(n int) string {
 func (in *inserter) runs(db *DB, tx *gorm.DB, rows [][]any, fn func(s *sql.Stmt, args []any) error) error {
 	args := make([]any, 0, insertRun*len(in.columns))
 	each := func(n int, rows [][]any) error {
-		s, err := db.inTx(tx, in.statement(n))
+		s, err := inTx(tx, in.statement(n))
 		if err != nil {
 			return err
 		}

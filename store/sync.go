@@ -724,7 +724,7 @@ func (db *DB) findCases(tx *gorm.DB, column string, values []string) ([]caseRow,
 			" = ANY($1)", values))
 		return out, err
 	}
-	st, err := db.inTx(tx, "SELECT "+caseFields+" FROM cases WHERE "+column+" IN ("+
+	st, err := inTx(tx, "SELECT "+caseFields+" FROM cases WHERE "+column+" IN ("+
 		strings.TrimSuffix(strings.Repeat("?, ", insertRun), ", ")+")")
 	if err != nil {
 		return nil, err
