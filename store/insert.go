@@ -88,7 +88,7 @@ func (in *inserter) statement(n int) string {
 
 // runs calls fn with each run of rows and the kept statement that writes it, inside tx: runs of insertRun rows,
 // then single rows.
-func (in *inserter) runs(db *DB, tx *gorm.DB, rows [][]any, fn func(s *sql.Stmt, args []any) error) error {
+func (in *inserter) runs(tx *gorm.DB, rows [][]any, fn func(s *sql.Stmt, args []any) error) error {
 	args := make([]any, 0, insertRun*len(in.columns))
 	each := func(n int, rows [][]any) error {
 		s, err := inTx(tx, in.statement(n))
@@ -121,11 +121,11 @@ func (in *inserter) runs(db *DB, tx *gorm.DB, rows [][]any, fn func(s *sql.Stmt,
 	return nil
 }
 
-// insert writes rows, each a value for every column in order, inside tx (a transaction of db's), and returns how
+// insert writes rows, each a value for every column in order, inside the transaction tx, and returns how
 // many it wrote (rows the conflict clause left out are not counted).
-func (in *inserter) insert(db *DB, tx *gorm.DB, rows [][]any) (int64, error) {
+func (in *inserter) insert(tx *gorm.DB, rows [][]any) (int64, error) {
 	var written int64
-	err := in.runs(db, tx, rows, func(s *sql.Stmt, args []any) error {
+	err := in.runs(tx, rows, func(s *sql.Stmt, args []any) error {
 		res, err := s.ExecContext(tx.Statement.Context, args...)
 		if err != nil {
 			return err

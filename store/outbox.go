@@ -94,6 +94,9 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
+// planInsert writes a plan's outbox rows on SQLite.
+var planInsert = inserter{table: "outboxes", columns: plannedColumns, tail: "ON CONFLICT (dedupe_key) DO NOTHING"}
+
 // insertPlanned inserts rows, leaving out those whose dedupe key is planned, and returns how many it inserted: on
 // SQLite through the kept statements of an inserter, on PostgreSQL as one array a column (unnest), 27 parameters
 // for the batch where a multi-row insert had 27 for each row for the server to parse and bind.
@@ -104,7 +107,7 @@ func (db *DB) insertPlanned(tx *gorm.DB, rows []outboxRow) (int64, error) {
 		values[i] = plannedValues(r, now)
 	}
 	if db.dialect != "postgres" {
-		return db.planInsert.insert(db, tx, values)
+		return planInsert.insert(tx, values)
 	}
 	return unnestInsert(tx, "outboxes", plannedColumns, values, "ON CONFLICT (dedupe_key) DO NOTHING")
 }

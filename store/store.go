@@ -41,12 +41,9 @@ type DB struct {
 	// sendMu takes turns, on SQLite, among the dispatcher's own writes (claims, outcomes, send slots): SQLite has
 	// one writer at a time, and a writer that finds the file locked sleeps in its busy handler for milliseconds
 	// where a turn in the process takes microseconds.
-	sendMu sync.Mutex
-	// planInsert writes a plan's outbox rows on SQLite, hearingInsert a sync's new hearings, and freshInsert those
-	// of a piece found all new (leaving out any stored since).
-	planInsert, hearingInsert, freshInsert *inserter
-	keptMu                                 sync.Mutex
-	keptStmts                              map[string]*sql.Stmt // see kept
+	sendMu    sync.Mutex
+	keptMu    sync.Mutex
+	keptStmts map[string]*sql.Stmt // see kept
 }
 
 // Open connects to url: "sqlite:PATH" or "postgres://…". It does not migrate; call Migrate.
@@ -72,10 +69,7 @@ func Open(rawURL string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("open store: unsupported database url %q (want sqlite:PATH or postgres://…)", RedactURL(rawURL))
 	}
-	db := &DB{dialect: dialect, path: path, Now: time.Now,
-		planInsert:    &inserter{table: "outboxes", columns: plannedColumns, tail: "ON CONFLICT (dedupe_key) DO NOTHING"},
-		hearingInsert: &inserter{table: "hearings", columns: hearingColumns},
-		freshInsert:   &inserter{table: "hearings", columns: hearingColumns, tail: hearingConflict}}
+	db := &DB{dialect: dialect, path: path, Now: time.Now}
 	if dialect == "sqlite" {
 		db.stageDir = filepath.Dir(path)
 		// The first connection to a new file turns it to WAL, which needs the file to itself, and SQLite answers

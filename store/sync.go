@@ -570,6 +570,13 @@ func hearingValues(h hearingRow, now time.Time) []any {
 		h.LastSeen.UTC(), utcPtr(h.MissingSince), h.ChangedAt.UTC(), created, updated}
 }
 
+// hearingInsert writes a sync's new hearings on SQLite, and freshInsert those of a piece found all new, leaving out
+// one whose source key another pass stored meanwhile.
+var (
+	hearingInsert = inserter{table: "hearings", columns: hearingColumns}
+	freshInsert   = inserter{table: "hearings", columns: hearingColumns, tail: hearingConflict}
+)
+
 // hearingConflict leaves out a new hearing whose source key another pass stored (a fresh piece's insert).
 const hearingConflict = "ON CONFLICT (source, source_key) DO NOTHING"
 
@@ -590,9 +597,9 @@ func (db *DB) insertHearings(tx *gorm.DB, hs []hearingRow, fresh bool) (int64, e
 		return unnestInsert(tx, "hearings", hearingColumns, values, tail)
 	}
 	if fresh {
-		return db.freshInsert.insert(db, tx, values)
+		return freshInsert.insert(tx, values)
 	}
-	return db.hearingInsert.insert(db, tx, values)
+	return hearingInsert.insert(tx, values)
 }
 
 // caseKey names the case of a record the way ensureCase finds it: by A-number first, EOIR case id second.
@@ -792,7 +799,7 @@ func (db *DB) insertCases(tx *gorm.DB, cs []caseRow) error {
 		}
 	} else {
 		in := inserter{table: "cases", columns: caseColumns, tail: returning}
-		if err := in.runs(db, tx, values, func(s *sql.Stmt, args []any) error {
+		if err := in.runs(tx, values, func(s *sql.Stmt, args []any) error {
 			return scan(s.QueryContext(ctx, args...))
 		}); err != nil {
 			return err
