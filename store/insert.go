@@ -62,6 +62,15 @@ type inserter struct {
 	table   string
 	columns []string
 	tail    string // after the values: the conflict clause, a RETURNING
+	run     int    // rows of the longer statement; 0 is insertRun, 1 writes every row alone
+}
+
+// runRows is how many rows the longer statement of in writes.
+func (in *inserter) runRows() int {
+	if in.run > 0 {
+		return in.run
+	}
+	return insertRun
 }
 
 // statement is the INSERT of n rows.
@@ -89,7 +98,8 @@ func (in *inserter) statement(n int) string {
 // runs calls fn with each run of rows and the kept statement that writes it, inside tx: runs of insertRun rows,
 // then single rows.
 func (in *inserter) runs(tx *gorm.DB, rows [][]any, fn func(s *sql.Stmt, args []any) error) error {
-	args := make([]any, 0, insertRun*len(in.columns))
+	run := in.runRows()
+	args := make([]any, 0, run*len(in.columns))
 	each := func(n int, rows [][]any) error {
 		s, err := inTx(tx, in.statement(n))
 		if err != nil {
@@ -107,9 +117,9 @@ func (in *inserter) runs(tx *gorm.DB, rows [][]any, fn func(s *sql.Stmt, args []
 		}
 		return nil
 	}
-	full := len(rows) / insertRun * insertRun
+	full := len(rows) / run * run
 	if full > 0 {
-		if err := each(insertRun, rows[:full]); err != nil {
+		if err := each(run, rows[:full]); err != nil {
 			return fmt.Errorf("insert into %s: %w", in.table, err)
 		}
 	}
