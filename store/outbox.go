@@ -71,18 +71,20 @@ var plannedColumns = []string{"hearing_id", "recipient", "recipient_id", "channe
 // plannedValues are the values of plannedColumns for r, times in UTC; a zero created or updated time is now, as
 // gorm's insert sets them.
 func plannedValues(r outboxRow, now time.Time) []any {
-	created, updated := r.CreatedAt.UTC(), r.UpdatedAt.UTC()
-	if r.CreatedAt.IsZero() {
-		created = now
-	}
-	if r.UpdatedAt.IsZero() {
-		updated = now
-	}
+	created, updated := stamps(r.CreatedAt, now), stamps(r.UpdatedAt, now)
 	return []any{int64(r.HearingID), r.Recipient, r.RecipientID, string(r.Channel), r.Address, string(r.Kind),
 		r.Policy, r.Offset, int64(r.Sequence), r.DedupeKey, r.GroupKey, r.Due.UTC(), string(r.State),
 		int64(r.Attempts), utcPtr(r.NextAttempt), utcPtr(r.ClaimedAt), r.LeaseOwner, utcPtr(r.LeaseUntil),
 		utcPtr(r.SentAt), r.ProviderID, r.ProviderState, r.ErrorCode, r.LastError, r.Body, utcPtr(r.ConfirmedAt),
 		created, updated}
+}
+
+// stamps is a row's created or updated time t in UTC, or now for a zero t, as gorm's insert sets them.
+func stamps(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t.UTC()
 }
 
 // utcPtr is *t in UTC, nil for nil.

@@ -557,13 +557,7 @@ var hearingColumns = []string{"case_id", "source", "source_key", "start", "zone"
 // hearingValues are the values of hearingColumns for h, times in UTC; a zero created or updated time is now, as
 // gorm's insert sets them.
 func hearingValues(h hearingRow, now time.Time) []any {
-	created, updated := h.CreatedAt.UTC(), h.UpdatedAt.UTC()
-	if h.CreatedAt.IsZero() {
-		created = now
-	}
-	if h.UpdatedAt.IsZero() {
-		updated = now
-	}
+	created, updated := stamps(h.CreatedAt, now), stamps(h.UpdatedAt, now)
 	return []any{int64(h.CaseID), h.Source, h.SourceKey, h.Start.UTC(), h.Zone, h.FirstStart.UTC(), h.TimeUnknown,
 		h.CourtCode, h.LocationCode, string(h.Type), h.TypeCode, string(h.Medium), h.MediumCode, h.Judge, h.WebEx,
 		h.Address, h.FilingDeadline, h.Detained, string(h.Status), int64(h.Sequence), h.FirstSeen.UTC(),

@@ -175,8 +175,13 @@ const (
 	claimAhead = 20 * time.Second
 	// sendBound is how long one send may take once started, shutdown or not.
 	sendBound = 30 * time.Second
+	// outcomeMargin is what a lease keeps beyond the longest send, for its outcome: a send that took all of
+	// sendBound is still recorded under the lease that covered it (a write waiting on a busy database, a replica
+	// whose clock runs a few seconds ahead), before any reconcile may put its rows back to be sent again.
+	outcomeMargin = 30 * time.Second
 	// Lease is how long a claim holds its rows unless renewed: longer than a send (sendBound) and the wait of the
-	// rows claimed with it (claimAhead). The dispatcher renews it before every send and every recording attempt.
+	// rows claimed with it (claimAhead), and the outcome's margin after the send (outcomeMargin). The dispatcher
+	// renews it before a send when less is left, and before every recording attempt.
 	Lease = 2 * time.Minute
 	// defaultLatency is the provider latency the automatic concurrency of a limited lane covers: rate ×
 	// defaultLatency requests in flight keep the rate while the provider answers within it (Twilio: 100–300 ms, a
@@ -641,13 +646,13 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder,
 			}
 		}
 	}
-	// The lease must cover the wait for a slot (at most claimAhead) and the send (at most sendBound). The claim's
-	// own lease does when that much of it is left: until it ends no other process can take the rows (only the
-	// reconcile of an expired lease puts a row back), so a renewal then would be a write for nothing. A shorter
-	// lease is renewed before the wait, so that a write waiting on the database cannot bunch sends up after their
-	// slots; not held means another dispatcher took the rows over.
+	// The lease must cover the wait for a slot (at most claimAhead), the send (at most sendBound) and the writing of
+	// its outcome (outcomeMargin). The claim's own lease does when that much of it is left: until it ends no other
+	// process can take the rows (only the reconcile of an expired lease puts a row back), so a renewal then would be
+	// a write for nothing. A shorter lease is renewed before the wait, so that a write waiting on the database cannot
+	// bunch sends up after their slots; not held means another dispatcher took the rows over.
 	until := leaseEnd(live)
-	if until.Sub(d.Clock.Now()) < claimAhead+sendBound {
+	if until.Sub(d.Clock.Now()) < claimAhead+sendBound+outcomeMargin {
 		var ok bool
 		if until, ok, err = d.renew(ctx, log, live); err != nil || !ok {
 			return err
@@ -682,18 +687,22 @@ func (d *Dispatcher) send(ctx context.Context, l *lane, group []docket.Reminder,
 		log.Info("skipped: recipient opted out")
 		return d.record(ctx, ids(live), docket.OutboxResult{State: docket.StateSkipped, Error: "opted out"})
 	}
-	// The last moment before the effect: the lease must still cover the whole send. A slot wait, a slow read or a
-	// process that stood still since the renewal can have used it up. Once it has run out, any claim (this
-	// dispatcher's next one too) may have taken the rows and be sending them: they are not sent here, and are left
-	// as they are for the reconcile, which puts them back unless taken, to go through the path that first asks the
-	// provider. (Not released here: a claim of this dispatcher can hold the same owner and end.) Close to its end,
-	// the lease is renewed.
+	// The last moment before the effect: the lease must still cover the whole send and its outcome. A slot wait, a
+	// slow read or a process that stood still since the renewal can have used it up. Once it has run out, any claim
+	// (this dispatcher's next one too) may have taken the rows and be sending them: they are not sent here, and are
+	// left as they are for the reconcile, which puts them back unless taken, to go through the path that first asks
+	// the provider. (Not released here: a claim of this dispatcher can hold the same owner and end.) Close to its
+	// end, the lease is renewed.
 	if now := d.Clock.Now(); !now.Before(until) {
 		log.Warn("the lease ran out before the send; not sending", "lease_until", until)
 		return nil
-	} else if now.Add(sendBound).After(until) {
-		if _, ok, err := d.renew(ctx, log, live); err != nil || !ok {
+	} else if now.Add(sendBound + outcomeMargin).After(until) {
+		if until, ok, err := d.renew(ctx, log, live); err != nil || !ok {
 			return err
+		} else if d.Clock.Now().Add(sendBound).After(until) {
+			// The renewal's write waited on the database for most of the lease it wrote.
+			log.Warn("the lease renewal took too long to leave time for the send; not sending", "lease_until", until)
+			return nil
 		}
 	}
 	// A send under way finishes even when the daemon is told to stop, within a bound.
@@ -1118,11 +1127,10 @@ func (h *health) get() error {
 // liveOwners are the dispatchers of this process: their leases are alive whatever their process id says.
 var liveOwners sync.Map
 
-// newOwner names a dispatcher: host, process id, and a random part that tells it from an earlier process that had
-// the same id (a container's process 1 after a restart).
+// newOwner names a dispatcher: the place its process id means something (ownerPlace), the process id, and a random
+// part that tells it from an earlier process that had the same id (a container's process 1 after a restart).
 func newOwner() string {
-	host, _ := os.Hostname()
 	var b [6]byte
 	_, _ = crand.Read(b[:])
-	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	return fmt.Sprintf("%s:%d:%s", ownerPlace(), os.Getpid(), hex.EncodeToString(b[:]))
 }

@@ -629,12 +629,14 @@ func TestARowWhoseLeaseRanOutBeforeItsSendIsNotSent(t *testing.T) {
 	}
 }
 
-// renewalCounter counts the lease renewals a dispatcher writes, and lets time pass after each claim of texts.
+// renewalCounter counts the lease renewals a dispatcher writes, and lets time pass after each claim of texts and
+// during each write of renewals.
 type renewalCounter struct {
 	Store
-	afterClaim func()
-	mu         sync.Mutex
-	renewals   int
+	afterClaim  func()
+	duringRenew func()
+	mu          sync.Mutex
+	renewals    int
 }
 
 func (s *renewalCounter) ClaimDue(ctx context.Context, c docket.Claim) ([]docket.Reminder, error) {
@@ -654,13 +656,49 @@ func (s *renewalCounter) HoldLease(ctx context.Context, ids []uint, owner string
 
 func (s *renewalCounter) WriteOutbox(ctx context.Context, ws []docket.OutboxWrite) ([]bool, error) {
 	s.mu.Lock()
+	renewing := false
 	for _, w := range ws {
 		if w.Finish == nil {
 			s.renewals++
+			renewing = true
 		}
 	}
 	s.mu.Unlock()
-	return s.Store.(OutboxWriter).WriteOutbox(ctx, ws)
+	held, err := s.Store.(OutboxWriter).WriteOutbox(ctx, ws)
+	if renewing && s.duringRenew != nil {
+		s.duringRenew()
+	}
+	return held, err
+}
+
+// A renewal just before the send whose write waited on the database so long that the lease it wrote no longer
+// covers a send: the text is not sent under it, and its row stays claimed for the reconcile, which puts it back to
+// go through the path that first asks the provider.
+func TestASendIsNotMadeWhenItsRenewalTookUpItsLease(t *testing.T) {
+	f, ctx := dueFixture(t)
+	provider := newGatedSender()
+	close(provider.gate)
+	d := f.second(provider)
+	counter := &renewalCounter{Store: f.db}
+	counter.afterClaim = func() {
+		f.clock.Advance(Lease - claimAhead - sendBound - outcomeMargin + time.Second) // renewed before the wait
+		counter.afterClaim = nil
+	}
+	counter.duringRenew = func() { f.clock.Advance(Lease - sendBound + time.Second) }
+	d.DB = counter
+	if _, err := d.DispatchDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := provider.count(); got != 0 {
+		t.Fatalf("provider answered %d requests, want none under a lease that could not cover the send", got)
+	}
+	if counter.renewals != 2 {
+		t.Errorf("%d renewals written, want one before the wait and one before the send", counter.renewals)
+	}
+	rows, err := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StateSending})
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("claimed rows: %+v (%v), want the household's text still claimed", rows, err)
+	}
 }
 
 func TestASendWithinItsClaimsLeaseWritesNoRenewal(t *testing.T) {
@@ -670,8 +708,9 @@ func TestASendWithinItsClaimsLeaseWritesNoRenewal(t *testing.T) {
 		renewals bool
 	}{
 		{"sent at once", 0, false},
-		// Less of the lease is left than the longest wait for a slot and the send: it is renewed first.
-		{"sent late in the lease", Lease - claimAhead - sendBound + time.Second, true},
+		// Less of the lease is left than the longest wait for a slot, the send and its outcome: it is renewed first.
+		{"sent late in the lease", Lease - claimAhead - sendBound - outcomeMargin + time.Second, true},
+		{"sent just within the lease", Lease - claimAhead - sendBound - outcomeMargin - time.Second, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f, ctx := dueFixture(t)
