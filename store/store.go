@@ -205,6 +205,12 @@ func (db *DB) Close() error {
 	if err != nil {
 		return err
 	}
+	db.keptMu.Lock()
+	for q, s := range db.keptStmts {
+		_ = s.Close() // the kept statements (kept), before the connections they are prepared on
+		delete(db.keptStmts, q)
+	}
+	db.keptMu.Unlock()
 	return sqlDB.Close()
 }
 
