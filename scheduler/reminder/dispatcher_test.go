@@ -671,24 +671,37 @@ func (s *renewalCounter) WriteOutbox(ctx context.Context, ws []docket.OutboxWrit
 	return held, err
 }
 
-// A renewal just before the send whose write waited on the database so long that the lease it wrote no longer
-// covers a send: the text is not sent under it, and its row stays claimed for the reconcile, which puts it back to
-// go through the path that first asks the provider.
-func TestASendIsNotMadeWhenItsRenewalTookUpItsLease(t *testing.T) {
+// dispatchWithTime dispatches the due fixture's household text with passes going by between its claim and its send,
+// and renewFor during each write of a lease renewal, counting the renewals.
+func dispatchWithTime(t *testing.T, passes, renewFor time.Duration) (*fixture, context.Context, *gatedSender,
+	*renewalCounter) {
+	t.Helper()
 	f, ctx := dueFixture(t)
 	provider := newGatedSender()
 	close(provider.gate)
 	d := f.second(provider)
 	counter := &renewalCounter{Store: f.db}
 	counter.afterClaim = func() {
-		f.clock.Advance(Lease - claimAhead - sendBound - outcomeMargin + time.Second) // renewed before the wait
+		f.clock.Advance(passes)
 		counter.afterClaim = nil
 	}
-	counter.duringRenew = func() { f.clock.Advance(Lease - sendBound + time.Second) }
+	if renewFor > 0 {
+		counter.duringRenew = func() { f.clock.Advance(renewFor) }
+	}
 	d.DB = counter
 	if _, err := d.DispatchDue(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return f, ctx, provider, counter
+}
+
+// A renewal just before the send whose write waited on the database so long that the lease it wrote no longer
+// covers a send: the text is not sent under it, and its row stays claimed for the reconcile, which puts it back to
+// go through the path that first asks the provider.
+func TestASendIsNotMadeWhenItsRenewalTookUpItsLease(t *testing.T) {
+	// Renewed before the wait, and again before the send.
+	f, ctx, provider, counter := dispatchWithTime(t, Lease-claimAhead-sendBound-outcomeMargin+time.Second,
+		Lease-sendBound+time.Second)
 	if got := provider.count(); got != 0 {
 		t.Fatalf("provider answered %d requests, want none under a lease that could not cover the send", got)
 	}
@@ -713,19 +726,7 @@ func TestASendWithinItsClaimsLeaseWritesNoRenewal(t *testing.T) {
 		{"sent just within the lease", Lease - claimAhead - sendBound - outcomeMargin - time.Second, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f, ctx := dueFixture(t)
-			provider := newGatedSender()
-			close(provider.gate)
-			d := f.second(provider)
-			counter := &renewalCounter{Store: f.db}
-			counter.afterClaim = func() {
-				f.clock.Advance(tt.passes)
-				counter.afterClaim = nil
-			}
-			d.DB = counter
-			if _, err := d.DispatchDue(ctx); err != nil {
-				t.Fatal(err)
-			}
+			f, ctx, provider, counter := dispatchWithTime(t, tt.passes, 0)
 			if got := provider.count(); got != 1 {
 				t.Fatalf("provider answered %d requests, want the household's one text", got)
 			}
