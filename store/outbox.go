@@ -269,10 +269,13 @@ func (db *DB) Sending(ctx context.Context) ([]docket.Reminder, error) {
 // lease when r.Owner is empty, for tools that settle rows by hand), so a dispatcher whose lease was taken over
 // cannot overwrite what another recorded, and a late duplicate outcome cannot undo another.
 func (db *DB) FinishOutbox(ctx context.Context, ids []uint, r docket.OutboxResult) error {
-	return finishOutbox(db.hot(ctx), ids, r, db.now())
+	_, err := finishOutbox(db.hot(ctx), ids, r, db.now())
+	return err
 }
 
-func finishOutbox(g *gorm.DB, ids []uint, r docket.OutboxResult, now time.Time) error {
+// finishOutbox is FinishOutbox inside g, and reports whether every one of ids was recorded (always true when
+// r.Owner is empty).
+func finishOutbox(g *gorm.DB, ids []uint, r docket.OutboxResult, now time.Time) (bool, error) {
 	u := map[string]any{"state": r.State, "updated_at": now, "error_code": r.ErrorCode, "last_error": r.Error,
 		"lease_owner": "", "lease_until": nil}
 	switch r.State {
@@ -290,10 +293,11 @@ func finishOutbox(g *gorm.DB, ids []uint, r docket.OutboxResult, now time.Time) 
 	if r.Owner != "" {
 		q = q.Where("lease_owner = ?", r.Owner)
 	}
-	if err := q.Updates(u).Error; err != nil {
-		return fmt.Errorf("record outbox: %w", err)
+	res := q.Updates(u)
+	if res.Error != nil {
+		return false, fmt.Errorf("record outbox: %w", res.Error)
 	}
-	return nil
+	return r.Owner == "" || res.RowsAffected == int64(len(ids)), nil
 }
 
 // finishSent is finishOutbox of a sent message to one row under its owner's lease, on SQLite.
@@ -301,8 +305,9 @@ const finishSent = `UPDATE outboxes SET state = ?, updated_at = ?, error_code = 
 	lease_until = NULL, provider_id = ?, body = ?, sent_at = ? WHERE id = ? AND state = ? AND lease_owner = ?`
 
 // WriteOutbox makes several writes to leased rows (outcomes, lease renewals) in one transaction, each exactly as
-// FinishOutbox or HoldLease would alone, and reports for each renewal whether its owner still held every row (false
-// for an outcome). The dispatcher gathers the writes of its sends in flight, so a burst takes one write transaction
+// FinishOutbox or HoldLease would alone, and reports for each whether its owner still held every row: a renewal's
+// rows, or the rows an outcome was recorded on (false: another process took some back, and may send them again).
+// The dispatcher gathers the writes of its sends in flight, so a burst takes one write transaction
 // for many messages instead of two for each.
 func (db *DB) WriteOutbox(ctx context.Context, ws []docket.OutboxWrite) ([]bool, error) {
 	held := make([]bool, len(ws))
@@ -326,16 +331,24 @@ func (db *DB) WriteOutbox(ctx context.Context, ws []docket.OutboxWrite) ([]bool,
 					}
 				}
 				r := w.Finish
-				if _, err := sent.ExecContext(ctx, docket.StateSent, now, r.ErrorCode, r.Error, r.ProviderID, r.Body,
-					now, int64(w.IDs[0]), docket.StateSending, r.Owner); err != nil {
+				res, err := sent.ExecContext(ctx, docket.StateSent, now, r.ErrorCode, r.Error, r.ProviderID, r.Body,
+					now, int64(w.IDs[0]), docket.StateSending, r.Owner)
+				if err != nil {
 					return fmt.Errorf("record outbox: %w", err)
 				}
+				n, err := res.RowsAffected()
+				if err != nil {
+					return fmt.Errorf("record outbox: %w", err)
+				}
+				held[i] = n == 1
 				continue
 			}
 			if w.Finish != nil {
-				if err := finishOutbox(tx, w.IDs, *w.Finish, now); err != nil {
+				ok, err := finishOutbox(tx, w.IDs, *w.Finish, now)
+				if err != nil {
 					return err
 				}
+				held[i] = ok
 				continue
 			}
 			ok, err := holdLease(tx, w.IDs, w.Owner, w.HoldUntil)

@@ -103,7 +103,7 @@ func (d *Dispatcher) writeOutbox(ctx context.Context, w docket.OutboxWrite) (boo
 	writer, ok := d.DB.(OutboxWriter)
 	if !ok {
 		if w.Finish != nil {
-			return false, d.DB.FinishOutbox(ctx, w.IDs, *w.Finish)
+			return true, d.DB.FinishOutbox(ctx, w.IDs, *w.Finish) // held as far as this store can tell
 		}
 		return d.DB.HoldLease(ctx, w.IDs, w.Owner, w.HoldUntil)
 	}
@@ -135,7 +135,7 @@ func (d *Dispatcher) writeOutbox(ctx context.Context, w docket.OutboxWrite) (boo
 				} else if len(batch) == 1 {
 					b.err = err
 				} else if b.w.Finish != nil {
-					b.err = d.DB.FinishOutbox(context.WithoutCancel(ctx), b.w.IDs, *b.w.Finish)
+					b.held, b.err = true, d.DB.FinishOutbox(context.WithoutCancel(ctx), b.w.IDs, *b.w.Finish)
 				} else {
 					b.held, b.err = d.DB.HoldLease(context.WithoutCancel(ctx), b.w.IDs, b.w.Owner, b.w.HoldUntil)
 				}
@@ -859,8 +859,14 @@ func (d *Dispatcher) record(ctx context.Context, ids []uint, r docket.OutboxResu
 	deadline := d.Clock.Now().Add(recordFor)
 	wait := time.Second
 	for {
-		_, err := d.writeOutbox(ctx, docket.OutboxWrite{IDs: ids, Finish: &r})
+		held, err := d.writeOutbox(ctx, docket.OutboxWrite{IDs: ids, Finish: &r})
 		d.health.set("record", err)
+		if err == nil && !held {
+			// The lease ran out and another process put the rows back or took them: this outcome is not theirs,
+			// and a message that went out here may go out again.
+			d.Log.Warn("outcome not recorded: another process took these rows back after this lease ran out",
+				"component", "dispatcher", "outbox_ids", ids, "state", r.State, "provider_id", r.ProviderID)
+		}
 		if err == nil || !d.Clock.Now().Before(deadline) {
 			return err
 		}

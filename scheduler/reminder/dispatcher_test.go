@@ -129,6 +129,37 @@ func TestASecondDispatcherLeavesALiveSendAlone(t *testing.T) {
 	}
 }
 
+// A send that outlived its lease (the process stood still, the database would not take the outcome): another
+// process's reconcile put the row back meanwhile. The outcome changes nothing of it, and the dispatcher says so, with
+// the row and what went out, since the row may be sent again.
+func TestAnOutcomeTooLateForItsLeaseIsReported(t *testing.T) {
+	f, ctx := dueFixture(t)
+	provider := newGatedSender()
+	first, other := f.second(provider), f.second(provider)
+	var logs syncBuffer
+	first.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	done := make(chan error, 1)
+	go func() { _, err := first.DispatchDue(ctx); done <- err }()
+	provider.waitStarted(t)
+	f.clock.Advance(Lease + time.Second)
+	if err := other.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(provider.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	pending, err := f.db.OutboxRows(ctx, docket.OutboxFilter{State: docket.StatePending})
+	if err != nil || len(pending) == 0 {
+		t.Fatalf("pending rows: %+v (%v), want the household's text put back by the reconcile", pending, err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "outcome not recorded") || !strings.Contains(out, "provider_id=SMg001") ||
+		!strings.Contains(out, fmt.Sprint(pending[0].ID)) {
+		t.Errorf("log: %s\nwant the outcome reported as not recorded, with the row and the provider's id", out)
+	}
+}
+
 func TestAnOutcomeIsRecordedOnlyUnderItsLease(t *testing.T) {
 	f, ctx := dueFixture(t)
 	claim := func(owner string) docket.Reminder {
@@ -745,4 +776,22 @@ func TestASendWithinItsClaimsLeaseWritesNoRenewal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// syncBuffer is a log's buffer that the dispatcher's sends in flight may write at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
