@@ -136,6 +136,7 @@ func TestAnOutcomeTooLateForItsLeaseIsReported(t *testing.T) {
 	f, ctx := dueFixture(t)
 	provider := newGatedSender()
 	first, other := f.second(provider), f.second(provider)
+	first.DB = &claimsOnce{Store: f.db} // not claiming the row again under its own name before its outcome
 	var logs syncBuffer
 	first.Log = slog.New(slog.NewTextHandler(&logs, nil))
 	done := make(chan error, 1)
@@ -158,6 +159,28 @@ func TestAnOutcomeTooLateForItsLeaseIsReported(t *testing.T) {
 		!strings.Contains(out, fmt.Sprint(pending[0].ID)) {
 		t.Errorf("log: %s\nwant the outcome reported as not recorded, with the row and the provider's id", out)
 	}
+}
+
+// claimsOnce is a store of which a dispatcher claims texts once: a cron `remind` that took its batch.
+type claimsOnce struct {
+	Store
+	mu      sync.Mutex
+	claimed bool
+}
+
+func (s *claimsOnce) ClaimDue(ctx context.Context, c docket.Claim) ([]docket.Reminder, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.Channel == docket.SMS && s.claimed {
+		return nil, nil
+	}
+	rows, err := s.Store.ClaimDue(ctx, c)
+	s.claimed = s.claimed || (c.Channel == docket.SMS && len(rows) > 0)
+	return rows, err
+}
+
+func (s *claimsOnce) WriteOutbox(ctx context.Context, ws []docket.OutboxWrite) ([]bool, error) {
+	return s.Store.(OutboxWriter).WriteOutbox(ctx, ws)
 }
 
 func TestAnOutcomeIsRecordedOnlyUnderItsLease(t *testing.T) {
