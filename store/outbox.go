@@ -307,8 +307,8 @@ const finishSent = `UPDATE outboxes SET state = ?, updated_at = ?, error_code = 
 // WriteOutbox makes several writes to leased rows (outcomes, lease renewals) in one transaction, each exactly as
 // FinishOutbox or HoldLease would alone, and reports for each whether its owner still held every row: a renewal's
 // rows, or the rows an outcome was recorded on (false: another process took some back, and may send them again).
-// The dispatcher gathers the writes of its sends in flight, so a burst takes one write transaction
-// for many messages instead of two for each.
+// The dispatcher gathers the writes of its sends in flight, so a burst takes one write transaction for many
+// messages instead of two for each.
 func (db *DB) WriteOutbox(ctx context.Context, ws []docket.OutboxWrite) ([]bool, error) {
 	held := make([]bool, len(ws))
 	now := db.now()

@@ -137,7 +137,7 @@ func TestAnOutcomeTooLateForItsLeaseIsReported(t *testing.T) {
 	provider := newGatedSender()
 	first, other := f.second(provider), f.second(provider)
 	first.DB = &claimsOnce{Store: f.db} // not claiming the row again under its own name before its outcome
-	var logs syncBuffer
+	var logs strings.Builder            // written by the dispatch, read once it has returned
 	first.Log = slog.New(slog.NewTextHandler(&logs, nil))
 	done := make(chan error, 1)
 	go func() { _, err := first.DispatchDue(ctx); done <- err }()
@@ -799,22 +799,4 @@ func TestASendWithinItsClaimsLeaseWritesNoRenewal(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a log's buffer that the dispatcher's sends in flight may write at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
